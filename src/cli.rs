@@ -1,0 +1,155 @@
+//! The command line: the one definition of every flag, its environment variable and its help.
+//!
+//! Parsing and validation only: no I/O, no environment reads beyond clap's `env`. `config.rs`
+//! turns a parsed [`Cli`] into ready pipeline parts. Completions and the man page (a later issue)
+//! are generated from this same definition.
+
+use std::path::PathBuf;
+
+use clap::{Parser, ValueEnum};
+
+const AFTER_HELP: &str = "\
+Examples:
+  latwatch                                   watch lattice \"default\" on nats://127.0.0.1:4222
+  latwatch --lattice prod -s nats://nats.internal:4222
+  latwatch --json | jq 'select(.data.max_instances > 2)'
+  latwatch -o jsonl > capture.jsonl          record events with subject and receive time
+  latwatch --input capture.jsonl             show a capture again (no server needed)
+  latwatch --count 5                         stop after 5 events
+
+Exit codes:
+  0  success: Ctrl-C, SIGTERM, --count reached, end of --input, stdout closed (| head)
+  1  runtime error: cannot connect, cannot read --input, cannot write
+  2  usage error: a bad flag or value";
+
+/// Watch a wasmCloud lattice: every lattice event as one readable line, or raw JSON for jq.
+///
+/// latwatch subscribes to `wasmbus.evt.<lattice>.>` on NATS, decodes each CloudEvent a wasmCloud
+/// host publishes and prints it on stdout. Status, warnings and errors go to stderr.
+#[derive(Debug, Parser)]
+#[command(name = "latwatch", version, about, long_about, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// NATS server URL(s), comma-separated [default: nats://127.0.0.1:4222, or wash's
+    /// WASMCLOUD_CTL_HOST/WASMCLOUD_CTL_PORT when set]
+    #[arg(
+        short = 's',
+        long = "server",
+        env = "NATS_URL",
+        value_name = "URL",
+        value_delimiter = ','
+    )]
+    pub servers: Vec<String>,
+
+    /// NATS host, as wash takes it; used only when --server and NATS_URL are not given
+    #[arg(
+        long,
+        env = "WASMCLOUD_CTL_HOST",
+        value_name = "HOST",
+        hide_short_help = true
+    )]
+    pub ctl_host: Option<String>,
+
+    /// NATS port, as wash takes it; used only when --server and NATS_URL are not given
+    #[arg(
+        long,
+        env = "WASMCLOUD_CTL_PORT",
+        value_name = "PORT",
+        hide_short_help = true
+    )]
+    pub ctl_port: Option<u16>,
+
+    /// The lattice to watch
+    #[arg(
+        short = 'x',
+        long,
+        env = "WASMCLOUD_LATTICE",
+        value_name = "NAME",
+        default_value = "default"
+    )]
+    pub lattice: String,
+
+    /// Read events from a file (or - for stdin) instead of NATS: raw CloudEvents, `-o jsonl`
+    /// records or `nats sub --raw` output, one per line
+    #[arg(short = 'i', long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+
+    /// Output format
+    #[arg(
+        short = 'o',
+        long,
+        value_enum,
+        value_name = "FORMAT",
+        default_value_t = Output::Pretty
+    )]
+    pub output: Output,
+
+    /// Print each event's original JSON on one line (same as -o json)
+    #[arg(long, conflicts_with = "output")]
+    pub json: bool,
+
+    /// When to color the output: auto colors a terminal unless NO_COLOR is set or TERM=dumb
+    /// (CLICOLOR_FORCE forces it); json and jsonl are never colored
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Show times in UTC instead of local time
+    #[arg(long)]
+    pub utc: bool,
+
+    /// Show whole host keys instead of abbreviations like NBXJ2O…MQOUB
+    #[arg(long)]
+    pub full_ids: bool,
+
+    /// Exit after printing N events
+    #[arg(short = 'n', long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
+
+    /// No status lines on stderr (errors and warnings are still shown)
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// What stdout carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    /// One human line per event
+    Pretty,
+    /// Each event's original payload bytes, one per line (for jq)
+    Json,
+    /// One record per line: {"subject", "received", "event"}
+    Jsonl,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn servers_split_on_commas() {
+        let cli = Cli::try_parse_from(["latwatch", "-s", "nats://a:1,nats://b:2"]).unwrap();
+        assert_eq!(cli.servers, ["nats://a:1", "nats://b:2"]);
+    }
+
+    #[test]
+    fn json_conflicts_with_output() {
+        assert!(Cli::try_parse_from(["latwatch", "--json", "-o", "jsonl"]).is_err());
+    }
+
+    #[test]
+    fn count_must_be_positive() {
+        assert!(Cli::try_parse_from(["latwatch", "--count", "0"]).is_err());
+    }
+}

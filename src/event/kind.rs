@@ -1,0 +1,313 @@
+//! The table of lattice event kinds latwatch knows.
+//!
+//! Every kind a wasmCloud host has ever published (the spec's 14, the real 1.x host's extra ones, the
+//! legacy `actor_*` family) is one row of [`KINDS`]: its short name, its severity (which drives color)
+//! and how a pretty line lays out its data. Adding a kind is adding a row. A name that is not in the
+//! table is still an event: it renders generically with its data keys (a newer host may send kinds we
+//! do not know yet).
+
+/// How much an event matters to someone watching; the pretty renderer colors by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// Something failed: red.
+    Failure,
+    /// Something went away (stopped, deleted, scaled to zero): yellow.
+    Removal,
+    /// Something came up or grew: green.
+    Arrival,
+    /// Configuration and wiring (links, config, labels): cyan.
+    Change,
+    /// Liveness noise (heartbeats, periodic health status): dim.
+    Liveness,
+    /// Anything else, including kinds latwatch does not know: plain.
+    Neutral,
+}
+
+/// One piece of an event's data worth showing on its pretty line.
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    /// Data keys to try in order; the first one present is shown (real hosts renamed fields over time).
+    pub keys: &'static [&'static str],
+    /// The label printed before the value (`image=…`); `None` prints the bare value (the subject id).
+    pub label: Option<&'static str>,
+    /// How the value is shown.
+    pub show: Show,
+}
+
+/// How a [`Field`] value is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Show {
+    /// The value as text (strings unquoted, other JSON as written).
+    Plain,
+    /// Quoted text: error messages and reasons, which contain spaces.
+    Quoted,
+    /// A `{key: value}` object shown as `k=v,k=v`, leaving out the `hostcore.*` labels every host has.
+    Labels,
+    /// Shown in the failure color: error messages.
+    Error,
+}
+
+/// How a kind's pretty line is laid out after the time, name and host columns.
+#[derive(Debug, Clone, Copy)]
+pub enum Layout {
+    /// A list of fields, the first usually the id the event is about.
+    Fields(&'static [Field]),
+    /// `source → target (ns:pkg/iface,…)` followed by the fields.
+    Link(&'static [Field]),
+    /// A component scale event: `max_instances: 0` means stopped.
+    Scale(&'static [Field]),
+    /// A host inventory summary: counts and uptime.
+    Heartbeat,
+}
+
+/// One row of the kind table.
+#[derive(Debug)]
+pub struct KindSpec {
+    /// The short name: the CloudEvent type without `com.wasmcloud.lattice.`, and the subject suffix.
+    pub name: &'static str,
+    pub severity: Severity,
+    pub layout: Layout,
+}
+
+/// The prefix of every wasmCloud lattice CloudEvent type.
+pub const TYPE_PREFIX: &str = "com.wasmcloud.lattice.";
+
+const fn field(keys: &'static [&'static str], label: &'static str, show: Show) -> Field {
+    Field {
+        keys,
+        label: Some(label),
+        show,
+    }
+}
+
+const fn subject(keys: &'static [&'static str]) -> Field {
+    Field {
+        keys,
+        label: None,
+        show: Show::Plain,
+    }
+}
+
+// The fields shared by several rows.
+const COMPONENT: Field = subject(&["component_id", "actor_id", "public_key"]);
+const PROVIDER: Field = subject(&["provider_id", "public_key"]);
+const IMAGE: Field = field(
+    &["image_ref", "provider_ref", "actor_ref", "oci_url"],
+    "image",
+    Show::Plain,
+);
+const ERROR: Field = field(&["error"], "error", Show::Error);
+const REASON: Field = field(&["reason"], "reason", Show::Quoted);
+const MESSAGE: Field = field(&["message"], "message", Show::Quoted);
+const LABELS: Field = field(&["labels"], "labels", Show::Labels);
+const VERSION: Field = field(&["version"], "version", Show::Plain);
+const LINK_NAME: Field = field(&["name", "link_name"], "name", Show::Plain);
+const CONFIG: Field = subject(&["config_name", "entity_id"]);
+const MAX: Field = field(&["max_instances"], "max", Show::Plain);
+const COUNT: Field = field(&["count"], "count", Show::Plain);
+
+const fn row(name: &'static str, severity: Severity, layout: Layout) -> KindSpec {
+    KindSpec {
+        name,
+        severity,
+        layout,
+    }
+}
+
+use Layout::{Fields, Heartbeat, Link, Scale};
+use Severity::{Arrival, Change, Failure, Liveness, Neutral, Removal};
+
+/// Every kind latwatch knows, in the order `--help` lists them.
+pub const KINDS: &[KindSpec] = &[
+    // Hosts.
+    row(
+        "host_started",
+        Arrival,
+        Fields(&[subject(&["friendly_name"]), VERSION, LABELS]),
+    ),
+    row("host_stopped", Removal, Fields(&[REASON, LABELS])),
+    row("host_heartbeat", Liveness, Heartbeat),
+    row("labels_changed", Change, Fields(&[LABELS])),
+    // Components.
+    row("component_scaled", Arrival, Scale(&[COMPONENT, IMAGE])),
+    row(
+        "component_scale_failed",
+        Failure,
+        Fields(&[COMPONENT, IMAGE, MAX, ERROR]),
+    ),
+    row(
+        "component_start_failed",
+        Failure,
+        Fields(&[COMPONENT, IMAGE, ERROR]),
+    ),
+    // Providers.
+    row("provider_started", Arrival, Fields(&[PROVIDER, IMAGE])),
+    row(
+        "provider_start_failed",
+        Failure,
+        Fields(&[PROVIDER, IMAGE, ERROR]),
+    ),
+    row("provider_stopped", Removal, Fields(&[PROVIDER, REASON])),
+    row("health_check_passed", Arrival, Fields(&[PROVIDER, MESSAGE])),
+    row("health_check_failed", Failure, Fields(&[PROVIDER, MESSAGE])),
+    row(
+        "health_check_status",
+        Liveness,
+        Fields(&[PROVIDER, MESSAGE]),
+    ),
+    // Links and config.
+    row("linkdef_set", Change, Link(&[LINK_NAME])),
+    row("linkdef_set_failed", Failure, Link(&[LINK_NAME, ERROR])),
+    row("linkdef_deleted", Removal, Link(&[LINK_NAME])),
+    row("config_set", Change, Fields(&[CONFIG])),
+    row("config_deleted", Removal, Fields(&[CONFIG])),
+    // Legacy hosts (wasmCloud ≤ 0.82 and the OTP host).
+    row("actor_scaled", Arrival, Scale(&[COMPONENT, IMAGE])),
+    row(
+        "actor_scale_failed",
+        Failure,
+        Fields(&[COMPONENT, IMAGE, MAX, ERROR]),
+    ),
+    row(
+        "actors_started",
+        Arrival,
+        Fields(&[COMPONENT, IMAGE, COUNT]),
+    ),
+    row(
+        "actors_start_failed",
+        Failure,
+        Fields(&[COMPONENT, IMAGE, ERROR]),
+    ),
+    row(
+        "actors_stopped",
+        Removal,
+        Fields(&[
+            COMPONENT,
+            IMAGE,
+            COUNT,
+            field(&["remaining"], "remaining", Show::Plain),
+        ]),
+    ),
+    row("actor_started", Arrival, Fields(&[COMPONENT, IMAGE])),
+    row("actor_stopped", Removal, Fields(&[COMPONENT])),
+    row(
+        "actor_start_failed",
+        Failure,
+        Fields(&[COMPONENT, IMAGE, ERROR]),
+    ),
+    row("actor_updated", Change, Fields(&[COMPONENT, IMAGE])),
+    row(
+        "actor_update_failed",
+        Failure,
+        Fields(&[COMPONENT, IMAGE, ERROR]),
+    ),
+    row(
+        "refmap_set",
+        Change,
+        Fields(&[subject(&["public_key"]), IMAGE]),
+    ),
+];
+
+/// What kind an event is: a row of [`KINDS`], or a name latwatch does not know.
+#[derive(Debug, Clone, Copy)]
+pub enum Kind<'a> {
+    Known(&'static KindSpec),
+    /// A name not in the table, shown generically. Empty when the event carries no name at all.
+    Unknown(&'a str),
+}
+
+impl<'a> Kind<'a> {
+    /// Looks a short name up in the table.
+    pub fn from_name(name: &'a str) -> Kind<'a> {
+        match KINDS.iter().find(|spec| spec.name == name) {
+            Some(spec) => Kind::Known(spec),
+            None => Kind::Unknown(name),
+        }
+    }
+
+    /// The short name, as the user types it in `--type`.
+    pub fn name(&self) -> &'a str {
+        match self {
+            Kind::Known(spec) => spec.name,
+            Kind::Unknown(name) => name,
+        }
+    }
+
+    pub fn severity(&self) -> Severity {
+        match self {
+            Kind::Known(spec) => spec.severity,
+            Kind::Unknown(_) => Neutral,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The 14 message types of `shared/spec/lattice-events.asyncapi.yaml`.
+    const SPEC_NAMES: &[&str] = &[
+        "component_scaled",
+        "component_start_failed",
+        "provider_started",
+        "provider_stopped",
+        "provider_start_failed",
+        "linkdef_set",
+        "linkdef_deleted",
+        "config_set",
+        "config_deleted",
+        "host_heartbeat",
+        "host_started",
+        "host_stopped",
+        "health_check_passed",
+        "health_check_failed",
+    ];
+
+    /// What wasmCloud 1.x hosts publish (real-events.md §2).
+    const HOST_1X_NAMES: &[&str] = &[
+        "host_started",
+        "host_heartbeat",
+        "host_stopped",
+        "labels_changed",
+        "component_scaled",
+        "component_scale_failed",
+        "provider_started",
+        "provider_start_failed",
+        "provider_stopped",
+        "health_check_passed",
+        "health_check_failed",
+        "health_check_status",
+        "linkdef_set",
+        "linkdef_set_failed",
+        "linkdef_deleted",
+        "config_set",
+        "config_deleted",
+    ];
+
+    #[test]
+    fn every_spec_and_real_host_kind_has_a_row() {
+        for name in SPEC_NAMES.iter().chain(HOST_1X_NAMES) {
+            assert!(
+                matches!(Kind::from_name(name), Kind::Known(_)),
+                "{name} has no row in KINDS"
+            );
+        }
+    }
+
+    #[test]
+    fn names_are_unique() {
+        for (i, a) in KINDS.iter().enumerate() {
+            assert!(
+                KINDS[i + 1..].iter().all(|b| b.name != a.name),
+                "{} twice",
+                a.name
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_names_are_kept() {
+        assert_eq!(Kind::from_name("wadm_thing").name(), "wadm_thing");
+        assert_eq!(Kind::from_name("wadm_thing").severity(), Severity::Neutral);
+    }
+}

@@ -1,0 +1,505 @@
+//! Decode: raw message bytes → [`Event`], a borrowed view over them.
+//!
+//! Lenient and lossless. The payload bytes are kept untouched (`--json` prints them as they came);
+//! the CloudEvent envelope is read with a hand-written map visitor over `Cow<str>` keys and
+//! `&RawValue` values, so nothing is copied, unknown attributes (extensions) cost nothing, a
+//! duplicated key keeps its last value (as jq does) and an attribute of the wrong JSON type is a
+//! verdict, not a failure. `data` is only looked into when a renderer or filter asks ([`Data`]).
+//!
+//! A payload that is not UTF-8, not JSON, not an object or not a CloudEvent 1.0 still becomes an
+//! `Event`: its [`Problem`]s travel with it and every renderer shows them. Decoding never fails.
+
+pub mod kind;
+
+use std::borrow::Cow;
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+pub use kind::{Kind, Severity, TYPE_PREFIX};
+
+/// One message as it arrived, before decoding: borrowed from the source's buffer.
+#[derive(Debug, Clone, Copy)]
+pub struct RawMessage<'a> {
+    /// The NATS subject; `None` for a bare payload read from a file (no subject was recorded).
+    pub subject: Option<&'a str>,
+    pub payload: &'a [u8],
+    pub received: Received<'a>,
+}
+
+/// When latwatch received a message.
+#[derive(Debug, Clone, Copy)]
+pub enum Received<'a> {
+    At(DateTime<Utc>),
+    /// The `received` of a replayed `-o jsonl` record, kept as written.
+    Recorded(&'a str),
+}
+
+impl fmt::Display for Received<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Received::At(at) => write!(
+                f,
+                "{}",
+                at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+            ),
+            Received::Recorded(text) => f.write_str(text),
+        }
+    }
+}
+
+/// A decoded event: the raw message plus what could be read from it.
+#[derive(Debug)]
+pub struct Event<'a> {
+    pub raw: RawMessage<'a>,
+    /// The CloudEvent attributes, when the payload is a JSON object.
+    pub envelope: Option<Envelope<'a>>,
+    pub kind: Kind<'a>,
+    /// Everything that makes this payload less than a valid CloudEvent 1.0; empty when it is one.
+    pub problems: Vec<Problem>,
+}
+
+/// Why a payload is not (quite) a CloudEvent 1.0.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// The bytes are not UTF-8; the first bad byte is at this offset.
+    NotUtf8 { valid_up_to: usize },
+    /// The bytes are not JSON; serde_json's message says where.
+    NotJson(String),
+    /// JSON, but not an object (an array, a string, …).
+    NotObject(&'static str),
+    /// Required CloudEvents attributes that are absent.
+    Missing(Vec<&'static str>),
+    /// A required attribute that is not a string.
+    NotAString(&'static str),
+    /// A `specversion` other than `1.0`.
+    SpecVersion(String),
+    /// `data` is present but not a JSON object (every lattice event carries an object).
+    DataNotObject(&'static str),
+}
+
+impl Problem {
+    /// True when the payload cannot be shown as JSON at all.
+    pub fn is_fatal(&self) -> bool {
+        matches!(self, Problem::NotUtf8 { .. } | Problem::NotJson(_))
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::NotUtf8 { valid_up_to } => {
+                write!(f, "not UTF-8 (invalid byte at offset {valid_up_to})")
+            }
+            Problem::NotJson(why) => write!(f, "not JSON ({why})"),
+            Problem::NotObject(what) => write!(f, "not a CloudEvent: the payload is {what}"),
+            Problem::Missing(names) => {
+                write!(f, "not a CloudEvent: missing {}", names.join(", "))
+            }
+            Problem::NotAString(name) => write!(f, "not a CloudEvent: `{name}` is not a string"),
+            Problem::SpecVersion(found) => {
+                write!(f, "specversion {found} (latwatch reads CloudEvents 1.0)")
+            }
+            Problem::DataNotObject(what) => write!(f, "data is {what}, expected an object"),
+        }
+    }
+}
+
+/// Joins problems for one line of output.
+pub struct Problems<'p>(pub &'p [Problem]);
+
+impl fmt::Display for Problems<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, problem) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{problem}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The CloudEvent attributes latwatch reads. Every one is optional here; [`decode`] judges.
+#[derive(Debug, Default)]
+pub struct Envelope<'a> {
+    pub specversion: Option<&'a RawValue>,
+    pub id: Option<&'a RawValue>,
+    pub ty: Option<&'a RawValue>,
+    pub source: Option<&'a RawValue>,
+    pub time: Option<&'a RawValue>,
+    pub data: Option<&'a RawValue>,
+}
+
+impl<'a> Envelope<'a> {
+    pub fn source(&self) -> Option<Cow<'a, str>> {
+        self.source.and_then(json_str)
+    }
+    pub fn time(&self) -> Option<Cow<'a, str>> {
+        self.time.and_then(json_str)
+    }
+
+    /// The top level of `data` as key/value pairs, when `data` is an object.
+    pub fn data(&self) -> Option<Data<'a>> {
+        let raw = self.data?;
+        serde_json::from_str::<Data<'a>>(raw.get()).ok()
+    }
+}
+
+/// The text of a JSON string, borrowed when it has no escapes; `None` for any other JSON value.
+pub fn json_str(raw: &RawValue) -> Option<Cow<'_, str>> {
+    let text = raw.get();
+    let inner = text.strip_prefix('"')?.strip_suffix('"')?;
+    if inner.contains('\\') {
+        serde_json::from_str::<String>(text).ok().map(Cow::Owned)
+    } else {
+        // A RawValue is valid JSON, so a quoted run without backslashes is the string itself.
+        Some(Cow::Borrowed(inner))
+    }
+}
+
+/// What kind of JSON value a raw value is, for messages ("an array").
+pub fn json_kind(raw: &RawValue) -> &'static str {
+    match raw.get().as_bytes().first() {
+        Some(b'{') => "an object",
+        Some(b'[') => "an array",
+        Some(b'"') => "a string",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'n') => "null",
+        _ => "a number",
+    }
+}
+
+/// The top-level keys of an event's `data` object, in payload order, values left raw.
+#[derive(Debug, Default)]
+pub struct Data<'a> {
+    pairs: Vec<(Cow<'a, str>, &'a RawValue)>,
+}
+
+impl<'a> Data<'a> {
+    /// The value of `key`; the last one when a key repeats (as jq reads it).
+    pub fn get(&self, key: &str) -> Option<&'a RawValue> {
+        self.pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| *v)
+    }
+
+    /// The string value of `key`, if it is a string.
+    pub fn str(&self, key: &str) -> Option<Cow<'a, str>> {
+        self.get(key).and_then(json_str)
+    }
+
+    /// The keys, in payload order (for kinds latwatch does not know).
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.pairs.iter().map(|(k, _)| k.as_ref())
+    }
+}
+
+/// A JSON object key, borrowed when it has no escapes.
+#[derive(Deserialize)]
+struct Key<'a>(#[serde(borrow)] Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Data<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct DataVisitor;
+        impl<'de> Visitor<'de> for DataVisitor {
+            type Value = Data<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Data<'de>, M::Error> {
+                let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(8));
+                while let Some(Key(key)) = map.next_key()? {
+                    pairs.push((key, map.next_value::<&RawValue>()?));
+                }
+                Ok(Data { pairs })
+            }
+        }
+        deserializer.deserialize_map(DataVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for Envelope<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EnvelopeVisitor;
+        impl<'de> Visitor<'de> for EnvelopeVisitor {
+            type Value = Envelope<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Envelope<'de>, M::Error> {
+                let mut envelope = Envelope::default();
+                while let Some(Key(key)) = map.next_key()? {
+                    let slot = match key.as_ref() {
+                        "specversion" => &mut envelope.specversion,
+                        "id" => &mut envelope.id,
+                        "type" => &mut envelope.ty,
+                        "source" => &mut envelope.source,
+                        "time" => &mut envelope.time,
+                        "data" => &mut envelope.data,
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                            continue;
+                        }
+                    };
+                    *slot = Some(map.next_value::<&RawValue>()?);
+                }
+                Ok(envelope)
+            }
+        }
+        deserializer.deserialize_map(EnvelopeVisitor)
+    }
+}
+
+/// Decodes one message. Never fails: whatever is wrong becomes a [`Problem`] on the event.
+pub fn decode(raw: RawMessage<'_>) -> Event<'_> {
+    let text = match std::str::from_utf8(raw.payload) {
+        Ok(text) => text,
+        Err(err) => {
+            return unreadable(
+                raw,
+                Problem::NotUtf8 {
+                    valid_up_to: err.valid_up_to(),
+                },
+            )
+        }
+    };
+    let envelope = match serde_json::from_str::<Envelope>(text) {
+        Ok(envelope) => envelope,
+        Err(err) => {
+            // Tell "valid JSON, wrong shape" from "not JSON" so the user sees the real reason.
+            let problem = match serde_json::from_str::<&RawValue>(text) {
+                Ok(value) => Problem::NotObject(json_kind(value)),
+                Err(_) => Problem::NotJson(err.to_string()),
+            };
+            return unreadable(raw, problem);
+        }
+    };
+
+    let mut problems = Vec::new();
+    let mut missing = Vec::new();
+    for (name, value) in [
+        ("specversion", envelope.specversion),
+        ("id", envelope.id),
+        ("type", envelope.ty),
+        ("source", envelope.source),
+    ] {
+        match value {
+            None => missing.push(name),
+            Some(value) if json_str(value).is_none() => problems.push(Problem::NotAString(name)),
+            Some(_) => {}
+        }
+    }
+    if !missing.is_empty() {
+        problems.insert(0, Problem::Missing(missing));
+    }
+    if let Some(version) = envelope.specversion.and_then(json_str) {
+        if version != "1.0" {
+            problems.push(Problem::SpecVersion(version.into_owned()));
+        }
+    }
+    if let Some(data) = envelope.data {
+        if !data.get().starts_with('{') {
+            problems.push(Problem::DataNotObject(json_kind(data)));
+        }
+    }
+
+    let kind = kind_of(envelope.ty.and_then(json_str), raw.subject);
+    Event {
+        raw,
+        envelope: Some(envelope),
+        kind,
+        problems,
+    }
+}
+
+fn unreadable(raw: RawMessage<'_>, problem: Problem) -> Event<'_> {
+    Event {
+        kind: kind_of(None, raw.subject),
+        raw,
+        envelope: None,
+        problems: vec![problem],
+    }
+}
+
+/// The event's kind: from `type` without the wasmCloud prefix, else from the subject's last token.
+fn kind_of<'a>(ty: Option<Cow<'a, str>>, subject: Option<&'a str>) -> Kind<'a> {
+    match ty {
+        Some(Cow::Borrowed(ty)) => Kind::from_name(ty.strip_prefix(TYPE_PREFIX).unwrap_or(ty)),
+        // A type written with JSON escapes: look the unescaped name up; keep an unknown one generic.
+        Some(Cow::Owned(ty)) => {
+            match Kind::from_name(ty.strip_prefix(TYPE_PREFIX).unwrap_or(&ty)) {
+                Kind::Known(spec) => Kind::Known(spec),
+                Kind::Unknown(_) => Kind::Unknown("(escaped type)"),
+            }
+        }
+        None => Kind::from_name(subject.and_then(subject_event_name).unwrap_or("")),
+    }
+}
+
+/// The event name in a `wasmbus.evt.<lattice>.<name>` subject (any prefix before `wasmbus.evt.`).
+pub fn subject_event_name(subject: &str) -> Option<&str> {
+    let start = subject.find("wasmbus.evt.")? + "wasmbus.evt.".len();
+    let (_lattice, name) = subject[start..].split_once('.')?;
+    Some(name)
+}
+
+impl<'a> Event<'a> {
+    /// The host the event is about: `data.host_id`, else the envelope `source`.
+    pub fn host_id(&self, data: Option<&Data<'a>>) -> Option<Cow<'a, str>> {
+        data.and_then(|d| d.str("host_id"))
+            .or_else(|| self.envelope.as_ref().and_then(Envelope::source))
+    }
+
+    /// True when the payload cannot be shown as JSON (not UTF-8 or not JSON).
+    pub fn is_unreadable(&self) -> bool {
+        self.problems.iter().any(Problem::is_fatal)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(payload: &[u8]) -> RawMessage<'_> {
+        RawMessage {
+            subject: Some("wasmbus.evt.default.component_scaled"),
+            payload,
+            received: Received::At(DateTime::<Utc>::UNIX_EPOCH),
+        }
+    }
+
+    const SCALED: &str = r#"{"specversion":"1.0","id":"1","type":"com.wasmcloud.lattice.component_scaled","source":"NBXJ","time":"2026-11-20T14:03:14.411Z","data":{"host_id":"NH","component_id":"hello","max_instances":4}}"#;
+
+    #[test]
+    fn a_valid_event_has_no_problems() {
+        let event = decode(raw(SCALED.as_bytes()));
+        assert!(event.problems.is_empty(), "{:?}", event.problems);
+        assert_eq!(event.kind.name(), "component_scaled");
+        let data = event.envelope.as_ref().unwrap().data().unwrap();
+        assert_eq!(data.str("component_id").as_deref(), Some("hello"));
+        assert_eq!(event.host_id(Some(&data)).as_deref(), Some("NH"));
+    }
+
+    #[test]
+    fn host_falls_back_to_source() {
+        let event = decode(raw(
+            br#"{"specversion":"1.0","id":"1","type":"com.wasmcloud.lattice.host_started","source":"NSRC","data":{"friendly_name":"x"}}"#,
+        ));
+        let data = event.envelope.as_ref().unwrap().data();
+        assert_eq!(event.host_id(data.as_ref()).as_deref(), Some("NSRC"));
+    }
+
+    #[test]
+    fn escaped_strings_decode() {
+        let event = decode(raw(
+            br#"{"specversion":"1.0","id":"1","type":"com.wasmcloud.lattice.config_set","source":"N\u0041","data":{"config_name":"a\"b"}}"#,
+        ));
+        let envelope = event.envelope.as_ref().unwrap();
+        assert_eq!(envelope.source().as_deref(), Some("NA"));
+        assert_eq!(
+            envelope.data().unwrap().str("config_name").as_deref(),
+            Some("a\"b")
+        );
+    }
+
+    #[test]
+    fn not_utf8_is_flagged() {
+        let event = decode(raw(b"{\"a\":\"\xff\"}"));
+        assert_eq!(event.problems, vec![Problem::NotUtf8 { valid_up_to: 6 }]);
+        assert!(event.is_unreadable());
+    }
+
+    #[test]
+    fn not_json_is_flagged() {
+        let event = decode(raw(b"hello"));
+        assert!(matches!(event.problems[0], Problem::NotJson(_)));
+        assert_eq!(
+            event.kind.name(),
+            "component_scaled",
+            "kind from the subject"
+        );
+    }
+
+    #[test]
+    fn arrays_and_scalars_are_not_objects() {
+        assert_eq!(
+            decode(raw(b"[1,2]")).problems,
+            vec![Problem::NotObject("an array")]
+        );
+        assert_eq!(
+            decode(raw(b"\"x\"")).problems,
+            vec![Problem::NotObject("a string")]
+        );
+    }
+
+    #[test]
+    fn missing_attributes_and_wrong_version_are_flagged() {
+        let event = decode(raw(br#"{"specversion":"0.3","type":7}"#));
+        assert_eq!(
+            event.problems,
+            vec![
+                Problem::Missing(vec!["id", "source"]),
+                Problem::NotAString("type"),
+                Problem::SpecVersion("0.3".into()),
+            ]
+        );
+        assert!(!event.is_unreadable());
+    }
+
+    #[test]
+    fn duplicate_keys_keep_the_last_value() {
+        let event = decode(raw(
+            br#"{"specversion":"1.0","id":"1","source":"N","type":"a","type":"com.wasmcloud.lattice.config_set","data":{"k":1,"k":2}}"#,
+        ));
+        assert_eq!(event.kind.name(), "config_set");
+        let data = event.envelope.as_ref().unwrap().data().unwrap();
+        assert_eq!(data.get("k").unwrap().get(), "2");
+    }
+
+    #[test]
+    fn extensions_of_every_type_are_ignored() {
+        let event = decode(raw(
+            br#"{"specversion":"1.0","id":"1","source":"N","type":"t","x1":1.5,"x2":{"a":[1]},"x3":null,"x4":true}"#,
+        ));
+        assert!(event.problems.is_empty());
+        assert_eq!(event.kind.name(), "t");
+    }
+
+    #[test]
+    fn data_that_is_not_an_object_is_flagged() {
+        let event = decode(raw(
+            br#"{"specversion":"1.0","id":"1","source":"N","type":"t","data":[1]}"#,
+        ));
+        assert_eq!(event.problems, vec![Problem::DataNotObject("an array")]);
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow() {
+        let deep = format!(
+            r#"{{"specversion":"1.0","id":"1","source":"N","type":"t","data":{{"x":{}{}}}}}"#,
+            "[".repeat(10_000),
+            "]".repeat(10_000)
+        );
+        let event = decode(raw(deep.as_bytes()));
+        assert!(!event.problems.is_empty() || event.envelope.is_some());
+    }
+
+    #[test]
+    fn kind_comes_from_the_subject_when_type_is_missing() {
+        assert_eq!(
+            subject_event_name("wasmbus.evt.default.host_started"),
+            Some("host_started")
+        );
+        assert_eq!(
+            subject_event_name("acct.wasmbus.evt.prod.config_set"),
+            Some("config_set")
+        );
+        assert_eq!(subject_event_name("wasmbus.evt.default"), None);
+    }
+}

@@ -1,0 +1,109 @@
+//! latwatch: watch a wasmCloud lattice's events, one readable line each, or raw JSON for jq.
+//!
+//! # Layout
+//! One pipeline, one direction (docs/ARCHITECTURE.md):
+//! - `cli` / `config`: the flags, then the decided, ready parts.
+//! - `source`: NATS (`source::nats`) or a file (`source::file`) → borrowed raw messages.
+//! - `event`: decode bytes → `Event` (lenient; problems travel with the event); `event::kind` is the
+//!   table of kinds.
+//! - `render`: `Event` → bytes (pretty line, verbatim JSON, jsonl record); `render::style` escapes.
+//! - `output`: the stdout sink and the stderr status voice.
+//! - `pipeline`: the per-message path through the stages, shared by every source.
+//! - `exit_codes`: the only place exit numbers appear.
+
+mod cli;
+mod config;
+mod event;
+mod exit_codes;
+mod output;
+mod pipeline;
+mod render;
+mod source;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Parser;
+
+use config::{Config, SourceConfig};
+use exit_codes::ExitCode;
+use output::{Sink, Status};
+use pipeline::Pipeline;
+
+fn main() -> std::process::ExitCode {
+    let config = Config::from_cli(cli::Cli::parse());
+    let status = Status {
+        quiet: config.quiet,
+    };
+    match run(config, status) {
+        Ok(()) => ExitCode::Success.into(),
+        // Rust ignores SIGPIPE, so `latwatch | head` ends with a write error: that is success.
+        Err(err) if is_broken_pipe(&err) => ExitCode::Success.into(),
+        Err(err) => {
+            status.error(format_args!("{err:#}"));
+            ExitCode::Failure.into()
+        }
+    }
+}
+
+fn run(config: Config, status: Status) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let mut pipeline = Pipeline::new(config.renderer, Sink::stdout(), status, config.count);
+    match config.source {
+        SourceConfig::Nats(nats) => runtime.block_on(source::nats::run(
+            &nats,
+            &mut pipeline,
+            status,
+            shutdown_signal(),
+        )),
+        SourceConfig::File(path) => {
+            // The reader blocks on its own thread's reads; a signal sets `stop`, which the reader
+            // sees at its next line. A reader blocked on a silent stdin has already flushed, so
+            // ending the process after a grace period loses nothing.
+            let stop = Arc::new(AtomicBool::new(false));
+            let flag = stop.clone();
+            runtime.spawn(async move {
+                shutdown_signal().await;
+                flag.store(true, Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                std::process::exit(0);
+            });
+            source::file::run(&path, &mut pipeline, &stop)
+        }
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM: both end latwatch normally, after a flush.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

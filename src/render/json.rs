@@ -1,0 +1,101 @@
+//! The machine formats: `-o json` (the payload bytes as they came) and `-o jsonl` (a record with
+//! subject and receive time around the event).
+//!
+//! Nothing here re-serializes a valid event: key order, number spelling and duplicate keys reach the
+//! consumer untouched. The one change ever made is for a payload that spans lines: its whitespace
+//! outside strings is removed ([`write_compact`]) so that one event stays one line.
+
+use std::io::{self, Write};
+
+use crate::event::{Event, Problems};
+
+/// Writes the payload verbatim on one line. The caller has checked it is JSON.
+pub fn write_json(event: &Event, out: &mut impl Write) -> io::Result<()> {
+    write_compact(event.raw.payload, out)?;
+    out.write_all(b"\n")
+}
+
+/// Writes `{"subject":…,"received":…,"event":…}`; adds `"error"` when the event is not a valid
+/// CloudEvent, and carries a payload that is not JSON as `"payload"` (lossy UTF-8 text) instead.
+pub fn write_jsonl(event: &Event, out: &mut impl Write) -> io::Result<()> {
+    out.write_all(b"{\"subject\":")?;
+    serde_json::to_writer(&mut *out, &event.raw.subject)?;
+    out.write_all(b",\"received\":")?;
+    serde_json::to_writer(&mut *out, &event.raw.received.to_string())?;
+    if event.is_unreadable() {
+        out.write_all(b",\"error\":")?;
+        serde_json::to_writer(&mut *out, &Problems(&event.problems).to_string())?;
+        out.write_all(b",\"payload\":")?;
+        serde_json::to_writer(&mut *out, &String::from_utf8_lossy(event.raw.payload))?;
+    } else {
+        out.write_all(b",\"event\":")?;
+        write_compact(event.raw.payload, out)?;
+        if !event.problems.is_empty() {
+            out.write_all(b",\"error\":")?;
+            serde_json::to_writer(&mut *out, &Problems(&event.problems).to_string())?;
+        }
+    }
+    out.write_all(b"}\n")
+}
+
+/// Writes valid JSON with the whitespace between tokens removed when it contains a line break, and
+/// untouched otherwise (the common case: hosts publish compact JSON).
+pub fn write_compact(json: &[u8], out: &mut impl Write) -> io::Result<()> {
+    let trimmed = json.trim_ascii();
+    if !trimmed.iter().any(|&b| b == b'\n' || b == b'\r') {
+        return out.write_all(trimmed);
+    }
+    let mut compact = Vec::with_capacity(trimmed.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    for &byte in trimmed {
+        if in_string {
+            compact.push(byte);
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+        } else if !matches!(byte, b' ' | b'\t' | b'\n' | b'\r') {
+            in_string = byte == b'"';
+            compact.push(byte);
+        }
+    }
+    out.write_all(&compact)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn compact(json: &str) -> String {
+        let mut out = Vec::new();
+        write_compact(json.as_bytes(), &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn one_line_payloads_are_untouched() {
+        assert_eq!(
+            compact(r#"{"a": 1,  "b":"x  y"}"#),
+            r#"{"a": 1,  "b":"x  y"}"#
+        );
+    }
+
+    #[test]
+    fn multi_line_payloads_lose_whitespace_outside_strings_only() {
+        assert_eq!(
+            compact("{\n  \"a\": \"x \\\" \\n y\",\r\n  \"b\": [1, 2.50]\n}\n"),
+            r#"{"a":"x \" \n y","b":[1,2.50]}"#
+        );
+    }
+
+    #[test]
+    fn escaped_backslash_before_quote_closes_the_string() {
+        assert_eq!(
+            compact("{\"a\": \"x\\\\\",\n \"b\": 1}"),
+            r#"{"a":"x\\","b":1}"#
+        );
+    }
+}

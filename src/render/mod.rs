@@ -1,0 +1,45 @@
+//! Render: a decoded [`Event`] → bytes for stdout, in the format the user chose.
+//!
+//! Renderers write into any `io::Write` and never look at the environment (stdout, tty, env vars):
+//! everything they need was decided in `config.rs`. `--json` is a different renderer, not a flag
+//! inside the pretty one.
+
+pub mod json;
+pub mod pretty;
+pub mod style;
+
+use std::io::{self, Write};
+
+use crate::event::Event;
+pub use pretty::Pretty;
+
+/// The output format, ready to render.
+#[derive(Debug, Clone)]
+pub enum Renderer {
+    /// One human line per event.
+    Pretty(Pretty),
+    /// The payload bytes, one event per line.
+    Json,
+    /// `{"subject", "received", "event"}` records, one per line.
+    Jsonl,
+}
+
+/// What rendering did with an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Printed,
+    /// `-o json` cannot put a payload that is not JSON on stdout; the caller reports it on stderr.
+    NotJson,
+}
+
+impl Renderer {
+    pub fn render(&self, event: &Event, out: &mut impl Write) -> io::Result<Outcome> {
+        match self {
+            Renderer::Pretty(pretty) => pretty.render(event, out)?,
+            Renderer::Json if event.is_unreadable() => return Ok(Outcome::NotJson),
+            Renderer::Json => json::write_json(event, out)?,
+            Renderer::Jsonl => json::write_jsonl(event, out)?,
+        }
+        Ok(Outcome::Printed)
+    }
+}

@@ -1,0 +1,647 @@
+//! The human line: `TIME  EVENT  HOST  subject-of-event  key=value …`, one line per event.
+//!
+//! The layout of each kind comes from the kind table (`event/kind.rs`); this file only knows how to
+//! draw a [`Layout`]. Every string taken from the event is escaped (`style::escape_untrusted`), so a
+//! line is always one terminal line whatever the event contains. Color comes as `Option<Palette>`.
+
+use std::borrow::Cow;
+use std::fmt::Display;
+use std::io::{self, Write};
+
+use chrono::{DateTime, Local, Utc};
+use owo_colors::{OwoColorize, Style};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::style::{escape_untrusted, truncate, Palette};
+use crate::event::kind::{Field, Layout, Show};
+use crate::event::{json_str, Data, Event, Kind, Problems, Received, Severity};
+
+/// Width of the event-name column: the longest known name, `component_scale_failed`.
+const NAME_WIDTH: usize = 22;
+/// Width of an abbreviated host key, `NBXJ2O…MQOUB`.
+const HOST_WIDTH: usize = 12;
+/// How much of an unreadable payload a line shows.
+const EXCERPT_CHARS: usize = 120;
+
+/// Renders events as human lines.
+#[derive(Debug, Clone)]
+pub struct Pretty {
+    /// `None`: no color at all.
+    pub palette: Option<Palette>,
+    /// Show times in UTC instead of local time.
+    pub utc: bool,
+    /// Show whole host keys instead of `NBXJ2O…MQOUB`.
+    pub full_ids: bool,
+}
+
+impl Pretty {
+    pub fn render(&self, event: &Event, out: &mut impl Write) -> io::Result<()> {
+        let data = event.envelope.as_ref().and_then(|e| e.data());
+        let severity = severity(event, data.as_ref());
+
+        self.time(event, out)?;
+        out.write_all(b"  ")?;
+        let name = match event.kind {
+            Kind::Unknown("") if event.is_unreadable() => Cow::Borrowed("invalid"),
+            Kind::Unknown("") => Cow::Borrowed("(no type)"),
+            kind => escape_untrusted(kind.name()),
+        };
+        let name_style = if event.problems.is_empty() {
+            self.severity_style(severity)
+        } else {
+            self.palette.as_ref().map(|p| p.problem)
+        };
+        self.paint(out, name_style, format_args!("{name:<NAME_WIDTH$}"))?;
+        out.write_all(b"  ")?;
+        self.host(event.host_id(data.as_ref()).as_deref(), out)?;
+
+        let mut line = Line {
+            pretty: self,
+            out,
+            severity,
+        };
+        if let (Some(data), Kind::Known(spec)) = (&data, event.kind) {
+            match spec.layout {
+                Layout::Fields(fields) => line.fields(data, fields)?,
+                Layout::Scale(fields) => line.scale(data, fields)?,
+                Layout::Link(fields) => line.link(data, fields)?,
+                Layout::Heartbeat => line.heartbeat(data)?,
+            }
+        } else if let Some(data) = &data {
+            line.keys(data)?;
+        }
+        if !event.problems.is_empty() {
+            line.problems(event)?;
+        }
+        line.out.write_all(b"\n")
+    }
+
+    fn time(&self, event: &Event, out: &mut impl Write) -> io::Result<()> {
+        let event_time = event
+            .envelope
+            .as_ref()
+            .and_then(|e| e.time())
+            .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+            .map(|t| t.with_timezone(&Utc));
+        let at = match (event_time, event.raw.received) {
+            (Some(at), _) | (None, Received::At(at)) => at,
+            (None, Received::Recorded(text)) => DateTime::parse_from_rfc3339(text)
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or(DateTime::<Utc>::UNIX_EPOCH),
+        };
+        let style = self.palette.as_ref().map(|p| p.time);
+        if self.utc {
+            self.paint(out, style, at.format("%H:%M:%S%.3f"))
+        } else {
+            self.paint(out, style, at.with_timezone(&Local).format("%H:%M:%S%.3f"))
+        }
+    }
+
+    fn host(&self, host_id: Option<&str>, out: &mut impl Write) -> io::Result<()> {
+        let Some(host_id) = host_id else {
+            return write!(out, "{:<HOST_WIDTH$}", "-");
+        };
+        // A host that is not an nkey (`wadm`, `n/a`, something hostile) is cut to keep the columns.
+        let shown = if self.full_ids {
+            escape_untrusted(host_id)
+        } else {
+            Cow::Owned(truncate(&abbreviate_key(host_id), 24).into_owned())
+        };
+        let style = self.palette.as_ref().map(|p| p.host(host_id));
+        self.paint(out, style, format_args!("{shown:<HOST_WIDTH$}"))
+    }
+
+    fn severity_style(&self, severity: Severity) -> Option<Style> {
+        self.palette.as_ref().map(|p| p.severity(severity))
+    }
+
+    fn paint(
+        &self,
+        out: &mut impl Write,
+        style: Option<Style>,
+        text: impl Display,
+    ) -> io::Result<()> {
+        match style {
+            Some(style) => write!(out, "{}", text.style(style)),
+            None => write!(out, "{text}"),
+        }
+    }
+}
+
+/// `NBXJ2OTPJD…MQOUB` → `NBXJ2O…MQOUB` for 56-character nkeys; any other id escaped, whole.
+pub fn abbreviate_key(id: &str) -> Cow<'_, str> {
+    let is_nkey = id.len() == 56 && id.bytes().all(|b| b.is_ascii_alphanumeric());
+    if is_nkey {
+        Cow::Owned(format!("{}…{}", &id[..6], &id[51..]))
+    } else {
+        escape_untrusted(id)
+    }
+}
+
+/// The severity of this event: the kind's, except that scaling to zero is a removal.
+fn severity(event: &Event, data: Option<&Data>) -> Severity {
+    match (event.kind, data) {
+        (Kind::Known(spec), Some(data)) if matches!(spec.layout, Layout::Scale(_)) => {
+            if max_instances(data) == Some(0) {
+                Severity::Removal
+            } else {
+                spec.severity
+            }
+        }
+        (kind, _) => kind.severity(),
+    }
+}
+
+fn max_instances(data: &Data) -> Option<u64> {
+    data.get("max_instances")
+        .and_then(|raw| raw.get().parse().ok())
+}
+
+/// The part of a line after the host column.
+struct Line<'p, W> {
+    pretty: &'p Pretty,
+    out: &'p mut W,
+    severity: Severity,
+}
+
+impl<W: Write> Line<'_, W> {
+    fn palette(&self) -> Option<&Palette> {
+        self.pretty.palette.as_ref()
+    }
+
+    fn fields(&mut self, data: &Data, fields: &[Field]) -> io::Result<()> {
+        for field in fields {
+            if let Some((_, value)) = field
+                .keys
+                .iter()
+                .find_map(|key| data.get(key).map(|v| (key, v)))
+            {
+                self.field(field, value)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn field(&mut self, field: &Field, value: &RawValue) -> io::Result<()> {
+        let text = match field.show {
+            Show::Labels => match labels(value) {
+                Some(labels) if !labels.is_empty() => Cow::Owned(labels),
+                _ => return Ok(()),
+            },
+            // An id the event is about: nkeys (legacy actor ids) abbreviated like hosts.
+            Show::Plain if field.label.is_none() && !self.pretty.full_ids => {
+                match json_str(value) {
+                    Some(id) => Cow::Owned(abbreviate_key(&id).into_owned()),
+                    None => value_text(value),
+                }
+            }
+            _ => value_text(value),
+        };
+        if text.is_empty() {
+            return Ok(());
+        }
+        self.out.write_all(b"  ")?;
+        if let Some(label) = field.label {
+            let style = self.palette().map(|p| p.label);
+            self.pretty
+                .paint(self.out, style, format_args!("{label}="))?;
+        }
+        match field.show {
+            Show::Plain | Show::Labels if field.label.is_none() => {
+                let style = self.palette().map(|p| p.severity(self.severity));
+                self.pretty.paint(self.out, style, text)
+            }
+            Show::Plain | Show::Labels => write!(self.out, "{text}"),
+            Show::Quoted => write!(self.out, "\"{text}\""),
+            Show::Error => {
+                let style = self.palette().map(|p| p.failure);
+                self.pretty
+                    .paint(self.out, style, format_args!("\"{text}\""))
+            }
+        }
+    }
+
+    fn scale(&mut self, data: &Data, fields: &[Field]) -> io::Result<()> {
+        self.fields(data, fields)?;
+        match max_instances(data) {
+            Some(0) => {
+                let style = self.palette().map(|p| p.removal);
+                self.out.write_all(b"  ")?;
+                self.pretty.paint(self.out, style, "stopped")
+            }
+            _ => match data.get("max_instances") {
+                Some(max) => {
+                    let style = self.palette().map(|p| p.label);
+                    self.out.write_all(b"  ")?;
+                    self.pretty.paint(self.out, style, "max=")?;
+                    write!(self.out, "{}", value_text(max))
+                }
+                None => Ok(()),
+            },
+        }
+    }
+
+    /// `source → target (ns:pkg/iface,…)`; legacy links name `actor_id`, `provider_id`, `contract_id`.
+    fn link(&mut self, data: &Data, fields: &[Field]) -> io::Result<()> {
+        let source = data.str("source_id").or_else(|| data.str("actor_id"));
+        let target = data.str("target").or_else(|| data.str("provider_id"));
+        let style = self.palette().map(|p| p.severity(self.severity));
+        self.out.write_all(b"  ")?;
+        let source = source.map(|s| escape_untrusted(&s).into_owned());
+        let target = target.map(|t| escape_untrusted(&t).into_owned());
+        self.pretty.paint(
+            self.out,
+            style,
+            format_args!(
+                "{} → {}",
+                source.as_deref().unwrap_or("?"),
+                target.as_deref().unwrap_or("?")
+            ),
+        )?;
+        if let Some(interface) = link_interface(data) {
+            write!(self.out, " ({})", escape_untrusted(&interface))?;
+        }
+        self.fields(data, fields)
+    }
+
+    /// `name  3 components (12 instances), 2 providers, up 1h 2m`.
+    fn heartbeat(&mut self, data: &Data) -> io::Result<()> {
+        if let Some(name) = data.str("friendly_name") {
+            let style = self.palette().map(|p| p.severity(self.severity));
+            self.out.write_all(b"  ")?;
+            self.pretty
+                .paint(self.out, style, escape_untrusted(&name))?;
+        }
+        let inventory = Inventory::of(data);
+        write!(
+            self.out,
+            "  {} ({}), {}",
+            plural(inventory.components, "component"),
+            plural(inventory.instances, "instance"),
+            plural(inventory.providers, "provider"),
+        )?;
+        match (data.str("uptime_human"), data.get("uptime_seconds")) {
+            (Some(human), _) => write!(self.out, ", up {}", escape_untrusted(&human)),
+            (None, Some(seconds)) => write!(self.out, ", up {}s", value_text(seconds)),
+            (None, None) => Ok(()),
+        }
+    }
+
+    /// A kind latwatch does not know: its data keys.
+    fn keys(&mut self, data: &Data) -> io::Result<()> {
+        let keys: Vec<Cow<str>> = data.keys().map(escape_untrusted).collect();
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let style = self.palette().map(|p| p.label);
+        self.out.write_all(b"  ")?;
+        self.pretty.paint(self.out, style, "data=")?;
+        write!(self.out, "{}", keys.join(","))
+    }
+
+    fn problems(&mut self, event: &Event) -> io::Result<()> {
+        let style = self.palette().map(|p| p.problem);
+        self.out.write_all(b"  ")?;
+        let problems = Problems(&event.problems).to_string();
+        self.pretty.paint(
+            self.out,
+            style,
+            format_args!("! invalid: {}", escape_untrusted(&problems)),
+        )?;
+        if event.envelope.is_none() {
+            let text = String::from_utf8_lossy(event.raw.payload);
+            let excerpt = escape_untrusted(&text);
+            write!(
+                self.out,
+                "  payload=\"{}\"",
+                truncate(&excerpt, EXCERPT_CHARS)
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// A value as display text: strings unquoted, anything else as its JSON; always escaped.
+fn value_text(value: &RawValue) -> Cow<'_, str> {
+    match json_str(value) {
+        Some(Cow::Borrowed(text)) => escape_untrusted(text),
+        Some(Cow::Owned(text)) => Cow::Owned(escape_untrusted(&text).into_owned()),
+        None => escape_untrusted(value.get()),
+    }
+}
+
+/// `{"zone":"us-east-1","hostcore.os":"linux"}` → `zone=us-east-1`: the `hostcore.*` labels are on
+/// every host and say nothing.
+fn labels(value: &RawValue) -> Option<String> {
+    let labels = serde_json::from_str::<Data>(value.get()).ok()?;
+    let mut out = String::new();
+    for key in labels.keys().filter(|k| !k.starts_with("hostcore.")) {
+        if !out.is_empty() {
+            out.push(',');
+        }
+        out.push_str(&escape_untrusted(key));
+        out.push('=');
+        if let Some(value) = labels.get(key) {
+            out.push_str(&value_text(value));
+        }
+    }
+    Some(out)
+}
+
+/// `wasi:http/incoming-handler` (1.x) or the legacy `contract_id`.
+fn link_interface(data: &Data) -> Option<String> {
+    if let (Some(namespace), Some(package)) = (data.str("wit_namespace"), data.str("wit_package")) {
+        let interfaces = data
+            .get("interfaces")
+            .and_then(|raw| serde_json::from_str::<Vec<Cow<str>>>(raw.get()).ok())
+            .unwrap_or_default();
+        return Some(if interfaces.is_empty() {
+            format!("{namespace}:{package}")
+        } else {
+            format!("{namespace}:{package}/{}", interfaces.join(","))
+        });
+    }
+    data.str("contract_id").map(Cow::into_owned)
+}
+
+fn plural(count: u64, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
+/// Counts from a heartbeat, whatever its generation: 1.x `components: [{id, max_instances}]`,
+/// 0.82 `actors: [{id, instances: [{max_instances}]}]`, ≤ 0.81 `actors: {id: count}`.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Inventory {
+    pub components: u64,
+    pub instances: u64,
+    pub providers: u64,
+}
+
+/// One component entry of a heartbeat; every field lenient (a wrong type counts as absent).
+#[derive(Deserialize)]
+struct ComponentEntry<'a> {
+    #[serde(default, borrow)]
+    max_instances: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    instances: Option<&'a RawValue>,
+}
+
+impl Inventory {
+    pub fn of(data: &Data) -> Inventory {
+        let mut inventory = Inventory::default();
+        let components = data.get("components").or_else(|| data.get("actors"));
+        if let Some(raw) = components {
+            if let Ok(list) = serde_json::from_str::<Vec<ComponentEntry>>(raw.get()) {
+                inventory.components = list.len() as u64;
+                inventory.instances = list.iter().map(ComponentEntry::instances).sum();
+            } else if let Ok(map) = serde_json::from_str::<Data>(raw.get()) {
+                for key in map.keys() {
+                    inventory.components += 1;
+                    inventory.instances += map.get(key).map_or(0, count);
+                }
+            }
+        }
+        if let Some(raw) = data.get("providers") {
+            if let Ok(list) = serde_json::from_str::<Vec<&RawValue>>(raw.get()) {
+                inventory.providers = list.len() as u64;
+            }
+        }
+        inventory
+    }
+}
+
+impl ComponentEntry<'_> {
+    fn instances(&self) -> u64 {
+        if let Some(max) = self.max_instances {
+            return count(max);
+        }
+        let Some(instances) = self.instances else {
+            return 0;
+        };
+        serde_json::from_str::<Vec<ComponentEntry>>(instances.get())
+            .map(|list| list.iter().map(ComponentEntry::instances).sum())
+            .unwrap_or(0)
+    }
+}
+
+fn count(raw: &RawValue) -> u64 {
+    raw.get().parse().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{decode, RawMessage};
+
+    const HOST_1X: &str = include_str!("../../tests/fixtures/host-1x-events.jsonl");
+    const LEGACY: &str = include_str!("../../tests/fixtures/legacy-events.jsonl");
+    const SPEC: &str = include_str!("../../tests/fixtures/spec-events.jsonl");
+
+    fn plain() -> Pretty {
+        Pretty {
+            palette: None,
+            utc: true,
+            full_ids: false,
+        }
+    }
+
+    fn render_with(pretty: &Pretty, payload: &[u8]) -> String {
+        let event = decode(RawMessage {
+            subject: Some("wasmbus.evt.default.x"),
+            payload,
+            received: Received::At(DateTime::<Utc>::UNIX_EPOCH),
+        });
+        let mut out = Vec::new();
+        pretty.render(&event, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn render(payload: &str) -> String {
+        render_with(&plain(), payload.as_bytes())
+    }
+
+    fn line(fixture: &str, number: usize) -> &str {
+        fixture.lines().nth(number - 1).unwrap()
+    }
+
+    #[test]
+    fn every_fixture_renders_one_clean_line() {
+        for payload in HOST_1X.lines().chain(LEGACY.lines()).chain(SPEC.lines()) {
+            let out = render(payload);
+            assert_eq!(out.matches('\n').count(), 1, "{out}");
+            assert!(!out.contains("invalid"), "{out}");
+            assert!(!out.contains(" -  "), "no host: {out}");
+        }
+    }
+
+    #[test]
+    fn golden_real_1x_lines() {
+        let cases = [
+            (1, "09:12:03.104  host_started            NV3CJL…2H2UK  frosty-field-3519  version=1.9.2  labels=zone=us-east-1\n"),
+            (3, "09:12:15.418  component_scaled        NV3CJL…2H2UK  rust_hello_world-http_component  image=ghcr.io/wasmcloud/components/http-hello-world-rust:0.1.0  max=100\n"),
+            (5, "09:12:16.020  linkdef_set             NHXX5N…M6PM7  rust_hello_world-httpserver → rust_hello_world-http_component (wasi:http/incoming-handler)  name=default\n"),
+            (7, "09:12:33.101  host_heartbeat          NV3CJL…2H2UK  frosty-field-3519  1 component (100 instances), 1 provider, up 30s\n"),
+            (9, "09:12:54.552  labels_changed          NV3CJL…2H2UK  labels=tier=edge,zone=us-east-1\n"),
+            (13, "09:13:23.412  provider_start_failed   NV3CJL…2H2UK  rust_hello_world-kvredis  image=ghcr.io/wasmcloud/keyvalue-redis:0.99.0  error=\"failed to fetch provider: failed to fetch OCI bytes: manifest unknown\"\n"),
+            (16, "09:13:34.533  provider_stopped        NV3CJL…2H2UK  rust_hello_world-httpserver  reason=\"stop\"\n"),
+            (17, "09:13:38.017  host_stopped            NV3CJL…2H2UK  labels=tier=edge,zone=us-east-1\n"),
+        ];
+        for (number, expected) in cases {
+            assert_eq!(render(line(HOST_1X, number)), expected, "line {number}");
+        }
+    }
+
+    #[test]
+    fn golden_spec_lines() {
+        assert_eq!(
+            render(line(SPEC, 8)),
+            "14:03:26.959  component_start_failed  NDP4B6…MFIRA  broken-echo  image=ghcr.io/example/broken-echo:9.9.9  error=\"failed to fetch OCI bytes: manifest unknown\"\n"
+        );
+        assert_eq!(
+            render(line(SPEC, 10)),
+            "14:03:32.233  health_check_failed     NBXJ2O…MQOUB  http-server  message=\"health check timed out after 5s\"\n"
+        );
+        assert_eq!(
+            render(line(SPEC, 14)),
+            "14:03:44.781  host_stopped            NBXJ2O…MQOUB  reason=\"host stop requested\"  labels=region=eu-west\n"
+        );
+    }
+
+    #[test]
+    fn golden_legacy_lines() {
+        assert_eq!(
+            render(line(LEGACY, 5)),
+            "09:15:43.102  actors_stopped          NUW34K…JFSJD  MCRPCH…XUG7V  image=wasmcloud.azurecr.io/echo:0.3.4  count=10  remaining=0\n"
+        );
+        assert_eq!(
+            render(line(LEGACY, 7)),
+            "09:17:13.877  actor_stopped           NUW34K…JFSJD  MCRPCH…XUG7V\n"
+        );
+    }
+
+    #[test]
+    fn scaling_to_zero_reads_as_stopped() {
+        let out = render(
+            r#"{"specversion":"1.0","id":"1","type":"com.wasmcloud.lattice.component_scaled","source":"N","time":"2026-01-01T00:00:00Z","data":{"component_id":"echo","max_instances":0}}"#,
+        );
+        assert_eq!(
+            out,
+            "00:00:00.000  component_scaled        N             echo  stopped\n"
+        );
+    }
+
+    #[test]
+    fn full_ids_show_whole_keys() {
+        let pretty = Pretty {
+            full_ids: true,
+            ..plain()
+        };
+        let out = render_with(&pretty, line(HOST_1X, 6).as_bytes());
+        assert!(
+            out.contains("NV3CJLKH7RKUKN4IIRFEAO2TUSPZ3U7EEWV4CTHQQ4AOQXGZM7S2H2UK"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn legacy_heartbeats_count_actors_as_a_map_and_as_a_list() {
+        let map = render(
+            r#"{"specversion":"1.0","id":"1","type":"com.wasmcloud.lattice.host_heartbeat","source":"N","time":"2023-02-14T19:21:48.838573Z","data":{"actors":{"MA":2,"MB":3},"providers":[{"public_key":"V"}],"uptime_human":"3 minutes, 2 seconds"}}"#,
+        );
+        assert!(
+            map.ends_with("2 components (5 instances), 1 provider, up 3 minutes, 2 seconds\n"),
+            "{map}"
+        );
+        let list = render(
+            r#"{"specversion":"1.0","id":"1","type":"com.wasmcloud.lattice.host_heartbeat","source":"N","time":"2024-03-06T21:32:13Z","data":{"actors":[{"id":"a","instances":[{"max_instances":2},{"max_instances":1}]}],"providers":[],"uptime_seconds":30}}"#,
+        );
+        assert!(
+            list.ends_with("1 component (3 instances), 0 providers, up 30s\n"),
+            "{list}"
+        );
+    }
+
+    #[test]
+    fn unknown_kinds_show_their_data_keys() {
+        let out = render(
+            r#"{"specversion":"1.0","id":"1","type":"com.wadm.manifest_published","source":"wadm","time":"2026-01-01T00:00:00Z","data":{"manifest":{},"lattice":"default"}}"#,
+        );
+        assert_eq!(
+            out,
+            "00:00:00.000  com.wadm.manifest_published  wadm          data=manifest,lattice\n"
+        );
+    }
+
+    #[test]
+    fn a_payload_that_is_not_json_is_flagged_with_an_excerpt() {
+        let out = render_with(&plain(), b"hello\x1b[2J world");
+        assert_eq!(
+            out,
+            "00:00:00.000  x                       -             ! invalid: not JSON (expected value at line 1 column 1)  payload=\"hello\\e[2J world\"\n"
+        );
+    }
+
+    #[test]
+    fn not_utf8_is_flagged() {
+        let out = render_with(&plain(), b"\xff\xfe{}");
+        assert!(
+            out.contains("! invalid: not UTF-8 (invalid byte at offset 0)"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn a_cloudevent_with_problems_renders_and_is_flagged() {
+        let out = render(
+            r#"{"specversion":"0.3","type":"com.wasmcloud.lattice.config_set","source":"N","data":{"config_name":"c"}}"#,
+        );
+        assert!(out.contains("config_set"), "{out}");
+        assert!(out.contains("  c  ! invalid: not a CloudEvent: missing id; specversion 0.3 (latwatch reads CloudEvents 1.0)\n"), "{out}");
+    }
+
+    #[test]
+    fn hostile_strings_are_escaped() {
+        let out = render(
+            r#"{"specversion":"1.0","id":"1","type":"com.wasmcloud.lattice.component_scale_failed","source":"N\u001b[31m","time":"2026-01-01T00:00:00Z","data":{"component_id":"a\r\nb","error":"\u001b]52;c;ZXZpbA==\u0007 \u202eevil","image_ref":"x\u0008y"}}"#,
+        );
+        assert_eq!(out.matches('\n').count(), 1, "{out}");
+        assert!(!out.contains('\u{1b}') && !out.contains('\r') && !out.contains('\u{202e}'));
+        assert!(
+            out.contains(r#"a\r\nb  image=x\x08y  max"#)
+                || out.contains(r#"a\r\nb  image=x\x08y  error"#),
+            "{out}"
+        );
+        assert!(
+            out.contains(r#"error="\e]52;c;ZXZpbA==\x07 \u{202e}evil""#),
+            "{out}"
+        );
+        assert!(out.contains(r"N\e[31m"), "{out}");
+    }
+
+    #[test]
+    fn hostile_event_names_are_escaped() {
+        let out = render(
+            r#"{"specversion":"1.0","id":"1","type":"com.wasmcloud.lattice.x\u001b[2Jy","source":"N","time":"2026-01-01T00:00:00Z"}"#,
+        );
+        assert!(!out.contains('\u{1b}'), "{out}");
+    }
+
+    #[test]
+    fn color_never_leaks_into_plain_output_and_colors_by_severity() {
+        let colored = Pretty {
+            palette: Some(Palette::default()),
+            ..plain()
+        };
+        let out = render_with(&colored, line(HOST_1X, 11).as_bytes());
+        assert!(
+            out.contains("\u{1b}[1;31m") || out.contains("\u{1b}[31;1m"),
+            "failure is red: {out:?}"
+        );
+        assert!(!render(line(HOST_1X, 11)).contains('\u{1b}'));
+    }
+}
