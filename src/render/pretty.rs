@@ -274,13 +274,11 @@ impl<W: Write> Line<'_, W> {
                 .paint(self.out, style, escape_untrusted(&name))?;
         }
         let inventory = Inventory::of(data);
-        write!(
-            self.out,
-            "  {} ({}), {}",
-            plural(inventory.components, "component"),
-            plural(inventory.instances, "instance"),
-            plural(inventory.providers, "provider"),
-        )?;
+        write!(self.out, "  {}", plural(inventory.components, "component"))?;
+        if inventory.components > 0 {
+            write!(self.out, " ({})", plural(inventory.instances, "instance"))?;
+        }
+        write!(self.out, ", {}", plural(inventory.providers, "provider"))?;
         match (data.str("uptime_human"), data.get("uptime_seconds")) {
             (Some(human), _) => write!(self.out, ", up {}", escape_untrusted(&human)),
             (None, Some(seconds)) => write!(self.out, ", up {}s", value_text(seconds)),

@@ -21,7 +21,7 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::event::{RawMessage, Received};
+use crate::event::{json_str, RawMessage, Received};
 use crate::pipeline::{Flow, Pipeline};
 
 /// Reads `path` (`-` for stdin) to the end, or until `--count` or `stop` is set.
@@ -57,17 +57,18 @@ pub fn run(path: &Path, pipeline: &mut Pipeline, stop: &AtomicBool) -> Result<()
     Ok(())
 }
 
-/// What a latwatch `-o jsonl` line holds.
+/// What a latwatch `-o jsonl` line holds. Values stay raw: serde does not borrow through
+/// `Option<Cow<str>>`, and a recorded `received` must be kept exactly as written.
 #[derive(Deserialize)]
 struct Record<'a> {
     #[serde(borrow)]
-    subject: Option<Cow<'a, str>>,
+    subject: Option<&'a RawValue>,
     #[serde(borrow)]
-    received: Option<Cow<'a, str>>,
+    received: Option<&'a RawValue>,
     #[serde(borrow)]
     event: Option<&'a RawValue>,
     #[serde(borrow)]
-    payload: Option<Cow<'a, str>>,
+    payload: Option<&'a RawValue>,
 }
 
 fn handle_line(line: &[u8], pipeline: &mut Pipeline) -> io::Result<Flow> {
@@ -78,18 +79,20 @@ fn handle_line(line: &[u8], pipeline: &mut Pipeline) -> io::Result<Flow> {
     // latwatch writes "subject" first; only such lines pay for a second parse.
     if line.starts_with(br#"{"subject":"#) {
         if let Ok(record) = serde_json::from_slice::<Record>(line) {
-            let received = match &record.received {
+            let subject = record.subject.and_then(json_str);
+            let received = match record.received.and_then(json_str) {
                 Some(Cow::Borrowed(text)) => Received::Recorded(text),
                 _ => Received::At(Utc::now()),
             };
-            let payload = match (record.event, &record.payload) {
+            let payload_text = record.payload.and_then(json_str);
+            let payload = match (record.event, &payload_text) {
                 (Some(event), _) => Some(event.get().as_bytes()),
-                (None, Some(payload)) => Some(payload.as_bytes()),
+                (None, Some(text)) => Some(text.as_bytes()),
                 (None, None) => None,
             };
             if let Some(payload) = payload {
                 return pipeline.handle(RawMessage {
-                    subject: record.subject.as_deref(),
+                    subject: subject.as_deref(),
                     payload,
                     received,
                 });

@@ -66,15 +66,23 @@ pub async fn run(
     ));
 
     let mut losses = LossCounter::new(&client);
+    // A loss is confirmed by two looks at the statistics; when a burst ends nothing else would
+    // trigger the second look, so an idle tick does.
+    let mut idle_tick = tokio::time::interval(LOSS_CHECK_EVERY);
     tokio::pin!(shutdown);
-    loop {
-        let first = tokio::select! {
+    'watch: loop {
+        let mut message = tokio::select! {
             biased;
             () = &mut shutdown => break,
-            message = messages.next() => message,
-        };
-        let Some(mut message) = first else {
-            break; // every subscription ended: the client was closed
+            message = messages.next() => match message {
+                Some(message) => message,
+                None => break, // every subscription ended: the client was closed
+            },
+            _ = idle_tick.tick() => match losses.quiet_point(&mut messages, pipeline.received(), status) {
+                Some(Some(message)) => message,
+                Some(None) => break,
+                None => continue,
+            },
         };
         let mut handled = 0;
         loop {
@@ -84,28 +92,27 @@ pub async fn run(
                 received: Received::At(Utc::now()),
             };
             if pipeline.handle(raw)? == Flow::Done {
-                pipeline.flush()?;
-                return Ok(());
+                break 'watch;
             }
             handled += 1;
             if handled == BATCH {
                 break;
             }
-            match messages.next().now_or_never() {
+            match losses.quiet_point(&mut messages, pipeline.received(), status) {
                 Some(Some(next)) => message = next,
-                _ => break,
+                Some(None) => break 'watch,
+                None => break,
             }
         }
         pipeline.flush()?;
-        losses.check(pipeline.received(), status);
     }
     pipeline.flush()?;
-    losses.check_now(pipeline.received(), status);
     Ok(())
 }
 
 async fn connect(config: &NatsConfig, shown: &str, status: Status) -> Result<Client> {
-    let notices = ConnectionNotices::new(shown.to_owned(), status);
+    let (reconnects_tx, reconnects_rx) = tokio::sync::mpsc::unbounded_channel();
+    let notices = ConnectionNotices::new(shown.to_owned(), status, reconnects_tx);
     let options = ConnectOptions::new()
         .name("latwatch")
         .connection_timeout(CONNECT_TIMEOUT)
@@ -122,10 +129,38 @@ async fn connect(config: &NatsConfig, shown: &str, status: Status) -> Result<Cli
                 .map_err(|err| anyhow!("--server {}: not a NATS URL ({err})", redact(url)))
         })
         .collect::<Result<Vec<_>>>()?;
-    options
+    let client = options
         .connect(addresses)
         .await
-        .map_err(|err| connect_error(&err, shown))
+        .map_err(|err| connect_error(&err, shown))?;
+    tokio::spawn(announce_reconnects(
+        client.clone(),
+        shown.to_owned(),
+        status,
+        reconnects_rx,
+    ));
+    Ok(client)
+}
+
+/// async-nats reports `Connected` before it has re-sent our subscriptions; a round trip after it
+/// proves the server has them, so "reconnected" is only said once events flow again.
+async fn announce_reconnects(
+    client: Client,
+    shown: String,
+    status: Status,
+    mut outages: tokio::sync::mpsc::UnboundedReceiver<Instant>,
+) {
+    while let Some(since) = outages.recv().await {
+        if tokio::time::timeout(CONNECT_TIMEOUT, client.flush())
+            .await
+            .is_ok_and(|flushed| flushed.is_ok())
+        {
+            status.warn(format_args!(
+                "reconnected to {shown} after {:.1}s (events published meanwhile were not received)",
+                since.elapsed().as_secs_f64()
+            ));
+        }
+    }
 }
 
 /// One line that names the server and the reason, and a hint.
@@ -164,21 +199,28 @@ fn connect_error(err: &async_nats::ConnectError, shown: &str) -> anyhow::Error {
     anyhow!("cannot connect to {shown}: {reason}\n  hint: {hint}")
 }
 
-/// Tells the user on stderr when the connection goes and comes back.
+/// Tells the user on stderr when the connection goes; hands the outage start to
+/// [`announce_reconnects`] when it comes back.
 #[derive(Clone)]
 struct ConnectionNotices {
     shown: Arc<str>,
     status: Status,
     /// When the current outage began; `None` while connected.
     down_since: Arc<Mutex<Option<Instant>>>,
+    reconnects: tokio::sync::mpsc::UnboundedSender<Instant>,
 }
 
 impl ConnectionNotices {
-    fn new(shown: String, status: Status) -> ConnectionNotices {
+    fn new(
+        shown: String,
+        status: Status,
+        reconnects: tokio::sync::mpsc::UnboundedSender<Instant>,
+    ) -> ConnectionNotices {
         ConnectionNotices {
             shown: shown.into(),
             status,
             down_since: Arc::new(Mutex::new(None)),
+            reconnects,
         }
     }
 
@@ -196,11 +238,7 @@ impl ConnectionNotices {
             }
             NatsEvent::Connected => {
                 if let Some(since) = down_since.take() {
-                    self.status.warn(format_args!(
-                        "reconnected to {} after {:.1}s (events published meanwhile were not received)",
-                        self.shown,
-                        since.elapsed().as_secs_f64()
-                    ));
+                    let _ = self.reconnects.send(since);
                 }
             }
             NatsEvent::ServerError(err) => self
@@ -218,14 +256,15 @@ impl ConnectionNotices {
 
 /// Counts messages async-nats received but dropped because the subscription channel was full.
 ///
-/// `in_messages - taken` is the loss plus whatever is in flight. The check runs at flush points,
-/// where the channel was just found empty, and a gap counts only once two checks in a row see it,
-/// so a message counted by the connection but not yet queued is not mistaken for a loss.
+/// The connection counts a message (`in_messages`) just before it tries to queue it. So if the
+/// counter is read first and the channel is then found empty, every message it counted was either
+/// taken by us or dropped: the gap is the loss, give or take one message caught between count and
+/// queue. Two looks at least [`LOSS_CHECK_EVERY`] apart must agree before a loss is reported.
 struct LossCounter {
     statistics: Arc<async_nats::Statistics>,
     reported: u64,
     last_gap: u64,
-    last_check: Instant,
+    last_look: Instant,
 }
 
 impl LossCounter {
@@ -234,23 +273,41 @@ impl LossCounter {
             statistics: client.statistics(),
             reported: 0,
             last_gap: 0,
-            last_check: Instant::now(),
+            last_look: Instant::now(),
         }
     }
 
-    fn check(&mut self, taken: u64, status: Status) {
-        if self.last_check.elapsed() >= LOSS_CHECK_EVERY {
-            self.check_now(taken, status);
+    /// The next ready message (`Some(Some)`), the end of every subscription (`Some(None)`), or
+    /// `None` when nothing is ready, in which case the loss has been checked.
+    fn quiet_point<S>(
+        &mut self,
+        messages: &mut S,
+        taken: u64,
+        status: Status,
+    ) -> Option<Option<async_nats::Message>>
+    where
+        S: futures_util::Stream<Item = async_nats::Message> + Unpin,
+    {
+        // `unconstrained`: tokio's cooperative budget would otherwise answer "not ready" after a
+        // hundred-odd receives even with messages queued, and "empty" must mean empty.
+        if let Some(next) = tokio::task::unconstrained(messages.next()).now_or_never() {
+            return Some(next);
         }
-    }
-
-    fn check_now(&mut self, taken: u64, status: Status) {
-        self.last_check = Instant::now();
-        let received = self
+        let counted = self
             .statistics
             .in_messages
-            .load(std::sync::atomic::Ordering::Relaxed);
-        let gap = received.saturating_sub(taken);
+            .load(std::sync::atomic::Ordering::Acquire);
+        if let Some(next) = tokio::task::unconstrained(messages.next()).now_or_never() {
+            return Some(next);
+        }
+        if self.last_look.elapsed() >= LOSS_CHECK_EVERY {
+            self.look(counted.saturating_sub(taken), status);
+        }
+        None
+    }
+
+    fn look(&mut self, gap: u64, status: Status) {
+        self.last_look = Instant::now();
         let confirmed = gap.min(self.last_gap);
         self.last_gap = gap;
         if confirmed > self.reported {

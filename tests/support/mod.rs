@@ -1,0 +1,388 @@
+//! Test harness: a real nats-server on a free loopback port, the real latwatch binary, and a real
+//! async-nats publisher. Every child process is killed when its guard drops.
+#![allow(dead_code)] // each test file uses a different part of the harness
+
+use std::io::{BufRead, BufReader, Read};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+pub const FIXTURES_1X: &str = include_str!("../fixtures/host-1x-events.jsonl");
+pub const FIXTURES_LEGACY: &str = include_str!("../fixtures/legacy-events.jsonl");
+pub const FIXTURES_SPEC: &str = include_str!("../fixtures/spec-events.jsonl");
+
+/// Every fixture line, in file order.
+pub fn all_fixtures() -> Vec<&'static str> {
+    FIXTURES_1X
+        .lines()
+        .chain(FIXTURES_LEGACY.lines())
+        .chain(FIXTURES_SPEC.lines())
+        .collect()
+}
+
+/// The short event name in a fixture line (what its subject ends with).
+pub fn event_name(payload: &str) -> String {
+    let value: serde_json::Value = serde_json::from_str(payload).expect("fixture is JSON");
+    value["type"]
+        .as_str()
+        .expect("fixture has a type")
+        .trim_start_matches("com.wasmcloud.lattice.")
+        .to_owned()
+}
+
+/// A port nothing listens on right now (never 4222, which a developer's own server may hold).
+pub fn free_port() -> u16 {
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .expect("bind a loopback port")
+            .local_addr()
+            .expect("local addr")
+            .port();
+        if port != 4222 {
+            return port;
+        }
+    }
+}
+
+/// A nats-server child process.
+pub struct NatsServer {
+    child: Option<Child>,
+    pub port: u16,
+    extra_args: Vec<String>,
+}
+
+impl NatsServer {
+    pub fn start() -> NatsServer {
+        NatsServer::start_with(&[])
+    }
+
+    pub fn start_with(extra_args: &[&str]) -> NatsServer {
+        let mut server = NatsServer {
+            child: None,
+            port: free_port(),
+            extra_args: extra_args.iter().map(|s| s.to_string()).collect(),
+        };
+        server.restart();
+        server
+    }
+
+    pub fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts the server (again) on the same port and waits until it accepts connections.
+    pub fn restart(&mut self) {
+        self.stop();
+        let binary = std::env::var("NATS_SERVER").unwrap_or_else(|_| "nats-server".into());
+        let child = Command::new(&binary)
+            .args(["-a", "127.0.0.1", "-p", &self.port.to_string()])
+            .args(&self.extra_args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|err| {
+                panic!("cannot start {binary} ({err}); install it: apt-get install -y nats-server")
+            });
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(Instant::now() < deadline, "nats-server did not start");
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for NatsServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Publishes with async-nats from synchronous tests.
+pub struct Publisher {
+    runtime: tokio::runtime::Runtime,
+    client: async_nats::Client,
+}
+
+impl Publisher {
+    pub fn connect(url: &str) -> Publisher {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let client = runtime
+            .block_on(async_nats::connect(url))
+            .expect("publisher connects");
+        Publisher { runtime, client }
+    }
+
+    pub fn publish(&self, subject: &str, payload: impl Into<Vec<u8>>) {
+        let payload = payload.into();
+        self.runtime.block_on(async {
+            self.client
+                .publish(subject.to_owned(), payload.into())
+                .await
+                .expect("publish");
+            self.client.flush().await.expect("flush");
+        });
+    }
+
+    /// Publishes every payload without waiting in between, then flushes once.
+    pub fn publish_burst(&self, subject: &str, payloads: impl Iterator<Item = Vec<u8>>) {
+        self.runtime.block_on(async {
+            for payload in payloads {
+                self.client
+                    .publish(subject.to_owned(), payload.into())
+                    .await
+                    .expect("publish");
+            }
+            self.client.flush().await.expect("flush");
+        });
+    }
+
+    /// Publishes a fixture line on `wasmbus.evt.<lattice>.<its name>`.
+    pub fn publish_event(&self, lattice: &str, payload: &str) {
+        self.publish(
+            &format!("wasmbus.evt.{lattice}.{}", event_name(payload)),
+            payload,
+        );
+    }
+}
+
+/// A running latwatch, its stdout split into lines and its stderr collected.
+pub struct Latwatch {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: Option<Receiver<Vec<u8>>>,
+    stderr: Arc<Mutex<String>>,
+}
+
+pub fn latwatch_command(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_latwatch"));
+    command
+        .args(args)
+        .env_remove("NATS_URL")
+        .env_remove("WASMCLOUD_LATTICE")
+        .env_remove("WASMCLOUD_CTL_HOST")
+        .env_remove("WASMCLOUD_CTL_PORT")
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE");
+    command
+}
+
+impl Latwatch {
+    pub fn spawn(args: &[&str]) -> Latwatch {
+        Latwatch::spawn_command(latwatch_command(args))
+    }
+
+    pub fn spawn_command(command: Command) -> Latwatch {
+        let mut latwatch = Latwatch::spawn_stalled(command);
+        latwatch.resume_stdout();
+        latwatch
+    }
+
+    /// Spawns latwatch with nobody reading its stdout until [`Latwatch::resume_stdout`]: a
+    /// consumer that cannot keep up.
+    pub fn spawn_stalled(mut command: Command) -> Latwatch {
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("latwatch starts");
+        let stdin = child.stdin.take();
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let collected = stderr.clone();
+        let mut stderr_pipe = child.stderr.take().expect("stderr");
+        thread::spawn(move || {
+            let mut buffer = [0u8; 4096];
+            while let Ok(n) = stderr_pipe.read(&mut buffer) {
+                if n == 0 {
+                    break;
+                }
+                collected
+                    .lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buffer[..n]));
+            }
+        });
+        Latwatch {
+            child,
+            stdin,
+            stdout: None,
+            stderr,
+        }
+    }
+
+    /// Starts reading stdout, line by line.
+    pub fn resume_stdout(&mut self) {
+        let mut stdout = BufReader::new(self.child.stdout.take().expect("stdout not yet read"));
+        let (lines_tx, lines_rx) = mpsc::channel();
+        thread::spawn(move || loop {
+            let mut line = Vec::new();
+            match stdout.read_until(b'\n', &mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    if lines_tx.send(line).is_err() {
+                        break;
+                    }
+                }
+            }
+        });
+        self.stdout = Some(lines_rx);
+    }
+
+    /// Spawns latwatch on `server` and waits for its "listening" line.
+    pub fn listening(server: &NatsServer, args: &[&str]) -> Latwatch {
+        let url = server.url();
+        let mut all = vec!["-s", url.as_str()];
+        all.extend_from_slice(args);
+        let latwatch = Latwatch::spawn(&all);
+        latwatch.wait_stderr("listening", Duration::from_secs(10));
+        latwatch
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Waits until stderr contains `needle`; panics with what stderr said otherwise.
+    pub fn wait_stderr(&self, needle: &str, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let stderr = self.stderr();
+            if stderr.contains(needle) {
+                return stderr;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "stderr never said {needle:?}; it said:\n{stderr}"
+            );
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// The next stdout line (with its newline), or `None` after `timeout`.
+    pub fn next_line(&self, timeout: Duration) -> Option<Vec<u8>> {
+        self.stdout.as_ref()?.recv_timeout(timeout).ok()
+    }
+
+    /// Exactly `n` stdout lines as text; panics with stderr if they do not come in time.
+    pub fn lines(&self, n: usize, timeout: Duration) -> Vec<String> {
+        let deadline = Instant::now() + timeout;
+        let mut lines = Vec::with_capacity(n);
+        while lines.len() < n {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.next_line(left) {
+                Some(line) => lines.push(String::from_utf8(line).expect("stdout is UTF-8")),
+                None => panic!(
+                    "got {} of {n} lines; stderr:\n{}\nlines:\n{}",
+                    lines.len(),
+                    self.stderr(),
+                    lines.join("")
+                ),
+            }
+        }
+        lines
+    }
+
+    /// Stops reading stdout: the pipe's read end closes, as when `| head` exits.
+    pub fn close_stdout(&mut self) {
+        self.stdout = None;
+    }
+
+    pub fn write_stdin(&mut self, bytes: &[u8]) {
+        use std::io::Write;
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        stdin.write_all(bytes).expect("write stdin");
+        stdin.flush().expect("flush stdin");
+    }
+
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// Sends a signal by name (`TERM`, `INT`).
+    pub fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{name}"), &self.pid().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+    }
+
+    /// The exit status, if latwatch has exited.
+    pub fn child_status(&mut self) -> Option<ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
+    pub fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                // Let the reader threads drain what is left.
+                thread::sleep(Duration::from_millis(50));
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "latwatch did not exit; stderr:\n{}",
+                self.stderr()
+            );
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Every stdout line still to come, until stdout closes.
+    pub fn rest(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        while let Some(line) = self.next_line(Duration::from_secs(5)) {
+            lines.push(String::from_utf8(line).expect("stdout is UTF-8"));
+        }
+        lines
+    }
+}
+
+impl Drop for Latwatch {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs latwatch to completion with `stdin` and returns (exit status, stdout, stderr).
+pub fn run_with_stdin(args: &[&str], stdin: &[u8]) -> (ExitStatus, Vec<u8>, String) {
+    use std::io::Write;
+    let mut child = latwatch_command(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("latwatch starts");
+    let mut input = child.stdin.take().expect("stdin");
+    let owned = stdin.to_vec();
+    let writer = thread::spawn(move || {
+        let _ = input.write_all(&owned);
+    });
+    let output = child.wait_with_output().expect("latwatch runs");
+    writer.join().expect("stdin writer");
+    (
+        output.status,
+        output.stdout,
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
