@@ -7,8 +7,9 @@
 
 use std::io;
 
-use crate::event::{decode, RawMessage};
+use crate::event::{decode, Problems, RawMessage};
 use crate::output::{Sink, Status};
+use crate::render::style::escape_untrusted;
 use crate::render::{Outcome, Renderer};
 
 /// Whether the pipeline wants more messages.
@@ -51,8 +52,8 @@ impl Pipeline {
             Outcome::Printed => self.printed += 1,
             Outcome::NotJson => self.status.warn(format_args!(
                 "skipped a payload on {} that is not JSON ({}); -o jsonl or pretty output shows it",
-                event.raw.subject.unwrap_or("input"),
-                crate::event::Problems(&event.problems)
+                escape_untrusted(event.raw.subject.unwrap_or("input")),
+                Problems(&event.problems)
             )),
         }
         if self.limit.is_some_and(|limit| self.printed >= limit) {

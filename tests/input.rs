@@ -152,3 +152,38 @@ fn bundled_example_renders() {
     assert!(!stdout.contains("invalid"), "{stdout}");
     let _ = std::io::stdout().flush();
 }
+
+/// Color: `--color always` colors a pipe; auto does not, unless CLICOLOR_FORCE; NO_COLOR beats it;
+/// json output is never colored.
+#[test]
+fn color_follows_the_flag_and_the_environment() {
+    let line = FIXTURES_1X.lines().next().unwrap().as_bytes();
+    let colored = |args: &[&str], env: &[(&str, &str)]| {
+        let mut command = latwatch_command(args);
+        command.args(["--input", "-"]);
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let output = pipe_through(command, line);
+        output.contains('\u{1b}')
+    };
+    assert!(colored(&["--color", "always"], &[]));
+    assert!(!colored(&[], &[]), "a pipe is not colored by default");
+    assert!(!colored(&["--color", "never"], &[("CLICOLOR_FORCE", "1")]));
+    assert!(colored(&[], &[("CLICOLOR_FORCE", "1")]));
+    assert!(!colored(&[], &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]));
+    assert!(colored(&["--color", "always"], &[("NO_COLOR", "1")]));
+    assert!(!colored(&["--json", "--color", "always"], &[]));
+    assert!(!colored(&["-o", "jsonl", "--color", "always"], &[]));
+}
+
+fn pipe_through(mut command: std::process::Command, stdin: &[u8]) -> String {
+    use std::process::Stdio;
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap()
+}
