@@ -5,6 +5,7 @@
 use std::io::{BufRead, BufReader, Read};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -50,8 +51,20 @@ pub fn free_port() -> u16 {
 /// A nats-server child process.
 pub struct NatsServer {
     child: Option<Child>,
+    started_once: bool,
     pub port: u16,
     extra_args: Vec<String>,
+}
+
+/// The INFO line the server on `port` greets with, if one answers.
+fn server_name_at(port: u16) -> Option<String> {
+    let stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .ok()?;
+    let mut line = String::new();
+    BufReader::new(stream).read_line(&mut line).ok()?;
+    Some(line)
 }
 
 impl NatsServer {
@@ -62,6 +75,7 @@ impl NatsServer {
     pub fn start_with(extra_args: &[&str]) -> NatsServer {
         let mut server = NatsServer {
             child: None,
+            started_once: false,
             port: free_port(),
             extra_args: extra_args.iter().map(|s| s.to_string()).collect(),
         };
@@ -73,12 +87,37 @@ impl NatsServer {
         format!("nats://127.0.0.1:{}", self.port)
     }
 
-    /// Starts the server (again) on the same port and waits until it accepts connections.
+    /// Starts the server (again) and waits until it accepts connections. Tests run in parallel, so
+    /// the port may have been taken since it was picked: the server is named uniquely, and only an
+    /// INFO line with that name counts as "up". A first start that loses its port tries another.
     pub fn restart(&mut self) {
         self.stop();
+        let first_start = !self.started_once;
+        self.started_once = true;
+        for _attempt in 0..5 {
+            if self.try_start() {
+                return;
+            }
+            assert!(
+                first_start,
+                "nats-server could not restart on port {}",
+                self.port
+            );
+            self.port = free_port();
+        }
+        panic!("nats-server did not start");
+    }
+
+    fn try_start(&mut self) -> bool {
+        static STARTS: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "latwatch-test-{}-{}",
+            std::process::id(),
+            STARTS.fetch_add(1, Ordering::Relaxed)
+        );
         let binary = std::env::var("NATS_SERVER").unwrap_or_else(|_| "nats-server".into());
-        let child = Command::new(&binary)
-            .args(["-a", "127.0.0.1", "-p", &self.port.to_string()])
+        let mut child = Command::new(&binary)
+            .args(["-a", "127.0.0.1", "-p", &self.port.to_string(), "-n", &name])
             .args(&self.extra_args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -86,12 +125,20 @@ impl NatsServer {
             .unwrap_or_else(|err| {
                 panic!("cannot start {binary} ({err}); install it: apt-get install -y nats-server")
             });
-        self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(Instant::now() < deadline, "nats-server did not start");
+        while Instant::now() < deadline {
+            if child.try_wait().ok().flatten().is_some() {
+                return false; // it exited: the port was taken
+            }
+            if server_name_at(self.port).is_some_and(|info| info.contains(&name)) {
+                self.child = Some(child);
+                return true;
+            }
             thread::sleep(Duration::from_millis(20));
         }
+        let _ = child.kill();
+        let _ = child.wait();
+        false
     }
 
     pub fn stop(&mut self) {
