@@ -12,10 +12,19 @@ const AFTER_HELP: &str = "\
 Examples:
   latwatch                                   watch lattice \"default\" on nats://127.0.0.1:4222
   latwatch --lattice prod -s nats://nats.internal:4222
+  latwatch --exclude-type host_heartbeat,health_check_status
+  latwatch -t '*_failed'                     only failures
+  latwatch --component hello --host misty-river-4821
+  latwatch --filter '.data.max_instances > 2'
   latwatch --json | jq 'select(.data.max_instances > 2)'
   latwatch -o jsonl > capture.jsonl          record events with subject and receive time
   latwatch --input capture.jsonl             show a capture again (no server needed)
   latwatch --count 5                         stop after 5 events
+
+Filters: values of one flag are OR, different flags are AND, excludes win. A TYPE is a short
+name (component_scaled), a full type (com.wasmcloud.lattice.component_scaled) or a glob
+(health_check_*, *_failed). An ID is exact, a prefix, or a glob. Exact --type names are
+filtered by the server: other events are never sent to latwatch.
 
 Exit codes:
   0  success: Ctrl-C, SIGTERM, --count reached, end of --input, stdout closed (| head)
@@ -58,15 +67,54 @@ pub struct Cli {
     )]
     pub ctl_port: Option<u16>,
 
-    /// The lattice to watch
+    /// The lattice(s) to watch, comma-separated
     #[arg(
         short = 'x',
         long,
         env = "WASMCLOUD_LATTICE",
         value_name = "NAME",
+        value_delimiter = ',',
         default_value = "default"
     )]
-    pub lattice: String,
+    pub lattice: Vec<String>,
+
+    /// Watch every lattice on the server (wasmbus.evt.*.>)
+    #[arg(long)]
+    pub all_lattices: bool,
+
+    /// Prefix of the event subjects in multi-tenant NATS accounts, as wadm uses it
+    /// (P.wasmbus.evt.<lattice>.>)
+    #[arg(long, value_name = "P")]
+    pub subject_prefix: Option<String>,
+
+    /// Also listen on the bare wasmbus.evt.<lattice> subject of wasmCloud <= 0.82 and OTP hosts;
+    /// events published on both subjects are shown once
+    #[arg(long)]
+    pub legacy: bool,
+
+    /// Show only these event kinds (repeatable, comma-separated; globs allowed)
+    #[arg(short = 't', long = "type", value_name = "TYPE", value_delimiter = ',')]
+    pub types: Vec<String>,
+
+    /// Hide these event kinds (repeatable, comma-separated; globs allowed); wins over --type
+    #[arg(long = "exclude-type", value_name = "TYPE", value_delimiter = ',')]
+    pub exclude_types: Vec<String>,
+
+    /// Show only events about these hosts: key, key prefix, friendly name or glob (repeatable)
+    #[arg(long = "host", value_name = "ID|NAME", value_delimiter = ',')]
+    pub hosts: Vec<String>,
+
+    /// Show only events about these components, including links to or from them (repeatable)
+    #[arg(long = "component", value_name = "ID", value_delimiter = ',')]
+    pub components: Vec<String>,
+
+    /// Show only events about these providers, including links to or from them (repeatable)
+    #[arg(long = "provider", value_name = "ID", value_delimiter = ',')]
+    pub providers: Vec<String>,
+
+    /// Show only events for which this jq expression is truthy (run on the CloudEvent JSON)
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
 
     /// Read events from a file (or - for stdin) instead of NATS: raw CloudEvents, `-o jsonl`
     /// records or `nats sub --raw` output, one per line
@@ -107,6 +155,10 @@ pub struct Cli {
     /// No status lines on stderr (errors and warnings are still shown)
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// At exit, print counts on stderr: messages received, shown, filtered out, per kind
+    #[arg(long)]
+    pub summary: bool,
 }
 
 /// What stdout carries.
@@ -146,6 +198,25 @@ mod tests {
     #[test]
     fn json_conflicts_with_output() {
         assert!(Cli::try_parse_from(["latwatch", "--json", "-o", "jsonl"]).is_err());
+    }
+
+    #[test]
+    fn lists_split_on_commas_and_repeat() {
+        let cli = Cli::try_parse_from([
+            "latwatch",
+            "-t",
+            "a,b",
+            "-t",
+            "c",
+            "--lattice",
+            "x,y",
+            "--host",
+            "h1,h2",
+        ])
+        .unwrap();
+        assert_eq!(cli.types, ["a", "b", "c"]);
+        assert_eq!(cli.lattice, ["x", "y"]);
+        assert_eq!(cli.hosts, ["h1", "h2"]);
     }
 
     #[test]

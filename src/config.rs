@@ -6,6 +6,8 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use crate::cli::{Cli, ColorChoice, Output};
+use crate::filter::jq::JqFilter;
+use crate::filter::{Filter, IdMatcher, TypePattern};
 use crate::render::style::Palette;
 use crate::render::{Pretty, Renderer};
 
@@ -18,12 +20,27 @@ const DEFAULT_PORT: u16 = 4222;
 pub struct Config {
     /// Where events come from.
     pub source: SourceConfig,
-    /// How they are written.
-    pub renderer: Renderer,
-    /// Stop after printing this many events.
-    pub count: Option<u64>,
+    /// What happens to each event.
+    pub stages: Stages,
     /// Silence status lines (never errors or warnings).
     pub quiet: bool,
+    /// Things the user should hear about before anything runs (an unknown `--type` name).
+    pub warnings: Vec<String>,
+}
+
+/// The pipeline's stages, ready to run.
+#[derive(Debug)]
+pub struct Stages {
+    /// How events are written.
+    pub renderer: Renderer,
+    /// Which events are shown.
+    pub filter: Filter,
+    /// Show each CloudEvent id once (`--legacy`: 0.81–0.82 hosts publish every event twice).
+    pub dedupe: bool,
+    /// Stop after printing this many events.
+    pub count: Option<u64>,
+    /// Print counts on stderr at exit.
+    pub summary: bool,
 }
 
 /// Where events come from.
@@ -43,8 +60,39 @@ pub struct NatsConfig {
 }
 
 impl Config {
-    pub fn from_cli(cli: Cli) -> Config {
+    /// Decides everything; an `Err` is a usage error (exit 2) saying what is wrong.
+    pub fn from_cli(cli: Cli) -> Result<Config, String> {
+        let lattices = lattices(&cli.lattice, cli.all_lattices)?;
+        let filter = Filter {
+            include: cli.types.iter().map(|t| TypePattern::new(t)).collect(),
+            exclude: cli
+                .exclude_types
+                .iter()
+                .map(|t| TypePattern::new(t))
+                .collect(),
+            hosts: ids("--host", &cli.hosts),
+            components: ids("--component", &cli.components),
+            providers: ids("--provider", &cli.providers),
+            jq: match &cli.filter {
+                Some(code) => Some(JqFilter::compile(code).map_err(|why| {
+                    format!("--filter is not a jq expression latwatch can run: {why}")
+                })?),
+                None => None,
+            },
+        };
+        let include_warnings = filter
+            .include
+            .iter()
+            .filter_map(|t| t.unknown_name_warning("--type"));
+        let exclude_warnings = filter
+            .exclude
+            .iter()
+            .filter_map(|t| t.unknown_name_warning("--exclude-type"));
+        let warnings = include_warnings.chain(exclude_warnings).collect();
+
         let output = if cli.json { Output::Json } else { cli.output };
+        let several_lattices = cli.all_lattices || lattices.len() > 1;
+        let lattice_width = lattices.iter().map(String::len).max().unwrap_or(0);
         let renderer = match output {
             Output::Json => Renderer::Json,
             Output::Jsonl => Renderer::Jsonl,
@@ -52,22 +100,113 @@ impl Config {
                 palette: use_color(cli.color, &Environment::read()).then(Palette::default),
                 utc: cli.utc,
                 full_ids: cli.full_ids,
+                lattice_width: several_lattices.then_some(lattice_width.max(ALL_LATTICES_WIDTH)),
             }),
         };
         let source = match cli.input {
             Some(path) => SourceConfig::File(path),
             None => SourceConfig::Nats(NatsConfig {
                 servers: servers(cli.servers, cli.ctl_host, cli.ctl_port),
-                subjects: vec![format!("wasmbus.evt.{}.>", cli.lattice)],
+                subjects: subjects(
+                    &lattices,
+                    cli.subject_prefix.as_deref(),
+                    cli.legacy,
+                    &filter.include,
+                    filter.needs_host_names(),
+                ),
             }),
         };
-        Config {
+        Ok(Config {
             source,
-            renderer,
-            count: cli.count,
+            stages: Stages {
+                renderer,
+                filter,
+                dedupe: cli.legacy,
+                count: cli.count,
+                summary: cli.summary,
+            },
             quiet: cli.quiet,
+            warnings,
+        })
+    }
+}
+
+/// The width of the lattice column when every lattice is watched (names are not known up front).
+const ALL_LATTICES_WIDTH: usize = 8;
+
+/// The lattice tokens to subscribe with: the names given, or `*` for `--all-lattices`.
+fn lattices(given: &[String], all: bool) -> Result<Vec<String>, String> {
+    if all {
+        return Ok(vec!["*".to_owned()]);
+    }
+    let names: Vec<String> = given
+        .iter()
+        .map(|l| l.trim().to_owned())
+        .filter(|l| !l.is_empty())
+        .collect();
+    if names.is_empty() {
+        return Err("--lattice needs a name (or use --all-lattices)".to_owned());
+    }
+    let bad = |l: &&String| l.contains(['.', '*', '>']) || l.contains(char::is_whitespace);
+    if let Some(bad) = names.iter().find(bad) {
+        return Err(format!(
+            "--lattice {bad}: a lattice name is one subject token (no '.', '*', '>' or spaces); \
+             use --all-lattices to watch every lattice"
+        ));
+    }
+    Ok(names)
+}
+
+fn ids(flag: &'static str, values: &[String]) -> Vec<IdMatcher> {
+    values
+        .iter()
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| IdMatcher::new(flag, v))
+        .collect()
+}
+
+/// The kinds that teach host names: `--host NAME` needs them even when `--type` narrows the rest.
+const NAME_TEACHERS: [&str; 3] = ["host_started", "host_heartbeat", "host_stopped"];
+
+/// `[P.]wasmbus.evt.<lattice>.>` per lattice; just `….<name>` per name when every `--type` is an
+/// exact name, so the server drops the rest (plus the host lifecycle kinds when host names are
+/// needed; the type filter still hides them); plus the bare `….<lattice>` for `--legacy`.
+fn subjects(
+    lattices: &[String],
+    prefix: Option<&str>,
+    legacy: bool,
+    include: &[TypePattern],
+    learn_names: bool,
+) -> Vec<String> {
+    let exact: Option<Vec<&str>> = include.iter().map(TypePattern::exact_name).collect();
+    let exact = exact.filter(|names| !names.is_empty()).map(|mut names| {
+        if learn_names {
+            names.extend(NAME_TEACHERS);
+        }
+        names
+    });
+    let mut subjects = Vec::new();
+    for lattice in lattices {
+        let base = match prefix {
+            Some(prefix) => format!("{prefix}.wasmbus.evt.{lattice}"),
+            None => format!("wasmbus.evt.{lattice}"),
+        };
+        match &exact {
+            Some(names) => {
+                for name in names {
+                    let subject = format!("{base}.{name}");
+                    if !subjects.contains(&subject) {
+                        subjects.push(subject);
+                    }
+                }
+            }
+            None => subjects.push(format!("{base}.>")),
+        }
+        if legacy {
+            subjects.push(base);
         }
     }
+    subjects
 }
 
 /// `--server`/`NATS_URL` win; otherwise wash's `WASMCLOUD_CTL_HOST`/`_PORT`; otherwise localhost.
@@ -210,14 +349,85 @@ mod tests {
         );
     }
 
+    fn config(args: &[&str]) -> Result<Config, String> {
+        Config::from_cli(Cli::try_parse_from(["latwatch"].iter().chain(args)).unwrap())
+    }
+
+    fn subjects_for(args: &[&str]) -> Vec<String> {
+        match config(args).unwrap().source {
+            SourceConfig::Nats(nats) => nats.subjects,
+            SourceConfig::File(_) => panic!("expected NATS"),
+        }
+    }
+
     #[test]
     fn the_lattice_picks_the_subject() {
-        let cli =
-            Cli::try_parse_from(["latwatch", "--lattice", "prod", "-s", "nats://a:1"]).unwrap();
-        let SourceConfig::Nats(nats) = Config::from_cli(cli).source else {
-            panic!("expected NATS");
-        };
-        assert_eq!(nats.subjects, ["wasmbus.evt.prod.>"]);
+        assert_eq!(subjects_for(&["--lattice", "prod"]), ["wasmbus.evt.prod.>"]);
+        assert_eq!(
+            subjects_for(&["--lattice", "a,b"]),
+            ["wasmbus.evt.a.>", "wasmbus.evt.b.>"]
+        );
+        assert_eq!(subjects_for(&["--all-lattices"]), ["wasmbus.evt.*.>"]);
+        assert_eq!(
+            subjects_for(&["--subject-prefix", "acct", "--lattice", "x"]),
+            ["acct.wasmbus.evt.x.>"]
+        );
+    }
+
+    #[test]
+    fn exact_types_are_narrowed_on_the_server() {
+        assert_eq!(
+            subjects_for(&["-t", "component_scaled,com.wasmcloud.lattice.host_started"]),
+            [
+                "wasmbus.evt.default.component_scaled",
+                "wasmbus.evt.default.host_started"
+            ]
+        );
+        assert_eq!(
+            subjects_for(&["-t", "component_scaled,*_failed"]),
+            ["wasmbus.evt.default.>"],
+            "a glob needs the wildcard"
+        );
+        assert_eq!(
+            subjects_for(&["--exclude-type", "host_heartbeat"]),
+            ["wasmbus.evt.default.>"]
+        );
+    }
+
+    #[test]
+    fn host_names_keep_the_lifecycle_subjects() {
+        assert_eq!(
+            subjects_for(&["-t", "component_scaled", "--host", "misty-river-4821"]),
+            [
+                "wasmbus.evt.default.component_scaled",
+                "wasmbus.evt.default.host_started",
+                "wasmbus.evt.default.host_heartbeat",
+                "wasmbus.evt.default.host_stopped"
+            ]
+        );
+    }
+
+    #[test]
+    fn legacy_adds_the_bare_subject() {
+        assert_eq!(
+            subjects_for(&["--legacy", "-t", "actor_scaled"]),
+            ["wasmbus.evt.default.actor_scaled", "wasmbus.evt.default"]
+        );
+    }
+
+    #[test]
+    fn bad_lattice_names_and_jq_are_usage_errors() {
+        let error = config(&["--lattice", "a.b"]).unwrap_err();
+        assert!(error.contains("--all-lattices"), "{error}");
+        let error = config(&["--filter", ".data | select(.x =="]).unwrap_err();
+        assert!(error.starts_with("--filter"), "{error}");
+    }
+
+    #[test]
+    fn unknown_types_warn() {
+        let warnings = config(&["-t", "component_scaeld"]).unwrap().warnings;
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].contains("did you mean component_scaled?"));
     }
 
     #[test]

@@ -6,25 +6,33 @@
 //! - `source`: NATS (`source::nats`) or a file (`source::file`) → borrowed raw messages.
 //! - `event`: decode bytes → `Event` (lenient; problems travel with the event); `event::kind` is the
 //!   table of kinds.
+//! - `dedupe`: `--legacy` shows each CloudEvent id once.
+//! - `lattice`: what latwatch learns while watching (host names).
+//! - `filter`: types, ids, jq (`filter::jq`).
 //! - `render`: `Event` → bytes (pretty line, verbatim JSON, jsonl record); `render::style` escapes.
 //! - `output`: the stdout sink and the stderr status voice.
 //! - `pipeline`: the per-message path through the stages, shared by every source.
+//! - `summary`: the counts `--summary` prints.
 //! - `exit_codes`: the only place exit numbers appear.
 
 mod cli;
 mod config;
+mod dedupe;
 mod event;
 mod exit_codes;
+mod filter;
+mod lattice;
 mod output;
 mod pipeline;
 mod render;
 mod source;
+mod summary;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use config::{Config, SourceConfig};
 use exit_codes::ExitCode;
@@ -32,10 +40,19 @@ use output::{Sink, Status};
 use pipeline::Pipeline;
 
 fn main() -> std::process::ExitCode {
-    let config = Config::from_cli(cli::Cli::parse());
+    let config = match Config::from_cli(cli::Cli::parse()) {
+        Ok(config) => config,
+        // clap prints a usage error the way it prints its own, and exits 2.
+        Err(why) => cli::Cli::command()
+            .error(clap::error::ErrorKind::ValueValidation, why)
+            .exit(),
+    };
     let status = Status {
         quiet: config.quiet,
     };
+    for warning in &config.warnings {
+        status.warn(warning);
+    }
     match run(config, status) {
         Ok(()) => ExitCode::Success.into(),
         // Rust ignores SIGPIPE, so `latwatch | head` ends with a write error: that is success.
@@ -52,8 +69,8 @@ fn run(config: Config, status: Status) -> anyhow::Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let mut pipeline = Pipeline::new(config.renderer, Sink::stdout(), status, config.count);
-    match config.source {
+    let mut pipeline = Pipeline::new(config.stages, Sink::stdout(), status);
+    let ran = match config.source {
         SourceConfig::Nats(nats) => runtime.block_on(source::nats::run(
             &nats,
             &mut pipeline,
@@ -74,7 +91,10 @@ fn run(config: Config, status: Status) -> anyhow::Result<()> {
             });
             source::file::run(&path, &mut pipeline, &stop)
         }
-    }
+    };
+    let finished = pipeline.finish();
+    ran?;
+    Ok(finished?)
 }
 
 /// Resolves on Ctrl-C or SIGTERM: both end latwatch normally, after a flush.

@@ -43,6 +43,11 @@ impl Status {
         }
     }
 
+    /// Something the user asked for on stderr (`--summary`): shown even with `--quiet`.
+    pub fn report(&self, message: impl std::fmt::Display) {
+        self.write(format_args!("latwatch: {message}"));
+    }
+
     /// Something the user should know even with `--quiet` (lost events, skipped payloads).
     pub fn warn(&self, message: impl std::fmt::Display) {
         self.write(format_args!("latwatch: warning: {message}"));

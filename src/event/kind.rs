@@ -60,12 +60,26 @@ pub enum Layout {
     Heartbeat,
 }
 
+/// What an event is about: decides which ids `--component` and `--provider` look at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum About {
+    Host,
+    /// Ids in `component_id`, legacy `actor_id`, or `public_key` (the component's key).
+    Component,
+    /// Ids in `provider_id`, or legacy `public_key`.
+    Provider,
+    /// Either end: `source_id`/`target` (1.x), `actor_id`/`provider_id` (legacy).
+    Link,
+    Config,
+}
+
 /// One row of the kind table.
 #[derive(Debug)]
 pub struct KindSpec {
     /// The short name: the CloudEvent type without `com.wasmcloud.lattice.`, and the subject suffix.
     pub name: &'static str,
     pub severity: Severity,
+    pub about: About,
     pub layout: Layout,
 }
 
@@ -110,7 +124,40 @@ const fn row(name: &'static str, severity: Severity, layout: Layout) -> KindSpec
     KindSpec {
         name,
         severity,
+        about: about_of(name),
         layout,
+    }
+}
+
+/// What a kind is about, read from its name: every wasmCloud kind is named `<what>_<happened>`.
+const fn about_of(name: &str) -> About {
+    const fn starts_with(name: &[u8], prefix: &[u8]) -> bool {
+        if name.len() < prefix.len() {
+            return false;
+        }
+        let mut i = 0;
+        while i < prefix.len() {
+            if name[i] != prefix[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+    let name = name.as_bytes();
+    if starts_with(name, b"component")
+        || starts_with(name, b"actor")
+        || starts_with(name, b"refmap")
+    {
+        About::Component
+    } else if starts_with(name, b"provider") || starts_with(name, b"health_check") {
+        About::Provider
+    } else if starts_with(name, b"linkdef") {
+        About::Link
+    } else if starts_with(name, b"config") {
+        About::Config
+    } else {
+        About::Host
     }
 }
 
@@ -239,6 +286,14 @@ impl<'a> Kind<'a> {
             Kind::Unknown(_) => Neutral,
         }
     }
+
+    /// What the event is about; `None` for kinds latwatch does not know.
+    pub fn about(&self) -> Option<About> {
+        match self {
+            Kind::Known(spec) => Some(spec.about),
+            Kind::Unknown(_) => None,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -303,6 +358,19 @@ mod tests {
                 a.name
             );
         }
+    }
+
+    #[test]
+    fn kinds_know_what_they_are_about() {
+        let about = |name| Kind::from_name(name).about();
+        assert_eq!(about("component_scale_failed"), Some(About::Component));
+        assert_eq!(about("actors_stopped"), Some(About::Component));
+        assert_eq!(about("health_check_status"), Some(About::Provider));
+        assert_eq!(about("linkdef_set_failed"), Some(About::Link));
+        assert_eq!(about("config_deleted"), Some(About::Config));
+        assert_eq!(about("labels_changed"), Some(About::Host));
+        assert_eq!(about("host_heartbeat"), Some(About::Host));
+        assert_eq!(about("com.wadm.manifest_published"), None);
     }
 
     #[test]

@@ -12,6 +12,7 @@
 pub mod kind;
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
@@ -60,6 +61,8 @@ pub struct Event<'a> {
     pub kind: Kind<'a>,
     /// Everything that makes this payload less than a valid CloudEvent 1.0; empty when it is one.
     pub problems: Vec<Problem>,
+    /// `data`'s top level, read the first time a stage asks ([`Event::data`]), then shared.
+    data: OnceCell<Option<Data<'a>>>,
 }
 
 /// Why a payload is not (quite) a CloudEvent 1.0.
@@ -135,6 +138,9 @@ pub struct Envelope<'a> {
 }
 
 impl<'a> Envelope<'a> {
+    pub fn id(&self) -> Option<Cow<'a, str>> {
+        self.id.and_then(json_str)
+    }
     pub fn source(&self) -> Option<Cow<'a, str>> {
         self.source.and_then(json_str)
     }
@@ -143,7 +149,7 @@ impl<'a> Envelope<'a> {
     }
 
     /// The top level of `data` as key/value pairs, when `data` is an object.
-    pub fn data(&self) -> Option<Data<'a>> {
+    fn data(&self) -> Option<Data<'a>> {
         let raw = self.data?;
         serde_json::from_str::<Data<'a>>(raw.get()).ok()
     }
@@ -315,6 +321,7 @@ pub fn decode(raw: RawMessage<'_>) -> Event<'_> {
         envelope: Some(envelope),
         kind,
         problems,
+        data: OnceCell::new(),
     }
 }
 
@@ -324,6 +331,7 @@ fn unreadable(raw: RawMessage<'_>, problem: Problem) -> Event<'_> {
         raw,
         envelope: None,
         problems: vec![problem],
+        data: OnceCell::new(),
     }
 }
 
@@ -344,15 +352,34 @@ fn kind_of<'a>(ty: Option<Cow<'a, str>>, subject: Option<&'a str>) -> Kind<'a> {
 
 /// The event name in a `wasmbus.evt.<lattice>.<name>` subject (any prefix before `wasmbus.evt.`).
 pub fn subject_event_name(subject: &str) -> Option<&str> {
-    let start = subject.find("wasmbus.evt.")? + "wasmbus.evt.".len();
-    let (_lattice, name) = subject[start..].split_once('.')?;
+    let (_lattice, name) = after_evt(subject)?.split_once('.')?;
     Some(name)
 }
 
+/// The lattice in a `wasmbus.evt.<lattice>[.<name>]` subject.
+pub fn subject_lattice(subject: &str) -> Option<&str> {
+    let rest = after_evt(subject)?;
+    Some(rest.split_once('.').map_or(rest, |(lattice, _)| lattice))
+}
+
+fn after_evt(subject: &str) -> Option<&str> {
+    let start = subject.find("wasmbus.evt.")? + "wasmbus.evt.".len();
+    Some(&subject[start..])
+}
+
 impl<'a> Event<'a> {
+    /// `data`'s top-level keys and raw values, when `data` is an object; parsed once, on first use,
+    /// so an event no stage looks into costs nothing here.
+    pub fn data(&self) -> Option<&Data<'a>> {
+        self.data
+            .get_or_init(|| self.envelope.as_ref().and_then(Envelope::data))
+            .as_ref()
+    }
+
     /// The host the event is about: `data.host_id`, else the envelope `source`.
-    pub fn host_id(&self, data: Option<&Data<'a>>) -> Option<Cow<'a, str>> {
-        data.and_then(|d| d.str("host_id"))
+    pub fn host_id(&self) -> Option<Cow<'a, str>> {
+        self.data()
+            .and_then(|d| d.str("host_id"))
             .or_else(|| self.envelope.as_ref().and_then(Envelope::source))
     }
 
@@ -381,9 +408,9 @@ mod tests {
         let event = decode(raw(SCALED.as_bytes()));
         assert!(event.problems.is_empty(), "{:?}", event.problems);
         assert_eq!(event.kind.name(), "component_scaled");
-        let data = event.envelope.as_ref().unwrap().data().unwrap();
+        let data = event.data().unwrap();
         assert_eq!(data.str("component_id").as_deref(), Some("hello"));
-        assert_eq!(event.host_id(Some(&data)).as_deref(), Some("NH"));
+        assert_eq!(event.host_id().as_deref(), Some("NH"));
     }
 
     #[test]
@@ -391,8 +418,7 @@ mod tests {
         let event = decode(raw(
             br#"{"specversion":"1.0","id":"1","type":"com.wasmcloud.lattice.host_started","source":"NSRC","data":{"friendly_name":"x"}}"#,
         ));
-        let data = event.envelope.as_ref().unwrap().data();
-        assert_eq!(event.host_id(data.as_ref()).as_deref(), Some("NSRC"));
+        assert_eq!(event.host_id().as_deref(), Some("NSRC"));
     }
 
     #[test]
@@ -403,7 +429,7 @@ mod tests {
         let envelope = event.envelope.as_ref().unwrap();
         assert_eq!(envelope.source().as_deref(), Some("NA"));
         assert_eq!(
-            envelope.data().unwrap().str("config_name").as_deref(),
+            event.data().unwrap().str("config_name").as_deref(),
             Some("a\"b")
         );
     }
@@ -458,8 +484,7 @@ mod tests {
             br#"{"specversion":"1.0","id":"1","source":"N","type":"a","type":"com.wasmcloud.lattice.config_set","data":{"k":1,"k":2}}"#,
         ));
         assert_eq!(event.kind.name(), "config_set");
-        let data = event.envelope.as_ref().unwrap().data().unwrap();
-        assert_eq!(data.get("k").unwrap().get(), "2");
+        assert_eq!(event.data().unwrap().get("k").unwrap().get(), "2");
     }
 
     #[test]
@@ -501,5 +526,11 @@ mod tests {
             Some("config_set")
         );
         assert_eq!(subject_event_name("wasmbus.evt.default"), None);
+        assert_eq!(
+            subject_lattice("wasmbus.evt.prod.host_started"),
+            Some("prod")
+        );
+        assert_eq!(subject_lattice("acct.wasmbus.evt.prod"), Some("prod"));
+        assert_eq!(subject_lattice("other.subject"), None);
     }
 }

@@ -15,7 +15,7 @@ use serde_json::value::RawValue;
 
 use super::style::{escape_untrusted, truncate, Palette};
 use crate::event::kind::{Field, Layout, Show};
-use crate::event::{json_str, Data, Event, Kind, Problems, Received, Severity};
+use crate::event::{json_str, subject_lattice, Data, Event, Kind, Problems, Received, Severity};
 
 /// Width of the event-name column: the longest known name, `component_scale_failed`.
 const NAME_WIDTH: usize = 22;
@@ -33,15 +33,27 @@ pub struct Pretty {
     pub utc: bool,
     /// Show whole host keys instead of `NBXJ2O…MQOUB`.
     pub full_ids: bool,
+    /// When several lattices are watched: show each event's lattice in a column this wide.
+    pub lattice_width: Option<usize>,
 }
 
 impl Pretty {
     pub fn render(&self, event: &Event, out: &mut impl Write) -> io::Result<()> {
-        let data = event.envelope.as_ref().and_then(|e| e.data());
-        let severity = severity(event, data.as_ref());
+        let data = event.data();
+        let severity = severity(event, data);
 
         self.time(event, out)?;
         out.write_all(b"  ")?;
+        if let Some(width) = self.lattice_width {
+            let lattice = event.raw.subject.and_then(subject_lattice).unwrap_or("-");
+            let style = self.palette.as_ref().map(|p| p.label);
+            self.paint(
+                out,
+                style,
+                format_args!("{:<width$}", escape_untrusted(lattice)),
+            )?;
+            out.write_all(b"  ")?;
+        }
         let name = match event.kind {
             Kind::Unknown("") if event.is_unreadable() => Cow::Borrowed("invalid"),
             Kind::Unknown("") => Cow::Borrowed("(no type)"),
@@ -54,21 +66,21 @@ impl Pretty {
         };
         self.paint(out, name_style, format_args!("{name:<NAME_WIDTH$}"))?;
         out.write_all(b"  ")?;
-        self.host(event.host_id(data.as_ref()).as_deref(), out)?;
+        self.host(event.host_id().as_deref(), out)?;
 
         let mut line = Line {
             pretty: self,
             out,
             severity,
         };
-        if let (Some(data), Kind::Known(spec)) = (&data, event.kind) {
+        if let (Some(data), Kind::Known(spec)) = (data, event.kind) {
             match spec.layout {
                 Layout::Fields(fields) => line.fields(data, fields)?,
                 Layout::Scale(fields) => line.scale(data, fields)?,
                 Layout::Link(fields) => line.link(data, fields)?,
                 Layout::Heartbeat => line.heartbeat(data)?,
             }
-        } else if let Some(data) = &data {
+        } else if let Some(data) = data {
             line.keys(data)?;
         }
         if !event.problems.is_empty() {
@@ -445,6 +457,7 @@ mod tests {
             palette: None,
             utc: true,
             full_ids: false,
+            lattice_width: None,
         }
     }
 
@@ -530,6 +543,19 @@ mod tests {
         assert_eq!(
             out,
             "00:00:00.000  component_scaled        N             echo  stopped\n"
+        );
+    }
+
+    #[test]
+    fn several_lattices_get_a_column() {
+        let pretty = Pretty {
+            lattice_width: Some(8),
+            ..plain()
+        };
+        let out = render_with(&pretty, line(HOST_1X, 15).as_bytes());
+        assert!(
+            out.starts_with("09:13:33.981  default   config_deleted  "),
+            "{out}"
         );
     }
 

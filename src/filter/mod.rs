@@ -1,0 +1,420 @@
+//! Filter: which decoded events go on to be shown.
+//!
+//! Values within one flag are OR, different flags are AND, and excludes win:
+//! `-t a -t b --host h` keeps events of kind a or b that are about host h;
+//! `--exclude-type` drops an event whatever else matched. Cheap tests run first (kind, ids), the
+//! jq expression last. Exact `--type` names are also narrowed on the server (`config.rs` subscribes
+//! to just those subjects), so most unwanted events never arrive at all.
+
+pub mod jq;
+
+use std::borrow::Cow;
+
+use crate::event::kind::{About, KINDS};
+use crate::event::{Event, TYPE_PREFIX};
+use crate::lattice::Lattice;
+use crate::output::Status;
+use crate::render::style::escape_untrusted;
+use jq::JqFilter;
+
+/// A `--type`/`--exclude-type` value: a short name, a full CloudEvents type or a glob.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypePattern(Pattern);
+
+impl TypePattern {
+    pub fn new(text: &str) -> TypePattern {
+        let text = text.trim();
+        TypePattern(Pattern::new(text.strip_prefix(TYPE_PREFIX).unwrap_or(text)))
+    }
+
+    /// The short name when this is an exact name (what the server can filter on).
+    pub fn exact_name(&self) -> Option<&str> {
+        (!self.0.glob).then_some(self.0.text.as_str())
+    }
+
+    fn matches(&self, name: &str) -> bool {
+        self.0.matches(name)
+    }
+
+    /// A warning for an exact name no known kind has, with a suggestion when one is close.
+    pub fn unknown_name_warning(&self, flag: &str) -> Option<String> {
+        let name = self.exact_name()?;
+        if KINDS.iter().any(|kind| kind.name == name) {
+            return None;
+        }
+        let closest = KINDS
+            .iter()
+            .map(|kind| (strsim::levenshtein(kind.name, name), kind.name))
+            .min();
+        let hint = match closest {
+            Some((distance, suggestion)) if distance <= 3.max(name.len() / 3) => {
+                format!(" (did you mean {suggestion}?)")
+            }
+            _ => String::new(),
+        };
+        Some(format!(
+            "{flag} {} matches no event kind latwatch knows{hint}; kept, since a newer host may send it",
+            escape_untrusted(name)
+        ))
+    }
+}
+
+/// Text matched exactly, or as a glob when it has `*` or `?`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Pattern {
+    text: String,
+    glob: bool,
+}
+
+impl Pattern {
+    fn new(text: &str) -> Pattern {
+        Pattern {
+            text: text.to_owned(),
+            glob: text.contains(['*', '?']),
+        }
+    }
+
+    fn matches(&self, text: &str) -> bool {
+        if self.glob {
+            wildcard(self.text.as_bytes(), text.as_bytes())
+        } else {
+            self.text == text
+        }
+    }
+}
+
+/// Glob matching: `*` any run of characters, `?` one character; everything else literal.
+fn wildcard(pattern: &[u8], text: &[u8]) -> bool {
+    let (mut p, mut t) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match pattern.get(p) {
+            Some(b'*') => {
+                star = Some((p, t));
+                p += 1;
+            }
+            Some(b'?') => {
+                p += 1;
+                t += utf8_len(text[t]);
+            }
+            Some(&c) if c == text[t] => {
+                p += 1;
+                t += 1;
+            }
+            _ => match star {
+                // Let the last `*` swallow one more character and try again from there.
+                Some((star_p, star_t)) => {
+                    let next = star_t + utf8_len(text[star_t]);
+                    star = Some((star_p, next));
+                    p = star_p + 1;
+                    t = next;
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p.min(pattern.len())..].iter().all(|&c| c == b'*')
+}
+
+fn utf8_len(first: u8) -> usize {
+    match first {
+        0xf0.. => 4,
+        0xe0.. => 3,
+        0xc0.. => 2,
+        _ => 1,
+    }
+}
+
+/// A `--host`/`--component`/`--provider` value: an exact id, a prefix of one, or a glob.
+#[derive(Debug)]
+pub struct IdMatcher {
+    flag: &'static str,
+    pattern: Pattern,
+    /// Distinct ids this value matched only as a prefix; a second one makes it ambiguous.
+    prefix_hits: Vec<String>,
+}
+
+impl IdMatcher {
+    pub fn new(flag: &'static str, text: &str) -> IdMatcher {
+        IdMatcher {
+            flag,
+            pattern: Pattern::new(text.trim()),
+            prefix_hits: Vec::new(),
+        }
+    }
+
+    fn matches(&mut self, id: &str, status: Status) -> bool {
+        if self.pattern.matches(id) {
+            return true;
+        }
+        if self.pattern.glob || !id.starts_with(&self.pattern.text) {
+            return false;
+        }
+        if self.prefix_hits.len() < 2 && !self.prefix_hits.iter().any(|hit| hit == id) {
+            self.prefix_hits.push(id.to_owned());
+            if let [first, second] = &self.prefix_hits[..] {
+                status.warn(format_args!(
+                    "{} {} is a prefix of both {} and {}: both are shown; give more of the id",
+                    self.flag,
+                    escape_untrusted(&self.pattern.text),
+                    escape_untrusted(first),
+                    escape_untrusted(second)
+                ));
+            }
+        }
+        true
+    }
+}
+
+/// Everything that decides whether an event is shown.
+#[derive(Debug, Default)]
+pub struct Filter {
+    pub include: Vec<TypePattern>,
+    pub exclude: Vec<TypePattern>,
+    pub hosts: Vec<IdMatcher>,
+    pub components: Vec<IdMatcher>,
+    pub providers: Vec<IdMatcher>,
+    pub jq: Option<JqFilter>,
+}
+
+impl Filter {
+    /// True when `--host` needs host names learned from the stream.
+    pub fn needs_host_names(&self) -> bool {
+        !self.hosts.is_empty()
+    }
+
+    /// Whether `event` is shown. `lattice` supplies host names learned so far.
+    pub fn keeps(&mut self, event: &Event, lattice: &Lattice, status: Status) -> bool {
+        let name = event.kind.name();
+        if !self.include.is_empty() && !self.include.iter().any(|p| p.matches(name)) {
+            return false;
+        }
+        if self.exclude.iter().any(|p| p.matches(name)) {
+            return false;
+        }
+        if !self.hosts.is_empty() {
+            let Some(host) = event.host_id() else {
+                return false;
+            };
+            let host_name = lattice.host_name(&host);
+            let matched = self.hosts.iter_mut().any(|matcher| {
+                matcher.matches(&host, status)
+                    || host_name.is_some_and(|name| matcher.matches(name, status))
+            });
+            if !matched {
+                return false;
+            }
+        }
+        if !self.components.is_empty()
+            && !any_id(&mut self.components, &component_ids(event), status)
+        {
+            return false;
+        }
+        if !self.providers.is_empty() && !any_id(&mut self.providers, &provider_ids(event), status)
+        {
+            return false;
+        }
+        match &self.jq {
+            Some(jq) => !event.is_unreadable() && jq.keeps(event.raw.payload),
+            None => true,
+        }
+    }
+}
+
+fn any_id(matchers: &mut [IdMatcher], ids: &[Cow<str>], status: Status) -> bool {
+    matchers
+        .iter_mut()
+        .any(|matcher| ids.iter().any(|id| matcher.matches(id, status)))
+}
+
+/// The data keys that name the ids an event is about, for `--component` / `--provider`.
+fn ids<'a>(event: &Event<'a>, keys: &[&str]) -> Vec<Cow<'a, str>> {
+    let Some(data) = event.data() else {
+        return Vec::new();
+    };
+    keys.iter().filter_map(|key| data.str(key)).collect()
+}
+
+const LINK_ENDS: &[&str] = &["source_id", "target", "actor_id", "provider_id"];
+
+fn component_ids<'a>(event: &Event<'a>) -> Vec<Cow<'a, str>> {
+    match event.kind.about() {
+        Some(About::Component) => ids(event, &["component_id", "actor_id", "public_key"]),
+        Some(About::Link) => ids(event, LINK_ENDS),
+        None => ids(event, &["component_id"]),
+        Some(_) => Vec::new(),
+    }
+}
+
+fn provider_ids<'a>(event: &Event<'a>) -> Vec<Cow<'a, str>> {
+    match event.kind.about() {
+        Some(About::Provider) => ids(event, &["provider_id", "public_key"]),
+        Some(About::Link) => ids(event, LINK_ENDS),
+        None => ids(event, &["provider_id"]),
+        Some(_) => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{decode, RawMessage, Received};
+    use chrono::{DateTime, Utc};
+
+    const QUIET: Status = Status { quiet: true };
+
+    fn event(payload: &str) -> Event<'_> {
+        decode(RawMessage {
+            subject: None,
+            payload: payload.as_bytes(),
+            received: Received::At(DateTime::<Utc>::UNIX_EPOCH),
+        })
+    }
+
+    fn scaled(component: &str, host: &str) -> String {
+        format!(
+            r#"{{"specversion":"1.0","id":"1","type":"com.wasmcloud.lattice.component_scaled","source":"{host}","data":{{"component_id":"{component}","host_id":"{host}","max_instances":1}}}}"#
+        )
+    }
+
+    const LINK: &str = r#"{"specversion":"1.0","id":"1","type":"com.wasmcloud.lattice.linkdef_set","source":"NH","data":{"source_id":"http-server","target":"hello","wit_namespace":"wasi","wit_package":"http"}}"#;
+    const HEALTH: &str = r#"{"specversion":"1.0","id":"1","type":"com.wasmcloud.lattice.health_check_failed","source":"NH","data":{"host_id":"NH","provider_id":"http-server"}}"#;
+
+    fn keeps(filter: &mut Filter, payload: &str) -> bool {
+        filter.keeps(&event(payload), &Lattice::default(), QUIET)
+    }
+
+    #[test]
+    fn globs_match() {
+        assert!(wildcard(b"*_failed", b"component_scale_failed"));
+        assert!(wildcard(b"health_check_*", b"health_check_status"));
+        assert!(wildcard(b"*scale*", b"component_scaled"));
+        assert!(wildcard(b"h?st_*", b"host_started"));
+        assert!(wildcard(b"a?c", "aéc".as_bytes()));
+        assert!(!wildcard(b"*_failed", b"component_scaled"));
+        assert!(!wildcard(b"host_*", b"xhost_started"));
+        assert!(wildcard(b"*", b""));
+        assert!(wildcard(b"a*b*c", b"aXbYbZc"));
+        assert!(!wildcard(b"a*b*c", b"aXbYbZ"));
+    }
+
+    #[test]
+    fn type_patterns_accept_short_full_and_glob_forms() {
+        assert_eq!(
+            TypePattern::new("com.wasmcloud.lattice.config_set").exact_name(),
+            Some("config_set")
+        );
+        assert_eq!(TypePattern::new("*_failed").exact_name(), None);
+        let mut filter = Filter {
+            include: vec![
+                TypePattern::new("*_failed"),
+                TypePattern::new("component_scaled"),
+            ],
+            ..Filter::default()
+        };
+        assert!(keeps(&mut filter, &scaled("a", "NH")));
+        assert!(keeps(&mut filter, HEALTH));
+        assert!(!keeps(&mut filter, LINK));
+    }
+
+    #[test]
+    fn excludes_win() {
+        let mut filter = Filter {
+            include: vec![TypePattern::new("*")],
+            exclude: vec![TypePattern::new("health_check_*")],
+            ..Filter::default()
+        };
+        assert!(!keeps(&mut filter, HEALTH));
+        assert!(keeps(&mut filter, LINK));
+    }
+
+    #[test]
+    fn unknown_names_get_a_suggestion() {
+        let warning = TypePattern::new("compnent_scaled")
+            .unknown_name_warning("--type")
+            .unwrap();
+        assert!(
+            warning.contains("did you mean component_scaled?"),
+            "{warning}"
+        );
+        assert!(TypePattern::new("component_scaled")
+            .unknown_name_warning("--type")
+            .is_none());
+        assert!(TypePattern::new("*_nope")
+            .unknown_name_warning("--type")
+            .is_none());
+        let far = TypePattern::new("zzzzzzzzzzzzzzzzz")
+            .unknown_name_warning("--type")
+            .unwrap();
+        assert!(!far.contains("did you mean"), "{far}");
+    }
+
+    #[test]
+    fn components_match_exactly_by_prefix_or_glob_and_through_links() {
+        let mut by_prefix = Filter {
+            components: vec![IdMatcher::new("--component", "hel")],
+            ..Filter::default()
+        };
+        assert!(keeps(&mut by_prefix, &scaled("hello", "NH")));
+        assert!(keeps(&mut by_prefix, LINK), "target end of a link");
+        assert!(!keeps(&mut by_prefix, &scaled("other", "NH")));
+        assert!(!keeps(&mut by_prefix, HEALTH));
+
+        let mut by_glob = Filter {
+            components: vec![IdMatcher::new("--component", "*lo")],
+            ..Filter::default()
+        };
+        assert!(keeps(&mut by_glob, &scaled("hello", "NH")));
+        assert!(!keeps(&mut by_glob, &scaled("hello2", "NH")));
+    }
+
+    #[test]
+    fn providers_match_health_and_links() {
+        let mut filter = Filter {
+            providers: vec![IdMatcher::new("--provider", "http-server")],
+            ..Filter::default()
+        };
+        assert!(keeps(&mut filter, HEALTH));
+        assert!(keeps(&mut filter, LINK));
+        assert!(
+            !keeps(&mut filter, &scaled("http-server", "NH")),
+            "a component event"
+        );
+    }
+
+    #[test]
+    fn different_flags_are_and() {
+        let mut filter = Filter {
+            include: vec![TypePattern::new("component_scaled")],
+            hosts: vec![IdMatcher::new("--host", "NA")],
+            ..Filter::default()
+        };
+        assert!(keeps(&mut filter, &scaled("x", "NAAA")));
+        assert!(!keeps(&mut filter, &scaled("x", "NBBB")));
+    }
+
+    #[test]
+    fn hosts_match_learned_names() {
+        let mut lattice = Lattice::default();
+        lattice.observe(&event(
+            r#"{"specversion":"1.0","id":"1","type":"com.wasmcloud.lattice.host_started","source":"NHOST","data":{"friendly_name":"misty-river-4821"}}"#,
+        ));
+        let mut filter = Filter {
+            hosts: vec![IdMatcher::new("--host", "misty-*")],
+            ..Filter::default()
+        };
+        assert!(filter.keeps(&event(&scaled("x", "NHOST")), &lattice, QUIET));
+        assert!(!filter.keeps(&event(&scaled("x", "NOTHER")), &lattice, QUIET));
+    }
+
+    #[test]
+    fn jq_runs_last_and_not_on_unreadable_payloads() {
+        let mut filter = Filter {
+            jq: Some(JqFilter::compile(".data.component_id == \"a\"").unwrap()),
+            ..Filter::default()
+        };
+        assert!(keeps(&mut filter, &scaled("a", "NH")));
+        assert!(!keeps(&mut filter, &scaled("b", "NH")));
+        assert!(!keeps(&mut filter, "not json"));
+    }
+}
