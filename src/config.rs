@@ -165,12 +165,13 @@ fn ids(flag: &'static str, values: &[String]) -> Vec<IdMatcher> {
         .collect()
 }
 
-/// The kinds that teach host names: `--host NAME` needs them even when `--type` narrows the rest.
-const NAME_TEACHERS: [&str; 3] = ["host_started", "host_heartbeat", "host_stopped"];
-
 /// `[P.]wasmbus.evt.<lattice>.>` per lattice; just `….<name>` per name when every `--type` is an
-/// exact name, so the server drops the rest (plus the host lifecycle kinds when host names are
-/// needed; the type filter still hides them); plus the bare `….<lattice>` for `--legacy`.
+/// exact name, so the server drops the rest; plus the bare `….<lattice>` for `--legacy`.
+///
+/// Each subject is its own subscription, and async-nats gives each its own channel: messages of
+/// different subscriptions that arrive in the same instant may be handled in either order. That is
+/// harmless for display, but learning host names must see `host_started` before the events it
+/// names, so `--host` (`learn_names`) keeps the single wildcard subscription.
 fn subjects(
     lattices: &[String],
     prefix: Option<&str>,
@@ -179,12 +180,7 @@ fn subjects(
     learn_names: bool,
 ) -> Vec<String> {
     let exact: Option<Vec<&str>> = include.iter().map(TypePattern::exact_name).collect();
-    let exact = exact.filter(|names| !names.is_empty()).map(|mut names| {
-        if learn_names {
-            names.extend(NAME_TEACHERS);
-        }
-        names
-    });
+    let exact = exact.filter(|names| !names.is_empty() && !learn_names);
     let mut subjects = Vec::new();
     for lattice in lattices {
         let base = match prefix {
@@ -395,15 +391,10 @@ mod tests {
     }
 
     #[test]
-    fn host_names_keep_the_lifecycle_subjects() {
+    fn host_names_keep_one_ordered_subscription() {
         assert_eq!(
             subjects_for(&["-t", "component_scaled", "--host", "misty-river-4821"]),
-            [
-                "wasmbus.evt.default.component_scaled",
-                "wasmbus.evt.default.host_started",
-                "wasmbus.evt.default.host_heartbeat",
-                "wasmbus.evt.default.host_stopped"
-            ]
+            ["wasmbus.evt.default.>"]
         );
     }
 

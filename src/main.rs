@@ -1,32 +1,5 @@
-//! latwatch: watch a wasmCloud lattice's events, one readable line each, or raw JSON for jq.
-//!
-//! # Layout
-//! One pipeline, one direction (docs/ARCHITECTURE.md):
-//! - `cli` / `config`: the flags, then the decided, ready parts.
-//! - `source`: NATS (`source::nats`) or a file (`source::file`) → borrowed raw messages.
-//! - `event`: decode bytes → `Event` (lenient; problems travel with the event); `event::kind` is the
-//!   table of kinds.
-//! - `dedupe`: `--legacy` shows each CloudEvent id once.
-//! - `lattice`: what latwatch learns while watching (host names).
-//! - `filter`: types, ids, jq (`filter::jq`).
-//! - `render`: `Event` → bytes (pretty line, verbatim JSON, jsonl record); `render::style` escapes.
-//! - `output`: the stdout sink and the stderr status voice.
-//! - `pipeline`: the per-message path through the stages, shared by every source.
-//! - `summary`: the counts `--summary` prints.
-//! - `exit_codes`: the only place exit numbers appear.
-
-mod cli;
-mod config;
-mod dedupe;
-mod event;
-mod exit_codes;
-mod filter;
-mod lattice;
-mod output;
-mod pipeline;
-mod render;
-mod source;
-mod summary;
+//! The `latwatch` binary: parse the flags, run the pipeline, map the outcome to an exit code.
+//! Everything else lives in the library (`src/lib.rs`).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -34,10 +7,11 @@ use std::time::Duration;
 
 use clap::{CommandFactory, Parser};
 
-use config::{Config, SourceConfig};
-use exit_codes::ExitCode;
-use output::{Sink, Status};
-use pipeline::Pipeline;
+use latwatch::config::{Config, SourceConfig};
+use latwatch::exit_codes::ExitCode;
+use latwatch::output::{Sink, Status};
+use latwatch::pipeline::Pipeline;
+use latwatch::{cli, source};
 
 fn main() -> std::process::ExitCode {
     let config = match Config::from_cli(cli::Cli::parse()) {

@@ -76,6 +76,7 @@ impl Pipeline {
             }
         }
         if self.summary {
+            self.counts.arrived();
             self.counts.count_kind(event.kind.name());
         }
         if !event.problems.is_empty() {

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::time::Instant;
 
 #[derive(Debug, Default)]
 pub struct Summary {
@@ -19,9 +20,19 @@ pub struct Summary {
     pub invalid: u64,
     /// Received events per kind name.
     pub kinds: BTreeMap<String, u64>,
+    /// When the first and the latest message arrived: the rate latwatch kept up.
+    pub first: Option<Instant>,
+    pub last: Option<Instant>,
 }
 
 impl Summary {
+    /// Notes the arrival time of a message.
+    pub fn arrived(&mut self) {
+        let now = Instant::now();
+        self.first.get_or_insert(now);
+        self.last = Some(now);
+    }
+
     pub fn count_kind(&mut self, name: &str) {
         match self.kinds.get_mut(name) {
             Some(count) => *count += 1,
@@ -39,6 +50,16 @@ impl fmt::Display for Summary {
             "summary: {} received, {} shown, {} filtered out, {} duplicates, {} invalid",
             self.received, self.shown, self.filtered, self.duplicates, self.invalid
         )?;
+        if let (Some(first), Some(last)) = (self.first, self.last) {
+            let seconds = last.duration_since(first).as_secs_f64();
+            if seconds > 0.0 {
+                write!(
+                    f,
+                    " over {seconds:.3}s ({:.0} messages/s)",
+                    (self.received.saturating_sub(1)) as f64 / seconds
+                )?;
+            }
+        }
         let width = self.kinds.keys().map(String::len).max().unwrap_or(0);
         for (kind, count) in &self.kinds {
             let kind = crate::render::style::escape_untrusted(if kind.is_empty() {

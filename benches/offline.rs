@@ -1,0 +1,251 @@
+//! Offline benchmark: a generated capture (a mix of kinds, 10 % heartbeats with 20–100 components),
+//! timed as the median of 3 runs for
+//! - `latwatch --input big.jsonl --type component_scaled --json`,
+//! - `jq -c 'select(.type=="com.wasmcloud.lattice.component_scaled")'`,
+//! - `jaq` with the same filter, if it is installed,
+//! - `grep -c component_scaled` (the I/O floor; written to a pipe, since GNU grep stops at the
+//!   first match when its output is /dev/null),
+//! - and latwatch's pretty output over the whole file.
+//!
+//! Then lattice memory: peak RSS of latwatch fed a simulated day of 1,000 hosts × 100 components
+//! heartbeating every 30 s through `--input -`, against its peak after the first hour.
+//!
+//! `cargo bench --bench offline` (1 GB; `-- --size-mb N` to change); `-- --smoke` for small sizes.
+//! The capture is written to target/bench-data/ and reused while its size matches.
+
+mod common;
+
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let smoke = args.iter().any(|a| a == "--smoke") || !args.iter().any(|a| a == "--bench");
+    let size_mb: u64 = args
+        .iter()
+        .position(|a| a == "--size-mb")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(if smoke { 8 } else { 1024 });
+    let runs = if smoke { 1 } else { 3 };
+
+    let path = capture(size_mb);
+    println!(
+        "latwatch offline benchmark: {} ({} MB), median of {runs}",
+        path.display(),
+        size_mb
+    );
+    let file = path.to_str().unwrap();
+    let latwatch = env!("CARGO_BIN_EXE_latwatch");
+    let jq_filter = r#"select(.type=="com.wasmcloud.lattice.component_scaled")"#;
+
+    let mut results: Vec<(String, f64, usize)> = Vec::new();
+    let mut time = |name: &str, program: &str, args: &[&str]| {
+        if !installed(program) {
+            println!("{name:<44} (not installed)");
+            return None;
+        }
+        let (seconds, lines) = median_run(program, args, runs);
+        println!("{name:<44} {seconds:>8.3} s  {lines:>9} lines out");
+        results.push((name.to_owned(), seconds, lines));
+        Some((seconds, lines))
+    };
+    let ours = time(
+        "latwatch --type component_scaled --json",
+        latwatch,
+        &["--input", file, "--type", "component_scaled", "--json"],
+    );
+    let jq = time("jq -c select(.type==…)", "jq", &["-c", jq_filter, file]);
+    let jaq = time("jaq -c select(.type==…)", "jaq", &["-c", jq_filter, file]);
+    let grep = time(
+        "grep -c component_scaled",
+        "grep",
+        &["-c", "component_scaled", file],
+    );
+    time(
+        "latwatch pretty, whole file",
+        latwatch,
+        &["--input", file, "--color", "never"],
+    );
+
+    let mut checks = 0;
+    if let (Some((ours_s, ours_lines)), Some((jq_s, jq_lines))) = (ours, jq) {
+        assert_eq!(
+            ours_lines, jq_lines,
+            "latwatch and jq must select the same events"
+        );
+        checks += 1;
+        println!("\nlatwatch vs jq: {:.1}× faster", jq_s / ours_s);
+    }
+    if let (Some((ours_s, _)), Some((jaq_s, _))) = (ours, jaq) {
+        println!("latwatch vs jaq: {:.1}× faster", jaq_s / ours_s);
+    }
+    if let (Some((ours_s, _)), Some((grep_s, _))) = (ours, grep) {
+        println!("latwatch vs grep -c: {:.2}× its time", ours_s / grep_s);
+    }
+
+    if smoke {
+        lattice_memory(50, 20, 120, 240);
+    } else {
+        lattice_memory(1000, 100, 120, 2880);
+    }
+    // The check above panics on failure; this line tells a log reader it ran.
+    println!("offline: {checks} passed, 0 failed");
+}
+
+fn installed(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
+}
+
+/// Median wall time of `runs` runs, and how many lines the program wrote (read through a pipe).
+fn median_run(program: &str, args: &[&str], runs: usize) -> (f64, usize) {
+    let mut times = Vec::new();
+    let mut lines = 0;
+    for _ in 0..runs {
+        let start = Instant::now();
+        let mut child = Command::new(program)
+            .args(args)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let mut buffer = vec![0u8; 1 << 20];
+        let mut count = 0;
+        let mut last = b'\n';
+        loop {
+            let n = stdout.read(&mut buffer).unwrap();
+            if n == 0 {
+                break;
+            }
+            count += buffer[..n].iter().filter(|&&b| b == b'\n').count();
+            last = buffer[n - 1];
+        }
+        assert!(child.wait().unwrap().success(), "{program} failed");
+        times.push(start.elapsed().as_secs_f64());
+        // grep -c prints one number: report the number as "lines".
+        lines = if program == "grep" {
+            count_from_grep(program, args)
+        } else {
+            count + usize::from(last != b'\n')
+        };
+    }
+    times.sort_by(f64::total_cmp);
+    (times[times.len() / 2], lines)
+}
+
+fn count_from_grep(program: &str, args: &[&str]) -> usize {
+    let output = Command::new(program).args(args).output().unwrap();
+    String::from_utf8_lossy(&output.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(0)
+}
+
+/// Writes (or reuses) a capture of about `size_mb` MB: 10 % heartbeats with 20–100 components,
+/// 30 % component_scaled, the rest other kinds.
+fn capture(size_mb: u64) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("capture-{size_mb}mb.jsonl"));
+    let target = size_mb * 1024 * 1024;
+    if std::fs::metadata(&path).is_ok_and(|m| m.len() >= target) {
+        return path;
+    }
+    let mut out = BufWriter::with_capacity(1 << 20, std::fs::File::create(&path).unwrap());
+    let hosts: Vec<String> = (0..50).map(common::host_key).collect();
+    let mut written = 0u64;
+    let mut seq = 0u64;
+    while written < target {
+        let line = match seq % 10 {
+            0 => common::heartbeat(
+                &hosts[(seq / 10) as usize % hosts.len()],
+                "frosty-field-3519",
+                20 + (seq / 10 % 81) as usize,
+                seq,
+            ),
+            1..=3 => common::component_scaled(seq),
+            _ => common::other(seq),
+        };
+        out.write_all(line.as_bytes()).unwrap();
+        out.write_all(b"\n").unwrap();
+        written += line.len() as u64 + 1;
+        seq += 1;
+    }
+    out.flush().unwrap();
+    path
+}
+
+/// Feeds `rounds` heartbeat rounds of `hosts` hosts (30 s apart in event time) to latwatch's
+/// stdin, pretty output to /dev/null; compares peak RSS after `hour_rounds` with the end.
+fn lattice_memory(hosts: usize, components: usize, hour_rounds: u64, rounds: u64) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_latwatch"))
+        .args(["--input", "-", "--color", "never"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut stdin = BufWriter::with_capacity(1 << 20, child.stdin.take().unwrap());
+    // The inventories are built once; only id, time and uptime change between rounds.
+    let keys: Vec<String> = (0..hosts).map(common::host_key).collect();
+    let names: Vec<String> = (0..hosts).map(|h| format!("host-{h}")).collect();
+    let inventory = common::Inventory::new(components);
+    let start = Instant::now();
+    let mut at_hour = 0.0;
+    let mut bytes = 0u64;
+    for round in 0..rounds {
+        for (key, name) in keys.iter().zip(&names) {
+            let line = common::heartbeat_of(key, name, &inventory, round);
+            stdin.write_all(line.as_bytes()).unwrap();
+            stdin.write_all(b"\n").unwrap();
+            bytes += line.len() as u64 + 1;
+        }
+        if round + 1 == hour_rounds {
+            stdin.flush().unwrap();
+            std::thread::sleep(Duration::from_millis(200));
+            at_hour = peak_rss_mib(pid);
+        }
+    }
+    drop(stdin);
+    let at_end = reap_peak_rss_mib(child);
+    println!(
+        "\nlattice memory: {hosts} hosts × {components} components, {rounds} heartbeat rounds \
+         ({:.1} GB in {:.1} s): peak RSS {at_hour:.1} MiB after the first hour, {at_end:.1} MiB \
+         at the end ({:.2}×)",
+        bytes as f64 / 1e9,
+        start.elapsed().as_secs_f64(),
+        at_end / at_hour
+    );
+}
+
+/// Waits for the child to end and returns its peak RSS, from wait4.
+fn reap_peak_rss_mib(child: std::process::Child) -> f64 {
+    let pid = child.id() as libc::pid_t;
+    // SAFETY: wait4 on our own child's pid, with a zeroed rusage for it to fill.
+    unsafe {
+        let mut status = 0;
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::wait4(pid, &mut status, 0, &mut usage);
+        usage.ru_maxrss as f64 / 1024.0
+    }
+}
+
+fn peak_rss_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}

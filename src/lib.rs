@@ -1,0 +1,32 @@
+//! latwatch: watch a wasmCloud lattice's events, one readable line each, or raw JSON for jq.
+//!
+//! The binary (`src/main.rs`) is a thin shell over this library; the library exists so benchmarks
+//! (`benches/`) can measure each stage alone.
+//!
+//! # Layout
+//! One pipeline, one direction (docs/ARCHITECTURE.md):
+//! - `cli` / `config`: the flags, then the decided, ready parts.
+//! - `source`: NATS (`source::nats`) or a file (`source::file`) → borrowed raw messages.
+//! - `event`: decode bytes → `Event` (lenient; problems travel with the event); `event::kind` is the
+//!   table of kinds.
+//! - `dedupe`: `--legacy` shows each CloudEvent id once.
+//! - `lattice`: what latwatch learns while watching (host names).
+//! - `filter`: types, ids, jq (`filter::jq`).
+//! - `render`: `Event` → bytes (pretty line, verbatim JSON, jsonl record); `render::style` escapes.
+//! - `output`: the stdout sink and the stderr status voice.
+//! - `pipeline`: the per-message path through the stages, shared by every source.
+//! - `summary`: the counts `--summary` prints.
+//! - `exit_codes`: the only place exit numbers appear.
+
+pub mod cli;
+pub mod config;
+pub mod dedupe;
+pub mod event;
+pub mod exit_codes;
+pub mod filter;
+pub mod lattice;
+pub mod output;
+pub mod pipeline;
+pub mod render;
+pub mod source;
+pub mod summary;
