@@ -39,6 +39,7 @@ fn benches(c: &mut Criterion) {
         utc: true,
         full_ids: false,
         lattice_width: None,
+        offset: Default::default(),
     });
     for (name, payload) in payloads() {
         let mut group = c.benchmark_group(name);

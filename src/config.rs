@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use crate::cli::{Cli, ColorChoice, Output};
 use crate::filter::jq::JqFilter;
 use crate::filter::{Filter, IdMatcher, TypePattern};
+use crate::render::pretty::LocalOffset;
 use crate::render::style::Palette;
 use crate::render::{Pretty, Renderer};
 
@@ -101,6 +102,7 @@ impl Config {
                 utc: cli.utc,
                 full_ids: cli.full_ids,
                 lattice_width: several_lattices.then_some(lattice_width.max(ALL_LATTICES_WIDTH)),
+                offset: LocalOffset::default(),
             }),
         };
         let source = match cli.input {

@@ -11,7 +11,7 @@ use std::io;
 use crate::config::Stages;
 use crate::dedupe::Dedupe;
 use crate::event::{decode, Problems, RawMessage};
-use crate::filter::Filter;
+use crate::filter::{Filter, Prefilter};
 use crate::lattice::Lattice;
 use crate::output::{Sink, Status};
 use crate::render::style::escape_untrusted;
@@ -31,6 +31,9 @@ pub enum Flow {
 
 pub struct Pipeline {
     renderer: Renderer,
+    /// Drops messages before decoding when they cannot be of an included kind; only when no stage
+    /// needs to see every event (host names, `--summary`'s per-kind counts).
+    prefilter: Option<Prefilter>,
     filter: Filter,
     lattice: Lattice,
     /// Learn host names only when something uses them (`--host`).
@@ -48,9 +51,12 @@ pub struct Pipeline {
 
 impl Pipeline {
     pub fn new(stages: Stages, sink: Sink, status: Status) -> Pipeline {
+        let learn_names = stages.filter.needs_host_names();
         Pipeline {
             renderer: stages.renderer,
-            learn_names: stages.filter.needs_host_names(),
+            prefilter: Prefilter::new(&stages.filter.include)
+                .filter(|_| !learn_names && !stages.summary),
+            learn_names,
             filter: stages.filter,
             lattice: Lattice::default(),
             dedupe: stages.dedupe.then(|| Dedupe::new(DEDUPE_WINDOW)),
@@ -65,6 +71,10 @@ impl Pipeline {
     /// Takes one message through every stage. An `Err` is a write error (a closed stdout included).
     pub fn handle(&mut self, raw: RawMessage) -> io::Result<Flow> {
         self.counts.received += 1;
+        if self.prefilter.as_ref().is_some_and(|p| !p.may_match(&raw)) {
+            self.counts.filtered += 1;
+            return Ok(Flow::Continue);
+        }
         let event = decode(raw);
         if let (Some(dedupe), Some(id)) = (
             &mut self.dedupe,
@@ -76,8 +86,7 @@ impl Pipeline {
             }
         }
         if self.summary {
-            self.counts.arrived();
-            self.counts.count_kind(event.kind.name());
+            self.counts.count(event.kind);
         }
         if !event.problems.is_empty() {
             self.counts.invalid += 1;
@@ -105,6 +114,9 @@ impl Pipeline {
 
     /// Called when no further message is immediately ready.
     pub fn flush(&mut self) -> io::Result<()> {
+        if self.summary {
+            self.counts.caught_up();
+        }
         self.sink.flush()
     }
 

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Instant;
 
+use crate::event::kind::{Kind, KINDS};
+
 #[derive(Debug, Default)]
 pub struct Summary {
     /// Messages handed over by the source.
@@ -18,28 +20,63 @@ pub struct Summary {
     pub duplicates: u64,
     /// Payloads that were not valid CloudEvents (shown flagged, or reported in `--json`).
     pub invalid: u64,
-    /// Received events per kind name.
-    pub kinds: BTreeMap<String, u64>,
-    /// When the first and the latest message arrived: the rate latwatch kept up.
+    /// Received events per known kind, by its row in the kind table (an array index, not a map
+    /// lookup: this runs for every message).
+    known: Vec<u64>,
+    /// Received events of kinds latwatch does not know.
+    unknown: BTreeMap<String, u64>,
+    /// When the first message arrived, and the last time the pipeline caught up: the rate
+    /// latwatch kept.
     pub first: Option<Instant>,
     pub last: Option<Instant>,
+    /// `received` when `last` was taken: a flush with nothing new (at exit) does not move `last`.
+    received_at_last: u64,
 }
 
 impl Summary {
-    /// Notes the arrival time of a message.
-    pub fn arrived(&mut self) {
-        let now = Instant::now();
-        self.first.get_or_insert(now);
-        self.last = Some(now);
+    /// Counts one received event of `kind`.
+    pub fn count(&mut self, kind: Kind) {
+        if self.first.is_none() {
+            self.first = Some(Instant::now());
+        }
+        match kind {
+            Kind::Known(spec) => {
+                if self.known.is_empty() {
+                    self.known = vec![0; KINDS.len()];
+                }
+                if let Some(row) = KINDS.iter().position(|k| std::ptr::eq(k, spec)) {
+                    self.known[row] += 1;
+                }
+            }
+            Kind::Unknown(name) => match self.unknown.get_mut(name) {
+                Some(count) => *count += 1,
+                None => {
+                    self.unknown.insert(name.to_owned(), 1);
+                }
+            },
+        }
     }
 
-    pub fn count_kind(&mut self, name: &str) {
-        match self.kinds.get_mut(name) {
-            Some(count) => *count += 1,
-            None => {
-                self.kinds.insert(name.to_owned(), 1);
-            }
+    /// Notes that every message so far has been handled.
+    pub fn caught_up(&mut self) {
+        if self.first.is_some() && self.received != self.received_at_last {
+            self.last = Some(Instant::now());
+            self.received_at_last = self.received;
         }
+    }
+
+    /// Counts per kind name, sorted by name.
+    fn kinds(&self) -> BTreeMap<&str, u64> {
+        let known = KINDS
+            .iter()
+            .zip(&self.known)
+            .filter(|(_, &count)| count > 0)
+            .map(|(kind, &count)| (kind.name, count));
+        let unknown = self
+            .unknown
+            .iter()
+            .map(|(name, &count)| (name.as_str(), count));
+        known.chain(unknown).collect()
     }
 }
 
@@ -60,8 +97,9 @@ impl fmt::Display for Summary {
                 )?;
             }
         }
-        let width = self.kinds.keys().map(String::len).max().unwrap_or(0);
-        for (kind, count) in &self.kinds {
+        let kinds = self.kinds();
+        let width = kinds.keys().map(|k| k.len()).max().unwrap_or(0);
+        for (kind, count) in kinds {
             let kind = crate::render::style::escape_untrusted(if kind.is_empty() {
                 "(no type)"
             } else {

@@ -187,3 +187,16 @@ fn pipe_through(mut command: std::process::Command, stdin: &[u8]) -> String {
     child.stdin.take().unwrap().write_all(stdin).unwrap();
     String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap()
 }
+
+/// Pretty times are local by default (here TZ=Asia/Kolkata, UTC+5:30) and UTC with `--utc`.
+#[test]
+fn times_are_local_unless_utc() {
+    let line = FIXTURES_1X.lines().next().unwrap(); // 09:12:03.104 UTC
+    let time_of = |args: &[&str]| {
+        let mut command = latwatch_command(&["--input", "-", "--color", "never"]);
+        command.args(args).env("TZ", "Asia/Kolkata");
+        pipe_through(command, line.as_bytes())[..12].to_owned()
+    };
+    assert_eq!(time_of(&[]), "14:42:03.104");
+    assert_eq!(time_of(&["--utc"]), "09:12:03.104");
+}

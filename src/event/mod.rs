@@ -34,20 +34,35 @@ pub struct RawMessage<'a> {
 /// When latwatch received a message.
 #[derive(Debug, Clone, Copy)]
 pub enum Received<'a> {
+    /// Just now: the message is being handled as it arrives. The clock is read only by a renderer
+    /// that shows the time (`-o jsonl`), microseconds later, so `--json` never pays for it.
+    Now,
     At(DateTime<Utc>),
     /// The `received` of a replayed `-o jsonl` record, kept as written.
     Recorded(&'a str),
 }
 
+impl Received<'_> {
+    /// The time, when it is one latwatch knows as a time.
+    pub fn at(&self) -> Option<DateTime<Utc>> {
+        match self {
+            Received::Now => Some(Utc::now()),
+            Received::At(at) => Some(*at),
+            Received::Recorded(text) => DateTime::parse_from_rfc3339(text)
+                .ok()
+                .map(|t| t.with_timezone(&Utc)),
+        }
+    }
+}
+
 impl fmt::Display for Received<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Received::At(at) => write!(
-                f,
-                "{}",
-                at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-            ),
             Received::Recorded(text) => f.write_str(text),
+            other => match other.at() {
+                Some(at) => f.write_str(&at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
+                None => Ok(()),
+            },
         }
     }
 }

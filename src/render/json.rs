@@ -42,7 +42,7 @@ pub fn write_jsonl(event: &Event, out: &mut impl Write) -> io::Result<()> {
 /// untouched otherwise (the common case: hosts publish compact JSON).
 pub fn write_compact(json: &[u8], out: &mut impl Write) -> io::Result<()> {
     let trimmed = json.trim_ascii();
-    if !trimmed.iter().any(|&b| b == b'\n' || b == b'\r') {
+    if memchr::memchr2(b'\n', b'\r', trimmed).is_none() {
         return out.write_all(trimmed);
     }
     let mut compact = Vec::with_capacity(trimmed.len());

@@ -17,7 +17,6 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context as _, Result};
-use chrono::Utc;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -82,7 +81,7 @@ fn handle_line(line: &[u8], pipeline: &mut Pipeline) -> io::Result<Flow> {
             let subject = record.subject.and_then(json_str);
             let received = match record.received.and_then(json_str) {
                 Some(Cow::Borrowed(text)) => Received::Recorded(text),
-                _ => Received::At(Utc::now()),
+                _ => Received::Now,
             };
             let payload_text = record.payload.and_then(json_str);
             let payload = match (record.event, &payload_text) {
@@ -102,6 +101,6 @@ fn handle_line(line: &[u8], pipeline: &mut Pipeline) -> io::Result<Flow> {
     pipeline.handle(RawMessage {
         subject: None,
         payload: line,
-        received: Received::At(Utc::now()),
+        received: Received::Now,
     })
 }

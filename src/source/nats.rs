@@ -10,13 +10,13 @@
 //! [`LossCounter`] watches that gap and reports it.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context as _, Result};
 use async_nats::{Client, ConnectErrorKind, ConnectOptions, Event as NatsEvent};
-use chrono::Utc;
-use futures_util::stream::{SelectAll, StreamExt};
+use futures_util::stream::{Stream, StreamExt};
 use futures_util::FutureExt;
 
 use crate::config::{redact, NatsConfig};
@@ -28,6 +28,11 @@ use crate::pipeline::{Flow, Pipeline};
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(4);
 /// At most this many ready messages are handled between flushes (and shutdown checks).
 const BATCH: usize = 4096;
+/// Messages async-nats may queue for latwatch before it drops (and latwatch reports) the excess.
+/// A queued ~700-byte event costs about 1.7 KB, so a full queue of async-nats' default 65,536 came
+/// to 110 MiB in the flat-out benchmark. Half of that keeps a worst burst under 64 MiB; speed, not
+/// a bigger buffer, is what keeps up (`--json` takes 1M events flat out with this queue, 0 lost).
+const SUBSCRIPTION_CAPACITY: usize = 32_768;
 /// How often, at most, the loss check reads the connection statistics.
 const LOSS_CHECK_EVERY: Duration = Duration::from_millis(250);
 
@@ -47,14 +52,22 @@ pub async fn run(
         .join(",");
     let client = connect(config, &shown, status).await?;
 
-    let mut messages = SelectAll::new();
+    let mut subscribers = Vec::with_capacity(config.subjects.len());
     for subject in &config.subjects {
         let subscriber = client
             .subscribe(subject.clone())
             .await
             .with_context(|| format!("cannot subscribe to {subject} on {shown}"))?;
-        messages.push(subscriber);
+        subscribers.push(subscriber);
     }
+    // One subscription (the usual case) is polled directly: merging streams costs a
+    // FuturesUnordered round per message, and one channel keeps arrival order exactly.
+    let mut messages: Pin<Box<dyn Stream<Item = async_nats::Message> + Send>> =
+        if subscribers.len() == 1 {
+            Box::pin(subscribers.remove(0))
+        } else {
+            Box::pin(futures_util::stream::select_all(subscribers))
+        };
     // The server has the subscription once it answered a round trip: only now is "listening" true.
     client
         .flush()
@@ -89,7 +102,7 @@ pub async fn run(
             let raw = RawMessage {
                 subject: Some(message.subject.as_str()),
                 payload: &message.payload,
-                received: Received::At(Utc::now()),
+                received: Received::Now,
             };
             if pipeline.handle(raw)? == Flow::Done {
                 break 'watch;
@@ -117,6 +130,7 @@ async fn connect(config: &NatsConfig, shown: &str, status: Status) -> Result<Cli
         .name("latwatch")
         .connection_timeout(CONNECT_TIMEOUT)
         .max_reconnects(None)
+        .subscription_capacity(SUBSCRIPTION_CAPACITY)
         .event_callback(move |event| {
             let notices = notices.clone();
             async move { notices.on(event) }
