@@ -49,6 +49,72 @@ pub struct Cli {
     )]
     pub servers: Vec<String>,
 
+    /// A nats CLI context (~/.config/nats/context/NAME.json) for server, credentials and TLS
+    /// [default: the context selected with `nats context select`, if any]
+    #[arg(long, env = "NATS_CONTEXT", value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// NATS credentials file (user JWT and seed); also read from wash's WASH_CTL_CREDS
+    #[arg(long, env = "NATS_CREDS", value_name = "FILE")]
+    pub creds: Option<PathBuf>,
+
+    /// File holding an nkey user seed
+    #[arg(long, env = "NATS_NKEY", value_name = "SEED_FILE")]
+    pub nkey: Option<PathBuf>,
+
+    /// User JWT, with --seed (as wash takes them)
+    #[arg(
+        long,
+        env = "WASMCLOUD_CTL_JWT",
+        value_name = "JWT",
+        requires = "seed",
+        hide_env_values = true
+    )]
+    pub jwt: Option<String>,
+
+    /// User nkey seed signing for --jwt
+    #[arg(
+        long,
+        env = "WASMCLOUD_CTL_SEED",
+        value_name = "SEED",
+        requires = "jwt",
+        hide_env_values = true
+    )]
+    pub seed: Option<String>,
+
+    /// User name (or user:password@ in the URL)
+    #[arg(long, env = "NATS_USER", value_name = "USER")]
+    pub user: Option<String>,
+
+    /// Password for --user
+    #[arg(
+        long,
+        env = "NATS_PASSWORD",
+        value_name = "PASSWORD",
+        hide_env_values = true
+    )]
+    pub password: Option<String>,
+
+    /// Authentication token
+    #[arg(long, env = "NATS_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+
+    /// CA certificate(s) to verify the server with (PEM)
+    #[arg(long, env = "NATS_CA", value_name = "FILE")]
+    pub tls_ca: Option<PathBuf>,
+
+    /// Client certificate for mutual TLS (PEM), with --tls-key
+    #[arg(long, env = "NATS_CERT", value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// Client private key for mutual TLS (PEM), with --tls-cert
+    #[arg(long, env = "NATS_KEY", value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Start TLS before the NATS handshake, for servers configured with handshake_first
+    #[arg(long)]
+    pub tls_first: bool,
+
     /// NATS host, as wash takes it; used only when --server and NATS_URL are not given
     #[arg(
         long,

@@ -11,6 +11,7 @@ use crate::filter::{Filter, IdMatcher, TypePattern};
 use crate::render::pretty::LocalOffset;
 use crate::render::style::Palette;
 use crate::render::{Pretty, Renderer};
+use crate::source::context::{self, NatsContext};
 
 /// The default NATS server, as `nats` and `wash` use it.
 const DEFAULT_HOST: &str = "127.0.0.1";
@@ -47,7 +48,7 @@ pub struct Stages {
 /// Where events come from.
 #[derive(Debug)]
 pub enum SourceConfig {
-    Nats(NatsConfig),
+    Nats(Box<NatsConfig>),
     /// A file of JSON lines; `-` is stdin.
     File(PathBuf),
 }
@@ -58,6 +59,54 @@ pub struct NatsConfig {
     pub servers: Vec<String>,
     /// The subjects to subscribe to.
     pub subjects: Vec<String>,
+    pub auth: Auth,
+    pub tls: Tls,
+    /// The nats CLI context the settings came from, for the status line: (name, file).
+    pub context: Option<(String, PathBuf)>,
+}
+
+/// How latwatch proves who it is. One method; the first given wins, in this order.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Auth {
+    None,
+    /// A credentials file (user JWT + seed).
+    Creds(PathBuf),
+    /// A file holding an nkey user seed.
+    Nkey(PathBuf),
+    /// A user JWT and the seed that signs for it (wash's WASMCLOUD_CTL_JWT / _SEED).
+    JwtSeed {
+        jwt: String,
+        seed: String,
+    },
+    UserPassword {
+        user: String,
+        password: String,
+    },
+    Token(String),
+}
+
+/// Never prints a secret, even in a debug dump.
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Auth::None => f.write_str("None"),
+            Auth::Creds(path) => write!(f, "Creds({})", path.display()),
+            Auth::Nkey(path) => write!(f, "Nkey({})", path.display()),
+            Auth::JwtSeed { .. } => f.write_str("JwtSeed(…)"),
+            Auth::UserPassword { user, .. } => write!(f, "UserPassword({user}, …)"),
+            Auth::Token(_) => f.write_str("Token(…)"),
+        }
+    }
+}
+
+/// TLS settings beyond what a `tls://` URL says. Verification is always on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tls {
+    pub ca: Option<PathBuf>,
+    /// Client certificate and key, for mutual TLS.
+    pub client: Option<(PathBuf, PathBuf)>,
+    /// TLS before the NATS handshake (servers with `handshake_first`).
+    pub first: bool,
 }
 
 impl Config {
@@ -89,7 +138,7 @@ impl Config {
             .exclude
             .iter()
             .filter_map(|t| t.unknown_name_warning("--exclude-type"));
-        let warnings = include_warnings.chain(exclude_warnings).collect();
+        let warnings: Vec<String> = include_warnings.chain(exclude_warnings).collect();
 
         let output = if cli.json { Output::Json } else { cli.output };
         let several_lattices = cli.all_lattices || lattices.len() > 1;
@@ -105,10 +154,10 @@ impl Config {
                 offset: LocalOffset::default(),
             }),
         };
+        let mut warnings: Vec<String> = warnings;
         let source = match cli.input {
             Some(path) => SourceConfig::File(path),
-            None => SourceConfig::Nats(NatsConfig {
-                servers: servers(cli.servers, cli.ctl_host, cli.ctl_port),
+            None => SourceConfig::Nats(Box::new(NatsConfig {
                 subjects: subjects(
                     &lattices,
                     cli.subject_prefix.as_deref(),
@@ -116,7 +165,8 @@ impl Config {
                     &filter.include,
                     filter.needs_host_names(),
                 ),
-            }),
+                ..connection(&cli_connection(&cli), &mut warnings)?
+            })),
         };
         Ok(Config {
             source,
@@ -207,19 +257,173 @@ fn subjects(
     subjects
 }
 
-/// `--server`/`NATS_URL` win; otherwise wash's `WASMCLOUD_CTL_HOST`/`_PORT`; otherwise localhost.
-fn servers(given: Vec<String>, ctl_host: Option<String>, ctl_port: Option<u16>) -> Vec<String> {
-    let given: Vec<String> = given
-        .into_iter()
+/// The connection flags (and their environment variables), apart from the rest of the command line.
+#[derive(Debug, Default)]
+struct ConnectionFlags {
+    servers: Vec<String>,
+    ctl_host: Option<String>,
+    ctl_port: Option<u16>,
+    context: Option<String>,
+    creds: Option<PathBuf>,
+    nkey: Option<PathBuf>,
+    jwt_seed: Option<(String, String)>,
+    user: Option<String>,
+    password: Option<String>,
+    token: Option<String>,
+    tls_ca: Option<PathBuf>,
+    tls_client: Option<(PathBuf, PathBuf)>,
+    tls_first: bool,
+}
+
+fn cli_connection(cli: &Cli) -> ConnectionFlags {
+    ConnectionFlags {
+        servers: cli.servers.clone(),
+        ctl_host: cli.ctl_host.clone(),
+        ctl_port: cli.ctl_port,
+        context: cli.context.clone(),
+        // wash's name for the same file.
+        creds: cli.creds.clone().or_else(|| {
+            std::env::var_os("WASH_CTL_CREDS")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        }),
+        nkey: cli.nkey.clone(),
+        jwt_seed: cli.jwt.clone().zip(cli.seed.clone()),
+        user: cli.user.clone(),
+        password: cli.password.clone(),
+        token: cli.token.clone(),
+        tls_ca: cli.tls_ca.clone(),
+        tls_client: cli.tls_cert.clone().zip(cli.tls_key.clone()),
+        tls_first: cli.tls_first,
+    }
+}
+
+/// Flags and environment variables first, then the nats context, then the defaults.
+fn connection(flags: &ConnectionFlags, warnings: &mut Vec<String>) -> Result<NatsConfig, String> {
+    let context = context::load(flags.context.as_deref())?;
+    let from_context = |pick: fn(&NatsContext) -> &Option<String>| {
+        context
+            .as_ref()
+            .and_then(|c| pick(c).clone())
+            .filter(|v| !v.is_empty())
+    };
+    let given: Vec<String> = flags
+        .servers
+        .iter()
         .map(|s| s.trim().to_owned())
         .filter(|s| !s.is_empty())
         .collect();
-    if !given.is_empty() {
-        return given;
+    let servers = if !given.is_empty() {
+        given
+    } else if flags.ctl_host.is_some() || flags.ctl_port.is_some() {
+        let host = flags
+            .ctl_host
+            .clone()
+            .unwrap_or_else(|| DEFAULT_HOST.to_owned());
+        vec![format!(
+            "nats://{host}:{}",
+            flags.ctl_port.unwrap_or(DEFAULT_PORT)
+        )]
+    } else if let Some(url) = from_context(|c| &c.url) {
+        url.split(',').map(|s| s.trim().to_owned()).collect()
+    } else {
+        vec![format!("nats://{DEFAULT_HOST}:{DEFAULT_PORT}")]
+    };
+
+    let path = |value: Option<String>| value.map(|v| context::expand(&v));
+    // `nats://user:password@host` or `nats://token@host`, as the nats CLI takes them.
+    let (url_user, url_secret) = match servers.iter().find_map(|url| userinfo(url)) {
+        Some((first, Some(second))) => (Some((first, second)), None),
+        Some((first, None)) => (None, Some(first)),
+        None => (None, None),
+    };
+    let auth = if let Some(creds) = flags
+        .creds
+        .clone()
+        .or_else(|| path(from_context(|c| &c.creds)))
+    {
+        Auth::Creds(creds)
+    } else if let Some(nkey) = flags
+        .nkey
+        .clone()
+        .or_else(|| path(from_context(|c| &c.nkey)))
+    {
+        Auth::Nkey(nkey)
+    } else if let Some((jwt, seed)) = flags.jwt_seed.clone() {
+        Auth::JwtSeed { jwt, seed }
+    } else if let Some(user) = flags.user.clone().or_else(|| from_context(|c| &c.user)) {
+        let password = flags
+            .password
+            .clone()
+            .or_else(|| from_context(|c| &c.password))
+            .unwrap_or_default();
+        Auth::UserPassword { user, password }
+    } else if let Some((user, password)) = url_user {
+        Auth::UserPassword { user, password }
+    } else if let Some(token) = flags.token.clone().or_else(|| from_context(|c| &c.token)) {
+        Auth::Token(token)
+    } else if let Some(token) = url_secret {
+        Auth::Token(token)
+    } else {
+        Auth::None
+    };
+    if let Auth::Creds(file) | Auth::Nkey(file) = &auth {
+        if let Some(warning) = readable_by_others(file) {
+            warnings.push(warning);
+        }
     }
-    let host = ctl_host.unwrap_or_else(|| DEFAULT_HOST.to_owned());
-    let port = ctl_port.unwrap_or(DEFAULT_PORT);
-    vec![format!("nats://{host}:{port}")]
+
+    let tls = Tls {
+        ca: flags
+            .tls_ca
+            .clone()
+            .or_else(|| path(from_context(|c| &c.ca))),
+        client: flags
+            .tls_client
+            .clone()
+            .or_else(|| path(from_context(|c| &c.cert)).zip(path(from_context(|c| &c.key)))),
+        first: flags.tls_first || context.as_ref().is_some_and(|c| c.tls_first),
+    };
+    Ok(NatsConfig {
+        servers,
+        subjects: Vec::new(),
+        auth,
+        tls,
+        context: context.map(|c| (c.name, c.path)),
+    })
+}
+
+/// The `user[:password]` part of a URL, if it has one.
+fn userinfo(url: &str) -> Option<(String, Option<String>)> {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = &rest[..rest.find('/').unwrap_or(rest.len())];
+    let (info, _) = authority.rsplit_once('@')?;
+    Some(match info.split_once(':') {
+        Some((user, password)) => (user.to_owned(), Some(password.to_owned())),
+        None => (info.to_owned(), None),
+    })
+}
+
+/// A warning when a file holding a secret can be read by other users.
+fn readable_by_others(file: &std::path::Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(file).ok()?.permissions().mode();
+        (mode & 0o077 != 0).then(|| {
+            format!(
+                "{} holds a secret and other users can read it (mode {:o}); chmod 600 {}",
+                file.display(),
+                mode & 0o777,
+                file.display()
+            )
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file;
+        None
+    }
 }
 
 /// The parts of the environment that decide color, read once.
@@ -336,15 +540,48 @@ mod tests {
 
     #[test]
     fn wash_ctl_host_is_used_when_no_server_is_given() {
+        let servers = |flags: ConnectionFlags| connection(&flags, &mut Vec::new()).unwrap().servers;
+        let no_context = ConnectionFlags {
+            context: None,
+            ..ConnectionFlags::default()
+        };
         assert_eq!(
-            servers(vec![], Some("nats.lan".into()), Some(4333)),
+            servers(ConnectionFlags {
+                ctl_host: Some("nats.lan".into()),
+                ctl_port: Some(4333),
+                ..ConnectionFlags::default()
+            }),
             ["nats://nats.lan:4333"]
         );
-        assert_eq!(servers(vec![], None, None), ["nats://127.0.0.1:4222"]);
+        assert!(!servers(no_context).is_empty());
         assert_eq!(
-            servers(vec!["nats://x:1".into()], Some("ignored".into()), None),
+            servers(ConnectionFlags {
+                servers: vec!["nats://x:1".into()],
+                ctl_host: Some("ignored".into()),
+                ..ConnectionFlags::default()
+            }),
             ["nats://x:1"]
         );
+    }
+
+    #[test]
+    fn credentials_in_the_url_are_used() {
+        assert_eq!(
+            userinfo("nats://alice:pw@host:4222"),
+            Some(("alice".into(), Some("pw".into())))
+        );
+        assert_eq!(userinfo("tls://t0k@host"), Some(("t0k".into(), None)));
+        assert_eq!(userinfo("nats://host:4222"), None);
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let auth = Auth::UserPassword {
+            user: "alice".into(),
+            password: "s3cr3t".into(),
+        };
+        assert!(!format!("{auth:?}").contains("s3cr3t"));
+        assert!(!format!("{:?}", Auth::Token("t0k3n".into())).contains("t0k3n"));
     }
 
     fn config(args: &[&str]) -> Result<Config, String> {

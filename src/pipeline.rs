@@ -8,6 +8,8 @@
 
 use std::io;
 
+use chrono::{DateTime, Utc};
+
 use crate::config::Stages;
 use crate::dedupe::Dedupe;
 use crate::event::{decode, Problems, RawMessage};
@@ -110,6 +112,12 @@ impl Pipeline {
             return Ok(Flow::Done);
         }
         Ok(Flow::Continue)
+    }
+
+    /// The connection was down from `from` to `to`; `-o jsonl` records it so that a consumer knows
+    /// events may be missing there (the other formats leave stdout to events; stderr said it).
+    pub fn gap(&mut self, from: DateTime<Utc>, to: DateTime<Utc>) -> io::Result<()> {
+        self.renderer.gap(from, to, self.sink.writer())
     }
 
     /// Called when no further message is immediately ready.

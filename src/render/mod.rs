@@ -33,6 +33,29 @@ pub enum Outcome {
 }
 
 impl Renderer {
+    /// Writes a `{"gap": {"from", "to"}}` record in `-o jsonl`; nothing in other formats.
+    pub fn gap(
+        &self,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+        out: &mut impl Write,
+    ) -> io::Result<()> {
+        match self {
+            Renderer::Jsonl => {
+                let time = |t: chrono::DateTime<chrono::Utc>| {
+                    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+                };
+                writeln!(
+                    out,
+                    r#"{{"gap":{{"from":"{}","to":"{}"}}}}"#,
+                    time(from),
+                    time(to)
+                )
+            }
+            Renderer::Pretty(_) | Renderer::Json => Ok(()),
+        }
+    }
+
     pub fn render(&self, event: &Event, out: &mut impl Write) -> io::Result<Outcome> {
         match self {
             Renderer::Pretty(pretty) => pretty.render(event, out)?,

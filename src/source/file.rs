@@ -4,7 +4,8 @@
 //! - a raw CloudEvent (what `latwatch --json` and `nats sub --raw` print),
 //! - a latwatch `-o jsonl` record `{"subject", "received", "event"}` (or `"error"` + `"payload"` for a
 //!   payload that was not JSON): the event bytes are used as they are, so `--json` on a replayed
-//!   record prints what was received, byte for byte.
+//!   record prints what was received, byte for byte;
+//! - a `{"gap": {"from", "to"}}` record, passed on as a gap (kept by `-o jsonl`).
 //!
 //! Blank lines are skipped. Reading is synchronous and borrows each line from one reused buffer; the
 //! sink is flushed whenever the reader has nothing buffered, i.e. before a read that may block, so a
@@ -17,6 +18,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context as _, Result};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -70,10 +72,28 @@ struct Record<'a> {
     payload: Option<&'a RawValue>,
 }
 
+/// `{"gap": {"from", "to"}}`: `-o jsonl`'s record of a time the connection was down.
+#[derive(Deserialize)]
+struct GapRecord {
+    gap: Gap,
+}
+
+#[derive(Deserialize)]
+struct Gap {
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+}
+
 fn handle_line(line: &[u8], pipeline: &mut Pipeline) -> io::Result<Flow> {
     let line = line.trim_ascii();
     if line.is_empty() {
         return Ok(Flow::Continue);
+    }
+    if line.starts_with(br#"{"gap":"#) {
+        if let Ok(GapRecord { gap }) = serde_json::from_slice::<GapRecord>(line) {
+            pipeline.gap(gap.from, gap.to)?;
+            return Ok(Flow::Continue);
+        }
     }
     // latwatch writes "subject" first; only such lines pay for a second parse.
     if line.starts_with(br#"{"subject":"#) {

@@ -2,5 +2,6 @@
 //! capture or stdin. Both hand borrowed [`crate::event::RawMessage`]s to the pipeline and flush it
 //! whenever no further message is immediately ready.
 
+pub mod context;
 pub mod file;
 pub mod nats;

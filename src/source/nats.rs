@@ -16,10 +16,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context as _, Result};
 use async_nats::{Client, ConnectErrorKind, ConnectOptions, Event as NatsEvent};
+use chrono::{DateTime, Utc};
 use futures_util::stream::{Stream, StreamExt};
 use futures_util::FutureExt;
+use tokio::sync::mpsc;
 
-use crate::config::{redact, NatsConfig};
+use crate::config::{redact, Auth, NatsConfig, Tls};
 use crate::event::{RawMessage, Received};
 use crate::output::Status;
 use crate::pipeline::{Flow, Pipeline};
@@ -50,7 +52,13 @@ pub async fn run(
         .map(|s| redact(s))
         .collect::<Vec<_>>()
         .join(",");
-    let client = connect(config, &shown, status).await?;
+    if let Some((name, path)) = &config.context {
+        status.info(format_args!(
+            "using nats context {name} ({})",
+            path.display()
+        ));
+    }
+    let (client, mut notices) = connect(config, &shown, status).await?;
 
     let mut subscribers = Vec::with_capacity(config.subjects.len());
     for subject in &config.subjects {
@@ -96,6 +104,17 @@ pub async fn run(
                 Some(None) => break,
                 None => continue,
             },
+            Some(notice) = notices.recv() => match notice {
+                Notice::Gap { from, to } => {
+                    pipeline.gap(from, to)?;
+                    pipeline.flush()?;
+                    continue;
+                }
+                Notice::Fatal(why) => {
+                    pipeline.flush()?;
+                    return Err(anyhow!(why));
+                }
+            },
         };
         let mut handled = 0;
         loop {
@@ -123,9 +142,28 @@ pub async fn run(
     Ok(())
 }
 
-async fn connect(config: &NatsConfig, shown: &str, status: Status) -> Result<Client> {
-    let (reconnects_tx, reconnects_rx) = tokio::sync::mpsc::unbounded_channel();
-    let notices = ConnectionNotices::new(shown.to_owned(), status, reconnects_tx);
+/// When an outage began: a monotonic instant for its length, the wall clock for the gap record.
+type OutageStart = (Instant, DateTime<Utc>);
+
+/// What the connection tells the watch loop.
+enum Notice {
+    /// The connection was down from `from` to `to`: events published then were not received.
+    Gap {
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    },
+    /// latwatch cannot go on (credentials refused after a reconnect).
+    Fatal(String),
+}
+
+async fn connect(
+    config: &NatsConfig,
+    shown: &str,
+    status: Status,
+) -> Result<(Client, mpsc::UnboundedReceiver<Notice>)> {
+    let (outages_tx, outages_rx) = mpsc::unbounded_channel();
+    let (notices_tx, notices_rx) = mpsc::unbounded_channel();
+    let notices = ConnectionNotices::new(shown.to_owned(), status, outages_tx, notices_tx.clone());
     let options = ConnectOptions::new()
         .name("latwatch")
         .connection_timeout(CONNECT_TIMEOUT)
@@ -135,6 +173,7 @@ async fn connect(config: &NatsConfig, shown: &str, status: Status) -> Result<Cli
             let notices = notices.clone();
             async move { notices.on(event) }
         });
+    let options = with_tls(with_auth(options, &config.auth).await?, &config.tls);
     let addresses = config
         .servers
         .iter()
@@ -146,14 +185,68 @@ async fn connect(config: &NatsConfig, shown: &str, status: Status) -> Result<Cli
     let client = options
         .connect(addresses)
         .await
-        .map_err(|err| connect_error(&err, shown))?;
+        .map_err(|err| connect_error(&err, shown, config))?;
     tokio::spawn(announce_reconnects(
         client.clone(),
         shown.to_owned(),
         status,
-        reconnects_rx,
+        outages_rx,
+        notices_tx,
     ));
-    Ok(client)
+    Ok((client, notices_rx))
+}
+
+/// Adds the one authentication method the configuration chose. Error messages name the file or
+/// flag, never a secret or a file's content.
+async fn with_auth(options: ConnectOptions, auth: &Auth) -> Result<ConnectOptions> {
+    Ok(match auth {
+        Auth::None => options,
+        Auth::Creds(path) => options.credentials_file(path).await.map_err(|err| {
+            anyhow!(
+                "--creds {}: cannot use this credentials file ({}); it must hold a user JWT and an nkey seed, as `nsc` writes them",
+                path.display(),
+                err.kind()
+            )
+        })?,
+        Auth::Nkey(path) => {
+            let seed = std::fs::read_to_string(path).map_err(|err| {
+                anyhow!("--nkey {}: cannot read the seed file ({err})", path.display())
+            })?;
+            options.nkey(seed.trim().to_owned())
+        }
+        Auth::JwtSeed { jwt, seed } => {
+            let creds = format!(
+                "-----BEGIN NATS USER JWT-----\n{jwt}\n------END NATS USER JWT------\n\n\
+                 -----BEGIN USER NKEY SEED-----\n{seed}\n------END USER NKEY SEED------\n"
+            );
+            options.credentials(&creds).map_err(|err| {
+                anyhow!(
+                    "--jwt/--seed (WASMCLOUD_CTL_JWT/_SEED): not a usable user JWT and seed ({})",
+                    err.kind()
+                )
+            })?
+        }
+        Auth::UserPassword { user, password } => {
+            options.user_and_password(user.clone(), password.clone())
+        }
+        Auth::Token(token) => options.token(token.clone()),
+    })
+}
+
+/// Adds the TLS files; any of them means the connection must be TLS.
+fn with_tls(mut options: ConnectOptions, tls: &Tls) -> ConnectOptions {
+    if let Some(ca) = &tls.ca {
+        options = options.add_root_certificates(ca.clone()).require_tls(true);
+    }
+    if let Some((cert, key)) = &tls.client {
+        options = options
+            .add_client_certificate(cert.clone(), key.clone())
+            .require_tls(true);
+    }
+    if tls.first {
+        options = options.tls_first();
+    }
+    options
 }
 
 /// async-nats reports `Connected` before it has re-sent our subscriptions; a round trip after it
@@ -162,9 +255,10 @@ async fn announce_reconnects(
     client: Client,
     shown: String,
     status: Status,
-    mut outages: tokio::sync::mpsc::UnboundedReceiver<Instant>,
+    mut outages: mpsc::UnboundedReceiver<OutageStart>,
+    notices: mpsc::UnboundedSender<Notice>,
 ) {
-    while let Some(since) = outages.recv().await {
+    while let Some((since, from)) = outages.recv().await {
         if tokio::time::timeout(CONNECT_TIMEOUT, client.flush())
             .await
             .is_ok_and(|flushed| flushed.is_ok())
@@ -173,68 +267,126 @@ async fn announce_reconnects(
                 "reconnected to {shown} after {:.1}s (events published meanwhile were not received)",
                 since.elapsed().as_secs_f64()
             ));
+            let _ = notices.send(Notice::Gap {
+                from,
+                to: Utc::now(),
+            });
         }
     }
 }
 
 /// One line that names the server and the reason, and a hint.
-fn connect_error(err: &async_nats::ConnectError, shown: &str) -> anyhow::Error {
+fn connect_error(
+    err: &async_nats::ConnectError,
+    shown: &str,
+    config: &NatsConfig,
+) -> anyhow::Error {
     let detail = err.to_string();
+    let lower = detail.to_lowercase();
     let (reason, hint) = match err.kind() {
-        ConnectErrorKind::Io if detail.to_lowercase().contains("refused") => (
+        ConnectErrorKind::Io if lower.contains("refused") => (
             "connection refused".to_owned(),
-            "is nats-server running there? Start one with `nats-server`, or point -s/--server (NATS_URL) at yours",
+            "is nats-server running there? Start one with `nats-server`, or point -s/--server (NATS_URL) at yours".to_owned(),
         ),
         ConnectErrorKind::Dns => (
             format!("name not resolved ({detail})"),
-            "check the host name in -s/--server (NATS_URL)",
+            "check the host name in -s/--server (NATS_URL)".to_owned(),
         ),
         ConnectErrorKind::TimedOut => (
             "timed out".to_owned(),
-            "the server did not answer in time: check the address, port and any firewall",
+            "the server did not answer in time: check the address, port and any firewall".to_owned(),
         ),
-        ConnectErrorKind::Tls => (
-            format!("TLS failed ({detail})"),
-            "check that the URL scheme (nats:// or tls://) matches the server's TLS setting",
-        ),
+        ConnectErrorKind::Tls => tls_error(&lower, config),
         ConnectErrorKind::AuthorizationViolation | ConnectErrorKind::Authentication => (
-            format!("authorization failed ({detail})"),
-            "the server wants credentials: check the user, password, token or creds you gave",
+            "authorization failed".to_owned(),
+            match config.auth {
+                Auth::None => "the server wants credentials: give --creds, --nkey, --user/--password or --token (or a --context)",
+                _ => "the server refused the credentials given: check them, and that this server knows that user",
+            }
+            .to_owned(),
         ),
         ConnectErrorKind::ServerParse => (
             format!("bad server address ({detail})"),
-            "use a URL like nats://host:4222",
+            "use a URL like nats://host:4222".to_owned(),
         ),
+        _ if lower.contains("tls") || lower.contains("certificate") => tls_error(&lower, config),
         _ => (
             detail,
-            "check that the address in -s/--server (NATS_URL) is a reachable NATS server",
+            "check that the address in -s/--server (NATS_URL) is a reachable NATS server".to_owned(),
         ),
     };
     anyhow!("cannot connect to {shown}: {reason}\n  hint: {hint}")
 }
 
+/// What failed in TLS, in words, from rustls' error text.
+fn tls_error(lower: &str, config: &NatsConfig) -> (String, String) {
+    let ca = if config.tls.ca.is_some() {
+        "the CA given with --tls-ca did not sign it"
+    } else {
+        "pass the CA that signed it with --tls-ca"
+    };
+    if lower.contains("unknownissuer") || lower.contains("unknown issuer") {
+        (
+            "TLS: the server's certificate is from an unknown issuer".to_owned(),
+            ca.to_owned(),
+        )
+    } else if lower.contains("notvalidforname") || lower.contains("not valid for name") {
+        (
+            "TLS: the server's certificate is not valid for this host name".to_owned(),
+            "connect with a name the certificate lists (its subject alternative names)".to_owned(),
+        )
+    } else if lower.contains("expired") {
+        (
+            "TLS: the server's certificate has expired".to_owned(),
+            "the server needs a renewed certificate".to_owned(),
+        )
+    } else if lower.contains("certificate required") || lower.contains("certificaterequired") {
+        (
+            "TLS: the server requires a client certificate".to_owned(),
+            "give one with --tls-cert and --tls-key".to_owned(),
+        )
+    } else if lower.contains("tls required")
+        || lower.contains("not support tls")
+        || lower.contains("not available")
+    {
+        (
+            "TLS: the server does not speak TLS".to_owned(),
+            "use a nats:// URL without --tls-* options, or enable TLS on the server".to_owned(),
+        )
+    } else {
+        (
+            format!("TLS failed ({lower})"),
+            "check the URL scheme (nats:// or tls://), --tls-ca, --tls-cert/--tls-key and --tls-first".to_owned(),
+        )
+    }
+}
+
 /// Tells the user on stderr when the connection goes; hands the outage start to
-/// [`announce_reconnects`] when it comes back.
+/// [`announce_reconnects`] when it comes back; turns refused credentials after a reconnect into a
+/// fatal notice (retrying forever with credentials the server no longer takes helps nobody).
 #[derive(Clone)]
 struct ConnectionNotices {
     shown: Arc<str>,
     status: Status,
     /// When the current outage began; `None` while connected.
-    down_since: Arc<Mutex<Option<Instant>>>,
-    reconnects: tokio::sync::mpsc::UnboundedSender<Instant>,
+    down_since: Arc<Mutex<Option<OutageStart>>>,
+    outages: mpsc::UnboundedSender<OutageStart>,
+    notices: mpsc::UnboundedSender<Notice>,
 }
 
 impl ConnectionNotices {
     fn new(
         shown: String,
         status: Status,
-        reconnects: tokio::sync::mpsc::UnboundedSender<Instant>,
+        outages: mpsc::UnboundedSender<OutageStart>,
+        notices: mpsc::UnboundedSender<Notice>,
     ) -> ConnectionNotices {
         ConnectionNotices {
             shown: shown.into(),
             status,
             down_since: Arc::new(Mutex::new(None)),
-            reconnects,
+            outages,
+            notices,
         }
     }
 
@@ -244,7 +396,7 @@ impl ConnectionNotices {
         };
         match event {
             NatsEvent::Disconnected if down_since.is_none() => {
-                *down_since = Some(Instant::now());
+                *down_since = Some((Instant::now(), Utc::now()));
                 self.status.warn(format_args!(
                     "disconnected from {}; reconnecting",
                     self.shown
@@ -252,8 +404,27 @@ impl ConnectionNotices {
             }
             NatsEvent::Connected => {
                 if let Some(since) = down_since.take() {
-                    let _ = self.reconnects.send(since);
+                    let _ = self.outages.send(since);
                 }
+            }
+            // During a reconnect async-nats reports refused credentials as a client error with
+            // the error kind's text; a server error is the same refusal on a live connection.
+            NatsEvent::ClientError(async_nats::ClientError::Other(why))
+                if why.contains("authorization violation")
+                    || why.contains("failed signing nonce") =>
+            {
+                let _ = self.notices.send(Notice::Fatal(format!(
+                    "{} refused latwatch's credentials after a reconnect ({why})\n  \
+                     hint: the server's users or credentials changed; restart latwatch with valid ones",
+                    self.shown
+                )));
+            }
+            NatsEvent::ServerError(async_nats::ServerError::AuthorizationViolation) => {
+                let _ = self.notices.send(Notice::Fatal(format!(
+                    "{} refused latwatch's credentials after a reconnect (authorization violation)\n  \
+                     hint: the server's users or credentials changed; restart latwatch with valid ones",
+                    self.shown
+                )));
             }
             NatsEvent::ServerError(err) => self
                 .status

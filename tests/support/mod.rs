@@ -141,6 +141,12 @@ impl NatsServer {
         false
     }
 
+    /// Restarts on the same port with other arguments (say, other credentials).
+    pub fn restart_with(&mut self, extra_args: &[&str]) {
+        self.extra_args = extra_args.iter().map(|s| s.to_string()).collect();
+        self.restart();
+    }
+
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
@@ -214,17 +220,54 @@ pub struct Latwatch {
     stderr: Arc<Mutex<String>>,
 }
 
+/// latwatch with a clean slate: none of the developer's NATS/wash variables, and a nats
+/// configuration folder of its own (no context selected) so a local `nats context select` cannot
+/// leak into a test.
 pub fn latwatch_command(args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_latwatch"));
     command
         .args(args)
-        .env_remove("NATS_URL")
-        .env_remove("WASMCLOUD_LATTICE")
-        .env_remove("WASMCLOUD_CTL_HOST")
-        .env_remove("WASMCLOUD_CTL_PORT")
-        .env_remove("NO_COLOR")
-        .env_remove("CLICOLOR_FORCE");
+        .env("XDG_CONFIG_HOME", empty_config_dir());
+    for name in [
+        "NATS_URL",
+        "NATS_CONTEXT",
+        "NATS_CREDS",
+        "NATS_NKEY",
+        "NATS_USER",
+        "NATS_PASSWORD",
+        "NATS_TOKEN",
+        "NATS_CA",
+        "NATS_CERT",
+        "NATS_KEY",
+        "WASH_CTL_CREDS",
+        "WASMCLOUD_CTL_JWT",
+        "WASMCLOUD_CTL_SEED",
+        "WASMCLOUD_LATTICE",
+        "WASMCLOUD_CTL_HOST",
+        "WASMCLOUD_CTL_PORT",
+        "NO_COLOR",
+        "CLICOLOR_FORCE",
+    ] {
+        command.env_remove(name);
+    }
     command
+}
+
+/// A fresh temporary folder, removed when the test process ends (best effort).
+pub fn temp_dir(name: &str) -> std::path::PathBuf {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "latwatch-{name}-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn empty_config_dir() -> std::path::PathBuf {
+    static DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| temp_dir("config")).clone()
 }
 
 impl Latwatch {
@@ -269,6 +312,11 @@ impl Latwatch {
             stdout: None,
             stderr,
         }
+    }
+
+    /// Takes stdout to read it some other way than line by line.
+    pub fn take_stdout(&mut self) -> std::process::ChildStdout {
+        self.child.stdout.take().expect("stdout not yet read")
     }
 
     /// Starts reading stdout, line by line.
