@@ -1,0 +1,102 @@
+//! Properties of rendering that must hold for any input, checked on generated inputs.
+
+use chrono::{DateTime, Utc};
+use latwatch::event::{decode, RawMessage, Received};
+use latwatch::render::pretty::LocalOffset;
+use latwatch::render::{Pretty, Renderer};
+use proptest::prelude::*;
+
+fn pretty() -> Renderer {
+    Renderer::Pretty(Pretty {
+        palette: None,
+        utc: true,
+        full_ids: false,
+        lattice_width: Some(8),
+        offset: LocalOffset::default(),
+    })
+}
+
+fn render(renderer: &Renderer, payload: &[u8]) -> Vec<u8> {
+    let event = decode(RawMessage {
+        subject: Some("wasmbus.evt.default.x"),
+        payload,
+        received: Received::At(DateTime::<Utc>::UNIX_EPOCH),
+    });
+    let mut out = Vec::new();
+    renderer
+        .render(&event, &mut out)
+        .expect("rendering into memory");
+    out
+}
+
+/// One line, and not one character a terminal would act on.
+fn assert_one_safe_line(out: &[u8]) {
+    let text = std::str::from_utf8(out).expect("pretty output is UTF-8");
+    let body = text.strip_suffix('\n').expect("ends with a newline");
+    for c in body.chars() {
+        assert!(
+            !(c.is_control()
+                || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{061c}' | '\u{feff}')),
+            "raw {c:?} in {body:?}"
+        );
+    }
+}
+
+const KINDS: &[&str] = &[
+    "component_scaled",
+    "component_scale_failed",
+    "provider_start_failed",
+    "linkdef_set",
+    "host_heartbeat",
+    "host_started",
+    "labels_changed",
+    "config_set",
+    "something_new",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Any string in any field a line shows (ids, errors, names, labels, link ends, the type and
+    /// the source) is escaped.
+    #[test]
+    fn pretty_lines_never_carry_raw_control_characters(
+        kind in proptest::sample::select(KINDS),
+        text in any::<String>(),
+        other in "\\PC*",
+    ) {
+        let payload = serde_json::json!({
+            "specversion": "1.0", "id": text, "type": format!("com.wasmcloud.lattice.{kind}"),
+            "source": text, "time": other,
+            "data": {
+                "component_id": text, "provider_id": other, "error": text, "image_ref": other,
+                "friendly_name": text, "config_name": text, "source_id": text, "target": other,
+                "wit_namespace": text, "wit_package": other, "interfaces": [text, other],
+                "labels": { text.clone(): other.clone() }, "max_instances": 1, "reason": text,
+                "components": [{ "id": text, "max_instances": 2 }], "uptime_human": text,
+                text.clone(): other.clone(),
+            }
+        });
+        assert_one_safe_line(&render(&pretty(), payload.to_string().as_bytes()));
+        let hostile_type = serde_json::json!({"specversion": "1.0", "type": text, "source": other});
+        assert_one_safe_line(&render(&pretty(), hostile_type.to_string().as_bytes()));
+    }
+
+    /// Any bytes at all: still one safe line, never a panic.
+    #[test]
+    fn arbitrary_bytes_render_as_one_safe_line(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        assert_one_safe_line(&render(&pretty(), &bytes));
+    }
+
+    /// `--json` output is the payload or nothing, and always one line of JSON.
+    #[test]
+    fn json_output_is_one_json_line_or_nothing(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+        let out = render(&Renderer::Json, &bytes);
+        if !out.is_empty() {
+            let line = std::str::from_utf8(&out).expect("UTF-8");
+            let line = line.strip_suffix('\n').expect("one line");
+            prop_assert!(!line.contains('\n'));
+            prop_assert!(serde_json::from_str::<&serde_json::value::RawValue>(line).is_ok());
+        }
+    }
+}
