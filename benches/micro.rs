@@ -40,6 +40,7 @@ fn benches(c: &mut Criterion) {
         full_ids: false,
         lattice_width: None,
         offset: Default::default(),
+        heartbeats: true,
     });
     for (name, payload) in payloads() {
         let mut group = c.benchmark_group(name);
@@ -57,7 +58,11 @@ fn benches(c: &mut Criterion) {
                 b.iter(|| {
                     out.clear();
                     let event = decode(raw(black_box(&payload)));
-                    black_box(renderer.render(&event, &mut out).unwrap())
+                    black_box(
+                        renderer
+                            .render(&event, &Default::default(), &mut out)
+                            .unwrap(),
+                    )
                 })
             });
         }

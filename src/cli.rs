@@ -210,9 +210,18 @@ pub struct Cli {
     #[arg(long)]
     pub utc: bool,
 
-    /// Show whole host keys instead of abbreviations like NBXJ2O…MQOUB
+    /// Show whole host keys instead of friendly names and abbreviations like NBXJ2O…MQOUB
     #[arg(long)]
     pub full_ids: bool,
+
+    /// If nothing arrives within SECS of subscribing, explain on stderr why and which lattices on
+    /// the server do have traffic (0: never)
+    #[arg(long, value_name = "SECS", default_value_t = 35)]
+    pub silence_hint: u64,
+
+    /// Print every heartbeat and health status, not only those that change something
+    #[arg(long)]
+    pub heartbeats: bool,
 
     /// Exit after printing N events
     #[arg(short = 'n', long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
@@ -222,7 +231,8 @@ pub struct Cli {
     #[arg(short, long)]
     pub quiet: bool,
 
-    /// At exit, print counts on stderr: messages received, shown, filtered out, per kind
+    /// At exit, print counts on stderr: messages received, shown, filtered out, per kind, per
+    /// host, hosts alive, failures
     #[arg(long)]
     pub summary: bool,
 }

@@ -63,6 +63,8 @@ pub struct NatsConfig {
     pub tls: Tls,
     /// The nats CLI context the settings came from, for the status line: (name, file).
     pub context: Option<(String, PathBuf)>,
+    /// Explain silence after this long without an event.
+    pub silence_hint: Option<std::time::Duration>,
 }
 
 /// How latwatch proves who it is. One method; the first given wins, in this order.
@@ -152,6 +154,7 @@ impl Config {
                 full_ids: cli.full_ids,
                 lattice_width: several_lattices.then_some(lattice_width.max(ALL_LATTICES_WIDTH)),
                 offset: LocalOffset::default(),
+                heartbeats: cli.heartbeats,
             }),
         };
         let mut warnings: Vec<String> = warnings;
@@ -165,6 +168,8 @@ impl Config {
                     &filter.include,
                     filter.needs_host_names(),
                 ),
+                silence_hint: (cli.silence_hint > 0)
+                    .then(|| std::time::Duration::from_secs(cli.silence_hint)),
                 ..connection(&cli_connection(&cli), &mut warnings)?
             })),
         };
@@ -390,6 +395,7 @@ fn connection(flags: &ConnectionFlags, warnings: &mut Vec<String>) -> Result<Nat
         auth,
         tls,
         context: context.map(|c| (c.name, c.path)),
+        silence_hint: None,
     })
 }
 

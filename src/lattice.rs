@@ -1,81 +1,723 @@
-//! Lattice memory: what latwatch learns while watching.
+//! Lattice memory: what latwatch learns while watching, and what it makes of each event.
 //!
-//! For now, host names: each host's `friendly_name` from `host_started` and `host_heartbeat`, so
-//! `--host misty-river-4821` finds the host whose key it is. A `host_stopped` forgets the host, so
-//! the map holds at most the hosts alive in the lattice. Memory sees every decoded event before the
-//! filter does: a name learned from a heartbeat that is filtered out still counts.
+//! Per host: its friendly name, its latest inventory (from heartbeats), its labels and version,
+//! when it last heartbeat and how often it does, and the health of its providers. From that,
+//! [`Lattice::observe`] turns an event into [`Facts`] for the renderers: the host's name, what a
+//! heartbeat changed (or that it changed nothing and can stay quiet), health flips; and
+//! [`Lattice::tick`] notices hosts that went silent. State is bounded: a host that stopped, or was
+//! silent for an hour, is forgotten.
+//!
+//! Memory sees every decoded event before the filter, so what is learned from an event that is not
+//! shown (a heartbeat hidden by `--type`) still counts.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
 
-use crate::event::Event;
+use chrono::{DateTime, Duration, Utc};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::event::{json_str, Data, Event};
+
+/// Heartbeat interval assumed until a host's own heartbeats tell (wasmCloud's default).
+const DEFAULT_INTERVAL: Duration = Duration::seconds(30);
+/// A host is silent after this many intervals without a heartbeat (wadm gives up after about 2).
+const SILENT_AFTER_INTERVALS: i32 = 5; // in half intervals: 2.5 intervals
+/// A host silent this long is forgotten.
+const FORGET_AFTER: Duration = Duration::hours(1);
+/// A first heartbeat lists ids when there are at most this many.
+const LIST_IDS_UP_TO: usize = 5;
+
+/// What latwatch knows about one host.
+#[derive(Debug, Default)]
+struct Host {
+    name: Option<String>,
+    version: Option<String>,
+    labels: BTreeMap<String, String>,
+    inventory: Option<Inventory>,
+    last_heartbeat: Option<DateTime<Utc>>,
+    interval: Option<Duration>,
+    /// Set while the host is reported silent, with when it was last heard.
+    silent_since: Option<DateTime<Utc>>,
+    /// Provider id → healthy.
+    health: HashMap<String, bool>,
+    last_seen: Option<DateTime<Utc>>,
+}
+
+/// A host's components and providers, as its heartbeat lists them.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Inventory {
+    /// Component id → (image, max instances).
+    pub components: BTreeMap<String, (Option<String>, u64)>,
+    /// Provider id → image.
+    pub providers: BTreeMap<String, Option<String>>,
+}
+
+/// One thing that changed, in the operator's words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// A host's first heartbeat: what it runs.
+    Inventory {
+        components: usize,
+        instances: u64,
+        providers: usize,
+        /// The ids, when there are few.
+        ids: Vec<String>,
+    },
+    ComponentAdded {
+        id: String,
+        max: u64,
+    },
+    ComponentRemoved {
+        id: String,
+    },
+    Rescaled {
+        id: String,
+        from: u64,
+        to: u64,
+    },
+    ImageChanged {
+        id: String,
+        from: String,
+        to: String,
+    },
+    ProviderAdded {
+        id: String,
+    },
+    ProviderRemoved {
+        id: String,
+    },
+    Label {
+        key: String,
+        from: Option<String>,
+        to: Option<String>,
+    },
+    Version {
+        from: String,
+        to: String,
+    },
+    /// A provider's health turned (`from` is `None` the first time latwatch hears of it).
+    Health {
+        provider: String,
+        from: Option<bool>,
+        to: bool,
+    },
+    /// A silent host heartbeat again after this long.
+    Back {
+        silent_for: Duration,
+    },
+}
+
+fn health_word(healthy: bool) -> &'static str {
+    if healthy {
+        "healthy"
+    } else {
+        "unhealthy"
+    }
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Change::Inventory {
+                components,
+                instances,
+                providers,
+                ids,
+            } => {
+                write!(f, "{components} component")?;
+                if *components != 1 {
+                    f.write_str("s")?;
+                }
+                if *components > 0 {
+                    write!(
+                        f,
+                        " ({instances} instance{})",
+                        if *instances == 1 { "" } else { "s" }
+                    )?;
+                }
+                write!(f, ", {providers} provider")?;
+                if *providers != 1 {
+                    f.write_str("s")?;
+                }
+                if !ids.is_empty() {
+                    write!(f, ": {}", ids.join(", "))?;
+                }
+                Ok(())
+            }
+            Change::ComponentAdded { id, max } => write!(f, "+{id} ×{max}"),
+            Change::ComponentRemoved { id } => write!(f, "-{id}"),
+            Change::Rescaled { id, from, to } => write!(f, "{id} {from}→{to}"),
+            Change::ImageChanged { id, from, to } => write!(f, "{id} image {from}→{to}"),
+            Change::ProviderAdded { id } => write!(f, "+provider {id}"),
+            Change::ProviderRemoved { id } => write!(f, "-provider {id}"),
+            Change::Label { key, from, to } => match (from, to) {
+                (None, Some(to)) => write!(f, "+label {key}={to}"),
+                (Some(_), None) => write!(f, "-label {key}"),
+                (Some(from), Some(to)) => write!(f, "label {key} {from}→{to}"),
+                (None, None) => Ok(()),
+            },
+            Change::Version { from, to } => write!(f, "version {from}→{to}"),
+            Change::Health { provider, from, to } => match from {
+                Some(from) => write!(
+                    f,
+                    "{provider} {} → {}",
+                    health_word(*from),
+                    health_word(*to)
+                ),
+                None => write!(f, "{provider} {}", health_word(*to)),
+            },
+            Change::Back { silent_for } => {
+                write!(f, "back after {}s of silence", silent_for.num_seconds())
+            }
+        }
+    }
+}
+
+/// What latwatch makes of one event, for the renderers.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Facts {
+    /// The host's friendly name, once known.
+    pub host_name: Option<String>,
+    /// Another host carries the same name: show the key too.
+    pub name_shared: bool,
+    pub changes: Vec<Change>,
+    /// Nothing new: a heartbeat that changed nothing, a periodic health status. Pretty output
+    /// leaves it out (unless `--heartbeats`).
+    pub quiet: bool,
+}
+
+/// A host that stopped heartbeating.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Silence {
+    pub host_id: String,
+    pub host_name: Option<String>,
+    pub silent_for: Duration,
+    pub last_heartbeat: DateTime<Utc>,
+    pub at: DateTime<Utc>,
+}
 
 #[derive(Debug, Default)]
 pub struct Lattice {
-    /// Host key → friendly name.
-    names: HashMap<String, String>,
+    hosts: HashMap<String, Host>,
 }
 
 impl Lattice {
-    /// Learns from one event.
-    pub fn observe(&mut self, event: &Event) {
-        match event.kind.name() {
-            "host_started" | "host_heartbeat" => {
-                let (Some(host), Some(name)) = (
-                    event.host_id(),
-                    event.data().and_then(|d| d.str("friendly_name")),
-                ) else {
-                    return;
-                };
-                if self.names.get(host.as_ref()).map(String::as_str) != Some(name.as_ref()) {
-                    self.names.insert(host.into_owned(), name.into_owned());
+    /// Learns from one event received (or, replayed, sent) at `at`, and says what it means.
+    pub fn observe(&mut self, event: &Event, at: DateTime<Utc>) -> Facts {
+        let Some(host_id) = event.host_id() else {
+            return Facts::default();
+        };
+        let name = event.kind.name();
+        if name == "host_stopped" {
+            let host = self.hosts.remove(host_id.as_ref());
+            return Facts {
+                host_name: host.and_then(|h| h.name),
+                ..Facts::default()
+            };
+        }
+        let host = self.hosts.entry(host_id.into_owned()).or_default();
+        host.last_seen = Some(at);
+        let data = event.data();
+        let mut facts = Facts::default();
+        match name {
+            "host_started" => {
+                if let Some(data) = data {
+                    learn_identity(host, data, &mut Vec::new());
                 }
             }
-            "host_stopped" => {
-                if let Some(host) = event.host_id() {
-                    self.names.remove(host.as_ref());
+            "host_heartbeat" => {
+                if let Some(data) = data {
+                    facts.changes = heartbeat(host, data, at);
+                    facts.quiet = facts.changes.is_empty();
+                }
+            }
+            "labels_changed" => {
+                if let Some(labels) = data.and_then(|d| d.get("labels")).and_then(string_map) {
+                    host.labels = labels;
+                }
+            }
+            "health_check_passed" | "health_check_failed" | "health_check_status" => {
+                let provider =
+                    data.and_then(|d| d.str("provider_id").or_else(|| d.str("public_key")));
+                if let Some(provider) = provider {
+                    let before = host.health.get(provider.as_ref()).copied();
+                    let now = match name {
+                        "health_check_passed" => Some(true),
+                        "health_check_failed" => Some(false),
+                        _ => None, // status carries no state
+                    };
+                    match (before, now) {
+                        (_, Some(to)) => {
+                            facts.changes.push(Change::Health {
+                                provider: provider.to_string(),
+                                from: before,
+                                to,
+                            });
+                            host.health.insert(provider.into_owned(), to);
+                        }
+                        // A status of a provider latwatch has not heard of yet is news; later
+                        // ones are the 30-second drone.
+                        (Some(_), None) => facts.quiet = true,
+                        (None, None) => {}
+                    }
                 }
             }
             _ => {}
         }
+        facts.host_name = host.name.clone();
+        facts.name_shared = facts.host_name.as_ref().is_some_and(|n| {
+            self.hosts
+                .values()
+                .filter(|h| h.name.as_ref() == Some(n))
+                .count()
+                > 1
+        });
+        facts
     }
 
     /// The friendly name of a host, once learned.
     pub fn host_name(&self, host_id: &str) -> Option<&str> {
-        self.names.get(host_id).map(String::as_str)
+        self.hosts.get(host_id).and_then(|h| h.name.as_deref())
     }
+
+    /// Hosts that went silent since the last tick (each reported once), and forgets hosts silent
+    /// for an hour.
+    pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<Silence> {
+        let mut silent = Vec::new();
+        self.hosts.retain(|id, host| {
+            let Some(last) = host.last_heartbeat else {
+                // Never heartbeat (an event from a host met mid-life): forget it after an hour.
+                return host.last_seen.is_none_or(|seen| now - seen < FORGET_AFTER);
+            };
+            let quiet_for = now - last;
+            if quiet_for >= FORGET_AFTER {
+                return false;
+            }
+            let interval = host.interval.unwrap_or(DEFAULT_INTERVAL);
+            if host.silent_since.is_none() && quiet_for > interval * SILENT_AFTER_INTERVALS / 2 {
+                host.silent_since = Some(last);
+                silent.push(Silence {
+                    host_id: id.clone(),
+                    host_name: host.name.clone(),
+                    silent_for: quiet_for,
+                    last_heartbeat: last,
+                    at: now,
+                });
+            }
+            true
+        });
+        silent.sort_by(|a, b| a.host_id.cmp(&b.host_id));
+        silent
+    }
+
+    /// Hosts known, and hosts currently heartbeating (known and not silent).
+    pub fn hosts(&self) -> (usize, usize) {
+        let alive = self
+            .hosts
+            .values()
+            .filter(|h| h.last_heartbeat.is_some() && h.silent_since.is_none())
+            .count();
+        (self.hosts.len(), alive)
+    }
+}
+
+/// Name, version and labels, noting changes of the last two.
+fn learn_identity(host: &mut Host, data: &Data, changes: &mut Vec<Change>) {
+    if let Some(name) = data.str("friendly_name") {
+        host.name = Some(name.into_owned());
+    }
+    if let Some(version) = data.str("version") {
+        if let Some(old) = host.version.as_ref().filter(|old| **old != version) {
+            changes.push(Change::Version {
+                from: old.clone(),
+                to: version.to_string(),
+            });
+        }
+        host.version = Some(version.into_owned());
+    }
+    if let Some(labels) = data.get("labels").and_then(string_map) {
+        if host.inventory.is_some() {
+            for key in host.labels.keys().chain(labels.keys()) {
+                let (from, to) = (host.labels.get(key), labels.get(key));
+                if from != to
+                    && !changes
+                        .iter()
+                        .any(|c| matches!(c, Change::Label { key: k, .. } if k == key))
+                {
+                    changes.push(Change::Label {
+                        key: key.clone(),
+                        from: from.cloned(),
+                        to: to.cloned(),
+                    });
+                }
+            }
+        }
+        host.labels = labels;
+    }
+}
+
+/// A heartbeat: the first one gives the inventory, later ones what changed (often nothing).
+fn heartbeat(host: &mut Host, data: &Data, at: DateTime<Utc>) -> Vec<Change> {
+    let mut changes = Vec::new();
+    if let Some(since) = host.silent_since.take() {
+        changes.push(Change::Back {
+            silent_for: at - since,
+        });
+    }
+    if let Some(last) = host.last_heartbeat {
+        let interval = at - last;
+        if interval > Duration::zero() {
+            host.interval = Some(interval);
+        }
+    }
+    host.last_heartbeat = Some(at);
+    learn_identity(host, data, &mut changes);
+    let inventory = inventory(data);
+    match &host.inventory {
+        None => {
+            let ids: Vec<String> = inventory
+                .components
+                .keys()
+                .chain(inventory.providers.keys())
+                .cloned()
+                .collect();
+            changes.push(Change::Inventory {
+                components: inventory.components.len(),
+                instances: inventory.components.values().map(|(_, max)| max).sum(),
+                providers: inventory.providers.len(),
+                ids: if ids.len() <= LIST_IDS_UP_TO {
+                    ids
+                } else {
+                    Vec::new()
+                },
+            });
+        }
+        Some(old) => diff(old, &inventory, &mut changes),
+    }
+    host.inventory = Some(inventory);
+    changes
+}
+
+fn diff(old: &Inventory, new: &Inventory, changes: &mut Vec<Change>) {
+    for (id, (image, max)) in &new.components {
+        match old.components.get(id) {
+            None => changes.push(Change::ComponentAdded {
+                id: id.clone(),
+                max: *max,
+            }),
+            Some((old_image, old_max)) => {
+                if old_image != image {
+                    changes.push(Change::ImageChanged {
+                        id: id.clone(),
+                        from: old_image.clone().unwrap_or_default(),
+                        to: image.clone().unwrap_or_default(),
+                    });
+                }
+                if old_max != max {
+                    changes.push(Change::Rescaled {
+                        id: id.clone(),
+                        from: *old_max,
+                        to: *max,
+                    });
+                }
+            }
+        }
+    }
+    for id in old
+        .components
+        .keys()
+        .filter(|id| !new.components.contains_key(*id))
+    {
+        changes.push(Change::ComponentRemoved { id: id.clone() });
+    }
+    for (id, image) in &new.providers {
+        match old.providers.get(id) {
+            None => changes.push(Change::ProviderAdded { id: id.clone() }),
+            Some(old_image) if old_image != image => changes.push(Change::ImageChanged {
+                id: id.clone(),
+                from: old_image.clone().unwrap_or_default(),
+                to: image.clone().unwrap_or_default(),
+            }),
+            Some(_) => {}
+        }
+    }
+    for id in old
+        .providers
+        .keys()
+        .filter(|id| !new.providers.contains_key(*id))
+    {
+        changes.push(Change::ProviderRemoved { id: id.clone() });
+    }
+}
+
+/// A heartbeat entry, every field lenient.
+#[derive(Deserialize)]
+struct Entry<'a> {
+    #[serde(default, borrow)]
+    id: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    public_key: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    image_ref: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    max_instances: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    instances: Option<&'a RawValue>,
+}
+
+impl Entry<'_> {
+    fn id(&self) -> Option<String> {
+        self.id
+            .or(self.public_key)
+            .and_then(json_str)
+            .map(|id| id.into_owned())
+    }
+
+    fn image(&self) -> Option<String> {
+        self.image_ref.and_then(json_str).map(|i| i.into_owned())
+    }
+
+    /// 1.x `max_instances`, or the sum over 0.82's `instances`.
+    fn max(&self) -> u64 {
+        if let Some(max) = self.max_instances {
+            return max.get().parse().unwrap_or(0);
+        }
+        self.instances
+            .and_then(|raw| serde_json::from_str::<Vec<Entry>>(raw.get()).ok())
+            .map_or(0, |list| list.iter().map(Entry::max).sum())
+    }
+}
+
+/// The inventory in a heartbeat of any generation: 1.x `components`, 0.82 `actors` list, ≤ 0.81
+/// `actors` map of id → count; providers by `id` (1.x) or `public_key` (legacy).
+pub fn inventory(data: &Data) -> Inventory {
+    let mut inventory = Inventory::default();
+    if let Some(raw) = data.get("components").or_else(|| data.get("actors")) {
+        if let Ok(list) = serde_json::from_str::<Vec<Entry>>(raw.get()) {
+            for entry in &list {
+                if let Some(id) = entry.id() {
+                    inventory
+                        .components
+                        .insert(id, (entry.image(), entry.max()));
+                }
+            }
+        } else if let Ok(map) = serde_json::from_str::<Data>(raw.get()) {
+            for key in map.keys() {
+                let count = map.get(key).map_or(0, |v| v.get().parse().unwrap_or(0));
+                inventory.components.insert(key.to_owned(), (None, count));
+            }
+        }
+    }
+    if let Some(raw) = data.get("providers") {
+        if let Ok(list) = serde_json::from_str::<Vec<Entry>>(raw.get()) {
+            for entry in &list {
+                if let Some(id) = entry.id() {
+                    inventory.providers.insert(id, entry.image());
+                }
+            }
+        }
+    }
+    inventory
+}
+
+fn string_map(raw: &RawValue) -> Option<BTreeMap<String, String>> {
+    let map = serde_json::from_str::<Data>(raw.get()).ok()?;
+    Some(
+        map.keys()
+            .filter_map(|k| Some((k.to_owned(), map.str(k)?.into_owned())))
+            .collect(),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::event::{decode, RawMessage, Received};
-    use chrono::{DateTime, Utc};
 
-    fn observe(lattice: &mut Lattice, payload: &str) {
-        lattice.observe(&decode(RawMessage {
-            subject: None,
-            payload: payload.as_bytes(),
-            received: Received::At(DateTime::<Utc>::UNIX_EPOCH),
-        }));
+    const HOST: &str = "NHOST";
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        DateTime::<Utc>::UNIX_EPOCH + Duration::seconds(seconds)
+    }
+
+    fn observe(lattice: &mut Lattice, payload: &str, seconds: i64) -> Facts {
+        lattice.observe(
+            &decode(RawMessage {
+                subject: None,
+                payload: payload.as_bytes(),
+                received: Received::At(at(seconds)),
+            }),
+            at(seconds),
+        )
+    }
+
+    fn heartbeat(components: &str, providers: &str, extra: &str) -> String {
+        format!(
+            r#"{{"type":"com.wasmcloud.lattice.host_heartbeat","source":"{HOST}","data":{{"host_id":"{HOST}","friendly_name":"misty-river-4821","components":{components},"providers":{providers}{extra}}}}}"#
+        )
+    }
+
+    fn health(kind: &str) -> String {
+        format!(
+            r#"{{"type":"com.wasmcloud.lattice.health_check_{kind}","source":"{HOST}","data":{{"host_id":"{HOST}","provider_id":"http-server"}}}}"#
+        )
+    }
+
+    const ONE: &str =
+        r#"[{"id":"hello-http","image_ref":"ghcr.io/x/hello:0.1.0","max_instances":4}]"#;
+    const HTTP: &str = r#"[{"id":"http-server","image_ref":"ghcr.io/x/http:0.23.0"}]"#;
+
+    #[test]
+    fn the_first_heartbeat_is_an_inventory_and_unchanged_ones_are_quiet() {
+        let mut lattice = Lattice::default();
+        let first = observe(&mut lattice, &heartbeat(ONE, HTTP, ""), 0);
+        assert_eq!(first.host_name.as_deref(), Some("misty-river-4821"));
+        assert_eq!(
+            first.changes[0].to_string(),
+            "1 component (4 instances), 1 provider: hello-http, http-server"
+        );
+        assert!(!first.quiet);
+        let again = observe(&mut lattice, &heartbeat(ONE, HTTP, ""), 30);
+        assert!(again.quiet && again.changes.is_empty());
     }
 
     #[test]
-    fn names_come_from_starts_and_heartbeats_and_go_with_stops() {
+    fn each_kind_of_change_is_named() {
         let mut lattice = Lattice::default();
         observe(
             &mut lattice,
-            r#"{"type":"com.wasmcloud.lattice.host_heartbeat","source":"NA","data":{"host_id":"NA","friendly_name":"a-1"}}"#,
+            &heartbeat(ONE, HTTP, r#","version":"1.9.1","labels":{"zone":"a"}"#),
+            0,
         );
-        assert_eq!(lattice.host_name("NA"), Some("a-1"));
+        let changed = heartbeat(
+            r#"[{"id":"hello-http","image_ref":"ghcr.io/x/hello:0.2.0","max_instances":8},{"id":"echo","max_instances":1}]"#,
+            r#"[{"id":"kv","image_ref":"ghcr.io/x/kv:1"}]"#,
+            r#","version":"1.9.2","labels":{"zone":"b","tier":"edge"}"#,
+        );
+        let facts = observe(&mut lattice, &changed, 30);
+        let text: Vec<String> = facts.changes.iter().map(ToString::to_string).collect();
+        for expected in [
+            "version 1.9.1→1.9.2",
+            "+label tier=edge",
+            "label zone a→b",
+            "hello-http image ghcr.io/x/hello:0.1.0→ghcr.io/x/hello:0.2.0",
+            "hello-http 4→8",
+            "+echo ×1",
+            "+provider kv",
+            "-provider http-server",
+        ] {
+            assert!(
+                text.iter().any(|t| t == expected),
+                "{expected} missing in {text:?}"
+            );
+        }
+        let removed = observe(
+            &mut lattice,
+            &heartbeat(
+                "[]",
+                "[]",
+                r#","version":"1.9.2","labels":{"zone":"b","tier":"edge"}"#,
+            ),
+            60,
+        );
+        let text: Vec<String> = removed.changes.iter().map(ToString::to_string).collect();
+        assert_eq!(text, ["-echo", "-hello-http", "-provider kv"]);
+    }
+
+    #[test]
+    fn legacy_heartbeats_work_as_a_map_and_as_a_list() {
+        let mut lattice = Lattice::default();
         observe(
             &mut lattice,
-            r#"{"type":"com.wasmcloud.lattice.host_started","source":"NB","data":{"friendly_name":"b-2"}}"#,
+            &heartbeat("[]", "[]", "").replace(r#""components":[]"#, r#""actors":{"MA":2}"#),
+            0,
         );
-        assert_eq!(lattice.host_name("NB"), Some("b-2"));
-        observe(
+        let facts = observe(
             &mut lattice,
-            r#"{"type":"com.wasmcloud.lattice.host_stopped","source":"NB","data":{"labels":{}}}"#,
+            &heartbeat("[]", "[]", "").replace(r#""components":[]"#, r#""actors":{"MA":3}"#),
+            30,
         );
-        assert_eq!(lattice.host_name("NB"), None);
+        assert_eq!(facts.changes[0].to_string(), "MA 2→3");
+
+        let mut lattice = Lattice::default();
+        let list = r#""actors":[{"id":"MB","image_ref":"i","instances":[{"max_instances":1},{"max_instances":2}]}]"#;
+        let first = observe(
+            &mut lattice,
+            &heartbeat("[]", r#"[{"public_key":"VP","contract_id":"c"}]"#, "")
+                .replace(r#""components":[]"#, list),
+            0,
+        );
+        assert_eq!(
+            first.changes[0].to_string(),
+            "1 component (3 instances), 1 provider: MB, VP"
+        );
+    }
+
+    #[test]
+    fn health_reads_as_flips_and_status_is_quiet_once_known() {
+        let mut lattice = Lattice::default();
+        let first_status = observe(&mut lattice, &health("status"), 0);
+        assert!(!first_status.quiet, "the first word of a provider is news");
+        let passed = observe(&mut lattice, &health("passed"), 5);
+        assert_eq!(passed.changes[0].to_string(), "http-server healthy");
+        assert!(observe(&mut lattice, &health("status"), 35).quiet);
+        let failed = observe(&mut lattice, &health("failed"), 65);
+        assert_eq!(
+            failed.changes[0].to_string(),
+            "http-server healthy → unhealthy"
+        );
+        let back = observe(&mut lattice, &health("passed"), 95);
+        assert_eq!(
+            back.changes[0].to_string(),
+            "http-server unhealthy → healthy"
+        );
+    }
+
+    #[test]
+    fn silent_hosts_are_reported_once_and_come_back() {
+        let mut lattice = Lattice::default();
+        observe(&mut lattice, &heartbeat(ONE, HTTP, ""), 0);
+        observe(&mut lattice, &heartbeat(ONE, HTTP, ""), 10); // a 10 s interval, learned
+        assert!(
+            lattice.tick(at(30)).is_empty(),
+            "2 intervals is not yet silent"
+        );
+        let silent = lattice.tick(at(36));
+        assert_eq!(silent.len(), 1);
+        assert_eq!(silent[0].host_name.as_deref(), Some("misty-river-4821"));
+        assert_eq!(silent[0].silent_for, Duration::seconds(26));
+        assert!(lattice.tick(at(50)).is_empty(), "reported once");
+        assert_eq!(lattice.hosts(), (1, 0));
+        let back = observe(&mut lattice, &heartbeat(ONE, HTTP, ""), 60);
+        assert_eq!(back.changes[0].to_string(), "back after 50s of silence");
+        assert_eq!(lattice.hosts(), (1, 1));
+    }
+
+    #[test]
+    fn stopped_and_long_silent_hosts_are_forgotten() {
+        let mut lattice = Lattice::default();
+        observe(&mut lattice, &heartbeat(ONE, HTTP, ""), 0);
+        lattice.tick(at(3600));
+        assert_eq!(lattice.hosts(), (0, 0));
+        observe(&mut lattice, &heartbeat(ONE, HTTP, ""), 4000);
+        let stopped = observe(
+            &mut lattice,
+            &format!(
+                r#"{{"type":"com.wasmcloud.lattice.host_stopped","source":"{HOST}","data":{{"labels":{{}}}}}}"#
+            ),
+            4001,
+        );
+        assert_eq!(stopped.host_name.as_deref(), Some("misty-river-4821"));
+        assert_eq!(lattice.hosts(), (0, 0));
+    }
+
+    #[test]
+    fn hosts_sharing_a_name_are_told_apart() {
+        let mut lattice = Lattice::default();
+        observe(&mut lattice, &heartbeat(ONE, HTTP, ""), 0);
+        let other = heartbeat(ONE, HTTP, "").replace(HOST, "NOTHER");
+        let facts = observe(&mut lattice, &other, 1);
+        assert!(facts.name_shared);
     }
 }

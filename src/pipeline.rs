@@ -13,8 +13,9 @@ use chrono::{DateTime, Utc};
 use crate::config::Stages;
 use crate::dedupe::Dedupe;
 use crate::event::{decode, Problems, RawMessage};
+use crate::event::{Event, Received};
 use crate::filter::{Filter, Prefilter};
-use crate::lattice::Lattice;
+use crate::lattice::{Facts, Lattice};
 use crate::output::{Sink, Status};
 use crate::render::style::escape_untrusted;
 use crate::render::{Outcome, Renderer};
@@ -38,8 +39,11 @@ pub struct Pipeline {
     prefilter: Option<Prefilter>,
     filter: Filter,
     lattice: Lattice,
-    /// Learn host names only when something uses them (`--host`).
-    learn_names: bool,
+    /// Keep lattice memory only when something uses it: pretty and jsonl output, `--host`,
+    /// `--summary`. `--json` alone skips it (and its parse of `data`).
+    remember: bool,
+    /// The last time silent hosts were looked for.
+    last_tick: Option<DateTime<Utc>>,
     dedupe: Option<Dedupe>,
     sink: Sink,
     status: Status,
@@ -54,11 +58,13 @@ pub struct Pipeline {
 impl Pipeline {
     pub fn new(stages: Stages, sink: Sink, status: Status) -> Pipeline {
         let learn_names = stages.filter.needs_host_names();
+        let remember = learn_names || stages.summary || !matches!(stages.renderer, Renderer::Json);
         Pipeline {
-            renderer: stages.renderer,
             prefilter: Prefilter::new(&stages.filter.include)
                 .filter(|_| !learn_names && !stages.summary),
-            learn_names,
+            renderer: stages.renderer,
+            remember,
+            last_tick: None,
             filter: stages.filter,
             lattice: Lattice::default(),
             dedupe: stages.dedupe.then(|| Dedupe::new(DEDUPE_WINDOW)),
@@ -88,20 +94,31 @@ impl Pipeline {
             }
         }
         if self.summary {
-            self.counts.count(event.kind);
+            self.counts.count(&event);
         }
         if !event.problems.is_empty() {
             self.counts.invalid += 1;
         }
-        if self.learn_names {
-            self.lattice.observe(&event);
-        }
+        let facts = if self.remember {
+            let at = moment(&event);
+            self.tick(at)?;
+            let facts = self.lattice.observe(&event, at);
+            if let (true, Some(name), Some(host)) =
+                (self.summary, &facts.host_name, event.host_id())
+            {
+                self.counts.name(&host, name);
+            }
+            facts
+        } else {
+            Facts::default()
+        };
         if !self.filter.keeps(&event, &self.lattice, self.status) {
             self.counts.filtered += 1;
             return Ok(Flow::Continue);
         }
-        match self.renderer.render(&event, self.sink.writer())? {
+        match self.renderer.render(&event, &facts, self.sink.writer())? {
             Outcome::Printed => self.counts.shown += 1,
+            Outcome::Quiet => self.counts.quiet += 1,
             Outcome::NotJson => self.status.warn(format_args!(
                 "skipped a payload on {} that is not JSON ({}); -o jsonl or pretty output shows it",
                 escape_untrusted(event.raw.subject.unwrap_or("input")),
@@ -112,6 +129,32 @@ impl Pipeline {
             return Ok(Flow::Done);
         }
         Ok(Flow::Continue)
+    }
+
+    /// Looks for hosts gone silent, at most once a second of (event or wall clock) time: a line in
+    /// pretty output, a warning on stderr otherwise.
+    pub fn tick(&mut self, now: DateTime<Utc>) -> io::Result<()> {
+        if !self.remember
+            || self
+                .last_tick
+                .is_some_and(|last| now - last < chrono::Duration::seconds(1))
+        {
+            return Ok(());
+        }
+        self.last_tick = Some(now);
+        for silence in self.lattice.tick(now) {
+            if !self.renderer.silence(&silence, self.sink.writer())? {
+                self.status.warn(format_args!(
+                    "host {} silent for {}s (last heartbeat {})",
+                    escape_untrusted(silence.host_name.as_deref().unwrap_or(&silence.host_id)),
+                    silence.silent_for.num_seconds(),
+                    silence
+                        .last_heartbeat
+                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The connection was down from `from` to `to`; `-o jsonl` records it so that a consumer knows
@@ -138,8 +181,25 @@ impl Pipeline {
     pub fn finish(mut self) -> io::Result<()> {
         let flushed = self.sink.flush();
         if self.summary {
-            self.status.report(&self.counts);
+            self.status.report(self.counts.report(&self.lattice));
         }
         flushed
     }
+}
+
+/// When an event happened, for lattice memory: now, for a message arriving live; its own time
+/// (else its recorded receive time) when replayed from a file, so silences are judged in the
+/// capture's time, not the replay's.
+fn moment(event: &Event) -> DateTime<Utc> {
+    if matches!(event.raw.received, Received::Now) {
+        return Utc::now();
+    }
+    event
+        .envelope
+        .as_ref()
+        .and_then(|e| e.time())
+        .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+        .map(|t| t.with_timezone(&Utc))
+        .or_else(|| event.raw.received.at())
+        .unwrap_or_else(Utc::now)
 }

@@ -6,7 +6,14 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Instant;
 
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
 use crate::event::kind::{Kind, KINDS};
+use crate::event::{Event, Severity};
+use crate::lattice::Lattice;
+use crate::render::pretty::abbreviate_key;
+use crate::render::style::escape_untrusted;
 
 #[derive(Debug, Default)]
 pub struct Summary {
@@ -20,6 +27,15 @@ pub struct Summary {
     pub duplicates: u64,
     /// Payloads that were not valid CloudEvents (shown flagged, or reported in `--json`).
     pub invalid: u64,
+    /// Events pretty output left out because they said nothing new (unchanged heartbeats,
+    /// repeated health status).
+    pub quiet: u64,
+    /// Events of a failure kind.
+    pub failures: u64,
+    /// Received events per host key.
+    hosts: HashMap<String, u64>,
+    /// Host names as learned while running: lattice memory forgets stopped hosts, a summary not.
+    names: HashMap<String, String>,
     /// Received events per known kind, by its row in the kind table (an array index, not a map
     /// lookup: this runs for every message).
     known: Vec<u64>,
@@ -34,11 +50,23 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Counts one received event of `kind`.
-    pub fn count(&mut self, kind: Kind) {
+    /// Counts one received event.
+    pub fn count(&mut self, event: &Event) {
         if self.first.is_none() {
             self.first = Some(Instant::now());
         }
+        if event.kind.severity() == Severity::Failure {
+            self.failures += 1;
+        }
+        if let Some(host) = event.host_id() {
+            match self.hosts.get_mut(host.as_ref()) {
+                Some(count) => *count += 1,
+                None => {
+                    self.hosts.insert(host.into_owned(), 1);
+                }
+            }
+        }
+        let kind = event.kind;
         match kind {
             Kind::Known(spec) => {
                 if self.known.is_empty() {
@@ -54,6 +82,13 @@ impl Summary {
                     self.unknown.insert(name.to_owned(), 1);
                 }
             },
+        }
+    }
+
+    /// Remembers a host's name for the report.
+    pub fn name(&mut self, host: &str, name: &str) {
+        if self.names.get(host).map(String::as_str) != Some(name) {
+            self.names.insert(host.to_owned(), name.to_owned());
         }
     }
 
@@ -80,12 +115,45 @@ impl Summary {
     }
 }
 
+impl Summary {
+    /// The table `--summary` prints, hosts named from what `lattice` learned.
+    pub fn report(&self, lattice: &Lattice) -> String {
+        let mut out = self.to_string();
+        let (known, alive) = lattice.hosts();
+        let _ = write!(
+            out,
+            "\nhosts: {} seen, {known} known, {alive} heartbeating; failures: {}",
+            self.hosts.len(),
+            self.failures
+        );
+        let mut hosts: Vec<(String, u64)> = self
+            .hosts
+            .iter()
+            .map(|(id, count)| {
+                let name = lattice
+                    .host_name(id)
+                    .or(self.names.get(id).map(String::as_str))
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| abbreviate_key(id).into_owned());
+                (escape_untrusted(&name).into_owned(), *count)
+            })
+            .collect();
+        hosts.sort();
+        let width = hosts.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+        for (name, count) in hosts {
+            let _ = write!(out, "\n  {name:<width$}  {count:>8}");
+        }
+        out
+    }
+}
+
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "summary: {} received, {} shown, {} filtered out, {} duplicates, {} invalid",
-            self.received, self.shown, self.filtered, self.duplicates, self.invalid
+            "summary: {} received, {} shown, {} filtered out, {} repeats hidden (unchanged \
+             heartbeats, health status), {} duplicates, {} invalid",
+            self.received, self.shown, self.filtered, self.quiet, self.duplicates, self.invalid
         )?;
         if let (Some(first), Some(last)) = (self.first, self.last) {
             let seconds = last.duration_since(first).as_secs_f64();
@@ -100,11 +168,7 @@ impl fmt::Display for Summary {
         let kinds = self.kinds();
         let width = kinds.keys().map(|k| k.len()).max().unwrap_or(0);
         for (kind, count) in kinds {
-            let kind = crate::render::style::escape_untrusted(if kind.is_empty() {
-                "(no type)"
-            } else {
-                kind
-            });
+            let kind = escape_untrusted(if kind.is_empty() { "(no type)" } else { kind });
             write!(f, "\n  {kind:<width$}  {count:>8}")?;
         }
         Ok(())

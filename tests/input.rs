@@ -18,9 +18,15 @@ fn input_file_renders_every_line_and_exits_0() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("capture.jsonl");
     std::fs::write(&path, fixtures_text()).unwrap();
-    let output = latwatch_command(&["--input", path.to_str().unwrap(), "--color", "never"])
-        .output()
-        .unwrap();
+    let output = latwatch_command(&[
+        "--input",
+        path.to_str().unwrap(),
+        "--color",
+        "never",
+        "--heartbeats",
+    ])
+    .output()
+    .unwrap();
     assert!(output.status.success());
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert_eq!(stdout.lines().count(), all_fixtures().len());
@@ -81,7 +87,7 @@ fn error_records_replay() {
     let stdout = String::from_utf8(stdout).unwrap();
     assert_eq!(
         stdout,
-        "10:00:00.000  x                       -             ! invalid: not JSON (expected value at line 1 column 1)  payload=\"oops\"\n"
+        "10:00:00.000  x                       -                  ! invalid: not JSON (expected value at line 1 column 1)  payload=\"oops\"\n"
     );
 }
 

@@ -13,6 +13,7 @@ fn pretty() -> Renderer {
         full_ids: false,
         lattice_width: Some(8),
         offset: LocalOffset::default(),
+        heartbeats: true,
     })
 }
 
@@ -24,7 +25,7 @@ fn render(renderer: &Renderer, payload: &[u8]) -> Vec<u8> {
     });
     let mut out = Vec::new();
     renderer
-        .render(&event, &mut out)
+        .render(&event, &Default::default(), &mut out)
         .expect("rendering into memory");
     out
 }

@@ -13,7 +13,7 @@ const WAIT: Duration = Duration::from_secs(10);
 #[test]
 fn pretty_shows_every_fixture_in_order() {
     let server = NatsServer::start();
-    let latwatch = Latwatch::listening(&server, &["--color", "never", "--utc"]);
+    let latwatch = Latwatch::listening(&server, &["--color", "never", "--utc", "--heartbeats"]);
     let publisher = Publisher::connect(&server.url());
     let fixtures = all_fixtures();
     for payload in &fixtures {
@@ -31,7 +31,7 @@ fn pretty_shows_every_fixture_in_order() {
     }
     assert_eq!(
         lines[0],
-        "09:12:03.104  host_started            NV3CJL…2H2UK  frosty-field-3519  version=1.9.2  labels=zone=us-east-1\n"
+        "09:12:03.104  host_started            frosty-field-3519  version=1.9.2  labels=zone=us-east-1\n"
     );
 }
 
@@ -385,6 +385,6 @@ fn events_built_by_the_cloudevents_sdk_round_trip() {
     assert_eq!(json.lines(1, WAIT)[0], format!("{payload}\n"));
     assert_eq!(
         pretty.lines(1, WAIT)[0],
-        "09:12:15.418  component_scaled        NV3CJL…2H2UK  echo  image=ghcr.io/wasmcloud/components/echo:0.1.0  stopped\n"
+        "09:12:15.418  component_scaled        NV3CJL…2H2UK       echo  image=ghcr.io/wasmcloud/components/echo:0.1.0  stopped\n"
     );
 }

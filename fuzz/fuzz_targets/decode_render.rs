@@ -19,10 +19,11 @@ fuzz_target!(|payload: &[u8]| {
         full_ids: false,
         lattice_width: None,
         offset: LocalOffset::default(),
+        heartbeats: true,
     });
     for renderer in [pretty, Renderer::Json, Renderer::Jsonl] {
         let mut out = Vec::new();
-        renderer.render(&event, &mut out).expect("writing to memory");
+        renderer.render(&event, &Default::default(), &mut out).expect("writing to memory");
         if matches!(renderer, Renderer::Pretty(_)) {
             let text = std::str::from_utf8(&out).expect("pretty output is UTF-8");
             let body = text.strip_suffix('\n').expect("one line");

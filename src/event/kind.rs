@@ -165,13 +165,9 @@ use Layout::{Fields, Heartbeat, Link, Scale};
 use Severity::{Arrival, Change, Failure, Liveness, Neutral, Removal};
 
 /// Every kind latwatch knows, in the order `--help` lists them.
-pub const KINDS: &[KindSpec] = &[
+pub static KINDS: &[KindSpec] = &[
     // Hosts.
-    row(
-        "host_started",
-        Arrival,
-        Fields(&[subject(&["friendly_name"]), VERSION, LABELS]),
-    ),
+    row("host_started", Arrival, Fields(&[VERSION, LABELS])),
     row("host_stopped", Removal, Fields(&[REASON, LABELS])),
     row("host_heartbeat", Liveness, Heartbeat),
     row("labels_changed", Change, Fields(&[LABELS])),

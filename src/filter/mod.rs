@@ -451,9 +451,12 @@ mod tests {
     #[test]
     fn hosts_match_learned_names() {
         let mut lattice = Lattice::default();
-        lattice.observe(&event(
-            r#"{"specversion":"1.0","id":"1","type":"com.wasmcloud.lattice.host_started","source":"NHOST","data":{"friendly_name":"misty-river-4821"}}"#,
-        ));
+        lattice.observe(
+            &event(
+                r#"{"specversion":"1.0","id":"1","type":"com.wasmcloud.lattice.host_started","source":"NHOST","data":{"friendly_name":"misty-river-4821"}}"#,
+            ),
+            DateTime::<Utc>::UNIX_EPOCH,
+        );
         let mut filter = Filter {
             hosts: vec![IdMatcher::new("--host", "misty-*")],
             ..Filter::default()

@@ -8,6 +8,7 @@
 use std::io::{self, Write};
 
 use crate::event::{Event, Problems};
+use crate::lattice::Facts;
 
 /// Writes the payload verbatim on one line. The caller has checked it is JSON.
 pub fn write_json(event: &Event, out: &mut impl Write) -> io::Result<()> {
@@ -17,7 +18,8 @@ pub fn write_json(event: &Event, out: &mut impl Write) -> io::Result<()> {
 
 /// Writes `{"subject":…,"received":…,"event":…}`; adds `"error"` when the event is not a valid
 /// CloudEvent, and carries a payload that is not JSON as `"payload"` (lossy UTF-8 text) instead.
-pub fn write_jsonl(event: &Event, out: &mut impl Write) -> io::Result<()> {
+/// What latwatch learned goes in one extra field, `"latwatch": {"host_name", "changes"}`.
+pub fn write_jsonl(event: &Event, facts: &Facts, out: &mut impl Write) -> io::Result<()> {
     out.write_all(b"{\"subject\":")?;
     serde_json::to_writer(&mut *out, &event.raw.subject)?;
     out.write_all(b",\"received\":")?;
@@ -34,6 +36,14 @@ pub fn write_jsonl(event: &Event, out: &mut impl Write) -> io::Result<()> {
             out.write_all(b",\"error\":")?;
             serde_json::to_writer(&mut *out, &Problems(&event.problems).to_string())?;
         }
+    }
+    if facts.host_name.is_some() || !facts.changes.is_empty() {
+        let changes: Vec<String> = facts.changes.iter().map(ToString::to_string).collect();
+        out.write_all(b",\"latwatch\":")?;
+        serde_json::to_writer(
+            &mut *out,
+            &serde_json::json!({ "host_name": facts.host_name, "changes": changes }),
+        )?;
     }
     out.write_all(b"}\n")
 }

@@ -11,6 +11,7 @@ pub mod style;
 use std::io::{self, Write};
 
 use crate::event::Event;
+use crate::lattice::{Facts, Silence};
 pub use pretty::Pretty;
 
 /// The output format, ready to render.
@@ -30,6 +31,8 @@ pub enum Outcome {
     Printed,
     /// `-o json` cannot put a payload that is not JSON on stdout; the caller reports it on stderr.
     NotJson,
+    /// Pretty output left out an event that says nothing new (an unchanged heartbeat).
+    Quiet,
 }
 
 impl Renderer {
@@ -56,13 +59,31 @@ impl Renderer {
         }
     }
 
-    pub fn render(&self, event: &Event, out: &mut impl Write) -> io::Result<Outcome> {
+    /// Renders an event, with what lattice memory made of it (`Facts::default()` when none).
+    pub fn render(
+        &self,
+        event: &Event,
+        facts: &Facts,
+        out: &mut impl Write,
+    ) -> io::Result<Outcome> {
         match self {
-            Renderer::Pretty(pretty) => pretty.render(event, out)?,
+            Renderer::Pretty(pretty) if facts.quiet && !pretty.heartbeats => {
+                return Ok(Outcome::Quiet)
+            }
+            Renderer::Pretty(pretty) => pretty.render(event, facts, out)?,
             Renderer::Json if event.is_unreadable() => return Ok(Outcome::NotJson),
             Renderer::Json => json::write_json(event, out)?,
-            Renderer::Jsonl => json::write_jsonl(event, out)?,
+            Renderer::Jsonl => json::write_jsonl(event, facts, out)?,
         }
         Ok(Outcome::Printed)
+    }
+
+    /// A host went silent: a line in pretty output; `false` when the format keeps stdout for
+    /// events only (the caller says it on stderr instead).
+    pub fn silence(&self, silence: &Silence, out: &mut impl Write) -> io::Result<bool> {
+        match self {
+            Renderer::Pretty(pretty) => pretty.silence(silence, out).map(|()| true),
+            Renderer::Json | Renderer::Jsonl => Ok(false),
+        }
     }
 }

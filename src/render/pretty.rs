@@ -10,17 +10,17 @@ use std::io::{self, Write};
 
 use chrono::{DateTime, Local, TimeZone, Utc};
 use owo_colors::{OwoColorize, Style};
-use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::style::{escape_untrusted, truncate, Palette};
 use crate::event::kind::{Field, Layout, Show};
 use crate::event::{json_str, subject_lattice, Data, Event, Kind, Problems, Severity};
+use crate::lattice::{Change, Facts, Silence};
 
 /// Width of the event-name column: the longest known name, `component_scale_failed`.
 const NAME_WIDTH: usize = 22;
-/// Width of an abbreviated host key, `NBXJ2O…MQOUB`.
-const HOST_WIDTH: usize = 12;
+/// Width of the host column: a friendly name such as `frosty-field-3519`, or an abbreviated key.
+const HOST_WIDTH: usize = 17;
 /// How much of an unreadable payload a line shows.
 const EXCERPT_CHARS: usize = 120;
 
@@ -37,6 +37,8 @@ pub struct Pretty {
     pub lattice_width: Option<usize>,
     /// The local UTC offset, looked up once per quarter hour of event time.
     pub offset: LocalOffset,
+    /// `--heartbeats`: print every heartbeat, not only those that change something.
+    pub heartbeats: bool,
 }
 
 /// The local time zone's offset from UTC, cached: asking chrono's `Local` for every line costs a
@@ -65,7 +67,7 @@ impl LocalOffset {
 }
 
 impl Pretty {
-    pub fn render(&self, event: &Event, out: &mut impl Write) -> io::Result<()> {
+    pub fn render(&self, event: &Event, facts: &Facts, out: &mut impl Write) -> io::Result<()> {
         let data = event.data();
         let severity = severity(event, data);
 
@@ -93,22 +95,39 @@ impl Pretty {
         };
         self.paint(out, name_style, format_args!("{name:<NAME_WIDTH$}"))?;
         out.write_all(b"  ")?;
-        self.host(event.host_id().as_deref(), out)?;
+        // A host's name: what memory learned, else the event's own (host_started, heartbeats).
+        let own_name = match event.kind.name() {
+            "host_started" | "host_heartbeat" => data.and_then(|d| d.str("friendly_name")),
+            _ => None,
+        };
+        let host_name = facts.host_name.as_deref().or(own_name.as_deref());
+        self.host(
+            event.host_id().as_deref(),
+            host_name,
+            facts.name_shared,
+            out,
+        )?;
 
         let mut line = Line {
             pretty: self,
             out,
             severity,
         };
-        if let (Some(data), Kind::Known(spec)) = (data, event.kind) {
-            match spec.layout {
+        let health_change = facts
+            .changes
+            .iter()
+            .any(|c| matches!(c, Change::Health { .. }));
+        match (data, event.kind) {
+            _ if health_change => line.changes(&facts.changes)?,
+            (Some(data), Kind::Known(spec)) => match spec.layout {
                 Layout::Fields(fields) => line.fields(data, fields)?,
                 Layout::Scale(fields) => line.scale(data, fields)?,
                 Layout::Link(fields) => line.link(data, fields)?,
-                Layout::Heartbeat => line.heartbeat(data)?,
-            }
-        } else if let Some(data) = data {
-            line.keys(data)?;
+                Layout::Heartbeat if facts.changes.is_empty() => line.heartbeat(data)?,
+                Layout::Heartbeat => line.changes(&facts.changes)?,
+            },
+            (Some(data), Kind::Unknown(_)) => line.keys(data)?,
+            (None, _) => {}
         }
         if !event.problems.is_empty() {
             line.problems(event)?;
@@ -116,8 +135,32 @@ impl Pretty {
         line.out.write_all(b"\n")
     }
 
-    /// `HH:MM:SS.mmm` of the event's `time` (the receive time when it has none), written by hand:
-    /// chrono's `format` parses its format string on every call, which cost 12 % of a line.
+    /// `14:03:05.000  host_silent  misty-river-4821  silent for 95s (last heartbeat 14:01:30)`.
+    pub fn silence(&self, silence: &Silence, out: &mut impl Write) -> io::Result<()> {
+        self.clock(silence.at, out)?;
+        out.write_all(b"  ")?;
+        if let Some(width) = self.lattice_width {
+            write!(out, "{:<width$}  ", "")?;
+        }
+        let style = self.palette.as_ref().map(|p| p.removal);
+        self.paint(out, style, format_args!("{:<NAME_WIDTH$}", "host_silent"))?;
+        out.write_all(b"  ")?;
+        self.host(
+            Some(&silence.host_id),
+            silence.host_name.as_deref(),
+            false,
+            out,
+        )?;
+        write!(
+            out,
+            "  silent for {}s (last heartbeat ",
+            silence.silent_for.num_seconds()
+        )?;
+        self.clock(silence.last_heartbeat, out)?;
+        out.write_all(b")\n")
+    }
+
+    /// `HH:MM:SS.mmm` of the event's `time` (the receive time when it has none).
     fn time(&self, event: &Event, out: &mut impl Write) -> io::Result<()> {
         let event_time = event
             .envelope
@@ -128,6 +171,12 @@ impl Pretty {
         let at = event_time
             .or_else(|| event.raw.received.at())
             .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+        self.clock(at, out)
+    }
+
+    /// `HH:MM:SS.mmm`, written by hand: chrono's `format` parses its format string on every call,
+    /// which cost 12 % of a line.
+    fn clock(&self, at: DateTime<Utc>, out: &mut impl Write) -> io::Result<()> {
         let offset = if self.utc {
             0
         } else {
@@ -145,15 +194,30 @@ impl Pretty {
         self.paint(out, style, text)
     }
 
-    fn host(&self, host_id: Option<&str>, out: &mut impl Write) -> io::Result<()> {
+    /// The host column: its friendly name when known (with the key too when another host has
+    /// the same name), else its key, abbreviated unless `--full-ids`.
+    fn host(
+        &self,
+        host_id: Option<&str>,
+        name: Option<&str>,
+        name_shared: bool,
+        out: &mut impl Write,
+    ) -> io::Result<()> {
         let Some(host_id) = host_id else {
             return write!(out, "{:<HOST_WIDTH$}", "-");
         };
         // A host that is not an nkey (`wadm`, `n/a`, something hostile) is cut to keep the columns.
-        let shown = if self.full_ids {
+        let key = if self.full_ids {
             escape_untrusted(host_id)
         } else {
             Cow::Owned(truncate(&abbreviate_key(host_id), 24).into_owned())
+        };
+        let shown = match name {
+            Some(name) if self.full_ids || name_shared => {
+                Cow::Owned(format!("{} {key}", escape_untrusted(name)))
+            }
+            Some(name) => escape_untrusted(name),
+            None => key,
         };
         let style = self.palette.as_ref().map(|p| p.host(host_id));
         self.paint(out, style, format_args!("{shown:<HOST_WIDTH$}"))
@@ -312,25 +376,30 @@ impl<W: Write> Line<'_, W> {
         self.fields(data, fields)
     }
 
-    /// `name  3 components (12 instances), 2 providers, up 1h 2m`.
+    /// `3 components (12 instances), 2 providers, up 1h 2m`.
     fn heartbeat(&mut self, data: &Data) -> io::Result<()> {
-        if let Some(name) = data.str("friendly_name") {
-            let style = self.palette().map(|p| p.severity(self.severity));
-            self.out.write_all(b"  ")?;
-            self.pretty
-                .paint(self.out, style, escape_untrusted(&name))?;
-        }
-        let inventory = Inventory::of(data);
-        write!(self.out, "  {}", plural(inventory.components, "component"))?;
-        if inventory.components > 0 {
-            write!(self.out, " ({})", plural(inventory.instances, "instance"))?;
-        }
-        write!(self.out, ", {}", plural(inventory.providers, "provider"))?;
+        let inventory = crate::lattice::inventory(data);
+        let change = Change::Inventory {
+            components: inventory.components.len(),
+            instances: inventory.components.values().map(|(_, max)| max).sum(),
+            providers: inventory.providers.len(),
+            ids: Vec::new(),
+        };
+        write!(self.out, "  {change}")?;
         match (data.str("uptime_human"), data.get("uptime_seconds")) {
             (Some(human), _) => write!(self.out, ", up {}", escape_untrusted(&human)),
             (None, Some(seconds)) => write!(self.out, ", up {}s", value_text(seconds)),
             (None, None) => Ok(()),
         }
+    }
+
+    /// What lattice memory found changed: `hello-http 4→8, +provider kv`.
+    fn changes(&mut self, changes: &[Change]) -> io::Result<()> {
+        let text: Vec<String> = changes.iter().map(ToString::to_string).collect();
+        let style = self.palette().map(|p| p.severity(self.severity));
+        self.out.write_all(b"  ")?;
+        self.pretty
+            .paint(self.out, style, escape_untrusted(&text.join(", ")))
     }
 
     /// A kind latwatch does not know: its data keys.
@@ -410,74 +479,6 @@ fn link_interface(data: &Data) -> Option<String> {
     data.str("contract_id").map(Cow::into_owned)
 }
 
-fn plural(count: u64, noun: &str) -> String {
-    if count == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{count} {noun}s")
-    }
-}
-
-/// Counts from a heartbeat, whatever its generation: 1.x `components: [{id, max_instances}]`,
-/// 0.82 `actors: [{id, instances: [{max_instances}]}]`, ≤ 0.81 `actors: {id: count}`.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct Inventory {
-    pub components: u64,
-    pub instances: u64,
-    pub providers: u64,
-}
-
-/// One component entry of a heartbeat; every field lenient (a wrong type counts as absent).
-#[derive(Deserialize)]
-struct ComponentEntry<'a> {
-    #[serde(default, borrow)]
-    max_instances: Option<&'a RawValue>,
-    #[serde(default, borrow)]
-    instances: Option<&'a RawValue>,
-}
-
-impl Inventory {
-    pub fn of(data: &Data) -> Inventory {
-        let mut inventory = Inventory::default();
-        let components = data.get("components").or_else(|| data.get("actors"));
-        if let Some(raw) = components {
-            if let Ok(list) = serde_json::from_str::<Vec<ComponentEntry>>(raw.get()) {
-                inventory.components = list.len() as u64;
-                inventory.instances = list.iter().map(ComponentEntry::instances).sum();
-            } else if let Ok(map) = serde_json::from_str::<Data>(raw.get()) {
-                for key in map.keys() {
-                    inventory.components += 1;
-                    inventory.instances += map.get(key).map_or(0, count);
-                }
-            }
-        }
-        if let Some(raw) = data.get("providers") {
-            if let Ok(list) = serde_json::from_str::<Vec<&RawValue>>(raw.get()) {
-                inventory.providers = list.len() as u64;
-            }
-        }
-        inventory
-    }
-}
-
-impl ComponentEntry<'_> {
-    fn instances(&self) -> u64 {
-        if let Some(max) = self.max_instances {
-            return count(max);
-        }
-        let Some(instances) = self.instances else {
-            return 0;
-        };
-        serde_json::from_str::<Vec<ComponentEntry>>(instances.get())
-            .map(|list| list.iter().map(ComponentEntry::instances).sum())
-            .unwrap_or(0)
-    }
-}
-
-fn count(raw: &RawValue) -> u64 {
-    raw.get().parse().unwrap_or(0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -494,6 +495,7 @@ mod tests {
             full_ids: false,
             lattice_width: None,
             offset: LocalOffset::default(),
+            heartbeats: true,
         }
     }
 
@@ -504,7 +506,7 @@ mod tests {
             received: Received::At(DateTime::<Utc>::UNIX_EPOCH),
         });
         let mut out = Vec::new();
-        pretty.render(&event, &mut out).unwrap();
+        pretty.render(&event, &Facts::default(), &mut out).unwrap();
         String::from_utf8(out).unwrap()
     }
 
@@ -529,14 +531,14 @@ mod tests {
     #[test]
     fn golden_real_1x_lines() {
         let cases = [
-            (1, "09:12:03.104  host_started            NV3CJL…2H2UK  frosty-field-3519  version=1.9.2  labels=zone=us-east-1\n"),
-            (3, "09:12:15.418  component_scaled        NV3CJL…2H2UK  rust_hello_world-http_component  image=ghcr.io/wasmcloud/components/http-hello-world-rust:0.1.0  max=100\n"),
-            (5, "09:12:16.020  linkdef_set             NHXX5N…M6PM7  rust_hello_world-httpserver → rust_hello_world-http_component (wasi:http/incoming-handler)  name=default\n"),
-            (7, "09:12:33.101  host_heartbeat          NV3CJL…2H2UK  frosty-field-3519  1 component (100 instances), 1 provider, up 30s\n"),
-            (9, "09:12:54.552  labels_changed          NV3CJL…2H2UK  labels=tier=edge,zone=us-east-1\n"),
-            (13, "09:13:23.412  provider_start_failed   NV3CJL…2H2UK  rust_hello_world-kvredis  image=ghcr.io/wasmcloud/keyvalue-redis:0.99.0  error=\"failed to fetch provider: failed to fetch OCI bytes: manifest unknown\"\n"),
-            (16, "09:13:34.533  provider_stopped        NV3CJL…2H2UK  rust_hello_world-httpserver  reason=\"stop\"\n"),
-            (17, "09:13:38.017  host_stopped            NV3CJL…2H2UK  labels=tier=edge,zone=us-east-1\n"),
+            (1, "09:12:03.104  host_started            frosty-field-3519  version=1.9.2  labels=zone=us-east-1\n"),
+            (3, "09:12:15.418  component_scaled        NV3CJL…2H2UK       rust_hello_world-http_component  image=ghcr.io/wasmcloud/components/http-hello-world-rust:0.1.0  max=100\n"),
+            (5, "09:12:16.020  linkdef_set             NHXX5N…M6PM7       rust_hello_world-httpserver → rust_hello_world-http_component (wasi:http/incoming-handler)  name=default\n"),
+            (7, "09:12:33.101  host_heartbeat          frosty-field-3519  1 component (100 instances), 1 provider, up 30s\n"),
+            (9, "09:12:54.552  labels_changed          NV3CJL…2H2UK       labels=tier=edge,zone=us-east-1\n"),
+            (13, "09:13:23.412  provider_start_failed   NV3CJL…2H2UK       rust_hello_world-kvredis  image=ghcr.io/wasmcloud/keyvalue-redis:0.99.0  error=\"failed to fetch provider: failed to fetch OCI bytes: manifest unknown\"\n"),
+            (16, "09:13:34.533  provider_stopped        NV3CJL…2H2UK       rust_hello_world-httpserver  reason=\"stop\"\n"),
+            (17, "09:13:38.017  host_stopped            NV3CJL…2H2UK       labels=tier=edge,zone=us-east-1\n"),
         ];
         for (number, expected) in cases {
             assert_eq!(render(line(HOST_1X, number)), expected, "line {number}");
@@ -547,15 +549,15 @@ mod tests {
     fn golden_spec_lines() {
         assert_eq!(
             render(line(SPEC, 8)),
-            "14:03:26.959  component_start_failed  NDP4B6…MFIRA  broken-echo  image=ghcr.io/example/broken-echo:9.9.9  error=\"failed to fetch OCI bytes: manifest unknown\"\n"
+            "14:03:26.959  component_start_failed  NDP4B6…MFIRA       broken-echo  image=ghcr.io/example/broken-echo:9.9.9  error=\"failed to fetch OCI bytes: manifest unknown\"\n"
         );
         assert_eq!(
             render(line(SPEC, 10)),
-            "14:03:32.233  health_check_failed     NBXJ2O…MQOUB  http-server  message=\"health check timed out after 5s\"\n"
+            "14:03:32.233  health_check_failed     NBXJ2O…MQOUB       http-server  message=\"health check timed out after 5s\"\n"
         );
         assert_eq!(
             render(line(SPEC, 14)),
-            "14:03:44.781  host_stopped            NBXJ2O…MQOUB  reason=\"host stop requested\"  labels=region=eu-west\n"
+            "14:03:44.781  host_stopped            NBXJ2O…MQOUB       reason=\"host stop requested\"  labels=region=eu-west\n"
         );
     }
 
@@ -563,11 +565,11 @@ mod tests {
     fn golden_legacy_lines() {
         assert_eq!(
             render(line(LEGACY, 5)),
-            "09:15:43.102  actors_stopped          NUW34K…JFSJD  MCRPCH…XUG7V  image=wasmcloud.azurecr.io/echo:0.3.4  count=10  remaining=0\n"
+            "09:15:43.102  actors_stopped          NUW34K…JFSJD       MCRPCH…XUG7V  image=wasmcloud.azurecr.io/echo:0.3.4  count=10  remaining=0\n"
         );
         assert_eq!(
             render(line(LEGACY, 7)),
-            "09:17:13.877  actor_stopped           NUW34K…JFSJD  MCRPCH…XUG7V\n"
+            "09:17:13.877  actor_stopped           NUW34K…JFSJD       MCRPCH…XUG7V\n"
         );
     }
 
@@ -578,7 +580,7 @@ mod tests {
         );
         assert_eq!(
             out,
-            "00:00:00.000  component_scaled        N             echo  stopped\n"
+            "00:00:00.000  component_scaled        N                  echo  stopped\n"
         );
     }
 
@@ -633,7 +635,7 @@ mod tests {
         );
         assert_eq!(
             out,
-            "00:00:00.000  com.wadm.manifest_published  wadm          data=manifest,lattice\n"
+            "00:00:00.000  com.wadm.manifest_published  wadm               data=manifest,lattice\n"
         );
     }
 
@@ -642,7 +644,7 @@ mod tests {
         let out = render_with(&plain(), b"hello\x1b[2J world");
         assert_eq!(
             out,
-            "00:00:00.000  x                       -             ! invalid: not JSON (expected value at line 1 column 1)  payload=\"hello\\e[2J world\"\n"
+            "00:00:00.000  x                       -                  ! invalid: not JSON (expected value at line 1 column 1)  payload=\"hello\\e[2J world\"\n"
         );
     }
 

@@ -11,6 +11,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -22,9 +23,10 @@ use futures_util::FutureExt;
 use tokio::sync::mpsc;
 
 use crate::config::{redact, Auth, NatsConfig, Tls};
-use crate::event::{RawMessage, Received};
+use crate::event::{subject_lattice, RawMessage, Received};
 use crate::output::Status;
 use crate::pipeline::{Flow, Pipeline};
+use crate::render::style::escape_untrusted;
 
 /// How long the first connection may take before latwatch gives up.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(4);
@@ -86,7 +88,16 @@ pub async fn run(
         config.subjects.join(", ")
     ));
 
-    let mut losses = LossCounter::new(&client);
+    let looked_at = Arc::new(AtomicU64::new(0));
+    let mut losses = LossCounter::new(&client, looked_at.clone());
+    // Without a hint the timer is never polled (`hint_pending` is false); a year keeps it inert.
+    let hint = tokio::time::sleep(
+        config
+            .silence_hint
+            .unwrap_or(Duration::from_secs(365 * 86_400)),
+    );
+    tokio::pin!(hint);
+    let mut hint_pending = config.silence_hint.is_some();
     // A loss is confirmed by two looks at the statistics; when a burst ends nothing else would
     // trigger the second look, so an idle tick does.
     let mut idle_tick = tokio::time::interval(LOSS_CHECK_EVERY);
@@ -100,10 +111,29 @@ pub async fn run(
                 None => break, // every subscription ended: the client was closed
             },
             _ = idle_tick.tick() => match losses.quiet_point(&mut messages, pipeline.received(), status) {
+                None => {
+                    // Nothing arriving is when hosts go silent: look for them.
+                    pipeline.tick(Utc::now())?;
+                    pipeline.flush()?;
+                    continue;
+                }
                 Some(Some(message)) => message,
                 Some(None) => break,
-                None => continue,
             },
+            () = &mut hint, if hint_pending => {
+                hint_pending = false;
+                if pipeline.received() == 0 {
+                    tokio::spawn(explain_silence(
+                        client.clone(),
+                        config.subjects.join(", "),
+                        shown.clone(),
+                        config.silence_hint.unwrap_or_default(),
+                        status,
+                        looked_at.clone(),
+                    ));
+                }
+                continue;
+            }
             Some(notice) = notices.recv() => match notice {
                 Notice::Gap { from, to } => {
                     pipeline.gap(from, to)?;
@@ -140,6 +170,63 @@ pub async fn run(
     }
     pipeline.flush()?;
     Ok(())
+}
+
+/// How long the silence hint listens on every lattice.
+const LOOK_FOR: Duration = Duration::from_secs(5);
+
+/// Nothing arrived: say what latwatch listens on, why silence means a wrong server or lattice
+/// (every host heartbeats every 30 s), and which lattices on this server do have traffic.
+async fn explain_silence(
+    client: Client,
+    subjects: String,
+    shown: String,
+    waited: Duration,
+    status: Status,
+    looked_at: Arc<AtomicU64>,
+) {
+    let mut lattices = std::collections::BTreeSet::new();
+    let mut looks = Vec::new();
+    for subject in ["wasmbus.evt.*.>", "*.wasmbus.evt.*.>", "wasmbus.evt.*"] {
+        if let Ok(subscriber) = client.subscribe(subject).await {
+            looks.push(subscriber);
+        }
+    }
+    let mut messages = futures_util::stream::select_all(looks);
+    let deadline = tokio::time::sleep(LOOK_FOR);
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            () = &mut deadline => break,
+            message = messages.next() => match message {
+                Some(message) => {
+                    looked_at.fetch_add(1, Ordering::Relaxed);
+                    if let Some(lattice) = subject_lattice(message.subject.as_str()) {
+                        if lattices.len() < 20 {
+                            lattices.insert(escape_untrusted(lattice).into_owned());
+                        }
+                    }
+                }
+                None => break,
+            },
+        }
+    }
+    let seen = if lattices.is_empty() {
+        format!(
+            "no lattice on this server published an event in {}s either",
+            LOOK_FOR.as_secs()
+        )
+    } else {
+        format!(
+            "lattices with events on this server: {}",
+            lattices.into_iter().collect::<Vec<_>>().join(", ")
+        )
+    };
+    status.warn(format_args!(
+        "nothing received on {subjects} at {shown} in {}s; every wasmCloud 1.x host heartbeats \
+         every 30s, so this is likely the wrong server or lattice (--lattice, -s); {seen}",
+        waited.as_secs()
+    ));
 }
 
 /// When an outage began: a monotonic instant for its length, the wall clock for the gap record.
@@ -447,15 +534,18 @@ impl ConnectionNotices {
 /// queue. Two looks at least [`LOSS_CHECK_EVERY`] apart must agree before a loss is reported.
 struct LossCounter {
     statistics: Arc<async_nats::Statistics>,
+    /// Messages the silence hint's look received on the same connection: not ours to count.
+    looked_at: Arc<AtomicU64>,
     reported: u64,
     last_gap: u64,
     last_look: Instant,
 }
 
 impl LossCounter {
-    fn new(client: &Client) -> LossCounter {
+    fn new(client: &Client, looked_at: Arc<AtomicU64>) -> LossCounter {
         LossCounter {
             statistics: client.statistics(),
+            looked_at,
             reported: 0,
             last_gap: 0,
             last_look: Instant::now(),
@@ -478,15 +568,13 @@ impl LossCounter {
         if let Some(next) = tokio::task::unconstrained(messages.next()).now_or_never() {
             return Some(next);
         }
-        let counted = self
-            .statistics
-            .in_messages
-            .load(std::sync::atomic::Ordering::Acquire);
+        let counted = self.statistics.in_messages.load(Ordering::Acquire);
         if let Some(next) = tokio::task::unconstrained(messages.next()).now_or_never() {
             return Some(next);
         }
         if self.last_look.elapsed() >= LOSS_CHECK_EVERY {
-            self.look(counted.saturating_sub(taken), status);
+            let others = self.looked_at.load(Ordering::Relaxed);
+            self.look(counted.saturating_sub(taken + others), status);
         }
         None
     }

@@ -1,0 +1,171 @@
+//! Lattice memory, live: names learned from the stream, heartbeat diffs, silent hosts and their
+//! return, the silence hint, the summary table and jsonl's derived facts.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use support::*;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+fn fixture(name: &str) -> &'static str {
+    all_fixtures()
+        .into_iter()
+        .find(|line| event_name(line) == name)
+        .unwrap_or_else(|| panic!("no {name} fixture"))
+}
+
+/// Until a host's name is known its key is shown; after `host_started`, its name.
+#[test]
+fn names_are_learned_from_the_stream() {
+    let server = NatsServer::start();
+    let latwatch = Latwatch::listening(&server, &["--color", "never"]);
+    let publisher = Publisher::connect(&server.url());
+    publisher.publish_event("default", fixture("component_scaled"));
+    publisher.publish_event("default", fixture("host_started"));
+    publisher.publish_event("default", fixture("component_scaled"));
+    let lines = latwatch.lines(3, WAIT);
+    assert!(lines[0].contains("NV3CJL…2H2UK"), "{}", lines[0]);
+    assert!(lines[2].contains("frosty-field-3519"), "{}", lines[2]);
+    assert!(!lines[2].contains("NV3CJL…2H2UK"), "{}", lines[2]);
+}
+
+/// Unchanged heartbeats print nothing; a change prints what changed; `--heartbeats` prints all.
+#[test]
+fn heartbeats_print_only_what_changed() {
+    let server = NatsServer::start();
+    let latwatch = Latwatch::listening(&server, &["--color", "never"]);
+    let every = Latwatch::listening(&server, &["--color", "never", "--heartbeats"]);
+    let publisher = Publisher::connect(&server.url());
+    let beat = fixture("host_heartbeat");
+    let rescaled = beat.replace(r#""max_instances":100"#, r#""max_instances":8"#);
+    assert_ne!(beat, rescaled);
+    for payload in [beat, beat, beat, rescaled.as_str()] {
+        publisher.publish_event("default", payload);
+    }
+    publisher.publish_event("default", fixture("host_stopped"));
+    let lines = latwatch.lines(3, WAIT);
+    assert!(
+        lines[0].contains("1 component (100 instances), 1 provider"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].contains("rust_hello_world-http_component 100→8"),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[2].contains("host_stopped"), "{}", lines[2]);
+    assert_eq!(every.lines(5, WAIT).len(), 5);
+}
+
+/// A host that stops heartbeating (here every second) gets one `host_silent` line after 2.5
+/// intervals; its next heartbeat says it is back.
+#[test]
+fn silent_hosts_are_reported_and_come_back() {
+    let server = NatsServer::start();
+    let latwatch = Latwatch::listening(&server, &["--color", "never"]);
+    let publisher = Publisher::connect(&server.url());
+    let beat = fixture("host_heartbeat");
+    for _ in 0..3 {
+        publisher.publish_event("default", beat);
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    let started = Instant::now();
+    let lines = latwatch.lines(2, WAIT);
+    assert!(lines[0].contains("host_heartbeat"), "{}", lines[0]);
+    assert!(
+        lines[1].contains("host_silent") && lines[1].contains("frosty-field-3519  silent for"),
+        "{}",
+        lines[1]
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(
+        latwatch.next_line(Duration::from_secs(2)).is_none(),
+        "reported once"
+    );
+    publisher.publish_event("default", beat);
+    let back = &latwatch.lines(1, WAIT)[0];
+    assert!(back.contains("back after"), "{back}");
+}
+
+/// Nothing on the lattice asked for: after `--silence-hint` seconds latwatch explains and names
+/// the lattices that do have traffic.
+#[test]
+fn silence_is_explained() {
+    let server = NatsServer::start();
+    let latwatch = Latwatch::listening(&server, &["--lattice", "wrong", "--silence-hint", "1"]);
+    let publisher = Publisher::connect(&server.url());
+    let deadline = Instant::now() + Duration::from_secs(12);
+    while !latwatch.stderr().contains("nothing received") && Instant::now() < deadline {
+        publisher.publish_event("prod", fixture("host_heartbeat"));
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let stderr = latwatch.stderr();
+    assert!(
+        stderr.contains("nothing received on wasmbus.evt.wrong.>"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("heartbeats every 30s"), "{stderr}");
+    assert!(
+        stderr.contains("lattices with events on this server: prod"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("dropped"),
+        "the look is not a loss: {stderr}"
+    );
+}
+
+/// `--summary` at the end of input: counts per kind and per host (by name), hosts, failures.
+#[test]
+fn summary_table() {
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/lattice-capture.jsonl"
+    );
+    let output = latwatch_command(&["--input", example, "--summary", "-q"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("summary: 26 received, 22 shown"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("4 repeats hidden"), "{stderr}");
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.trim_start().starts_with("host_heartbeat ") && l.ends_with(" 6")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hosts: 2 seen"), "{stderr}");
+    assert!(stderr.contains("failures: 4"), "{stderr}");
+    assert!(stderr.contains("frosty-field-3519"), "{stderr}");
+    assert!(stderr.contains("quiet-meadow-1207"), "{stderr}");
+}
+
+/// `-o jsonl` keeps the event verbatim and adds what latwatch learned in one field.
+#[test]
+fn jsonl_carries_derived_facts() {
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/lattice-capture.jsonl"
+    );
+    let output = latwatch_command(&["--input", example, "-o", "jsonl"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let rescale = stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|r| r["latwatch"]["changes"][0] == "rust_hello_world-http_component 4→8")
+        .expect("a record with the rescale");
+    assert_eq!(rescale["latwatch"]["host_name"], "frosty-field-3519");
+    assert_eq!(
+        rescale["event"]["type"],
+        "com.wasmcloud.lattice.host_heartbeat"
+    );
+}
