@@ -200,23 +200,62 @@ pub struct Silence {
 #[derive(Debug, Default)]
 pub struct Lattice {
     hosts: HashMap<String, Host>,
+    /// How many known hosts carry each name: a name on two hosts needs the key beside it.
+    name_counts: HashMap<String, usize>,
+}
+
+/// Moves one count from a host's old name to its new one.
+fn recount(counts: &mut HashMap<String, usize>, old: Option<&str>, new: Option<&str>) {
+    if old == new {
+        return;
+    }
+    if let Some(old) = old {
+        if let Some(count) = counts.get_mut(old) {
+            *count -= 1;
+            if *count == 0 {
+                counts.remove(old);
+            }
+        }
+    }
+    if let Some(new) = new {
+        *counts.entry(new.to_owned()).or_default() += 1;
+    }
 }
 
 impl Lattice {
     /// Learns from one event received (or, replayed, sent) at `at`, and says what it means.
     pub fn observe(&mut self, event: &Event, at: DateTime<Utc>) -> Facts {
-        let Some(host_id) = event.host_id() else {
+        let name = event.kind.name();
+        // Only host and health events teach anything from `data`; for the rest the host is
+        // enough, and taking it from the envelope keeps `--json --summary` from parsing `data`.
+        let teaches = name.starts_with("host_")
+            || name.starts_with("health_check")
+            || name == "labels_changed";
+        let host_id = if teaches {
+            event.host_id()
+        } else {
+            event.publisher_or_host()
+        };
+        let Some(host_id) = host_id else {
             return Facts::default();
         };
-        let name = event.kind.name();
         if name == "host_stopped" {
             let host = self.hosts.remove(host_id.as_ref());
+            let host_name = host.and_then(|h| h.name);
+            recount(&mut self.name_counts, host_name.as_deref(), None);
             return Facts {
-                host_name: host.and_then(|h| h.name),
+                host_name,
                 ..Facts::default()
             };
         }
-        let host = self.hosts.entry(host_id.into_owned()).or_default();
+        // Look up before inserting: most events are about a known host, and a key costs an allocation.
+        if !self.hosts.contains_key(host_id.as_ref()) {
+            self.hosts.insert(host_id.to_string(), Host::default());
+        }
+        let Some(host) = self.hosts.get_mut(host_id.as_ref()) else {
+            return Facts::default();
+        };
+        let old_name = if teaches { host.name.clone() } else { None };
         host.last_seen = Some(at);
         let data = event.data();
         let mut facts = Facts::default();
@@ -266,13 +305,17 @@ impl Lattice {
             _ => {}
         }
         facts.host_name = host.name.clone();
-        facts.name_shared = facts.host_name.as_ref().is_some_and(|n| {
-            self.hosts
-                .values()
-                .filter(|h| h.name.as_ref() == Some(n))
-                .count()
-                > 1
-        });
+        if teaches {
+            recount(
+                &mut self.name_counts,
+                old_name.as_deref(),
+                facts.host_name.as_deref(),
+            );
+        }
+        facts.name_shared = facts
+            .host_name
+            .as_ref()
+            .is_some_and(|n| self.name_counts.get(n).is_some_and(|&count| count > 1));
         facts
     }
 
@@ -285,13 +328,19 @@ impl Lattice {
     /// for an hour.
     pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<Silence> {
         let mut silent = Vec::new();
+        let mut forgotten = Vec::new();
         self.hosts.retain(|id, host| {
             let Some(last) = host.last_heartbeat else {
                 // Never heartbeat (an event from a host met mid-life): forget it after an hour.
-                return host.last_seen.is_none_or(|seen| now - seen < FORGET_AFTER);
+                let keep = host.last_seen.is_none_or(|seen| now - seen < FORGET_AFTER);
+                if !keep {
+                    forgotten.push(host.name.take());
+                }
+                return keep;
             };
             let quiet_for = now - last;
             if quiet_for >= FORGET_AFTER {
+                forgotten.push(host.name.take());
                 return false;
             }
             let interval = host.interval.unwrap_or(DEFAULT_INTERVAL);
@@ -307,6 +356,9 @@ impl Lattice {
             }
             true
         });
+        for name in forgotten {
+            recount(&mut self.name_counts, name.as_deref(), None);
+        }
         silent.sort_by(|a, b| a.host_id.cmp(&b.host_id));
         silent
     }
@@ -719,5 +771,20 @@ mod tests {
         let other = heartbeat(ONE, HTTP, "").replace(HOST, "NOTHER");
         let facts = observe(&mut lattice, &other, 1);
         assert!(facts.name_shared);
+        observe(
+            &mut lattice,
+            r#"{"type":"com.wasmcloud.lattice.host_stopped","source":"NOTHER","data":{}}"#,
+            2,
+        );
+        assert!(!observe(&mut lattice, &heartbeat(ONE, HTTP, ""), 3).name_shared);
+        let scaled = format!(
+            r#"{{"type":"com.wasmcloud.lattice.component_scaled","source":"{HOST}","data":{{}}}}"#
+        );
+        for seconds in 4..7 {
+            assert!(
+                !observe(&mut lattice, &scaled, seconds).name_shared,
+                "other events do not count the name again"
+            );
+        }
     }
 }

@@ -39,8 +39,9 @@ pub struct Pipeline {
     prefilter: Option<Prefilter>,
     filter: Filter,
     lattice: Lattice,
-    /// Keep lattice memory only when something uses it: pretty and jsonl output, `--host`,
-    /// `--summary`. `--json` alone skips it (and its parse of `data`).
+    /// Keep lattice memory only when something shown uses it: pretty and jsonl output, `--host`.
+    /// `--json` skips it, even with `--summary` (which then names hosts by key): memory costs a
+    /// few hash lookups per event, a fifth of `--json`'s budget in the flat-out benchmark.
     remember: bool,
     /// The last time silent hosts were looked for.
     last_tick: Option<DateTime<Utc>>,
@@ -58,7 +59,7 @@ pub struct Pipeline {
 impl Pipeline {
     pub fn new(stages: Stages, sink: Sink, status: Status) -> Pipeline {
         let learn_names = stages.filter.needs_host_names();
-        let remember = learn_names || stages.summary || !matches!(stages.renderer, Renderer::Json);
+        let remember = learn_names || !matches!(stages.renderer, Renderer::Json);
         Pipeline {
             prefilter: Prefilter::new(&stages.filter.include)
                 .filter(|_| !learn_names && !stages.summary),

@@ -58,7 +58,7 @@ impl Summary {
         if event.kind.severity() == Severity::Failure {
             self.failures += 1;
         }
-        if let Some(host) = event.host_id() {
+        if let Some(host) = event.publisher_or_host() {
             match self.hosts.get_mut(host.as_ref()) {
                 Some(count) => *count += 1,
                 None => {
