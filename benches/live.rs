@@ -340,15 +340,22 @@ fn number_before(text: &str, marker: &str) -> Option<u64> {
     before.rsplit([' ', ':']).next()?.parse().ok()
 }
 
-/// RSS of latwatch connected and idle for a second.
-fn idle_rss(server: &NatsServer) {
+/// The release latwatch on `server`, output to /dev/null, once it is listening.
+fn connected(server: &NatsServer) -> Child {
     let mut child = Command::new(env!("CARGO_BIN_EXE_latwatch"))
         .args(["-s", &server.url()])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let _stderr = wait_for_listening(&mut child);
+    // The rest of stderr is dropped with the reader: nothing more is written to it here.
+    wait_for_listening(&mut child);
+    child
+}
+
+/// RSS of latwatch connected and idle for a second.
+fn idle_rss(server: &NatsServer) {
+    let mut child = connected(server);
     std::thread::sleep(Duration::from_secs(1));
     let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
     let rss = status
@@ -425,13 +432,7 @@ fn startup(server: &NatsServer, runs: usize) {
     let listening: Vec<f64> = (0..runs)
         .map(|_| {
             let start = Instant::now();
-            let mut child = Command::new(env!("CARGO_BIN_EXE_latwatch"))
-                .args(["-s", &server.url()])
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap();
-            let _stderr = wait_for_listening(&mut child);
+            let mut child = connected(server);
             let elapsed = start.elapsed().as_secs_f64() * 1e3;
             let _ = child.kill();
             let _ = child.wait();

@@ -9,13 +9,6 @@ use support::*;
 
 const WAIT: Duration = Duration::from_secs(10);
 
-fn fixture(name: &str) -> &'static str {
-    all_fixtures()
-        .into_iter()
-        .find(|line| event_name(line) == name)
-        .unwrap_or_else(|| panic!("no {name} fixture"))
-}
-
 /// The event name shown on a pretty line (second column when no lattice column is shown).
 fn shown_name(line: &str) -> &str {
     line.split_whitespace().nth(1).unwrap_or("")

@@ -9,13 +9,6 @@ use support::*;
 
 const WAIT: Duration = Duration::from_secs(10);
 
-fn fixture(name: &str) -> &'static str {
-    all_fixtures()
-        .into_iter()
-        .find(|line| event_name(line) == name)
-        .unwrap_or_else(|| panic!("no {name} fixture"))
-}
-
 /// Until a host's name is known its key is shown; after `host_started`, its name.
 #[test]
 fn names_are_learned_from_the_stream() {

@@ -34,6 +34,14 @@ pub fn event_name(payload: &str) -> String {
         .to_owned()
 }
 
+/// The first fixture line of the named kind.
+pub fn fixture(name: &str) -> &'static str {
+    all_fixtures()
+        .into_iter()
+        .find(|line| event_name(line) == name)
+        .unwrap_or_else(|| panic!("no {name} fixture"))
+}
+
 /// A port nothing listens on right now (never 4222, which a developer's own server may hold).
 pub fn free_port() -> u16 {
     loop {
