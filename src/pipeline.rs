@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 
 use crate::config::Stages;
 use crate::dedupe::Dedupe;
-use crate::event::{decode, Problems, RawMessage};
+use crate::event::{decode, decode_with_data, Problems, RawMessage};
 use crate::event::{Event, Received};
 use crate::filter::{Filter, Prefilter};
 use crate::lattice::{Facts, Lattice};
@@ -43,6 +43,8 @@ pub struct Pipeline {
     /// `--json` skips it, even with `--summary` (which then names hosts by key): memory costs a
     /// few hash lookups per event, a fifth of `--json`'s budget in the flat-out benchmark.
     remember: bool,
+    /// Some stage reads every event's `data` (pretty, memory, id filters): read it while decoding.
+    read_data: bool,
     /// The last time silent hosts were looked for.
     last_tick: Option<DateTime<Utc>>,
     dedupe: Option<Dedupe>,
@@ -65,6 +67,7 @@ impl Pipeline {
                 .filter(|_| !learn_names && !stages.summary),
             renderer: stages.renderer,
             remember,
+            read_data: remember || stages.filter.reads_data(),
             last_tick: None,
             filter: stages.filter,
             lattice: Lattice::default(),
@@ -84,7 +87,11 @@ impl Pipeline {
             self.counts.filtered += 1;
             return Ok(Flow::Continue);
         }
-        let event = decode(raw);
+        let event = if self.read_data {
+            decode_with_data(raw)
+        } else {
+            decode(raw)
+        };
         if let (Some(dedupe), Some(id)) = (
             &mut self.dedupe,
             event.envelope.as_ref().and_then(|e| e.id()),

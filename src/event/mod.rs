@@ -4,7 +4,9 @@
 //! the CloudEvent envelope is read with a hand-written map visitor over `Cow<str>` keys and
 //! `&RawValue` values, so nothing is copied, unknown attributes (extensions) cost nothing, a
 //! duplicated key keeps its last value (as jq does) and an attribute of the wrong JSON type is a
-//! verdict, not a failure. `data` is only looked into when a renderer or filter asks ([`Data`]).
+//! verdict, not a failure. `data` is read in the same pass when the pipeline knows a stage will
+//! look into it ([`decode_with_data`]: pretty output, lattice memory, id filters), else only when
+//! a stage asks ([`Event::data`]), so `--json` never pays for it.
 //!
 //! A payload that is not UTF-8, not JSON, not an object or not a CloudEvent 1.0 still becomes an
 //! `Event`: its [`Problem`]s travel with it and every renderer shows them. Decoding never fails.
@@ -16,7 +18,7 @@ use std::cell::OnceCell;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -149,7 +151,18 @@ pub struct Envelope<'a> {
     pub ty: Option<&'a RawValue>,
     pub source: Option<&'a RawValue>,
     pub time: Option<&'a RawValue>,
-    pub data: Option<&'a RawValue>,
+    data: Option<DataField<'a>>,
+}
+
+/// `data` as the envelope pass left it.
+#[derive(Debug)]
+enum DataField<'a> {
+    /// Skipped over, to be read if a stage asks.
+    Raw(&'a RawValue),
+    /// Read in the envelope pass (an object).
+    Object(Data<'a>),
+    /// Read in the envelope pass: not an object; what it is, for the message.
+    Other(&'static str),
 }
 
 impl<'a> Envelope<'a> {
@@ -163,10 +176,12 @@ impl<'a> Envelope<'a> {
         self.time.and_then(json_str)
     }
 
-    /// The top level of `data` as key/value pairs, when `data` is an object.
+    /// The top level of a skipped `data` as key/value pairs, when it is an object.
     fn data(&self) -> Option<Data<'a>> {
-        let raw = self.data?;
-        serde_json::from_str::<Data<'a>>(raw.get()).ok()
+        match self.data.as_ref()? {
+            DataField::Raw(raw) => serde_json::from_str::<Data<'a>>(raw.get()).ok(),
+            DataField::Object(_) | DataField::Other(_) => None,
+        }
     }
 }
 
@@ -225,29 +240,39 @@ impl<'a> Data<'a> {
 #[derive(Deserialize)]
 struct Key<'a>(#[serde(borrow)] Cow<'a, str>);
 
+struct DataVisitor;
+
+impl<'de> Visitor<'de> for DataVisitor {
+    type Value = Data<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Data<'de>, M::Error> {
+        let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(8));
+        while let Some(Key(key)) = map.next_key()? {
+            pairs.push((key, map.next_value::<&RawValue>()?));
+        }
+        Ok(Data { pairs })
+    }
+}
+
 impl<'de> Deserialize<'de> for Data<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct DataVisitor;
-        impl<'de> Visitor<'de> for DataVisitor {
-            type Value = Data<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Data<'de>, M::Error> {
-                let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(8));
-                while let Some(Key(key)) = map.next_key()? {
-                    pairs.push((key, map.next_value::<&RawValue>()?));
-                }
-                Ok(Data { pairs })
-            }
-        }
         deserializer.deserialize_map(DataVisitor)
     }
 }
 
-impl<'de> Deserialize<'de> for Envelope<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct EnvelopeVisitor;
+/// Reads an [`Envelope`]; with `data_too`, `data`'s top level in the same pass.
+struct EnvelopeSeed {
+    data_too: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for EnvelopeSeed {
+    type Value = Envelope<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Envelope<'de>, D::Error> {
+        struct EnvelopeVisitor {
+            data_too: bool,
+        }
         impl<'de> Visitor<'de> for EnvelopeVisitor {
             type Value = Envelope<'de>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -262,7 +287,14 @@ impl<'de> Deserialize<'de> for Envelope<'de> {
                         "type" => &mut envelope.ty,
                         "source" => &mut envelope.source,
                         "time" => &mut envelope.time,
-                        "data" => &mut envelope.data,
+                        "data" if self.data_too => {
+                            envelope.data = Some(map.next_value_seed(DataSeed)?);
+                            continue;
+                        }
+                        "data" => {
+                            envelope.data = Some(DataField::Raw(map.next_value()?));
+                            continue;
+                        }
                         _ => {
                             map.next_value::<IgnoredAny>()?;
                             continue;
@@ -273,12 +305,68 @@ impl<'de> Deserialize<'de> for Envelope<'de> {
                 Ok(envelope)
             }
         }
-        deserializer.deserialize_map(EnvelopeVisitor)
+        let data_too = self.data_too;
+        deserializer.deserialize_map(EnvelopeVisitor { data_too })
+    }
+}
+
+/// Reads `data` in the envelope pass: an object's top level, or what else it is.
+struct DataSeed;
+
+impl<'de> DeserializeSeed<'de> for DataSeed {
+    type Value = DataField<'de>;
+    fn deserialize<D: Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<DataField<'de>, D::Error> {
+        struct DataFieldVisitor;
+        impl<'de> Visitor<'de> for DataFieldVisitor {
+            type Value = DataField<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<DataField<'de>, M::Error> {
+                DataVisitor.visit_map(map).map(DataField::Object)
+            }
+            fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<DataField<'de>, S::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(DataField::Other("an array"))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<DataField<'de>, E> {
+                Ok(DataField::Other("a string"))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<DataField<'de>, E> {
+                Ok(DataField::Other("a boolean"))
+            }
+            fn visit_unit<E>(self) -> Result<DataField<'de>, E> {
+                Ok(DataField::Other("null"))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<DataField<'de>, E> {
+                Ok(DataField::Other("a number"))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<DataField<'de>, E> {
+                Ok(DataField::Other("a number"))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<DataField<'de>, E> {
+                Ok(DataField::Other("a number"))
+            }
+        }
+        deserializer.deserialize_any(DataFieldVisitor)
     }
 }
 
 /// Decodes one message. Never fails: whatever is wrong becomes a [`Problem`] on the event.
 pub fn decode(raw: RawMessage<'_>) -> Event<'_> {
+    decode_with(raw, false)
+}
+
+/// [`decode`], reading `data`'s top level in the same pass: for a pipeline that will look into
+/// every event's `data` anyway (one pass over the payload instead of two).
+pub fn decode_with_data(raw: RawMessage<'_>) -> Event<'_> {
+    decode_with(raw, true)
+}
+
+fn decode_with(raw: RawMessage<'_>, data_too: bool) -> Event<'_> {
     let text = match std::str::from_utf8(raw.payload) {
         Ok(text) => text,
         Err(err) => {
@@ -290,7 +378,11 @@ pub fn decode(raw: RawMessage<'_>) -> Event<'_> {
             )
         }
     };
-    let envelope = match serde_json::from_str::<Envelope>(text) {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let envelope = EnvelopeSeed { data_too }
+        .deserialize(&mut deserializer)
+        .and_then(|envelope| deserializer.end().map(|()| envelope));
+    let mut envelope = match envelope {
         Ok(envelope) => envelope,
         Err(err) => {
             // Tell "valid JSON, wrong shape" from "not JSON" so the user sees the real reason.
@@ -324,10 +416,20 @@ pub fn decode(raw: RawMessage<'_>) -> Event<'_> {
             problems.push(Problem::SpecVersion(version.into_owned()));
         }
     }
-    if let Some(data) = envelope.data {
-        if !data.get().starts_with('{') {
-            problems.push(Problem::DataNotObject(json_kind(data)));
+    let data = OnceCell::new();
+    match envelope.data.take() {
+        Some(DataField::Raw(raw)) if !raw.get().starts_with('{') => {
+            problems.push(Problem::DataNotObject(json_kind(raw)));
+            envelope.data = Some(DataField::Raw(raw));
         }
+        Some(DataField::Other(what)) => {
+            problems.push(Problem::DataNotObject(what));
+            let _ = data.set(None);
+        }
+        Some(DataField::Object(object)) => {
+            let _ = data.set(Some(object));
+        }
+        field => envelope.data = field,
     }
 
     let kind = kind_of(envelope.ty.and_then(json_str), raw.subject);
@@ -336,7 +438,7 @@ pub fn decode(raw: RawMessage<'_>) -> Event<'_> {
         envelope: Some(envelope),
         kind,
         problems,
-        data: OnceCell::new(),
+        data,
     }
 }
 
@@ -529,6 +631,38 @@ mod tests {
             br#"{"specversion":"1.0","id":"1","source":"N","type":"t","data":[1]}"#,
         ));
         assert_eq!(event.problems, vec![Problem::DataNotObject("an array")]);
+    }
+
+    #[test]
+    fn reading_data_in_the_envelope_pass_gives_the_same_event() {
+        let payloads: [&[u8]; 8] = [
+            br#"{"specversion":"1.0","id":"1","source":"N","type":"t","data":{"a":"x","b":[1,{"c":2}],"a":"y"}}"#,
+            br#"{"specversion":"1.0","id":"1","source":"N","type":"t","data":[1,[2]]}"#,
+            br#"{"specversion":"1.0","id":"1","source":"N","type":"t","data":"text"}"#,
+            br#"{"specversion":"1.0","id":"1","source":"N","type":"t","data":null}"#,
+            br#"{"specversion":"1.0","id":"1","source":"N","type":"t","data":-1.5}"#,
+            br#"{"specversion":"1.0","id":"1","source":"N","type":"t","data":true}"#,
+            br#"{"specversion":"1.0","id":"1","source":"N","type":"t","data":{"a":1}} x"#,
+            br#"{"data":{"host_id":"N\u0041"},"type":"t"}"#,
+        ];
+        for payload in payloads {
+            let lazy = decode(raw(payload));
+            let eager = decode_with_data(raw(payload));
+            let text = String::from_utf8_lossy(payload);
+            assert_eq!(lazy.problems, eager.problems, "{text}");
+            assert_eq!(lazy.host_id(), eager.host_id(), "{text}");
+            let keys = |e: &Event| {
+                e.data()
+                    .map(|d| d.keys().map(str::to_owned).collect::<Vec<_>>())
+            };
+            assert_eq!(keys(&lazy), keys(&eager), "{text}");
+            let a = |e: &Event| {
+                e.data()
+                    .and_then(|d| d.get("a"))
+                    .map(|v| v.get().to_owned())
+            };
+            assert_eq!(a(&lazy), a(&eager), "{text}");
+        }
     }
 
     #[test]

@@ -216,6 +216,11 @@ impl Filter {
         !self.hosts.is_empty()
     }
 
+    /// True when deciding looks into `data` (the id matchers).
+    pub fn reads_data(&self) -> bool {
+        !(self.hosts.is_empty() && self.components.is_empty() && self.providers.is_empty())
+    }
+
     /// Whether `event` is shown. `lattice` supplies host names learned so far.
     pub fn keeps(&mut self, event: &Event, lattice: &Lattice, status: Status) -> bool {
         let name = event.kind.name();

@@ -528,16 +528,19 @@ impl ConnectionNotices {
 
 /// Counts messages async-nats received but dropped because the subscription channel was full.
 ///
-/// The connection counts a message (`in_messages`) just before it tries to queue it. So if the
-/// counter is read first and the channel is then found empty, every message it counted was either
-/// taken by us or dropped: the gap is the loss, give or take one message caught between count and
-/// queue. Two looks at least [`LOSS_CHECK_EVERY`] apart must agree before a loss is reported.
+/// The connection task counts a message (`in_messages`) just before it tries to queue it, one
+/// message at a time. So if the counter is read first and the channel is then found empty, every
+/// message it counted was taken by us, dropped, or is the one message between count and queue:
+/// the loss is the gap or the gap minus one. When the counter has not moved since the last look
+/// (at least [`LOSS_CHECK_EVERY`] ago), nothing is in flight and the gap is exactly the loss.
+/// Only what is certain is reported, so a report never has to be taken back.
 struct LossCounter {
     statistics: Arc<async_nats::Statistics>,
     /// Messages the silence hint's look received on the same connection: not ours to count.
     looked_at: Arc<AtomicU64>,
     reported: u64,
-    last_gap: u64,
+    /// `in_messages` at the last look.
+    last_counted: u64,
     last_look: Instant,
 }
 
@@ -547,7 +550,7 @@ impl LossCounter {
             statistics: client.statistics(),
             looked_at,
             reported: 0,
-            last_gap: 0,
+            last_counted: u64::MAX,
             last_look: Instant::now(),
         }
     }
@@ -574,15 +577,16 @@ impl LossCounter {
         }
         if self.last_look.elapsed() >= LOSS_CHECK_EVERY {
             let others = self.looked_at.load(Ordering::Relaxed);
-            self.look(counted.saturating_sub(taken + others), status);
+            self.look(counted, counted.saturating_sub(taken + others), status);
         }
         None
     }
 
-    fn look(&mut self, gap: u64, status: Status) {
+    fn look(&mut self, counted: u64, gap: u64, status: Status) {
         self.last_look = Instant::now();
-        let confirmed = gap.min(self.last_gap);
-        self.last_gap = gap;
+        let settled = counted == self.last_counted;
+        self.last_counted = counted;
+        let confirmed = if settled { gap } else { gap.saturating_sub(1) };
         if confirmed > self.reported {
             status.warn(format_args!(
                 "{} events were dropped inside latwatch because output could not keep up \
