@@ -8,7 +8,8 @@
 //! Also: idle RSS, publish→stdout latency (p50/p99) and startup times.
 //!
 //! `cargo bench --bench live` (N = 500,000 per paced run, 1,000,000 flat out);
-//! `cargo bench --bench live -- --smoke` (small N; what CI runs through `cargo test --benches`).
+//! `cargo bench --bench live -- --smoke` (small N; what CI runs through `cargo test --benches`);
+//! `-- --flat-only --rounds 5` skips the paced runs and sets the number of flat-out rounds.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -76,57 +77,58 @@ fn main() {
         burst_n
     );
 
-    let rates = [
+    let paced = [
         Rate::PerSecond(100_000),
         Rate::PerSecond(200_000),
         Rate::PerSecond(300_000),
-        Rate::FlatOut,
     ];
+    let modes = ["no-op", "--json", "-o jsonl", "pretty"];
     println!(
         "\n{:<10} {:<10} {:>10} {:>10} {:>8} {:>12} {:>8} {:>10} {:>8}",
         "mode", "rate", "published", "received", "lost", "msgs/s", "of limit", "cpu s", "RSS MiB"
     );
-    let mut limit = 0.0;
     let mut checks = 0;
-    for mode in ["no-op", "--json", "-o jsonl", "pretty"] {
-        for rate in rates {
-            let n = match rate {
-                Rate::FlatOut => burst_n,
-                Rate::PerSecond(_) => paced_n,
-            };
-            let run = if mode == "no-op" {
-                noop_run(&server, &payloads, rate, n)
-            } else {
-                latwatch_run(&server, &payloads, mode, rate, n)
-            };
-            if mode == "no-op" && matches!(rate, Rate::FlatOut) {
-                limit = run.rate;
-            }
-            let of_limit = match rate {
-                Rate::FlatOut if mode != "no-op" && limit > 0.0 => {
-                    format!("{:.0}%", 100.0 * run.rate / limit)
-                }
-                _ => "-".to_owned(),
-            };
-            println!(
-                "{:<10} {:<10} {:>10} {:>10} {:>8} {:>12.0} {:>8} {:>10.2} {:>8.1}",
-                mode,
-                rate.to_string(),
-                run.published,
-                run.received,
-                run.lost,
-                run.rate,
-                of_limit,
-                run.cpu_seconds,
-                run.peak_rss_mib
-            );
-            assert_eq!(
-                run.received + run.lost,
-                run.published,
-                "{mode} at {rate}: every event is received or reported lost"
-            );
+    let flat_only = std::env::args().any(|a| a == "--flat-only");
+    for mode in modes.iter().filter(|_| !flat_only) {
+        for rate in paced {
+            let run = one_run(&server, &payloads, mode, rate, paced_n);
+            print_run(mode, rate, &run, None);
             checks += 1;
         }
+    }
+    // Flat out, in rounds: each round measures the limit (the no-op subscriber) again and then every
+    // mode, so each ratio compares runs minutes apart at most; the median round is the result.
+    let rounds = match std::env::args().skip_while(|a| a != "--rounds").nth(1) {
+        Some(rounds) => rounds.parse().expect("--rounds N"),
+        None if smoke => 1,
+        None => 3,
+    };
+    let mut ratios: Vec<Vec<f64>> = vec![Vec::new(); modes.len()];
+    for round in 1..=rounds {
+        println!("flat out, round {round} of {rounds}");
+        let mut limit = 0.0;
+        for (m, mode) in modes.iter().enumerate() {
+            let run = one_run(&server, &payloads, mode, Rate::FlatOut, burst_n);
+            if *mode == "no-op" {
+                limit = run.rate;
+            }
+            let ratio = (*mode != "no-op" && limit > 0.0).then(|| run.rate / limit);
+            print_run(mode, Rate::FlatOut, &run, ratio);
+            ratios[m].extend(ratio);
+            checks += 1;
+        }
+    }
+    for (mode, mut ratios) in modes.iter().zip(ratios).skip(1) {
+        ratios.sort_by(f64::total_cmp);
+        let percent: Vec<String> = ratios
+            .iter()
+            .map(|r| format!("{:.0}%", r * 100.0))
+            .collect();
+        println!(
+            "{mode:<10} flat out: median {:.0}% of the no-op subscriber (rounds, sorted: {})",
+            ratios[ratios.len() / 2] * 100.0,
+            percent.join(" ")
+        );
     }
 
     idle_rss(&server);
@@ -134,6 +136,42 @@ fn main() {
     startup(&server, if smoke { 3 } else { 10 });
     // The accounting checks above panic on failure; this line tells a log reader they ran.
     println!("live: {checks} passed, 0 failed");
+}
+
+/// One run of `mode` (the no-op subscriber or latwatch with these flags); checks its accounting.
+fn one_run(
+    server: &NatsServer,
+    payloads: &Arc<Vec<Vec<u8>>>,
+    mode: &str,
+    rate: Rate,
+    n: u64,
+) -> Run {
+    let run = if mode == "no-op" {
+        noop_run(server, payloads, rate, n)
+    } else {
+        latwatch_run(server, payloads, mode, rate, n)
+    };
+    assert_eq!(
+        run.received + run.lost,
+        run.published,
+        "{mode} at {rate}: every event is received or reported lost"
+    );
+    run
+}
+
+fn print_run(mode: &str, rate: Rate, run: &Run, of_limit: Option<f64>) {
+    println!(
+        "{:<10} {:<10} {:>10} {:>10} {:>8} {:>12.0} {:>8} {:>10.2} {:>8.1}",
+        mode,
+        rate.to_string(),
+        run.published,
+        run.received,
+        run.lost,
+        run.rate,
+        of_limit.map_or("-".to_owned(), |r| format!("{:.0}%", r * 100.0)),
+        run.cpu_seconds,
+        run.peak_rss_mib
+    );
 }
 
 fn nats_server_version() -> String {
