@@ -26,10 +26,21 @@ name (component_scaled), a full type (com.wasmcloud.lattice.component_scaled) or
 (health_check_*, *_failed). An ID is exact, a prefix, or a glob. Exact --type names are
 filtered by the server: other events are never sent to latwatch.
 
+Scripting and history:
+  latwatch --until-type component_scaled --until-component echo --timeout 60s
+                                             wait for a deploy: 0 when it happens, 4 if it
+                                             fails, 3 on timeout
+  latwatch --since 10m                       replay 10 minutes from JetStream, then go live
+  latwatch --record session.jsonl            keep everything received, for --input later
+
 Exit codes:
-  0  success: Ctrl-C, SIGTERM, --count reached, end of --input, stdout closed (| head)
-  1  runtime error: cannot connect, cannot read --input, cannot write
-  2  usage error: a bad flag or value";
+  0  success: Ctrl-C, SIGTERM, --count reached, end of --input, stdout closed (| head),
+     an --until-* match, --idle-timeout
+  1  runtime error: cannot connect, cannot read --input, cannot write, no stream for --since
+  2  usage error: a bad flag or value
+  3  --timeout expired
+  4  a --fail-on event arrived (with --until-*: by default a *_failed event about the same
+     host, component or provider)";
 
 /// Watch a wasmCloud lattice: every lattice event as one readable line, or raw JSON for jq.
 ///
@@ -235,6 +246,103 @@ pub struct Cli {
     /// host, hosts alive, failures
     #[arg(long)]
     pub summary: bool,
+
+    /// Also append every received event (before filters) to FILE as a jsonl record, written as it
+    /// arrives; `--input FILE` replays it
+    #[arg(long, value_name = "FILE", help_heading = "History and recording")]
+    pub record: Option<PathBuf>,
+
+    /// First replay the events stored since WHEN (a duration like 90s, 10m, 1h30m, or an RFC 3339
+    /// time) from the JetStream stream that keeps the lattice's events, then continue live
+    #[arg(long, value_name = "WHEN", help_heading = "History and recording")]
+    pub since: Option<String>,
+
+    /// First replay the last N stored events from JetStream, then continue live
+    #[arg(
+        long,
+        value_name = "N",
+        conflicts_with = "since",
+        value_parser = clap::value_parser!(u64).range(1..),
+        help_heading = "History and recording"
+    )]
+    pub last: Option<u64>,
+
+    /// The JetStream stream to replay from [default: the stream that stores the lattice's
+    /// subjects, e.g. wadm's wasmbus_events]
+    #[arg(long, value_name = "NAME", help_heading = "History and recording")]
+    pub stream: Option<String>,
+
+    /// Exit 0 when an event of one of these kinds arrives (with the other --until-* flags: all
+    /// must match)
+    #[arg(
+        long,
+        value_name = "TYPE",
+        value_delimiter = ',',
+        help_heading = "Scripting"
+    )]
+    pub until_type: Vec<String>,
+
+    /// Exit 0 when an event about one of these hosts arrives (key, prefix, name or glob)
+    #[arg(
+        long,
+        value_name = "ID|NAME",
+        value_delimiter = ',',
+        help_heading = "Scripting"
+    )]
+    pub until_host: Vec<String>,
+
+    /// Exit 0 when an event about one of these components arrives
+    #[arg(
+        long,
+        value_name = "ID",
+        value_delimiter = ',',
+        help_heading = "Scripting"
+    )]
+    pub until_component: Vec<String>,
+
+    /// Exit 0 when an event about one of these providers arrives
+    #[arg(
+        long,
+        value_name = "ID",
+        value_delimiter = ',',
+        help_heading = "Scripting"
+    )]
+    pub until_provider: Vec<String>,
+
+    /// Exit 0 when an event for which this jq expression is truthy arrives
+    #[arg(long, value_name = "EXPR", help_heading = "Scripting")]
+    pub until_filter: Option<String>,
+
+    /// Exit 4 when an event of these kinds arrives about the --until-host/component/provider
+    /// (all hosts when none is given); `none` turns it off [default with --until-*: *_failed]
+    #[arg(
+        long,
+        value_name = "TYPE",
+        value_delimiter = ',',
+        help_heading = "Scripting"
+    )]
+    pub fail_on: Vec<String>,
+
+    /// Exit 3 if the run has not ended by then (a duration: 30s, 5m, 1h; plain numbers are
+    /// seconds)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Scripting")]
+    pub timeout: Option<std::time::Duration>,
+
+    /// Exit 0 after DURATION in which no event arrived (filtered ones count as arrived)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Scripting")]
+    pub idle_timeout: Option<std::time::Duration>,
+}
+
+/// `90s`, `10m`, `1h30m`, `500ms`, or plain seconds.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    if let Ok(seconds) = text.parse::<f64>() {
+        if seconds.is_finite() && seconds >= 0.0 {
+            return Ok(std::time::Duration::from_secs_f64(seconds));
+        }
+    }
+    humantime::parse_duration(text)
+        .map_err(|why| format!("{why}: use a duration like 30s, 5m, 1h30m or 500ms"))
 }
 
 /// What stdout carries.

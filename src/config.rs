@@ -4,6 +4,9 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 
 use crate::cli::{Cli, ColorChoice, Output};
 use crate::filter::jq::JqFilter;
@@ -12,6 +15,7 @@ use crate::render::pretty::LocalOffset;
 use crate::render::style::Palette;
 use crate::render::{Pretty, Renderer};
 use crate::source::context::{self, NatsContext};
+use crate::until::Until;
 
 /// The default NATS server, as `nats` and `wash` use it.
 const DEFAULT_HOST: &str = "127.0.0.1";
@@ -28,6 +32,12 @@ pub struct Config {
     pub quiet: bool,
     /// Things the user should hear about before anything runs (an unknown `--type` name).
     pub warnings: Vec<String>,
+    /// `--record`: append every received event here.
+    pub record: Option<PathBuf>,
+    /// `--timeout`: end with exit 3 after this long.
+    pub timeout: Option<Duration>,
+    /// `--idle-timeout`: end with exit 0 after this long without a message.
+    pub idle_timeout: Option<Duration>,
 }
 
 /// The pipeline's stages, ready to run.
@@ -43,6 +53,10 @@ pub struct Stages {
     pub count: Option<u64>,
     /// Print counts on stderr at exit.
     pub summary: bool,
+    /// `--until-*` / `--fail-on`.
+    pub until: Option<Until>,
+    /// Every received message is wanted whole (`--record`): no pre-check may skip one.
+    pub see_everything: bool,
 }
 
 /// Where events come from.
@@ -65,6 +79,24 @@ pub struct NatsConfig {
     pub context: Option<(String, PathBuf)>,
     /// Explain silence after this long without an event.
     pub silence_hint: Option<std::time::Duration>,
+    /// `--since` / `--last`: history to replay from JetStream before going live.
+    pub replay: Option<Replay>,
+}
+
+/// History to replay from JetStream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replay {
+    pub from: ReplayFrom,
+    /// `--stream`; else the stream that stores the subjects.
+    pub stream: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplayFrom {
+    /// Events stored at or after this time.
+    Since(DateTime<Utc>),
+    /// The last N events stored.
+    Last(u64),
 }
 
 /// How latwatch proves who it is. One method; the first given wins, in this order.
@@ -158,16 +190,44 @@ impl Config {
             }),
         };
         let mut warnings: Vec<String> = warnings;
+        let until = until(&cli, &mut warnings)?;
+        let replay = replay(&cli)?;
+        // What the server may leave out: only what no stage wants. `--record` wants everything;
+        // `--until-*` and `--fail-on` want their kinds too.
+        let subscribed_types = match &until {
+            _ if cli.record.is_some() => Vec::new(),
+            Some(until) if !filter.include.is_empty() => {
+                let target = until.target.as_ref().map(|t| t.include.as_slice());
+                let failure = until.failure.as_ref().map(|f| f.include.as_slice());
+                if target.is_some_and(<[_]>::is_empty) {
+                    Vec::new()
+                } else {
+                    let extra = target.into_iter().chain(failure).flatten();
+                    filter.include.iter().chain(extra).cloned().collect()
+                }
+            }
+            _ => filter.include.clone(),
+        };
+        let learn_names =
+            filter.needs_host_names() || until.as_ref().is_some_and(Until::needs_host_names);
         let source = match cli.input {
+            Some(path) if replay.is_some() => {
+                return Err(format!(
+                    "--since/--last replay history from a NATS server's JetStream; --input {} \
+                     is read whole (use --filter on the event time to narrow it)",
+                    path.display()
+                ))
+            }
             Some(path) => SourceConfig::File(path),
             None => SourceConfig::Nats(Box::new(NatsConfig {
                 subjects: subjects(
                     &lattices,
                     cli.subject_prefix.as_deref(),
                     cli.legacy,
-                    &filter.include,
-                    filter.needs_host_names(),
+                    &subscribed_types,
+                    learn_names,
                 ),
+                replay,
                 silence_hint: (cli.silence_hint > 0)
                     .then(|| std::time::Duration::from_secs(cli.silence_hint)),
                 ..connection(&cli_connection(&cli), &mut warnings)?
@@ -178,14 +238,108 @@ impl Config {
             stages: Stages {
                 renderer,
                 filter,
-                dedupe: cli.legacy,
+                // Replay then live: an event may come both ways at the seam.
+                dedupe: cli.legacy || cli.since.is_some() || cli.last.is_some(),
                 count: cli.count,
                 summary: cli.summary,
+                until,
+                see_everything: cli.record.is_some(),
             },
             quiet: cli.quiet,
             warnings,
+            record: cli.record,
+            timeout: cli.timeout,
+            idle_timeout: cli.idle_timeout,
         })
     }
+}
+
+/// `--until-*` and `--fail-on`, matched like the filter flags.
+fn until(cli: &Cli, warnings: &mut Vec<String>) -> Result<Option<Until>, String> {
+    let waiting = !(cli.until_type.is_empty()
+        && cli.until_host.is_empty()
+        && cli.until_component.is_empty()
+        && cli.until_provider.is_empty()
+        && cli.until_filter.is_none());
+    let fail_on: Vec<&str> = cli
+        .fail_on
+        .iter()
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+        .collect();
+    let fail_off = fail_on.iter().any(|t| t.eq_ignore_ascii_case("none"));
+    if !waiting && fail_on.is_empty() {
+        return Ok(None);
+    }
+    let types = |flag: &str, values: &[&str], warnings: &mut Vec<String>| -> Vec<TypePattern> {
+        let patterns: Vec<TypePattern> = values.iter().map(|t| TypePattern::new(t)).collect();
+        warnings.extend(patterns.iter().filter_map(|t| t.unknown_name_warning(flag)));
+        patterns
+    };
+    let about = || Filter {
+        hosts: ids("--until-host", &cli.until_host),
+        components: ids("--until-component", &cli.until_component),
+        providers: ids("--until-provider", &cli.until_provider),
+        ..Filter::default()
+    };
+    let until_types: Vec<&str> = cli.until_type.iter().map(String::as_str).collect();
+    let target = waiting.then(|| -> Result<Filter, String> {
+        Ok(Filter {
+            include: types("--until-type", &until_types, warnings),
+            jq: match &cli.until_filter {
+                Some(code) => Some(JqFilter::compile(code).map_err(|why| {
+                    format!("--until-filter is not a jq expression latwatch can run: {why}")
+                })?),
+                None => None,
+            },
+            ..about()
+        })
+    });
+    let failure_types: Vec<&str> = match fail_on.is_empty() {
+        true => vec!["*_failed"],
+        false => fail_on,
+    };
+    let failure = (!fail_off).then(|| Filter {
+        include: types("--fail-on", &failure_types, warnings),
+        ..about()
+    });
+    Ok(Some(Until {
+        target: target.transpose()?,
+        failure,
+    }))
+}
+
+/// `--since`/`--last`/`--stream`.
+fn replay(cli: &Cli) -> Result<Option<Replay>, String> {
+    let from = match (&cli.since, cli.last) {
+        (Some(since), _) => ReplayFrom::Since(since_time(since, Utc::now())?),
+        (None, Some(n)) => ReplayFrom::Last(n),
+        (None, None) if cli.stream.is_some() => {
+            return Err("--stream names where --since or --last replay from; add one".to_owned())
+        }
+        (None, None) => return Ok(None),
+    };
+    Ok(Some(Replay {
+        from,
+        stream: cli.stream.clone(),
+    }))
+}
+
+/// `--since`: a duration back from `now`, or an RFC 3339 time.
+fn since_time(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(text.trim()) {
+        return Ok(at.with_timezone(&Utc));
+    }
+    let ago = crate::cli::parse_duration(text).map_err(|_| {
+        format!(
+            "--since {text}: use a duration (90s, 10m, 1h30m) or an RFC 3339 time \
+             (2026-11-24T14:00:00Z)"
+        )
+    })?;
+    chrono::Duration::from_std(ago)
+        .ok()
+        .and_then(|ago| now.checked_sub_signed(ago))
+        .ok_or_else(|| format!("--since {text} reaches back too far"))
 }
 
 /// The width of the lattice column when every lattice is watched (names are not known up front).
@@ -396,6 +550,7 @@ fn connection(flags: &ConnectionFlags, warnings: &mut Vec<String>) -> Result<Nat
         tls,
         context: context.map(|c| (c.name, c.path)),
         silence_hint: None,
+        replay: None,
     })
 }
 

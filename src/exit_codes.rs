@@ -5,18 +5,32 @@
 /// How latwatch ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitCode {
-    /// Ctrl-C, SIGTERM, `--count` reached, end of `--input`, stdout closed.
+    /// Ctrl-C, SIGTERM, `--count` reached, end of `--input`, stdout closed, an `--until` match,
+    /// `--idle-timeout`.
     Success,
     /// A runtime error: cannot connect, cannot read the input, cannot write.
     Failure,
+    /// `--timeout` expired before the run ended otherwise.
+    TimedOut,
+    /// An event matched `--fail-on` (by default with `--until`: a `*_failed` kind about the same
+    /// host, component or provider).
+    FailedEvent,
+}
+
+impl ExitCode {
+    pub fn number(self) -> u8 {
+        match self {
+            ExitCode::Success => 0,
+            ExitCode::Failure => 1,
+            ExitCode::TimedOut => 3,
+            ExitCode::FailedEvent => 4,
+        }
+    }
 }
 
 impl From<ExitCode> for std::process::ExitCode {
     fn from(code: ExitCode) -> Self {
-        std::process::ExitCode::from(match code {
-            ExitCode::Success => 0,
-            ExitCode::Failure => 1,
-        })
+        std::process::ExitCode::from(code.number())
     }
 }
 
@@ -26,11 +40,13 @@ mod tests {
 
     #[test]
     fn codes_are_stable() {
-        for (code, number) in [(ExitCode::Success, 0u8), (ExitCode::Failure, 1)] {
-            assert_eq!(
-                std::process::ExitCode::from(code),
-                std::process::ExitCode::from(number)
-            );
+        for (code, number) in [
+            (ExitCode::Success, 0u8),
+            (ExitCode::Failure, 1),
+            (ExitCode::TimedOut, 3),
+            (ExitCode::FailedEvent, 4),
+        ] {
+            assert_eq!(code.number(), number);
         }
     }
 }

@@ -15,7 +15,9 @@
 //! - `render`: `Event` → bytes (pretty line, verbatim JSON, jsonl record); `render::style` escapes.
 //! - `output`: the stdout sink and the stderr status voice.
 //! - `pipeline`: the per-message path through the stages, shared by every source.
+//! - `record`: `--record`, every received event appended to a jsonl file.
 //! - `summary`: the counts `--summary` prints.
+//! - `until`: `--until-*` and `--fail-on`, the scripting stop conditions.
 //! - `exit_codes`: the only place exit numbers appear.
 
 pub mod cli;
@@ -27,6 +29,8 @@ pub mod filter;
 pub mod lattice;
 pub mod output;
 pub mod pipeline;
+pub mod record;
 pub mod render;
 pub mod source;
 pub mod summary;
+pub mod until;

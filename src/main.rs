@@ -1,7 +1,7 @@
 //! The `latwatch` binary: parse the flags, run the pipeline, map the outcome to an exit code.
 //! Everything else lives in the library (`src/lib.rs`).
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,7 +10,10 @@ use clap::{CommandFactory, Parser};
 use latwatch::config::{Config, SourceConfig};
 use latwatch::exit_codes::ExitCode;
 use latwatch::output::{Sink, Status};
-use latwatch::pipeline::Pipeline;
+use latwatch::pipeline::{Pipeline, Stop};
+use latwatch::record::Recorder;
+use latwatch::source::file::{FileStop, Reading};
+use latwatch::source::Limits;
 use latwatch::{cli, source};
 
 fn main() -> std::process::ExitCode {
@@ -28,7 +31,7 @@ fn main() -> std::process::ExitCode {
         status.warn(warning);
     }
     match run(config, status) {
-        Ok(()) => ExitCode::Success.into(),
+        Ok(code) => code.into(),
         // Rust ignores SIGPIPE, so `latwatch | head` ends with a write error: that is success.
         Err(err) if is_broken_pipe(&err) => ExitCode::Success.into(),
         Err(err) => {
@@ -38,7 +41,7 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-fn run(config: Config, status: Status) -> anyhow::Result<()> {
+fn run(config: Config, status: Status) -> anyhow::Result<ExitCode> {
     // The pipeline runs on this thread (block_on); async-nats' connection task on one worker.
     // Measured: with two workers the connection task hops between them, each thread's malloc
     // arena fills with queued messages, and a flat-out pretty burst peaked at 68 MiB instead of 41,
@@ -48,31 +51,83 @@ fn run(config: Config, status: Status) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     let mut pipeline = Pipeline::new(config.stages, Sink::stdout(), status);
+    if let Some(path) = &config.record {
+        pipeline.record_to(Recorder::open(path)?);
+    }
+    let limits = Limits {
+        timeout: config.timeout,
+        idle: config.idle_timeout,
+    };
     let ran = match config.source {
         SourceConfig::Nats(nats) => runtime.block_on(source::nats::run(
             &nats,
             &mut pipeline,
             status,
+            limits,
             shutdown_signal(),
         )),
         SourceConfig::File(path) => {
-            // The reader blocks on its own thread's reads; a signal sets `stop`, which the reader
-            // sees at its next line. A reader blocked on a silent stdin has already flushed, so
-            // ending the process after a grace period loses nothing.
-            let stop = Arc::new(AtomicBool::new(false));
-            let flag = stop.clone();
+            // The reader blocks on its own thread's reads; a signal or a time limit sets `stop`,
+            // which the reader sees at its next line. A reader blocked on a silent stdin has
+            // already flushed, so ending the process after a grace period loses nothing.
+            let reading = Arc::new(Reading::default());
+            let watcher = reading.clone();
             runtime.spawn(async move {
-                shutdown_signal().await;
-                flag.store(true, Ordering::Relaxed);
+                let why = watch_file(&watcher, limits).await;
+                let _ = watcher.stop.set(why);
                 tokio::time::sleep(Duration::from_millis(200)).await;
-                std::process::exit(0);
+                // Still blocked in a read (a silent stdin): say what the pipeline would, and go.
+                std::process::exit(match why {
+                    FileStop::Signal => 0,
+                    FileStop::Limit(stop) => {
+                        stop.tell(status, false);
+                        stop.exit_code().number().into()
+                    }
+                });
             });
-            source::file::run(&path, &mut pipeline, &stop)
+            let ran = source::file::run(&path, &mut pipeline, &reading);
+            if let Some(FileStop::Limit(stop)) = reading.stop.get() {
+                pipeline.stop(*stop);
+            }
+            ran
         }
     };
     let finished = pipeline.finish();
     ran?;
     Ok(finished?)
+}
+
+/// Waits for what ends a file run early: a signal, `--timeout`, or `--idle-timeout` (no new line
+/// for that long).
+async fn watch_file(reading: &Reading, limits: Limits) -> FileStop {
+    let started = tokio::time::Instant::now();
+    let mut last_lines = 0;
+    let mut last_change = started;
+    let signal = shutdown_signal();
+    tokio::pin!(signal);
+    let mut tick = tokio::time::interval(Duration::from_millis(50));
+    loop {
+        tokio::select! {
+            () = &mut signal => return FileStop::Signal,
+            _ = tick.tick() => {}
+        }
+        let now = tokio::time::Instant::now();
+        if let Some(timeout) = limits.timeout {
+            if now - started >= timeout {
+                return FileStop::Limit(Stop::TimedOut(timeout));
+            }
+        }
+        let lines = reading.lines.load(Ordering::Relaxed);
+        if lines != last_lines {
+            last_lines = lines;
+            last_change = now;
+        }
+        if let Some(idle) = limits.idle {
+            if now - last_change >= idle {
+                return FileStop::Limit(Stop::Idle(idle));
+            }
+        }
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM: both end latwatch normally, after a flush.

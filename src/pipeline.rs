@@ -1,5 +1,5 @@
-//! The pipeline: each raw message goes decode → dedupe → lattice memory → filter → render → sink,
-//! once, left to right.
+//! The pipeline: each raw message goes decode → record → dedupe → lattice memory → until → filter
+//! → render → sink, once, left to right.
 //!
 //! [`Pipeline`] is the part every source shares; the drivers (`source::nats::run`,
 //! `source::file::run`) only differ in how they wait for messages. Both follow one flush rule:
@@ -14,12 +14,15 @@ use crate::config::Stages;
 use crate::dedupe::Dedupe;
 use crate::event::{decode, decode_with_data, Problems, RawMessage};
 use crate::event::{Event, Received};
+use crate::exit_codes::ExitCode;
 use crate::filter::{Filter, Prefilter};
 use crate::lattice::{Facts, Lattice};
 use crate::output::{Sink, Status};
+use crate::record::Recorder;
 use crate::render::style::escape_untrusted;
 use crate::render::{Outcome, Renderer};
 use crate::summary::Summary;
+use crate::until::{Until, Verdict};
 
 /// How many CloudEvent ids `--legacy` remembers to drop the second copy of an event.
 const DEDUPE_WINDOW: usize = 4096;
@@ -28,8 +31,46 @@ const DEDUPE_WINDOW: usize = 4096;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flow {
     Continue,
-    /// `--count` reached.
+    /// `--count` reached, an `--until` match or a `--fail-on` failure: [`Pipeline::finish`] says
+    /// how to exit.
     Done,
+}
+
+/// Why a driver stopped the run before its source ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// `--timeout` expired: exit 3.
+    TimedOut(std::time::Duration),
+    /// `--idle-timeout`: nothing arrived for this long, exit 0.
+    Idle(std::time::Duration),
+}
+
+impl Stop {
+    pub fn exit_code(self) -> ExitCode {
+        match self {
+            Stop::TimedOut(_) => ExitCode::TimedOut,
+            Stop::Idle(_) => ExitCode::Success,
+        }
+    }
+
+    /// Says on stderr why the run ends; `waiting` when an `--until-*` match never came.
+    pub fn tell(self, status: Status, waiting: bool) {
+        match self {
+            Stop::TimedOut(after) => status.error(format_args!(
+                "{}--timeout {} expired (exit 3)",
+                if waiting {
+                    "no event matched --until-*: "
+                } else {
+                    ""
+                },
+                humantime::format_duration(after)
+            )),
+            Stop::Idle(after) => status.info(format_args!(
+                "no event for {} (--idle-timeout)",
+                humantime::format_duration(after)
+            )),
+        }
+    }
 }
 
 pub struct Pipeline {
@@ -48,6 +89,10 @@ pub struct Pipeline {
     /// The last time silent hosts were looked for.
     last_tick: Option<DateTime<Utc>>,
     dedupe: Option<Dedupe>,
+    until: Option<Until>,
+    recorder: Option<Recorder>,
+    /// How the run ends, once something decided it.
+    exit: ExitCode,
     sink: Sink,
     status: Status,
     /// `--count`.
@@ -60,14 +105,20 @@ pub struct Pipeline {
 
 impl Pipeline {
     pub fn new(stages: Stages, sink: Sink, status: Status) -> Pipeline {
-        let learn_names = stages.filter.needs_host_names();
+        let until_reads_data = stages.until.as_ref().is_some_and(Until::reads_data);
+        let learn_names = stages.filter.needs_host_names()
+            || stages.until.as_ref().is_some_and(Until::needs_host_names);
         let remember = learn_names || !matches!(stages.renderer, Renderer::Json);
+        let sees_all = learn_names || stages.summary || stages.until.is_some();
         Pipeline {
             prefilter: Prefilter::new(&stages.filter.include)
-                .filter(|_| !learn_names && !stages.summary),
+                .filter(|_| !sees_all && !stages.see_everything),
+            until: stages.until,
+            recorder: None,
+            exit: ExitCode::Success,
             renderer: stages.renderer,
             remember,
-            read_data: remember || stages.filter.reads_data(),
+            read_data: remember || stages.filter.reads_data() || until_reads_data,
             last_tick: None,
             filter: stages.filter,
             lattice: Lattice::default(),
@@ -92,6 +143,9 @@ impl Pipeline {
         } else {
             decode(raw)
         };
+        if let Some(recorder) = &mut self.recorder {
+            recorder.record(&event)?;
+        }
         if let (Some(dedupe), Some(id)) = (
             &mut self.dedupe,
             event.envelope.as_ref().and_then(|e| e.id()),
@@ -120,9 +174,13 @@ impl Pipeline {
         } else {
             Facts::default()
         };
+        let verdict = match &mut self.until {
+            Some(until) => until.judge(&event, &self.lattice, self.status),
+            None => None,
+        };
         if !self.filter.keeps(&event, &self.lattice, self.status) {
             self.counts.filtered += 1;
-            return Ok(Flow::Continue);
+            return Ok(self.conclude(verdict));
         }
         match self.renderer.render(&event, &facts, self.sink.writer())? {
             Outcome::Printed => self.counts.shown += 1,
@@ -136,7 +194,47 @@ impl Pipeline {
         if self.limit.is_some_and(|limit| self.counts.shown >= limit) {
             return Ok(Flow::Done);
         }
-        Ok(Flow::Continue)
+        Ok(self.conclude(verdict))
+    }
+
+    /// Ends the run on an `--until` match (exit 0) or a `--fail-on` failure (exit 4).
+    fn conclude(&mut self, verdict: Option<Verdict>) -> Flow {
+        match verdict {
+            None => Flow::Continue,
+            Some(Verdict::Reached(what)) => {
+                self.status.info(format_args!("--until: {what}"));
+                Flow::Done
+            }
+            Some(Verdict::Failed(what)) => {
+                self.status
+                    .error(format_args!("--fail-on: {what} (exit 4)"));
+                self.exit = ExitCode::FailedEvent;
+                Flow::Done
+            }
+        }
+    }
+
+    /// `--record`: every decoded message is appended there from now on.
+    pub fn record_to(&mut self, recorder: Recorder) {
+        self.prefilter = None;
+        self.recorder = Some(recorder);
+    }
+
+    /// The input ended (end of `--input`). A wait for `--until-*` that is still waiting failed:
+    /// exit 3, as if it had timed out.
+    pub fn input_ended(&mut self) {
+        if self.until.as_ref().is_some_and(|u| u.target.is_some()) {
+            self.status
+                .error("the input ended before an event matched --until-* (exit 3)");
+            self.exit = ExitCode::TimedOut;
+        }
+    }
+
+    /// A driver ends the run: `--timeout` (exit 3) or `--idle-timeout` (exit 0).
+    pub fn stop(&mut self, why: Stop) {
+        let waiting = self.until.as_ref().is_some_and(|u| u.target.is_some());
+        why.tell(self.status, waiting);
+        self.exit = why.exit_code();
     }
 
     /// Looks for hosts gone silent, at most once a second of (event or wall clock) time: a line in
@@ -185,13 +283,13 @@ impl Pipeline {
     }
 
     /// Ends the run: flushes stdout, then prints the summary when asked for (even with `-q`:
-    /// it was asked for).
-    pub fn finish(mut self) -> io::Result<()> {
+    /// it was asked for). Says how to exit.
+    pub fn finish(mut self) -> io::Result<ExitCode> {
         let flushed = self.sink.flush();
         if self.summary {
             self.status.report(self.counts.report(&self.lattice));
         }
-        flushed
+        flushed.map(|()| self.exit)
     }
 }
 

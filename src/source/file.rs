@@ -15,7 +15,8 @@ use std::borrow::Cow;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 
 use anyhow::{Context as _, Result};
 use chrono::{DateTime, Utc};
@@ -23,10 +24,31 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::event::{json_str, RawMessage, Received};
-use crate::pipeline::{Flow, Pipeline};
+use crate::pipeline::{Flow, Pipeline, Stop};
 
-/// Reads `path` (`-` for stdin) to the end, or until `--count` or `stop` is set.
-pub fn run(path: &Path, pipeline: &mut Pipeline, stop: &AtomicBool) -> Result<()> {
+/// A file run as other threads see it: how far it is (for `--idle-timeout` and the progress bar),
+/// and a way to end it.
+#[derive(Debug, Default)]
+pub struct Reading {
+    /// Lines read so far.
+    pub lines: AtomicU64,
+    /// Bytes read so far.
+    pub bytes: AtomicU64,
+    /// Set to end the run at the next line.
+    pub stop: OnceLock<FileStop>,
+}
+
+/// Why a file run was ended from outside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileStop {
+    /// Ctrl-C or SIGTERM.
+    Signal,
+    Limit(Stop),
+}
+
+/// Reads `path` (`-` for stdin) to the end, or until `--count`, an `--until` match or
+/// `reading.stop` is set.
+pub fn run(path: &Path, pipeline: &mut Pipeline, reading: &Reading) -> Result<()> {
     let input: Box<dyn Read> = if path == Path::new("-") {
         Box::new(io::stdin().lock())
     } else {
@@ -39,6 +61,7 @@ pub fn run(path: &Path, pipeline: &mut Pipeline, stop: &AtomicBool) -> Result<()
     };
     let mut reader = BufReader::with_capacity(256 * 1024, input);
     let mut line = Vec::new();
+    let (mut lines, mut bytes) = (0u64, 0u64);
     loop {
         if reader.buffer().is_empty() {
             pipeline.flush()?;
@@ -47,9 +70,18 @@ pub fn run(path: &Path, pipeline: &mut Pipeline, stop: &AtomicBool) -> Result<()
         let read = reader
             .read_until(b'\n', &mut line)
             .with_context(|| format!("cannot read --input {}", path.display()))?;
-        if read == 0 || stop.load(Ordering::Relaxed) {
+        if read == 0 {
+            pipeline.input_ended();
             break;
         }
+        if reading.stop.get().is_some() {
+            break;
+        }
+        // Plain stores of local counts: only this thread writes them.
+        lines += 1;
+        bytes += read as u64;
+        reading.lines.store(lines, Ordering::Relaxed);
+        reading.bytes.store(bytes, Ordering::Relaxed);
         if handle_line(&line, pipeline)? == Flow::Done {
             break;
         }

@@ -5,3 +5,10 @@
 pub mod context;
 pub mod file;
 pub mod nats;
+
+/// Time limits on a run (`--timeout`, `--idle-timeout`); each driver enforces them its own way.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Limits {
+    pub timeout: Option<std::time::Duration>,
+    pub idle: Option<std::time::Duration>,
+}

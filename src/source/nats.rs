@@ -25,8 +25,9 @@ use tokio::sync::mpsc;
 use crate::config::{redact, Auth, NatsConfig, Tls};
 use crate::event::{subject_lattice, RawMessage, Received};
 use crate::output::Status;
-use crate::pipeline::{Flow, Pipeline};
+use crate::pipeline::{Flow, Pipeline, Stop};
 use crate::render::style::escape_untrusted;
+use crate::source::Limits;
 
 /// How long the first connection may take before latwatch gives up.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(4);
@@ -46,8 +47,13 @@ pub async fn run(
     config: &NatsConfig,
     pipeline: &mut Pipeline,
     status: Status,
+    limits: Limits,
     shutdown: impl Future<Output = ()>,
 ) -> Result<()> {
+    // `--timeout` counts from the start, connecting included; a year stands in for "never".
+    let never = Duration::from_secs(365 * 86_400);
+    let deadline = tokio::time::sleep(limits.timeout.unwrap_or(never));
+    tokio::pin!(deadline);
     let shown = config
         .servers
         .iter()
@@ -101,11 +107,22 @@ pub async fn run(
     // A loss is confirmed by two looks at the statistics; when a burst ends nothing else would
     // trigger the second look, so an idle tick does.
     let mut idle_tick = tokio::time::interval(LOSS_CHECK_EVERY);
+    let idle_for = limits.idle.unwrap_or(never);
+    let idle = tokio::time::sleep(idle_for);
+    tokio::pin!(idle);
     tokio::pin!(shutdown);
     'watch: loop {
         let mut message = tokio::select! {
             biased;
             () = &mut shutdown => break,
+            () = &mut deadline, if limits.timeout.is_some() => {
+                pipeline.stop(Stop::TimedOut(limits.timeout.unwrap_or(never)));
+                break;
+            }
+            () = &mut idle, if limits.idle.is_some() => {
+                pipeline.stop(Stop::Idle(idle_for));
+                break;
+            }
             message = messages.next() => match message {
                 Some(message) => message,
                 None => break, // every subscription ended: the client was closed
@@ -167,6 +184,7 @@ pub async fn run(
             }
         }
         pipeline.flush()?;
+        idle.as_mut().reset(tokio::time::Instant::now() + idle_for);
     }
     pipeline.flush()?;
     Ok(())

@@ -1,0 +1,305 @@
+//! Scripting (`--until-*`, `--fail-on`, `--timeout`, `--idle-timeout`) and `--record`, against a
+//! real nats-server and through `--input`.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use support::*;
+
+const COMPONENT: &str = "rust_hello_world-http_component";
+
+/// Line `number` (1-based) of the real 1.x fixture.
+fn host_1x(number: usize) -> &'static str {
+    FIXTURES_1X.lines().nth(number - 1).expect("fixture line")
+}
+
+const HOST_STARTED: usize = 1;
+const COMPONENT_SCALED: usize = 3;
+const COMPONENT_SCALE_FAILED: usize = 11;
+const PROVIDER_START_FAILED: usize = 13;
+
+fn wait_for_deploy(server: &NatsServer, extra: &[&str]) -> Latwatch {
+    let mut args = vec![
+        "--until-type",
+        "component_scaled",
+        "--until-component",
+        COMPONENT,
+        "--timeout",
+        "30s",
+        "--color",
+        "never",
+    ];
+    args.extend_from_slice(extra);
+    Latwatch::listening(server, &args)
+}
+
+/// The awaited event ends the run with exit 0, after being shown; other events before it are
+/// shown and do not end it.
+#[test]
+fn until_exits_0_when_the_event_arrives() {
+    let server = NatsServer::start();
+    let publisher = Publisher::connect(&server.url());
+    let mut latwatch = wait_for_deploy(&server, &[]);
+    publisher.publish_event("default", host_1x(HOST_STARTED));
+    let first = latwatch.lines(1, Duration::from_secs(10));
+    assert!(first[0].contains("host_started"), "{first:?}");
+    assert!(
+        latwatch.child_status().is_none(),
+        "a non-matching event ended the run"
+    );
+    publisher.publish_event("default", host_1x(COMPONENT_SCALED));
+    let status = latwatch.wait_exit(Duration::from_secs(10));
+    assert_eq!(status.code(), Some(0), "{}", latwatch.stderr());
+    let rest = latwatch.rest();
+    assert!(
+        rest.iter().any(|l| l.contains("component_scaled")),
+        "{rest:?}"
+    );
+    assert!(latwatch.stderr().contains("--until: component_scaled"));
+}
+
+/// A failure about the awaited component exits 4 and says what failed; a failure about
+/// something else does not end the wait.
+#[test]
+fn a_failure_about_the_same_component_exits_4() {
+    let server = NatsServer::start();
+    let publisher = Publisher::connect(&server.url());
+    let mut latwatch = wait_for_deploy(&server, &[]);
+    publisher.publish_event("default", host_1x(PROVIDER_START_FAILED));
+    latwatch.lines(1, Duration::from_secs(10));
+    assert!(
+        latwatch.child_status().is_none(),
+        "a provider's failure ended a wait for a component: {}",
+        latwatch.stderr()
+    );
+    publisher.publish_event("default", host_1x(COMPONENT_SCALE_FAILED));
+    let status = latwatch.wait_exit(Duration::from_secs(10));
+    assert_eq!(status.code(), Some(4), "{}", latwatch.stderr());
+    let stderr = latwatch.stderr();
+    assert!(
+        stderr.contains("--fail-on: component_scale_failed rust_hello_world-http_component")
+            && stderr.contains("manifest unknown"),
+        "{stderr}"
+    );
+}
+
+/// `--fail-on none` waits through failures; an explicit `--fail-on` list is used instead of the
+/// default.
+#[test]
+fn fail_on_can_be_turned_off_or_chosen() {
+    let server = NatsServer::start();
+    let publisher = Publisher::connect(&server.url());
+    let mut latwatch = wait_for_deploy(&server, &["--fail-on", "none"]);
+    publisher.publish_event("default", host_1x(COMPONENT_SCALE_FAILED));
+    latwatch.lines(1, Duration::from_secs(10));
+    assert!(latwatch.child_status().is_none());
+    publisher.publish_event("default", host_1x(COMPONENT_SCALED));
+    assert_eq!(latwatch.wait_exit(Duration::from_secs(10)).code(), Some(0));
+
+    // Without --until-*, --fail-on alone watches for failures from any host.
+    let mut latwatch = Latwatch::listening(&server, &["--fail-on", "provider_start_failed"]);
+    publisher.publish_event("default", host_1x(COMPONENT_SCALE_FAILED));
+    latwatch.lines(1, Duration::from_secs(10));
+    assert!(latwatch.child_status().is_none());
+    publisher.publish_event("default", host_1x(PROVIDER_START_FAILED));
+    assert_eq!(latwatch.wait_exit(Duration::from_secs(10)).code(), Some(4));
+}
+
+/// `--until-*` with `--type` narrowed to other kinds still hears the awaited kind (the server
+/// is asked for it too), and still does not show it.
+#[test]
+fn until_hears_kinds_the_display_filter_hides() {
+    let server = NatsServer::start();
+    let publisher = Publisher::connect(&server.url());
+    let mut latwatch = Latwatch::listening(
+        &server,
+        &[
+            "-t",
+            "host_started",
+            "--until-type",
+            "component_scaled",
+            "--timeout",
+            "30s",
+        ],
+    );
+    publisher.publish_event("default", host_1x(COMPONENT_SCALED));
+    let status = latwatch.wait_exit(Duration::from_secs(10));
+    assert_eq!(status.code(), Some(0), "{}", latwatch.stderr());
+    assert!(latwatch.rest().is_empty(), "the hidden kind was shown");
+}
+
+/// Nothing matches before `--timeout`: exit 3, on time, with a message that says so.
+#[test]
+fn timeout_exits_3() {
+    let server = NatsServer::start();
+    let started = Instant::now();
+    let mut latwatch = Latwatch::listening(
+        &server,
+        &["--until-type", "host_stopped", "--timeout", "1500ms"],
+    );
+    let status = latwatch.wait_exit(Duration::from_secs(15));
+    assert_eq!(status.code(), Some(3), "{}", latwatch.stderr());
+    assert!(started.elapsed() >= Duration::from_millis(1500));
+    let stderr = latwatch.stderr();
+    assert!(
+        stderr.contains("no event matched --until-*: --timeout 1s 500ms expired"),
+        "{stderr}"
+    );
+}
+
+/// `--idle-timeout`: events keep the run going; a quiet spell of that length ends it with 0.
+#[test]
+fn idle_timeout_exits_0_after_a_quiet_spell() {
+    let server = NatsServer::start();
+    let publisher = Publisher::connect(&server.url());
+    let mut latwatch = Latwatch::listening(&server, &["--idle-timeout", "2s", "--json"]);
+    for _ in 0..3 {
+        publisher.publish_event("default", host_1x(HOST_STARTED));
+        std::thread::sleep(Duration::from_millis(700));
+    }
+    assert!(
+        latwatch.child_status().is_none(),
+        "ended while events kept coming"
+    );
+    let status = latwatch.wait_exit(Duration::from_secs(10));
+    assert_eq!(status.code(), Some(0), "{}", latwatch.stderr());
+    assert_eq!(latwatch.rest().len(), 3);
+    assert!(latwatch
+        .stderr()
+        .contains("no event for 2s (--idle-timeout)"));
+}
+
+/// `--record` keeps every received message, filtered out or not JSON included; `--input` of the
+/// recording gives, in `--json`, byte for byte what a live `--json` printed.
+#[test]
+fn record_then_input_is_byte_identical_in_json() {
+    let server = NatsServer::start();
+    let publisher = Publisher::connect(&server.url());
+    let dir = temp_dir("record");
+    let recording = dir.join("session.jsonl");
+    let recording_arg = recording.to_str().unwrap().to_owned();
+    let mut recorder = Latwatch::listening(
+        &server,
+        &[
+            "-t",
+            "component_scaled",
+            "--json",
+            "--record",
+            &recording_arg,
+        ],
+    );
+    let live = Latwatch::listening(&server, &["--json"]);
+
+    let mut payloads: Vec<String> = FIXTURES_1X.lines().map(str::to_owned).collect();
+    // Spread over lines, as `nats pub` of a pretty-printed file sends it: --json compacts it.
+    payloads.push("{\n  \"specversion\": \"1.0\", \"id\": \"m1\",\n  \"type\": \"com.wasmcloud.lattice.config_set\",\n  \"source\": \"N\", \"data\": {\"config_name\": \"a b\"}\n}".to_owned());
+    for payload in &payloads {
+        publisher.publish(
+            "wasmbus.evt.default.some_event",
+            payload.as_bytes().to_vec(),
+        );
+    }
+    // Not JSON: recorded (as "payload"), skipped by --json both live and replayed.
+    publisher.publish("wasmbus.evt.default.garbage", b"not json at all".to_vec());
+    let live_lines = live.lines(payloads.len(), Duration::from_secs(10));
+    live.wait_stderr("not JSON", Duration::from_secs(10));
+    let shown = recorder.lines(1, Duration::from_secs(10));
+    assert!(shown[0].contains("component_scaled"));
+    recorder.signal("INT");
+    assert!(recorder.wait_exit(Duration::from_secs(10)).success());
+
+    let text = std::fs::read_to_string(&recording).unwrap();
+    assert_eq!(text.lines().count(), payloads.len() + 1, "{text}");
+    assert!(text.contains(r#""payload":"not json at all""#), "{text}");
+    let replayed = latwatch_command(&["--input", &recording_arg, "--json"])
+        .output()
+        .unwrap();
+    assert!(replayed.status.success());
+    assert_eq!(
+        String::from_utf8(replayed.stdout).unwrap(),
+        live_lines.concat(),
+        "replayed --json differs from live --json"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A recording file that cannot be opened is a runtime error naming it.
+#[test]
+fn unwritable_record_file_names_it() {
+    let output = latwatch_command(&["--input", "-", "--record", "/no/such/dir/session.jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cannot open --record /no/such/dir/session.jsonl"),
+        "{stderr}"
+    );
+}
+
+/// On a capture: the wait ends at the first match (0), at a failure (4), or with the input
+/// before any match (3).
+#[test]
+fn until_on_a_capture() {
+    let capture = FIXTURES_1X.to_owned() + "\n";
+    let (status, stdout, _) = run_with_stdin(
+        &[
+            "-i",
+            "-",
+            "--until-type",
+            "component_scaled",
+            "--color",
+            "never",
+        ],
+        capture.as_bytes(),
+    );
+    assert_eq!(status.code(), Some(0));
+    let stdout = String::from_utf8(stdout).unwrap();
+    assert!(
+        stdout.lines().last().unwrap().contains("component_scaled"),
+        "{stdout}"
+    );
+
+    let (status, _, stderr) = run_with_stdin(
+        &[
+            "-i",
+            "-",
+            "--until-type",
+            "host_stopped",
+            "--until-component",
+            COMPONENT,
+        ],
+        capture.as_bytes(),
+    );
+    assert_eq!(status.code(), Some(4), "{stderr}");
+
+    let (status, _, stderr) = run_with_stdin(
+        &[
+            "-i",
+            "-",
+            "--until-type",
+            "no_such_kind",
+            "--fail-on",
+            "none",
+        ],
+        capture.as_bytes(),
+    );
+    assert_eq!(status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("the input ended before an event matched"),
+        "{stderr}"
+    );
+}
+
+/// A silent stdin is bounded by `--timeout` (exit 3) and `--idle-timeout` (exit 0).
+#[test]
+fn time_limits_on_a_silent_stdin() {
+    for (flag, code) in [("--timeout", 3), ("--idle-timeout", 0)] {
+        let mut command = latwatch_command(&["-i", "-", flag, "1s"]);
+        command.stdin(std::process::Stdio::piped());
+        let mut latwatch = Latwatch::spawn_command(command);
+        let status = latwatch.wait_exit(Duration::from_secs(10));
+        assert_eq!(status.code(), Some(code), "{flag}: {}", latwatch.stderr());
+    }
+}
