@@ -13,6 +13,7 @@ use latwatch::output::{Sink, Status};
 use latwatch::pipeline::{Pipeline, Stop};
 use latwatch::record::Recorder;
 use latwatch::source::file::{FileStop, Reading};
+use latwatch::source::progress::{self, Progress};
 use latwatch::source::Limits;
 use latwatch::{cli, source};
 
@@ -85,7 +86,21 @@ fn run(config: Config, status: Status) -> anyhow::Result<ExitCode> {
                     }
                 });
             });
+            let total = (path != std::path::Path::new("-"))
+                .then(|| std::fs::metadata(&path).ok().map(|m| m.len()))
+                .flatten();
+            let progress = Arc::new(Progress::bytes(total, status.quiet));
+            if progress.is_shown() {
+                let (progress, reading) = (progress.clone(), reading.clone());
+                runtime.spawn(async move {
+                    loop {
+                        progress.set(reading.bytes.load(Ordering::Relaxed));
+                        tokio::time::sleep(progress::FILE_REFRESH).await;
+                    }
+                });
+            }
             let ran = source::file::run(&path, &mut pipeline, &reading);
+            progress.finish();
             if let Some(FileStop::Limit(stop)) = reading.stop.get() {
                 pipeline.stop(*stop);
             }

@@ -4,7 +4,9 @@
 
 pub mod context;
 pub mod file;
+pub mod jetstream;
 pub mod nats;
+pub mod progress;
 
 /// Time limits on a run (`--timeout`, `--idle-timeout`); each driver enforces them its own way.
 #[derive(Debug, Clone, Copy, Default)]

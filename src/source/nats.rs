@@ -27,7 +27,7 @@ use crate::event::{subject_lattice, RawMessage, Received};
 use crate::output::Status;
 use crate::pipeline::{Flow, Pipeline, Stop};
 use crate::render::style::escape_untrusted;
-use crate::source::Limits;
+use crate::source::{jetstream, Limits};
 
 /// How long the first connection may take before latwatch gives up.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(4);
@@ -54,6 +54,7 @@ pub async fn run(
     let never = Duration::from_secs(365 * 86_400);
     let deadline = tokio::time::sleep(limits.timeout.unwrap_or(never));
     tokio::pin!(deadline);
+    tokio::pin!(shutdown);
     let shown = config
         .servers
         .iter()
@@ -94,6 +95,35 @@ pub async fn run(
         config.subjects.join(", ")
     ));
 
+    // History first; live messages wait in the subscription meanwhile.
+    if let Some(replay) = &config.replay {
+        let replaying = async {
+            let replay_client = connect_for_replay(config, &shown).await?;
+            jetstream::replay(
+                replay_client,
+                &config.subjects,
+                replay,
+                &shown,
+                pipeline,
+                status,
+            )
+            .await
+        };
+        let flow = tokio::select! {
+            biased;
+            () = &mut shutdown => Flow::Done,
+            () = &mut deadline, if limits.timeout.is_some() => {
+                pipeline.stop(Stop::TimedOut(limits.timeout.unwrap_or(never)));
+                Flow::Done
+            }
+            flow = replaying => flow?,
+        };
+        if flow == Flow::Done {
+            pipeline.flush()?;
+            return Ok(());
+        }
+    }
+
     let looked_at = Arc::new(AtomicU64::new(0));
     let mut losses = LossCounter::new(&client, looked_at.clone());
     // Without a hint the timer is never polled (`hint_pending` is false); a year keeps it inert.
@@ -110,7 +140,6 @@ pub async fn run(
     let idle_for = limits.idle.unwrap_or(never);
     let idle = tokio::time::sleep(idle_for);
     tokio::pin!(idle);
-    tokio::pin!(shutdown);
     'watch: loop {
         let mut message = tokio::select! {
             biased;
@@ -279,16 +308,8 @@ async fn connect(
             async move { notices.on(event) }
         });
     let options = with_tls(with_auth(options, &config.auth).await?, &config.tls);
-    let addresses = config
-        .servers
-        .iter()
-        .map(|url| {
-            url.parse::<async_nats::ServerAddr>()
-                .map_err(|err| anyhow!("--server {}: not a NATS URL ({err})", redact(url)))
-        })
-        .collect::<Result<Vec<_>>>()?;
     let client = options
-        .connect(addresses)
+        .connect(addresses(config)?)
         .await
         .map_err(|err| connect_error(&err, shown, config))?;
     tokio::spawn(announce_reconnects(
@@ -299,6 +320,30 @@ async fn connect(
         notices_tx,
     ));
     Ok((client, notices_rx))
+}
+
+fn addresses(config: &NatsConfig) -> Result<Vec<async_nats::ServerAddr>> {
+    config
+        .servers
+        .iter()
+        .map(|url| {
+            url.parse::<async_nats::ServerAddr>()
+                .map_err(|err| anyhow!("--server {}: not a NATS URL ({err})", redact(url)))
+        })
+        .collect()
+}
+
+/// A second connection, for the JetStream replay: same server, credentials and TLS; its own
+/// message counts, so the live subscription's loss accounting stays exact.
+async fn connect_for_replay(config: &NatsConfig, shown: &str) -> Result<Client> {
+    let options = ConnectOptions::new()
+        .name("latwatch-replay")
+        .connection_timeout(CONNECT_TIMEOUT);
+    let options = with_tls(with_auth(options, &config.auth).await?, &config.tls);
+    options
+        .connect(addresses(config)?)
+        .await
+        .map_err(|err| connect_error(&err, shown, config))
 }
 
 /// Adds the one authentication method the configuration chose. Error messages name the file or

@@ -1,0 +1,222 @@
+//! `--since` / `--last`: replay from a real JetStream stream, then live, with nothing lost or
+//! shown twice at the seam.
+
+mod support;
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use async_nats::jetstream;
+use support::*;
+
+/// A nats-server with JetStream, storing in a folder of its own.
+fn jetstream_server() -> (NatsServer, std::path::PathBuf) {
+    let store = temp_dir("jetstream");
+    let server = NatsServer::start_with(&["-js", "-sd", store.to_str().unwrap()]);
+    (server, store)
+}
+
+fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
+}
+
+/// The stream wadm creates: every lattice's events, 70 s of history.
+fn create_wadm_stream(url: &str) {
+    block_on(async {
+        let client = async_nats::connect(url).await.unwrap();
+        jetstream::new(client)
+            .create_stream(jetstream::stream::Config {
+                name: "wasmbus_events".to_owned(),
+                subjects: vec!["wasmbus.evt.*.>".to_owned()],
+                max_age: Duration::from_secs(70),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    });
+}
+
+fn consumers(url: &str) -> usize {
+    block_on(async {
+        use futures_util::StreamExt;
+        let client = async_nats::connect(url).await.unwrap();
+        let stream = jetstream::new(client)
+            .get_stream("wasmbus_events")
+            .await
+            .unwrap();
+        stream.consumer_names().count().await
+    })
+}
+
+/// A `config_set` with its own id, on lattice `lattice`.
+fn numbered(n: usize) -> String {
+    format!(
+        r#"{{"specversion":"1.0","id":"event-{n:04}","type":"com.wasmcloud.lattice.config_set","source":"NHOST","time":"2026-11-24T10:00:00Z","data":{{"config_name":"c{n}"}}}}"#
+    )
+}
+
+fn ids(lines: &[String]) -> Vec<String> {
+    lines
+        .iter()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["id"].as_str().unwrap().to_owned()
+        })
+        .collect()
+}
+
+/// Events published before, during and after latwatch starts: each shown exactly once, in order.
+#[test]
+fn since_replays_then_goes_live_without_gap_or_duplicate() {
+    let (server, _store) = jetstream_server();
+    create_wadm_stream(&server.url());
+    let url = server.url();
+    const TOTAL: usize = 400;
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
+    let publishing = std::thread::spawn(move || {
+        let publisher = Publisher::connect(&url);
+        for n in 0..TOTAL {
+            publisher.publish("wasmbus.evt.default.config_set", numbered(n));
+            if n == 150 {
+                started_tx.send(()).unwrap();
+            }
+            std::thread::sleep(Duration::from_millis(3));
+        }
+    });
+    started_rx.recv().unwrap();
+    let latwatch = Latwatch::listening(&server, &["--since", "1m", "--json"]);
+    publishing.join().unwrap();
+    let lines = latwatch.lines(TOTAL, Duration::from_secs(20));
+    let expected: Vec<String> = (0..TOTAL).map(|n| format!("event-{n:04}")).collect();
+    assert_eq!(ids(&lines), expected, "stderr:\n{}", latwatch.stderr());
+    assert!(
+        latwatch.next_line(Duration::from_millis(500)).is_none(),
+        "an event was shown twice"
+    );
+    let stderr = latwatch.stderr();
+    assert!(stderr.contains("stored events (since "), "{stderr}");
+    assert!(
+        stderr.contains("from stream wasmbus_events; now live"),
+        "{stderr}"
+    );
+    assert_eq!(
+        consumers(&server.url()),
+        0,
+        "the replay consumer was left behind"
+    );
+}
+
+/// `--last N` shows the last N of this lattice (another lattice's events in the same stream do
+/// not count), then live ones.
+#[test]
+fn last_n_replays_the_newest_of_this_lattice() {
+    let (server, _store) = jetstream_server();
+    create_wadm_stream(&server.url());
+    let publisher = Publisher::connect(&server.url());
+    for n in 0..10 {
+        publisher.publish("wasmbus.evt.default.config_set", numbered(n));
+        publisher.publish("wasmbus.evt.other.config_set", numbered(100 + n));
+    }
+    let latwatch = Latwatch::listening(&server, &["--last", "3", "--json"]);
+    let replayed = latwatch.lines(3, Duration::from_secs(10));
+    assert_eq!(ids(&replayed), ["event-0007", "event-0008", "event-0009"]);
+    latwatch.wait_stderr("now live", Duration::from_secs(10));
+    publisher.publish("wasmbus.evt.default.config_set", numbered(10));
+    let live = latwatch.lines(1, Duration::from_secs(10));
+    assert_eq!(ids(&live), ["event-0010"]);
+}
+
+/// Several subjects (exact types, here two) are replayed from one stream, matched locally.
+#[test]
+fn several_subjects_replay_only_theirs() {
+    let (server, _store) = jetstream_server();
+    create_wadm_stream(&server.url());
+    let publisher = Publisher::connect(&server.url());
+    for line in FIXTURES_1X.lines() {
+        publisher.publish_event("default", line);
+    }
+    let latwatch = Latwatch::listening(
+        &server,
+        &["--since", "1m", "-t", "host_started,host_stopped", "--json"],
+    );
+    latwatch.wait_stderr("now live", Duration::from_secs(10));
+    let expected = FIXTURES_1X
+        .lines()
+        .filter(|l| matches!(event_name(l).as_str(), "host_started" | "host_stopped"))
+        .count();
+    let lines = latwatch.lines(expected, Duration::from_secs(10));
+    assert!(lines.iter().all(|l| l.contains("host_st")), "{lines:?}");
+    assert!(latwatch.next_line(Duration::from_millis(300)).is_none());
+}
+
+/// A stored event can end an `--until` wait at once.
+#[test]
+fn until_is_met_by_history() {
+    let (server, _store) = jetstream_server();
+    create_wadm_stream(&server.url());
+    let publisher = Publisher::connect(&server.url());
+    publisher.publish_event("default", fixture("component_scaled"));
+    let mut latwatch = Latwatch::spawn(&[
+        "-s",
+        &server.url(),
+        "--since",
+        "1m",
+        "--until-type",
+        "component_scaled",
+        "--timeout",
+        "20s",
+    ]);
+    let status = latwatch.wait_exit(Duration::from_secs(15));
+    assert_eq!(status.code(), Some(0), "{}", latwatch.stderr());
+}
+
+/// No stream stores the lattice: exit 1, and the message says how to get one.
+#[test]
+fn no_stream_says_how_to_create_one() {
+    let (server, _store) = jetstream_server();
+    let output = latwatch_command(&["-s", &server.url(), "--since", "5m"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("no JetStream stream at")
+            && stderr.contains("stores wasmbus.evt.default.>")
+            && stderr.contains("nats stream add")
+            && stderr.contains("--stream"),
+        "{stderr}"
+    );
+}
+
+/// A server without JetStream: exit 1, naming the fix.
+#[test]
+fn no_jetstream_says_so() {
+    let server = NatsServer::start();
+    let output = latwatch_command(&["-s", &server.url(), "--last", "5"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("JetStream enabled (-js)"), "{stderr}");
+}
+
+/// `--stream NAME` that does not exist names it.
+#[test]
+fn unknown_stream_is_named() {
+    let (server, _store) = jetstream_server();
+    let output = latwatch_command(&["-s", &server.url(), "--since", "5m", "--stream", "nope"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cannot replay from stream nope") && stderr.contains("nats stream ls"),
+        "{stderr}"
+    );
+    let unique: HashSet<&str> = stderr.lines().collect();
+    assert_eq!(unique.len(), stderr.lines().count());
+}
