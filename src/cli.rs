@@ -38,7 +38,7 @@ Exit codes:
      an --until-* match, --idle-timeout
   1  runtime error: cannot connect, cannot read --input, cannot write, no stream for --since
   2  usage error: a bad flag or value
-  3  --timeout expired
+  3  --timeout expired, or --input ended before an --until-* match
   4  a --fail-on event arrived (with --until-*: by default a *_failed event about the same
      host, component or provider)";
 

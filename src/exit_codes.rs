@@ -10,7 +10,7 @@ pub enum ExitCode {
     Success,
     /// A runtime error: cannot connect, cannot read the input, cannot write.
     Failure,
-    /// `--timeout` expired before the run ended otherwise.
+    /// `--timeout` expired, or `--input` ended before an `--until-*` match.
     TimedOut,
     /// An event matched `--fail-on` (by default with `--until`: a `*_failed` kind about the same
     /// host, component or provider).

@@ -30,7 +30,7 @@ impl Progress {
         Progress::new(quiet, || {
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
             bar.set_style(style(
-                "replaying {bar:30} {human_pos}/{human_len} events, {per_sec}, {eta} left",
+                "replaying {wide_bar} {human_pos}/{human_len} events, {eta} left",
             ));
             bar
         })
@@ -41,7 +41,7 @@ impl Progress {
         Progress::new(quiet, || {
             let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr());
             bar.set_style(style(match total {
-                Some(_) => "reading {bar:30} {bytes}/{total_bytes}, {bytes_per_sec}, {eta} left",
+                Some(_) => "reading {wide_bar} {bytes}/{total_bytes}, {bytes_per_sec}, {eta} left",
                 None => "reading {bytes}, {bytes_per_sec}",
             }));
             bar
