@@ -1,14 +1,24 @@
 //! The command line: the one definition of every flag, its environment variable and its help.
 //!
 //! Parsing and validation only: no I/O, no environment reads beyond clap's `env`. `config.rs`
-//! turns a parsed [`Cli`] into ready pipeline parts. Completions and the man page (a later issue)
-//! are generated from this same definition.
+//! turns a parsed [`Cli`] into ready pipeline parts. Completions (`latwatch completions`) and the
+//! man page (`latwatch man`) are generated from this same definition.
 
+use std::ffi::OsStr;
 use std::path::PathBuf;
 
-use clap::{Parser, ValueEnum};
+use clap::builder::{PossibleValue, TypedValueParser};
+use clap::{Parser, Subcommand, ValueEnum};
 
-const AFTER_HELP: &str = "\
+use crate::event::kind::KINDS;
+
+/// `-h`: one line pointing to the rest.
+const AFTER_SHORT_HELP: &str = "\
+More flags, examples, filter rules and exit codes: latwatch --help
+Shell completions: latwatch completions <SHELL>    Man page: latwatch man";
+
+/// `--help` (and the man page): examples, rules and exit codes.
+const AFTER_LONG_HELP: &str = "\
 Examples:
   latwatch                                   watch lattice \"default\" on nats://127.0.0.1:4222
   latwatch --lattice prod -s nats://nats.internal:4222
@@ -47,8 +57,18 @@ Exit codes:
 /// latwatch subscribes to `wasmbus.evt.<lattice>.>` on NATS, decodes each CloudEvent a wasmCloud
 /// host publishes and prints it on stdout. Status, warnings and errors go to stderr.
 #[derive(Debug, Parser)]
-#[command(name = "latwatch", version, about, long_about, after_help = AFTER_HELP)]
+#[command(
+    name = "latwatch",
+    version = env!("LATWATCH_VERSION"),
+    about,
+    long_about,
+    after_help = AFTER_SHORT_HELP,
+    after_long_help = AFTER_LONG_HELP
+)]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// NATS server URL(s), comma-separated [default: nats://127.0.0.1:4222, or wash's
     /// WASMCLOUD_CTL_HOST/WASMCLOUD_CTL_PORT when set]
     #[arg(
@@ -56,21 +76,38 @@ pub struct Cli {
         long = "server",
         env = "NATS_URL",
         value_name = "URL",
-        value_delimiter = ','
+        value_delimiter = ',',
+        help_heading = "Connection"
     )]
     pub servers: Vec<String>,
 
     /// A nats CLI context (~/.config/nats/context/NAME.json) for server, credentials and TLS
     /// [default: the context selected with `nats context select`, if any]
-    #[arg(long, env = "NATS_CONTEXT", value_name = "NAME")]
+    #[arg(
+        long,
+        env = "NATS_CONTEXT",
+        value_name = "NAME",
+        help_heading = "Connection"
+    )]
     pub context: Option<String>,
 
     /// NATS credentials file (user JWT and seed); also read from wash's WASH_CTL_CREDS
-    #[arg(long, env = "NATS_CREDS", value_name = "FILE")]
+    #[arg(
+        long,
+        env = "NATS_CREDS",
+        value_name = "FILE",
+        help_heading = "Connection"
+    )]
     pub creds: Option<PathBuf>,
 
     /// File holding an nkey user seed
-    #[arg(long, env = "NATS_NKEY", value_name = "SEED_FILE")]
+    #[arg(
+        long,
+        env = "NATS_NKEY",
+        value_name = "SEED_FILE",
+        help_heading = "Connection",
+        hide_short_help = true
+    )]
     pub nkey: Option<PathBuf>,
 
     /// User JWT, with --seed (as wash takes them)
@@ -79,7 +116,9 @@ pub struct Cli {
         env = "WASMCLOUD_CTL_JWT",
         value_name = "JWT",
         requires = "seed",
-        hide_env_values = true
+        hide_env_values = true,
+        help_heading = "Connection",
+        hide_short_help = true
     )]
     pub jwt: Option<String>,
 
@@ -89,12 +128,20 @@ pub struct Cli {
         env = "WASMCLOUD_CTL_SEED",
         value_name = "SEED",
         requires = "jwt",
-        hide_env_values = true
+        hide_env_values = true,
+        help_heading = "Connection",
+        hide_short_help = true
     )]
     pub seed: Option<String>,
 
     /// User name (or user:password@ in the URL)
-    #[arg(long, env = "NATS_USER", value_name = "USER")]
+    #[arg(
+        long,
+        env = "NATS_USER",
+        value_name = "USER",
+        help_heading = "Connection",
+        hide_short_help = true
+    )]
     pub user: Option<String>,
 
     /// Password for --user
@@ -102,28 +149,57 @@ pub struct Cli {
         long,
         env = "NATS_PASSWORD",
         value_name = "PASSWORD",
-        hide_env_values = true
+        hide_env_values = true,
+        help_heading = "Connection",
+        hide_short_help = true
     )]
     pub password: Option<String>,
 
     /// Authentication token
-    #[arg(long, env = "NATS_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "NATS_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true,
+        help_heading = "Connection",
+        hide_short_help = true
+    )]
     pub token: Option<String>,
 
     /// CA certificate(s) to verify the server with (PEM)
-    #[arg(long, env = "NATS_CA", value_name = "FILE")]
+    #[arg(
+        long,
+        env = "NATS_CA",
+        value_name = "FILE",
+        help_heading = "Connection",
+        hide_short_help = true
+    )]
     pub tls_ca: Option<PathBuf>,
 
     /// Client certificate for mutual TLS (PEM), with --tls-key
-    #[arg(long, env = "NATS_CERT", value_name = "FILE", requires = "tls_key")]
+    #[arg(
+        long,
+        env = "NATS_CERT",
+        value_name = "FILE",
+        requires = "tls_key",
+        help_heading = "Connection",
+        hide_short_help = true
+    )]
     pub tls_cert: Option<PathBuf>,
 
     /// Client private key for mutual TLS (PEM), with --tls-cert
-    #[arg(long, env = "NATS_KEY", value_name = "FILE", requires = "tls_cert")]
+    #[arg(
+        long,
+        env = "NATS_KEY",
+        value_name = "FILE",
+        requires = "tls_cert",
+        help_heading = "Connection",
+        hide_short_help = true
+    )]
     pub tls_key: Option<PathBuf>,
 
     /// Start TLS before the NATS handshake, for servers configured with handshake_first
-    #[arg(long)]
+    #[arg(long, help_heading = "Connection", hide_short_help = true)]
     pub tls_first: bool,
 
     /// NATS host, as wash takes it; used only when --server and NATS_URL are not given
@@ -131,7 +207,8 @@ pub struct Cli {
         long,
         env = "WASMCLOUD_CTL_HOST",
         value_name = "HOST",
-        hide_short_help = true
+        hide_short_help = true,
+        help_heading = "Connection"
     )]
     pub ctl_host: Option<String>,
 
@@ -140,7 +217,8 @@ pub struct Cli {
         long,
         env = "WASMCLOUD_CTL_PORT",
         value_name = "PORT",
-        hide_short_help = true
+        hide_short_help = true,
+        help_heading = "Connection"
     )]
     pub ctl_port: Option<u16>,
 
@@ -151,100 +229,125 @@ pub struct Cli {
         env = "WASMCLOUD_LATTICE",
         value_name = "NAME",
         value_delimiter = ',',
-        default_value = "default"
+        default_value = "default",
+        help_heading = "What to watch"
     )]
     pub lattice: Vec<String>,
 
     /// Watch every lattice on the server (wasmbus.evt.*.>)
-    #[arg(long)]
+    #[arg(long, help_heading = "What to watch")]
     pub all_lattices: bool,
 
     /// Prefix of the event subjects in multi-tenant NATS accounts, as wadm uses it
     /// (P.wasmbus.evt.<lattice>.>)
-    #[arg(long, value_name = "P")]
+    #[arg(
+        long,
+        value_name = "P",
+        help_heading = "What to watch",
+        hide_short_help = true
+    )]
     pub subject_prefix: Option<String>,
 
     /// Also listen on the bare wasmbus.evt.<lattice> subject of wasmCloud <= 0.82 and OTP hosts;
     /// events published on both subjects are shown once
-    #[arg(long)]
+    #[arg(long, help_heading = "What to watch", hide_short_help = true)]
     pub legacy: bool,
 
     /// Show only these event kinds (repeatable, comma-separated; globs allowed)
-    #[arg(short = 't', long = "type", value_name = "TYPE", value_delimiter = ',')]
+    #[arg(short = 't', long = "type", value_name = "TYPE", value_delimiter = ',', help_heading = "Filters", value_parser = EventKindParser, hide_possible_values = true)]
     pub types: Vec<String>,
 
     /// Hide these event kinds (repeatable, comma-separated; globs allowed); wins over --type
-    #[arg(long = "exclude-type", value_name = "TYPE", value_delimiter = ',')]
+    #[arg(long = "exclude-type", value_name = "TYPE", value_delimiter = ',', help_heading = "Filters", value_parser = EventKindParser, hide_possible_values = true)]
     pub exclude_types: Vec<String>,
 
     /// Show only events about these hosts: key, key prefix, friendly name or glob (repeatable)
-    #[arg(long = "host", value_name = "ID|NAME", value_delimiter = ',')]
+    #[arg(
+        long = "host",
+        value_name = "ID|NAME",
+        value_delimiter = ',',
+        help_heading = "Filters"
+    )]
     pub hosts: Vec<String>,
 
     /// Show only events about these components, including links to or from them (repeatable)
-    #[arg(long = "component", value_name = "ID", value_delimiter = ',')]
+    #[arg(
+        long = "component",
+        value_name = "ID",
+        value_delimiter = ',',
+        help_heading = "Filters"
+    )]
     pub components: Vec<String>,
 
     /// Show only events about these providers, including links to or from them (repeatable)
-    #[arg(long = "provider", value_name = "ID", value_delimiter = ',')]
+    #[arg(
+        long = "provider",
+        value_name = "ID",
+        value_delimiter = ',',
+        help_heading = "Filters"
+    )]
     pub providers: Vec<String>,
 
     /// Show only events for which this jq expression is truthy (run on the CloudEvent JSON)
-    #[arg(long, value_name = "EXPR")]
+    #[arg(long, value_name = "EXPR", help_heading = "Filters")]
     pub filter: Option<String>,
 
     /// Read events from a file (or - for stdin) instead of NATS: raw CloudEvents, `-o jsonl`
     /// records or `nats sub --raw` output, one per line
-    #[arg(short = 'i', long, value_name = "FILE")]
+    #[arg(short = 'i', long, value_name = "FILE", help_heading = "What to watch")]
     pub input: Option<PathBuf>,
 
     /// Output format
-    #[arg(
-        short = 'o',
+    #[arg(short = 'o',
         long,
         value_enum,
         value_name = "FORMAT",
-        default_value_t = Output::Pretty
-    )]
+        default_value_t = Output::Pretty, help_heading = "Output")]
     pub output: Output,
 
     /// Print each event's original JSON on one line (same as -o json)
-    #[arg(long, conflicts_with = "output")]
+    #[arg(long, conflicts_with = "output", help_heading = "Output")]
     pub json: bool,
 
     /// When to color the output: auto colors a terminal unless NO_COLOR is set or TERM=dumb
     /// (CLICOLOR_FORCE forces it); json and jsonl are never colored
-    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto, help_heading = "Output")]
     pub color: ColorChoice,
 
     /// Show times in UTC instead of local time
-    #[arg(long)]
+    #[arg(long, help_heading = "Output", hide_short_help = true)]
     pub utc: bool,
 
     /// Show whole host keys instead of friendly names and abbreviations like NBXJ2O…MQOUB
-    #[arg(long)]
+    #[arg(long, help_heading = "Output", hide_short_help = true)]
     pub full_ids: bool,
 
     /// If nothing arrives within SECS of subscribing, explain on stderr why and which lattices on
     /// the server do have traffic (0: never)
-    #[arg(long, value_name = "SECS", default_value_t = 35)]
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 35,
+        help_heading = "Output",
+        hide_short_help = true
+    )]
     pub silence_hint: u64,
 
     /// Print every heartbeat and health status, not only those that change something
-    #[arg(long)]
+    #[arg(long, help_heading = "Output", hide_short_help = true)]
     pub heartbeats: bool,
 
     /// Exit after printing N events
-    #[arg(short = 'n', long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(short = 'n', long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Output")]
     pub count: Option<u64>,
 
     /// No status lines on stderr (errors and warnings are still shown)
-    #[arg(short, long)]
+    #[arg(short, long, help_heading = "Output")]
     pub quiet: bool,
 
     /// At exit, print counts on stderr: messages received, shown, filtered out, per kind, per
     /// host, hosts alive, failures
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub summary: bool,
 
     /// Also append every received event (before filters) to FILE as a jsonl record, written as it
@@ -269,17 +372,20 @@ pub struct Cli {
 
     /// The JetStream stream to replay from [default: the stream that stores the lattice's
     /// subjects, e.g. wadm's wasmbus_events]
-    #[arg(long, value_name = "NAME", help_heading = "History and recording")]
+    #[arg(
+        long,
+        value_name = "NAME",
+        help_heading = "History and recording",
+        hide_short_help = true
+    )]
     pub stream: Option<String>,
 
     /// Exit 0 when an event of one of these kinds arrives (with the other --until-* flags: all
     /// must match)
-    #[arg(
-        long,
+    #[arg(long,
         value_name = "TYPE",
         value_delimiter = ',',
-        help_heading = "Scripting"
-    )]
+        help_heading = "Scripting", value_parser = EventKindParser, hide_possible_values = true)]
     pub until_type: Vec<String>,
 
     /// Exit 0 when an event about one of these hosts arrives (key, prefix, name or glob)
@@ -287,7 +393,8 @@ pub struct Cli {
         long,
         value_name = "ID|NAME",
         value_delimiter = ',',
-        help_heading = "Scripting"
+        help_heading = "Scripting",
+        hide_short_help = true
     )]
     pub until_host: Vec<String>,
 
@@ -305,22 +412,26 @@ pub struct Cli {
         long,
         value_name = "ID",
         value_delimiter = ',',
-        help_heading = "Scripting"
+        help_heading = "Scripting",
+        hide_short_help = true
     )]
     pub until_provider: Vec<String>,
 
     /// Exit 0 when an event for which this jq expression is truthy arrives
-    #[arg(long, value_name = "EXPR", help_heading = "Scripting")]
+    #[arg(
+        long,
+        value_name = "EXPR",
+        help_heading = "Scripting",
+        hide_short_help = true
+    )]
     pub until_filter: Option<String>,
 
     /// Exit 4 when an event of these kinds arrives about the --until-host/component/provider
     /// (all hosts when none is given); `none` turns it off [default with --until-*: *_failed]
-    #[arg(
-        long,
+    #[arg(long,
         value_name = "TYPE",
         value_delimiter = ',',
-        help_heading = "Scripting"
-    )]
+        help_heading = "Scripting", value_parser = EventKindParser, hide_possible_values = true)]
     pub fail_on: Vec<String>,
 
     /// Exit 3 if the run has not ended by then (a duration: 30s, 5m, 1h; plain numbers are
@@ -331,6 +442,51 @@ pub struct Cli {
     /// Exit 0 after DURATION in which no event arrived (filtered ones count as arrived)
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Scripting")]
     pub idle_timeout: Option<std::time::Duration>,
+}
+
+/// What latwatch can do besides watching.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print a shell completion script, or write all of them into a folder
+    ///
+    /// bash: latwatch completions bash > ~/.local/share/bash-completion/completions/latwatch
+    /// zsh: latwatch completions zsh > ~/.zfunc/_latwatch (with fpath+=~/.zfunc)
+    /// fish: latwatch completions fish > ~/.config/fish/completions/latwatch.fish
+    Completions {
+        /// The shell
+        #[arg(value_enum, required_unless_present = "out_dir")]
+        shell: Option<clap_complete::Shell>,
+        /// Write every shell's script into DIR, under the standard names (latwatch.bash,
+        /// _latwatch, latwatch.fish, _latwatch.ps1, latwatch.elv)
+        #[arg(long, value_name = "DIR", conflicts_with = "shell")]
+        out_dir: Option<PathBuf>,
+    },
+    /// Print the man page (roff): latwatch man > ~/.local/share/man/man1/latwatch.1
+    Man,
+}
+
+/// An event kind for `--type` and friends: any text (globs, kinds newer than latwatch), with the
+/// known kinds offered to shell completion.
+#[derive(Debug, Clone, Copy)]
+pub struct EventKindParser;
+
+impl TypedValueParser for EventKindParser {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(
+            KINDS.iter().map(|kind| PossibleValue::new(kind.name)),
+        ))
+    }
 }
 
 /// `90s`, `10m`, `1h30m`, `500ms`, or plain seconds.

@@ -5,6 +5,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::Context as _;
 use clap::{CommandFactory, Parser};
 
 use latwatch::config::{Config, SourceConfig};
@@ -18,7 +19,18 @@ use latwatch::source::Limits;
 use latwatch::{cli, source};
 
 fn main() -> std::process::ExitCode {
-    let config = match Config::from_cli(cli::Cli::parse()) {
+    let cli = cli::Cli::parse();
+    if let Some(command) = &cli.command {
+        return match generate(command) {
+            Ok(()) => ExitCode::Success.into(),
+            Err(err) if is_broken_pipe(&err) => ExitCode::Success.into(),
+            Err(err) => {
+                Status { quiet: false }.error(format_args!("{err:#}"));
+                ExitCode::Failure.into()
+            }
+        };
+    }
+    let config = match Config::from_cli(cli) {
         Ok(config) => config,
         // clap prints a usage error the way it prints its own, and exits 2.
         Err(why) => cli::Cli::command()
@@ -143,6 +155,43 @@ async fn watch_file(reading: &Reading, limits: Limits) -> FileStop {
             }
         }
     }
+}
+
+/// `latwatch completions …` and `latwatch man`: generated from the clap definition.
+fn generate(command: &cli::Command) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut definition = cli::Cli::command();
+    let mut stdout = std::io::stdout().lock();
+    match command {
+        cli::Command::Completions {
+            shell: Some(shell), ..
+        } => clap_complete::generate(*shell, &mut definition, "latwatch", &mut stdout),
+        cli::Command::Completions {
+            shell: None,
+            out_dir: Some(dir),
+        } => {
+            use clap::ValueEnum;
+            for shell in clap_complete::Shell::value_variants() {
+                let path = clap_complete::generate_to(*shell, &mut definition, "latwatch", dir)
+                    .with_context(|| format!("cannot write completions into {}", dir.display()))?;
+                Status { quiet: false }.info(format_args!("wrote {}", path.display()));
+            }
+        }
+        cli::Command::Completions { .. } => unreachable_usage(),
+        cli::Command::Man => clap_mangen::Man::new(definition).render(&mut stdout)?,
+    }
+    stdout.flush()?;
+    Ok(())
+}
+
+/// clap rejects `completions` without a shell or --out-dir before this runs.
+fn unreachable_usage() {
+    cli::Cli::command()
+        .error(
+            clap::error::ErrorKind::MissingRequiredArgument,
+            "completions needs a SHELL or --out-dir DIR",
+        )
+        .exit()
 }
 
 /// Resolves on Ctrl-C or SIGTERM: both end latwatch normally, after a flush.

@@ -1,0 +1,201 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_latwatch_global_optspecs
+    string join \n s/server= context= creds= nkey= jwt= seed= user= password= token= tls-ca= tls-cert= tls-key= tls-first ctl-host= ctl-port= x/lattice= all-lattices subject-prefix= legacy t/type= exclude-type= host= component= provider= filter= i/input= o/output= json color= utc full-ids silence-hint= heartbeats n/count= q/quiet summary record= since= last= stream= until-type= until-host= until-component= until-provider= until-filter= fail-on= timeout= idle-timeout= h/help V/version
+end
+
+function __fish_latwatch_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_latwatch_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_latwatch_using_subcommand
+    set -l cmd (__fish_latwatch_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c latwatch -n "__fish_latwatch_needs_command" -s s -l server -d 'NATS server URL(s), comma-separated [default: nats://127.0.0.1:4222, or wash\'s WASMCLOUD_CTL_HOST/WASMCLOUD_CTL_PORT when set]' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -l context -d 'A nats CLI context (~/.config/nats/context/NAME.json) for server, credentials and TLS [default: the context selected with `nats context select`, if any]' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -l creds -d 'NATS credentials file (user JWT and seed); also read from wash\'s WASH_CTL_CREDS' -r -F
+complete -c latwatch -n "__fish_latwatch_needs_command" -l nkey -d 'File holding an nkey user seed' -r -F
+complete -c latwatch -n "__fish_latwatch_needs_command" -l jwt -d 'User JWT, with --seed (as wash takes them)' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -l seed -d 'User nkey seed signing for --jwt' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -l user -d 'User name (or user:password@ in the URL)' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -l password -d 'Password for --user' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -l token -d 'Authentication token' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -l tls-ca -d 'CA certificate(s) to verify the server with (PEM)' -r -F
+complete -c latwatch -n "__fish_latwatch_needs_command" -l tls-cert -d 'Client certificate for mutual TLS (PEM), with --tls-key' -r -F
+complete -c latwatch -n "__fish_latwatch_needs_command" -l tls-key -d 'Client private key for mutual TLS (PEM), with --tls-cert' -r -F
+complete -c latwatch -n "__fish_latwatch_needs_command" -l ctl-host -d 'NATS host, as wash takes it; used only when --server and NATS_URL are not given' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -l ctl-port -d 'NATS port, as wash takes it; used only when --server and NATS_URL are not given' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -s x -l lattice -d 'The lattice(s) to watch, comma-separated' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -l subject-prefix -d 'Prefix of the event subjects in multi-tenant NATS accounts, as wadm uses it (P.wasmbus.evt.<lattice>.>)' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -s t -l type -d 'Show only these event kinds (repeatable, comma-separated; globs allowed)' -r -f -a "host_started\t''
+host_stopped\t''
+host_heartbeat\t''
+labels_changed\t''
+component_scaled\t''
+component_scale_failed\t''
+component_start_failed\t''
+provider_started\t''
+provider_start_failed\t''
+provider_stopped\t''
+health_check_passed\t''
+health_check_failed\t''
+health_check_status\t''
+linkdef_set\t''
+linkdef_set_failed\t''
+linkdef_deleted\t''
+config_set\t''
+config_deleted\t''
+actor_scaled\t''
+actor_scale_failed\t''
+actors_started\t''
+actors_start_failed\t''
+actors_stopped\t''
+actor_started\t''
+actor_stopped\t''
+actor_start_failed\t''
+actor_updated\t''
+actor_update_failed\t''
+refmap_set\t''"
+complete -c latwatch -n "__fish_latwatch_needs_command" -l exclude-type -d 'Hide these event kinds (repeatable, comma-separated; globs allowed); wins over --type' -r -f -a "host_started\t''
+host_stopped\t''
+host_heartbeat\t''
+labels_changed\t''
+component_scaled\t''
+component_scale_failed\t''
+component_start_failed\t''
+provider_started\t''
+provider_start_failed\t''
+provider_stopped\t''
+health_check_passed\t''
+health_check_failed\t''
+health_check_status\t''
+linkdef_set\t''
+linkdef_set_failed\t''
+linkdef_deleted\t''
+config_set\t''
+config_deleted\t''
+actor_scaled\t''
+actor_scale_failed\t''
+actors_started\t''
+actors_start_failed\t''
+actors_stopped\t''
+actor_started\t''
+actor_stopped\t''
+actor_start_failed\t''
+actor_updated\t''
+actor_update_failed\t''
+refmap_set\t''"
+complete -c latwatch -n "__fish_latwatch_needs_command" -l host -d 'Show only events about these hosts: key, key prefix, friendly name or glob (repeatable)' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -l component -d 'Show only events about these components, including links to or from them (repeatable)' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -l provider -d 'Show only events about these providers, including links to or from them (repeatable)' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -l filter -d 'Show only events for which this jq expression is truthy (run on the CloudEvent JSON)' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -s i -l input -d 'Read events from a file (or - for stdin) instead of NATS: raw CloudEvents, `-o jsonl` records or `nats sub --raw` output, one per line' -r -F
+complete -c latwatch -n "__fish_latwatch_needs_command" -s o -l output -d 'Output format' -r -f -a "pretty\t'One human line per event'
+json\t'Each event\'s original payload bytes, one per line (for jq)'
+jsonl\t'One record per line: {"subject", "received", "event"}'"
+complete -c latwatch -n "__fish_latwatch_needs_command" -l color -d 'When to color the output: auto colors a terminal unless NO_COLOR is set or TERM=dumb (CLICOLOR_FORCE forces it); json and jsonl are never colored' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c latwatch -n "__fish_latwatch_needs_command" -l silence-hint -d 'If nothing arrives within SECS of subscribing, explain on stderr why and which lattices on the server do have traffic (0: never)' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -s n -l count -d 'Exit after printing N events' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -l record -d 'Also append every received event (before filters) to FILE as a jsonl record, written as it arrives; `--input FILE` replays it' -r -F
+complete -c latwatch -n "__fish_latwatch_needs_command" -l since -d 'First replay the events stored since WHEN (a duration like 90s, 10m, 1h30m, or an RFC 3339 time) from the JetStream stream that keeps the lattice\'s events, then continue live' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -l last -d 'First replay the last N stored events from JetStream, then continue live' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -l stream -d 'The JetStream stream to replay from [default: the stream that stores the lattice\'s subjects, e.g. wadm\'s wasmbus_events]' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -l until-type -d 'Exit 0 when an event of one of these kinds arrives (with the other --until-* flags: all must match)' -r -f -a "host_started\t''
+host_stopped\t''
+host_heartbeat\t''
+labels_changed\t''
+component_scaled\t''
+component_scale_failed\t''
+component_start_failed\t''
+provider_started\t''
+provider_start_failed\t''
+provider_stopped\t''
+health_check_passed\t''
+health_check_failed\t''
+health_check_status\t''
+linkdef_set\t''
+linkdef_set_failed\t''
+linkdef_deleted\t''
+config_set\t''
+config_deleted\t''
+actor_scaled\t''
+actor_scale_failed\t''
+actors_started\t''
+actors_start_failed\t''
+actors_stopped\t''
+actor_started\t''
+actor_stopped\t''
+actor_start_failed\t''
+actor_updated\t''
+actor_update_failed\t''
+refmap_set\t''"
+complete -c latwatch -n "__fish_latwatch_needs_command" -l until-host -d 'Exit 0 when an event about one of these hosts arrives (key, prefix, name or glob)' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -l until-component -d 'Exit 0 when an event about one of these components arrives' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -l until-provider -d 'Exit 0 when an event about one of these providers arrives' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -l until-filter -d 'Exit 0 when an event for which this jq expression is truthy arrives' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -l fail-on -d 'Exit 4 when an event of these kinds arrives about the --until-host/component/provider (all hosts when none is given); `none` turns it off [default with --until-*: *_failed]' -r -f -a "host_started\t''
+host_stopped\t''
+host_heartbeat\t''
+labels_changed\t''
+component_scaled\t''
+component_scale_failed\t''
+component_start_failed\t''
+provider_started\t''
+provider_start_failed\t''
+provider_stopped\t''
+health_check_passed\t''
+health_check_failed\t''
+health_check_status\t''
+linkdef_set\t''
+linkdef_set_failed\t''
+linkdef_deleted\t''
+config_set\t''
+config_deleted\t''
+actor_scaled\t''
+actor_scale_failed\t''
+actors_started\t''
+actors_start_failed\t''
+actors_stopped\t''
+actor_started\t''
+actor_stopped\t''
+actor_start_failed\t''
+actor_updated\t''
+actor_update_failed\t''
+refmap_set\t''"
+complete -c latwatch -n "__fish_latwatch_needs_command" -l timeout -d 'Exit 3 if the run has not ended by then (a duration: 30s, 5m, 1h; plain numbers are seconds)' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -l idle-timeout -d 'Exit 0 after DURATION in which no event arrived (filtered ones count as arrived)' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -l tls-first -d 'Start TLS before the NATS handshake, for servers configured with handshake_first'
+complete -c latwatch -n "__fish_latwatch_needs_command" -l all-lattices -d 'Watch every lattice on the server (wasmbus.evt.*.>)'
+complete -c latwatch -n "__fish_latwatch_needs_command" -l legacy -d 'Also listen on the bare wasmbus.evt.<lattice> subject of wasmCloud <= 0.82 and OTP hosts; events published on both subjects are shown once'
+complete -c latwatch -n "__fish_latwatch_needs_command" -l json -d 'Print each event\'s original JSON on one line (same as -o json)'
+complete -c latwatch -n "__fish_latwatch_needs_command" -l utc -d 'Show times in UTC instead of local time'
+complete -c latwatch -n "__fish_latwatch_needs_command" -l full-ids -d 'Show whole host keys instead of friendly names and abbreviations like NBXJ2O…MQOUB'
+complete -c latwatch -n "__fish_latwatch_needs_command" -l heartbeats -d 'Print every heartbeat and health status, not only those that change something'
+complete -c latwatch -n "__fish_latwatch_needs_command" -s q -l quiet -d 'No status lines on stderr (errors and warnings are still shown)'
+complete -c latwatch -n "__fish_latwatch_needs_command" -l summary -d 'At exit, print counts on stderr: messages received, shown, filtered out, per kind, per host, hosts alive, failures'
+complete -c latwatch -n "__fish_latwatch_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c latwatch -n "__fish_latwatch_needs_command" -s V -l version -d 'Print version'
+complete -c latwatch -n "__fish_latwatch_needs_command" -f -a "completions" -d 'Print a shell completion script, or write all of them into a folder'
+complete -c latwatch -n "__fish_latwatch_needs_command" -f -a "man" -d 'Print the man page (roff): latwatch man > ~/.local/share/man/man1/latwatch.1'
+complete -c latwatch -n "__fish_latwatch_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l out-dir -d 'Write every shell\'s script into DIR, under the standard names (latwatch.bash, _latwatch, latwatch.fish, _latwatch.ps1, latwatch.elv)' -r -F
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -s h -l help -d 'Print help'
+complete -c latwatch -n "__fish_latwatch_using_subcommand help; and not __fish_seen_subcommand_from completions man help" -f -a "completions" -d 'Print a shell completion script, or write all of them into a folder'
+complete -c latwatch -n "__fish_latwatch_using_subcommand help; and not __fish_seen_subcommand_from completions man help" -f -a "man" -d 'Print the man page (roff): latwatch man > ~/.local/share/man/man1/latwatch.1'
+complete -c latwatch -n "__fish_latwatch_using_subcommand help; and not __fish_seen_subcommand_from completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

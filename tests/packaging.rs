@@ -1,0 +1,273 @@
+//! Fitting the ecosystem: completions (checked in, never stale), the man page, help that teaches,
+//! the version, and a crate that packages.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+
+use support::latwatch_command;
+
+fn stdout_of(args: &[&str]) -> String {
+    let output = latwatch_command(args).output().unwrap();
+    assert!(
+        output.status.success(),
+        "latwatch {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+const SHELLS: [(&str, &str); 5] = [
+    ("bash", "latwatch.bash"),
+    ("zsh", "_latwatch"),
+    ("fish", "latwatch.fish"),
+    ("powershell", "_latwatch.ps1"),
+    ("elvish", "latwatch.elv"),
+];
+
+/// The checked-in scripts are exactly what the binary generates.
+#[test]
+fn checked_in_completions_are_current() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
+    for (shell, file) in SHELLS {
+        let checked_in = std::fs::read_to_string(dir.join(file))
+            .unwrap_or_else(|_| panic!("completions/{file} is missing"));
+        assert!(
+            checked_in == stdout_of(&["completions", shell]),
+            "completions/{file} is stale: regenerate every script with \
+             `cargo run -q -- completions --out-dir completions`"
+        );
+    }
+}
+
+/// `--out-dir` writes every script under its standard name.
+#[test]
+fn out_dir_writes_every_shell() {
+    let dir = support::temp_dir("completions");
+    let output = latwatch_command(&["completions", "--out-dir", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    for (_, file) in SHELLS {
+        assert!(dir.join(file).is_file(), "{file} not written");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Completion offers the known event kinds for the type flags, and the values of --output and
+/// --color; the type flags still take any text (globs, newer kinds).
+#[test]
+fn completions_offer_kinds_and_values() {
+    let fish = stdout_of(&["completions", "fish"]);
+    for flag in ["type", "exclude-type", "until-type", "fail-on"] {
+        // One `complete` entry; fish lists its values one per line.
+        let line = fish
+            .split("complete -c ")
+            .find(|entry| entry.contains(&format!("-l {flag} ")))
+            .unwrap_or_else(|| panic!("no fish completion for --{flag}"));
+        for kind in [
+            "component_scaled",
+            "host_heartbeat",
+            "component_scale_failed",
+        ] {
+            assert!(
+                line.contains(kind),
+                "--{flag} does not offer {kind}: {line}"
+            );
+        }
+    }
+    let entry = |flag: &str| {
+        fish.split("complete -c ")
+            .find(|entry| entry.contains(&format!("-l {flag} ")))
+            .unwrap_or_else(|| panic!("no fish completion for --{flag}"))
+    };
+    let output = entry("output");
+    assert!(
+        output.contains("pretty") && output.contains("jsonl"),
+        "{output}"
+    );
+    let color = entry("color");
+    assert!(
+        color.contains("always") && color.contains("never"),
+        "{color}"
+    );
+
+    let any = latwatch_command(&["-i", "-", "-t", "*_failed,brand_new_kind"])
+        .output()
+        .unwrap();
+    assert!(
+        any.status.success(),
+        "{}",
+        String::from_utf8_lossy(&any.stderr)
+    );
+}
+
+/// `latwatch man` is a roff page with the flags, the examples and the exit codes.
+#[test]
+fn man_page_is_roff_with_the_whole_story() {
+    let page = stdout_of(&["man"]);
+    assert!(page.contains(".TH latwatch 1"), "{page}");
+    for needle in [
+        ".SH NAME",
+        ".SH OPTIONS",
+        "until\\-type",
+        "NATS_URL",
+        "Exit codes",
+        "4  a \\-\\-fail\\-on",
+    ] {
+        assert!(page.contains(needle), "man page lacks {needle:?}");
+    }
+}
+
+/// `--help` teaches (examples for watching, jq, filtering, waiting in CI, replaying; exit codes);
+/// `-h` stays short; every flag that reads an environment variable says which.
+#[test]
+fn help_teaches_and_short_help_stays_short() {
+    let long = stdout_of(&["--help"]);
+    let short = stdout_of(&["-h"]);
+    for example in [
+        "latwatch --json | jq",
+        "latwatch -t '*_failed'",
+        "--until-type component_scaled",
+        "latwatch --since 10m",
+    ] {
+        assert!(
+            long.contains(example),
+            "--help lacks the example {example:?}"
+        );
+    }
+    for code in [
+        "0  success",
+        "1  runtime error",
+        "2  usage error",
+        "3  --timeout",
+        "4  a --fail-on",
+    ] {
+        assert!(long.contains(code), "--help lacks exit code {code:?}");
+    }
+    assert!(!short.contains("Exit codes:"), "-h carries the long text");
+    assert!(
+        short.contains("latwatch --help"),
+        "-h does not say where the rest is"
+    );
+    assert!(
+        short.lines().count() * 3 < long.lines().count() * 2,
+        "-h ({} lines) is not much shorter than --help ({} lines)",
+        short.lines().count(),
+        long.lines().count()
+    );
+
+    use clap::CommandFactory;
+    let definition = latwatch::cli::Cli::command();
+    let mut envs = 0;
+    for arg in definition.get_arguments() {
+        if let Some(env) = arg.get_env() {
+            let env = env.to_str().unwrap();
+            assert!(long.contains(&format!("[env: {env}")), "--help hides {env}");
+            envs += 1;
+        }
+    }
+    assert!(envs >= 15, "only {envs} flags read the environment");
+    // Variables read without a flag of their own are named in the help of the flag they feed.
+    for env in [
+        "WASH_CTL_CREDS",
+        "WASMCLOUD_CTL_HOST",
+        "NO_COLOR",
+        "CLICOLOR_FORCE",
+    ] {
+        assert!(long.contains(env), "--help never mentions {env}");
+    }
+}
+
+/// Secrets from the environment never appear in help.
+#[test]
+fn help_never_shows_secret_values() {
+    let output = latwatch_command(&["--help"])
+        .env("NATS_PASSWORD", "hunter2-secret")
+        .env("NATS_TOKEN", "token-secret")
+        .env("WASMCLOUD_CTL_SEED", "SUAseed-secret")
+        .output()
+        .unwrap();
+    let help = String::from_utf8(output.stdout).unwrap();
+    assert!(!help.contains("secret"), "{help}");
+}
+
+/// `--version`: the crate version, and the commit when built from a git checkout.
+#[test]
+fn version_names_the_commit() {
+    let version = stdout_of(&["--version"]);
+    assert!(
+        version.starts_with(&format!("latwatch {}", env!("CARGO_PKG_VERSION"))),
+        "{version}"
+    );
+    let head = Command::new("git")
+        .args(["rev-parse", "--short=10", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output();
+    if let Some(head) = head.ok().filter(|h| h.status.success()) {
+        let commit = String::from_utf8(head.stdout).unwrap();
+        assert!(
+            version.contains(&format!("(git {})", commit.trim())),
+            "{version} does not name HEAD {commit}"
+        );
+    }
+}
+
+/// The crate packages: metadata complete enough for crates.io, the license and README inside,
+/// the test corpus and benchmarks left out.
+#[test]
+fn cargo_package_passes() {
+    let target = support::temp_dir("package");
+    let output = Command::new(env!("CARGO"))
+        .args([
+            "package",
+            "--allow-dirty",
+            "--no-verify",
+            "--offline",
+            "--list",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let files = String::from_utf8(output.stdout).unwrap();
+    for file in [
+        "LICENSE",
+        "README.md",
+        "build.rs",
+        "src/main.rs",
+        "completions/_latwatch",
+    ] {
+        assert!(
+            files.lines().any(|f| f == file),
+            "{file} is not packaged:\n{files}"
+        );
+    }
+    assert!(
+        !files.contains("tests/hostile/"),
+        "the hostile corpus is packaged"
+    );
+    let manifest =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml")).unwrap();
+    for field in ["description", "license", "readme", "keywords", "categories"] {
+        assert!(
+            manifest.contains(&format!("\n{field} = ")),
+            "Cargo.toml lacks {field}"
+        );
+    }
+    let packaged = Command::new(env!("CARGO"))
+        .args(["package", "--allow-dirty", "--no-verify", "--offline"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .unwrap();
+    assert!(
+        packaged.status.success(),
+        "{}",
+        String::from_utf8_lossy(&packaged.stderr)
+    );
+    std::fs::remove_dir_all(&target).unwrap();
+}
