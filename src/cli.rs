@@ -254,11 +254,26 @@ pub struct Cli {
     pub legacy: bool,
 
     /// Show only these event kinds (repeatable, comma-separated; globs allowed)
-    #[arg(short = 't', long = "type", value_name = "TYPE", value_delimiter = ',', help_heading = "Filters", value_parser = EventKindParser, hide_possible_values = true)]
+    #[arg(
+        short = 't',
+        long = "type",
+        value_name = "TYPE",
+        value_delimiter = ',',
+        help_heading = "Filters",
+        value_parser = EventKindParser,
+        hide_possible_values = true
+    )]
     pub types: Vec<String>,
 
     /// Hide these event kinds (repeatable, comma-separated; globs allowed); wins over --type
-    #[arg(long = "exclude-type", value_name = "TYPE", value_delimiter = ',', help_heading = "Filters", value_parser = EventKindParser, hide_possible_values = true)]
+    #[arg(
+        long = "exclude-type",
+        value_name = "TYPE",
+        value_delimiter = ',',
+        help_heading = "Filters",
+        value_parser = EventKindParser,
+        hide_possible_values = true
+    )]
     pub exclude_types: Vec<String>,
 
     /// Show only events about these hosts: key, key prefix, friendly name or glob (repeatable)
@@ -298,11 +313,14 @@ pub struct Cli {
     pub input: Option<PathBuf>,
 
     /// Output format
-    #[arg(short = 'o',
+    #[arg(
+        short = 'o',
         long,
         value_enum,
         value_name = "FORMAT",
-        default_value_t = Output::Pretty, help_heading = "Output")]
+        default_value_t = Output::Pretty,
+        help_heading = "Output"
+    )]
     pub output: Output,
 
     /// Print each event's original JSON on one line (same as -o json)
@@ -311,7 +329,13 @@ pub struct Cli {
 
     /// When to color the output: auto colors a terminal unless NO_COLOR is set or TERM=dumb
     /// (CLICOLOR_FORCE forces it); json and jsonl are never colored
-    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto, help_heading = "Output")]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHEN",
+        default_value_t = ColorChoice::Auto,
+        help_heading = "Output"
+    )]
     pub color: ColorChoice,
 
     /// Show times in UTC instead of local time
@@ -338,7 +362,13 @@ pub struct Cli {
     pub heartbeats: bool,
 
     /// Exit after printing N events
-    #[arg(short = 'n', long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Output")]
+    #[arg(
+        short = 'n',
+        long,
+        value_name = "N",
+        value_parser = clap::value_parser!(u64).range(1..),
+        help_heading = "Output"
+    )]
     pub count: Option<u64>,
 
     /// No status lines on stderr (errors and warnings are still shown)
@@ -382,10 +412,14 @@ pub struct Cli {
 
     /// Exit 0 when an event of one of these kinds arrives (with the other --until-* flags: all
     /// must match)
-    #[arg(long,
+    #[arg(
+        long,
         value_name = "TYPE",
         value_delimiter = ',',
-        help_heading = "Scripting", value_parser = EventKindParser, hide_possible_values = true)]
+        help_heading = "Scripting",
+        value_parser = EventKindParser,
+        hide_possible_values = true
+    )]
     pub until_type: Vec<String>,
 
     /// Exit 0 when an event about one of these hosts arrives (key, prefix, name or glob)
@@ -428,10 +462,14 @@ pub struct Cli {
 
     /// Exit 4 when an event of these kinds arrives about the --until-host/component/provider
     /// (all hosts when none is given); `none` turns it off [default with --until-*: *_failed]
-    #[arg(long,
+    #[arg(
+        long,
         value_name = "TYPE",
         value_delimiter = ',',
-        help_heading = "Scripting", value_parser = EventKindParser, hide_possible_values = true)]
+        help_heading = "Scripting",
+        value_parser = EventKindParser,
+        hide_possible_values = true
+    )]
     pub fail_on: Vec<String>,
 
     /// Exit 3 if the run has not ended by then (a duration: 30s, 5m, 1h; plain numbers are
