@@ -132,6 +132,10 @@ async fn watch_file(reading: &Reading, limits: Limits) -> FileStop {
     let mut last_change = started;
     let signal = shutdown_signal();
     tokio::pin!(signal);
+    if limits.timeout.is_none() && limits.idle.is_none() {
+        signal.await;
+        return FileStop::Signal;
+    }
     let mut tick = tokio::time::interval(Duration::from_millis(50));
     loop {
         tokio::select! {
