@@ -55,8 +55,6 @@ pub struct Stages {
     pub summary: bool,
     /// `--until-*` / `--fail-on`.
     pub until: Option<Until>,
-    /// Every received message is wanted whole (`--record`): no pre-check may skip one.
-    pub see_everything: bool,
 }
 
 /// Where events come from.
@@ -243,7 +241,6 @@ impl Config {
                 count: cli.count,
                 summary: cli.summary,
                 until,
-                see_everything: cli.record.is_some(),
             },
             quiet: cli.quiet,
             warnings,

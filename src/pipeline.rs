@@ -111,8 +111,7 @@ impl Pipeline {
         let remember = learn_names || !matches!(stages.renderer, Renderer::Json);
         let sees_all = learn_names || stages.summary || stages.until.is_some();
         Pipeline {
-            prefilter: Prefilter::new(&stages.filter.include)
-                .filter(|_| !sees_all && !stages.see_everything),
+            prefilter: Prefilter::new(&stages.filter.include).filter(|_| !sees_all),
             until: stages.until,
             recorder: None,
             exit: ExitCode::Success,
@@ -220,10 +219,15 @@ impl Pipeline {
         self.recorder = Some(recorder);
     }
 
+    /// An `--until-*` match is awaited (not just `--fail-on`).
+    fn waiting(&self) -> bool {
+        self.until.as_ref().is_some_and(|u| u.target.is_some())
+    }
+
     /// The input ended (end of `--input`). A wait for `--until-*` that is still waiting failed:
     /// exit 3, as if it had timed out.
     pub fn input_ended(&mut self) {
-        if self.until.as_ref().is_some_and(|u| u.target.is_some()) {
+        if self.waiting() {
             self.status
                 .error("the input ended before an event matched --until-* (exit 3)");
             self.exit = ExitCode::TimedOut;
@@ -232,8 +236,7 @@ impl Pipeline {
 
     /// A driver ends the run: `--timeout` (exit 3) or `--idle-timeout` (exit 0).
     pub fn stop(&mut self, why: Stop) {
-        let waiting = self.until.as_ref().is_some_and(|u| u.target.is_some());
-        why.tell(self.status, waiting);
+        why.tell(self.status, self.waiting());
         self.exit = why.exit_code();
     }
 
