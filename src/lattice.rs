@@ -23,6 +23,14 @@ use crate::event::{json_str, Data, Event};
 const DEFAULT_INTERVAL: Duration = Duration::seconds(30);
 /// A host is silent after this many intervals without a heartbeat (wadm gives up after about 2).
 const SILENT_AFTER_INTERVALS: i32 = 5; // in half intervals: 2.5 intervals
+/// Heartbeats closer together than this teach nothing about the interval: a replay, a reconnect or
+/// a host's extra heartbeat right after an inventory change sends them back to back.
+const SHORTEST_INTERVAL: Duration = Duration::seconds(1);
+/// The interval learned is the longest of this many recent spacings: a regular heartbeat that
+/// follows an extra one comes early, and must not shrink what "usual" means.
+const SPACINGS_KEPT: usize = 4;
+/// Never call a host silent after less than this, whatever was learned.
+const SHORTEST_SILENCE: Duration = Duration::seconds(5);
 /// A host silent this long is forgotten.
 const FORGET_AFTER: Duration = Duration::hours(1);
 /// A first heartbeat lists ids when there are at most this many.
@@ -36,12 +44,20 @@ struct Host {
     labels: BTreeMap<String, String>,
     inventory: Option<Inventory>,
     last_heartbeat: Option<DateTime<Utc>>,
-    interval: Option<Duration>,
+    /// The recent spacings between heartbeats (at least [`SHORTEST_INTERVAL`] each), newest last.
+    spacings: Vec<Duration>,
     /// Set while the host is reported silent, with when it was last heard.
     silent_since: Option<DateTime<Utc>>,
     /// Provider id → healthy.
     health: HashMap<String, bool>,
     last_seen: Option<DateTime<Utc>>,
+}
+
+impl Host {
+    /// The heartbeat interval as learned: the longest recent spacing, once there is one.
+    fn interval(&self) -> Option<Duration> {
+        self.spacings.iter().max().copied()
+    }
 }
 
 /// A host's components and providers, as its heartbeat lists them.
@@ -343,8 +359,9 @@ impl Lattice {
                 forgotten.push(host.name.take());
                 return false;
             }
-            let interval = host.interval.unwrap_or(DEFAULT_INTERVAL);
-            if host.silent_since.is_none() && quiet_for > interval * SILENT_AFTER_INTERVALS / 2 {
+            let interval = host.interval().unwrap_or(DEFAULT_INTERVAL);
+            let silent_after = (interval * SILENT_AFTER_INTERVALS / 2).max(SHORTEST_SILENCE);
+            if host.silent_since.is_none() && quiet_for > silent_after {
                 host.silent_since = Some(last);
                 silent.push(Silence {
                     host_id: id.clone(),
@@ -418,9 +435,12 @@ fn heartbeat(host: &mut Host, data: &Data, at: DateTime<Utc>) -> Vec<Change> {
         });
     }
     if let Some(last) = host.last_heartbeat {
-        let interval = at - last;
-        if interval > Duration::zero() {
-            host.interval = Some(interval);
+        let spacing = at - last;
+        if spacing >= SHORTEST_INTERVAL {
+            if host.spacings.len() == SPACINGS_KEPT {
+                host.spacings.remove(0);
+            }
+            host.spacings.push(spacing);
         }
     }
     host.last_heartbeat = Some(at);
@@ -619,6 +639,8 @@ mod tests {
     const ONE: &str =
         r#"[{"id":"hello-http","image_ref":"ghcr.io/x/hello:0.1.0","max_instances":4}]"#;
     const HTTP: &str = r#"[{"id":"http-server","image_ref":"ghcr.io/x/http:0.23.0"}]"#;
+    const TWO: &str =
+        r#"[{"id":"hello-http","image_ref":"ghcr.io/x/hello:0.1.0","max_instances":8}]"#;
 
     #[test]
     fn the_first_heartbeat_is_an_inventory_and_unchanged_ones_are_quiet() {
@@ -744,6 +766,55 @@ mod tests {
         let back = observe(&mut lattice, &heartbeat(ONE, HTTP, ""), 60);
         assert_eq!(back.changes[0].to_string(), "back after 50s of silence");
         assert_eq!(lattice.hosts(), (1, 1));
+    }
+
+    fn observe_ms(lattice: &mut Lattice, payload: &str, ms: i64) {
+        let at = DateTime::<Utc>::UNIX_EPOCH + Duration::milliseconds(ms);
+        lattice.observe(
+            &decode(RawMessage {
+                subject: None,
+                payload: payload.as_bytes(),
+                received: Received::At(at),
+            }),
+            at,
+        );
+    }
+
+    #[test]
+    fn back_to_back_heartbeats_teach_no_interval() {
+        let mut lattice = Lattice::default();
+        for ms in [0, 3, 6, 9, 12] {
+            observe_ms(&mut lattice, &heartbeat(ONE, HTTP, ""), ms);
+        }
+        assert!(lattice.tick(at(1)).is_empty(), "a moment later");
+        assert!(
+            lattice.tick(at(60)).is_empty(),
+            "the default 30 s interval holds"
+        );
+        assert_eq!(lattice.tick(at(76)).len(), 1);
+    }
+
+    #[test]
+    fn an_early_heartbeat_after_a_change_does_not_shrink_the_interval() {
+        let mut lattice = Lattice::default();
+        observe(&mut lattice, &heartbeat(ONE, HTTP, ""), 0);
+        observe(&mut lattice, &heartbeat(ONE, HTTP, ""), 30);
+        observe(&mut lattice, &heartbeat(TWO, HTTP, ""), 45); // the extra one, after a change
+        observe(&mut lattice, &heartbeat(TWO, HTTP, ""), 60); // the regular one, early
+        assert!(
+            lattice.tick(at(60 + 70)).is_empty(),
+            "30 s is still the interval"
+        );
+        assert_eq!(lattice.tick(at(60 + 76)).len(), 1);
+    }
+
+    #[test]
+    fn a_short_learned_interval_still_waits_a_few_seconds() {
+        let mut lattice = Lattice::default();
+        observe(&mut lattice, &heartbeat(ONE, HTTP, ""), 0);
+        observe(&mut lattice, &heartbeat(ONE, HTTP, ""), 1);
+        assert!(lattice.tick(at(4)).is_empty(), "2.5 s would be too soon");
+        assert_eq!(lattice.tick(at(7)).len(), 1);
     }
 
     #[test]
