@@ -482,6 +482,52 @@ pub struct Cli {
     pub idle_timeout: Option<std::time::Duration>,
 }
 
+/// The command definition as help shows it: every environment variable whose value carries user
+/// info (`nats://user:password@host`, a token before `@`) is shown with it removed, so `--help`
+/// never prints a secret. Parsing is the same as [`Cli`]'s own.
+pub fn command() -> clap::Command {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    let secret_env: Vec<(clap::Id, String)> = command
+        .get_arguments()
+        .filter(|arg| !arg.is_hide_env_values_set())
+        .filter_map(|arg| {
+            let name = arg.get_env()?;
+            let value = std::env::var_os(name)?;
+            let value = value.to_string_lossy();
+            let has_secret = value
+                .split(',')
+                .any(|url| crate::userinfo::userinfo(url).is_some());
+            has_secret.then(|| {
+                let shown = format!(
+                    "[env: {}={}]",
+                    name.to_string_lossy(),
+                    crate::userinfo::redact(&value)
+                );
+                (arg.get_id().clone(), shown)
+            })
+        })
+        .collect();
+    for (id, shown) in secret_env {
+        command = command.mut_arg(id, |arg| {
+            let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+            let long = arg.get_long_help().map(ToString::to_string);
+            let arg = arg.hide_env(true).help(format!("{help} {shown}"));
+            match long {
+                Some(long) => arg.long_help(format!("{long} {shown}")),
+                None => arg,
+            }
+        });
+    }
+    command
+}
+
+/// Parses the command line with [`command`]'s definition (clap exits on a usage error or help).
+pub fn parse() -> Cli {
+    use clap::FromArgMatches;
+    let matches = command().get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit())
+}
+
 /// What latwatch can do besides watching.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -527,16 +573,29 @@ impl TypedValueParser for EventKindParser {
     }
 }
 
-/// `90s`, `10m`, `1h30m`, `500ms`, or plain seconds.
+/// The longest duration a flag takes: a century is "never" for a watcher, and anything longer
+/// overflows the clocks it is added to.
+pub const LONGEST: std::time::Duration = std::time::Duration::from_secs(100 * 365 * 86_400);
+
+/// `90s`, `10m`, `1h30m`, `500ms`, or plain seconds; at most [`LONGEST`].
 pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     let text = text.trim();
-    if let Ok(seconds) = text.parse::<f64>() {
-        if seconds.is_finite() && seconds >= 0.0 {
-            return Ok(std::time::Duration::from_secs_f64(seconds));
+    let too_long =
+        || format!("{text} is longer than latwatch can wait (100 years); give a shorter duration");
+    let duration = match text.parse::<f64>() {
+        Ok(seconds) if seconds.is_finite() && seconds >= 0.0 => {
+            std::time::Duration::try_from_secs_f64(seconds).map_err(|_| too_long())?
         }
+        Ok(_) => return Err(format!("{text}: a duration is a positive number of seconds or a duration like 30s, 5m, 1h30m or 500ms")),
+        Err(_) => humantime::parse_duration(text).map_err(|why| match why {
+            humantime::DurationError::NumberOverflow => too_long(),
+            why => format!("{why}: use a duration like 30s, 5m, 1h30m or 500ms"),
+        })?,
+    };
+    if duration > LONGEST {
+        return Err(too_long());
     }
-    humantime::parse_duration(text)
-        .map_err(|why| format!("{why}: use a duration like 30s, 5m, 1h30m or 500ms"))
+    Ok(duration)
 }
 
 /// What stdout carries.
@@ -595,6 +654,36 @@ mod tests {
         assert_eq!(cli.types, ["a", "b", "c"]);
         assert_eq!(cli.lattice, ["x", "y"]);
         assert_eq!(cli.hosts, ["h1", "h2"]);
+    }
+
+    #[test]
+    fn durations_are_bounded_and_never_panic() {
+        assert_eq!(
+            parse_duration("1h30m").unwrap(),
+            std::time::Duration::from_secs(5400)
+        );
+        assert_eq!(
+            parse_duration("2.5").unwrap(),
+            std::time::Duration::from_millis(2500)
+        );
+        for text in [
+            "99999999999999999999",
+            "1e300",
+            "99999999999999999999s",
+            "1000000000h",
+            "-5",
+            "NaN",
+            "inf",
+            "",
+        ] {
+            assert!(parse_duration(text).is_err(), "{text}");
+        }
+        let error =
+            Cli::try_parse_from(["latwatch", "--timeout", "99999999999999999999"]).unwrap_err();
+        assert_eq!(error.kind(), clap::error::ErrorKind::ValueValidation);
+        assert!(
+            Cli::try_parse_from(["latwatch", "--idle-timeout", "99999999999999999999"]).is_err()
+        );
     }
 
     #[test]

@@ -16,6 +16,8 @@ use crate::render::style::Palette;
 use crate::render::{Pretty, Renderer};
 use crate::source::context::{self, NatsContext};
 use crate::until::Until;
+pub use crate::userinfo::redact;
+use crate::userinfo::userinfo;
 
 /// The default NATS server, as `nats` and `wash` use it.
 const DEFAULT_HOST: &str = "127.0.0.1";
@@ -145,13 +147,12 @@ impl Config {
     /// Decides everything; an `Err` is a usage error (exit 2) saying what is wrong.
     pub fn from_cli(cli: Cli) -> Result<Config, String> {
         let lattices = lattices(&cli.lattice, cli.all_lattices)?;
+        if let Some(prefix) = &cli.subject_prefix {
+            subject_prefix(prefix)?;
+        }
         let filter = Filter {
-            include: cli.types.iter().map(|t| TypePattern::new(t)).collect(),
-            exclude: cli
-                .exclude_types
-                .iter()
-                .map(|t| TypePattern::new(t))
-                .collect(),
+            include: type_patterns("--type", &cli.types)?,
+            exclude: type_patterns("--exclude-type", &cli.exclude_types)?,
             hosts: ids("--host", &cli.hosts),
             components: ids("--component", &cli.components),
             providers: ids("--provider", &cli.providers),
@@ -268,10 +269,13 @@ fn until(cli: &Cli, warnings: &mut Vec<String>) -> Result<Option<Until>, String>
     if !waiting && fail_on.is_empty() {
         return Ok(None);
     }
-    let types = |flag: &str, values: &[&str], warnings: &mut Vec<String>| -> Vec<TypePattern> {
-        let patterns: Vec<TypePattern> = values.iter().map(|t| TypePattern::new(t)).collect();
+    let types = |flag: &str,
+                 values: &[&str],
+                 warnings: &mut Vec<String>|
+     -> Result<Vec<TypePattern>, String> {
+        let patterns = type_patterns(flag, values)?;
         warnings.extend(patterns.iter().filter_map(|t| t.unknown_name_warning(flag)));
-        patterns
+        Ok(patterns)
     };
     let about = || Filter {
         hosts: ids("--until-host", &cli.until_host),
@@ -282,11 +286,15 @@ fn until(cli: &Cli, warnings: &mut Vec<String>) -> Result<Option<Until>, String>
     let until_types: Vec<&str> = cli.until_type.iter().map(String::as_str).collect();
     let target = waiting.then(|| -> Result<Filter, String> {
         Ok(Filter {
-            include: types("--until-type", &until_types, warnings),
+            include: types("--until-type", &until_types, warnings)?,
             jq: match &cli.until_filter {
-                Some(code) => Some(JqFilter::compile(code).map_err(|why| {
-                    format!("--until-filter is not a jq expression latwatch can run: {why}")
-                })?),
+                Some(code) => Some(
+                    JqFilter::compile(code)
+                        .map_err(|why| {
+                            format!("--until-filter is not a jq expression latwatch can run: {why}")
+                        })?
+                        .for_flag("--until-filter"),
+                ),
                 None => None,
             },
             ..about()
@@ -296,10 +304,13 @@ fn until(cli: &Cli, warnings: &mut Vec<String>) -> Result<Option<Until>, String>
         true => vec!["*_failed"],
         false => fail_on,
     };
-    let failure = (!fail_off).then(|| Filter {
-        include: types("--fail-on", &failure_types, warnings),
-        ..about()
-    });
+    let failure = match fail_off {
+        true => None,
+        false => Some(Filter {
+            include: types("--fail-on", &failure_types, warnings)?,
+            ..about()
+        }),
+    };
     Ok(Some(Until {
         target: target.transpose()?,
         failure,
@@ -322,21 +333,37 @@ fn replay(cli: &Cli) -> Result<Option<Replay>, String> {
     }))
 }
 
-/// `--since`: a duration back from `now`, or an RFC 3339 time.
+/// `--since`: a duration back from `now`, or an RFC 3339 time; between 1970 (nothing in a
+/// stream is older) and a minute from now (clocks differ a little, not more).
 fn since_time(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
-    if let Ok(at) = DateTime::parse_from_rfc3339(text.trim()) {
-        return Ok(at.with_timezone(&Utc));
+    let at = match DateTime::parse_from_rfc3339(text.trim()) {
+        Ok(at) => at.with_timezone(&Utc),
+        Err(_) => {
+            let ago = crate::cli::parse_duration(text).map_err(|why| {
+                format!(
+                    "--since {text}: use a duration (90s, 10m, 1h30m) or an RFC 3339 time \
+                     (2026-11-24T14:00:00Z) ({why})"
+                )
+            })?;
+            chrono::Duration::from_std(ago)
+                .ok()
+                .and_then(|ago| now.checked_sub_signed(ago))
+                .ok_or_else(|| format!("--since {text} reaches back too far"))?
+        }
+    };
+    if at < DateTime::<Utc>::UNIX_EPOCH {
+        return Err(format!(
+            "--since {text} reaches back before 1970, before anything a stream can hold; \
+             give a later time, or --last N for the last N events"
+        ));
     }
-    let ago = crate::cli::parse_duration(text).map_err(|_| {
-        format!(
-            "--since {text}: use a duration (90s, 10m, 1h30m) or an RFC 3339 time \
-             (2026-11-24T14:00:00Z)"
-        )
-    })?;
-    chrono::Duration::from_std(ago)
-        .ok()
-        .and_then(|ago| now.checked_sub_signed(ago))
-        .ok_or_else(|| format!("--since {text} reaches back too far"))
+    if at > now + chrono::Duration::minutes(1) {
+        return Err(format!(
+            "--since {text} is in the future ({}); give a past time or a duration like 10m",
+            at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ));
+    }
+    Ok(at)
 }
 
 /// The width of the lattice column when every lattice is watched (names are not known up front).
@@ -363,6 +390,33 @@ fn lattices(given: &[String], all: bool) -> Result<Vec<String>, String> {
         ));
     }
     Ok(names)
+}
+
+/// A type flag's values, each checked ([`TypePattern::parse`]).
+fn type_patterns(flag: &str, values: &[impl AsRef<str>]) -> Result<Vec<TypePattern>, String> {
+    values
+        .iter()
+        .map(|value| TypePattern::parse(flag, value.as_ref()))
+        .collect()
+}
+
+/// `--subject-prefix`: one or more subject tokens (`acct`, `tenant.a`), nothing a subject cannot
+/// hold and no wildcard (the prefix is part of every subscription).
+fn subject_prefix(prefix: &str) -> Result<(), String> {
+    let shown = crate::render::style::escape_untrusted(prefix);
+    let bad_token = prefix.split('.').find(|token| {
+        token.is_empty()
+            || *token == "*"
+            || *token == ">"
+            || token.contains(|c: char| c.is_whitespace() || c.is_control())
+    });
+    match bad_token {
+        Some(_) => Err(format!(
+            "--subject-prefix '{shown}': give subject tokens separated by dots, without \
+             wildcards or spaces (as wadm's multi-tenant prefix, e.g. --subject-prefix acct)"
+        )),
+        None => Ok(()),
+    }
 }
 
 fn ids(flag: &'static str, values: &[String]) -> Vec<IdMatcher> {
@@ -469,6 +523,13 @@ fn connection(flags: &ConnectionFlags, warnings: &mut Vec<String>) -> Result<Nat
         .map(|s| s.trim().to_owned())
         .filter(|s| !s.is_empty())
         .collect();
+    if given.is_empty() && !flags.servers.is_empty() {
+        return Err(
+            "-s/--server (or NATS_URL) is empty: give a server URL like nats://127.0.0.1:4222, \
+             or leave it out for that default"
+                .to_owned(),
+        );
+    }
     let servers = if !given.is_empty() {
         given
     } else if flags.ctl_host.is_some() || flags.ctl_port.is_some() {
@@ -489,8 +550,8 @@ fn connection(flags: &ConnectionFlags, warnings: &mut Vec<String>) -> Result<Nat
     let path = |value: Option<String>| value.map(|v| context::expand(&v));
     // `nats://user:password@host` or `nats://token@host`, as the nats CLI takes them.
     let (url_user, url_secret) = match servers.iter().find_map(|url| userinfo(url)) {
-        Some((first, Some(second))) => (Some((first, second)), None),
-        Some((first, None)) => (None, Some(first)),
+        Some((first, Some(second))) => (Some((first.to_owned(), second.to_owned())), None),
+        Some((first, None)) => (None, Some(first.to_owned())),
         None => (None, None),
     };
     let auth = if let Some(creds) = flags
@@ -523,10 +584,28 @@ fn connection(flags: &ConnectionFlags, warnings: &mut Vec<String>) -> Result<Nat
     } else {
         Auth::None
     };
-    if let Auth::Creds(file) | Auth::Nkey(file) = &auth {
-        if let Some(warning) = readable_by_others(file) {
-            warnings.push(warning);
+    match &auth {
+        Auth::Creds(file) | Auth::Nkey(file) if file.is_dir() => {
+            let flag = if matches!(auth, Auth::Creds(_)) {
+                "--creds"
+            } else {
+                "--nkey"
+            };
+            return Err(format!(
+                "{flag} {} is a directory; give the file itself (as `nsc` writes it: \
+                 ~/.local/share/nats/nsc/keys/creds/OPERATOR/ACCOUNT/USER.creds)",
+                file.display()
+            ));
         }
+        Auth::Creds(file) | Auth::Nkey(file) => warnings.extend(readable_by_others(file)),
+        _ => {}
+    }
+    // A context file holding a password or a token is a secret file too.
+    if let Some(context) = context
+        .as_ref()
+        .filter(|c| c.password.is_some() || c.token.is_some())
+    {
+        warnings.extend(readable_by_others(&context.path));
     }
 
     let tls = Tls {
@@ -548,17 +627,6 @@ fn connection(flags: &ConnectionFlags, warnings: &mut Vec<String>) -> Result<Nat
         context: context.map(|c| (c.name, c.path)),
         silence_hint: None,
         replay: None,
-    })
-}
-
-/// The `user[:password]` part of a URL, if it has one.
-fn userinfo(url: &str) -> Option<(String, Option<String>)> {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let authority = &rest[..rest.find('/').unwrap_or(rest.len())];
-    let (info, _) = authority.rsplit_once('@')?;
-    Some(match info.split_once(':') {
-        Some((user, password)) => (user.to_owned(), Some(password.to_owned())),
-        None => (info.to_owned(), None),
     })
 }
 
@@ -614,23 +682,6 @@ fn use_color(choice: ColorChoice, env: &Environment) -> bool {
         ColorChoice::Auto if env.no_color => false,
         ColorChoice::Auto if env.clicolor_force => true,
         ColorChoice::Auto => env.stdout_is_terminal && !env.term_dumb,
-    }
-}
-
-/// A server URL fit to show: user info (`user:password@`, `token@`) removed.
-pub fn redact(url: &str) -> String {
-    let (scheme, rest) = match url.split_once("://") {
-        Some((scheme, rest)) => (Some(scheme), rest),
-        None => (None, url),
-    };
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let rest = match rest[..authority_end].rfind('@') {
-        Some(at) => &rest[at + 1..],
-        None => rest,
-    };
-    match scheme {
-        Some(scheme) => format!("{scheme}://{rest}"),
-        None => rest.to_owned(),
     }
 }
 
@@ -723,16 +774,6 @@ mod tests {
     }
 
     #[test]
-    fn credentials_in_the_url_are_used() {
-        assert_eq!(
-            userinfo("nats://alice:pw@host:4222"),
-            Some(("alice".into(), Some("pw".into())))
-        );
-        assert_eq!(userinfo("tls://t0k@host"), Some(("t0k".into(), None)));
-        assert_eq!(userinfo("nats://host:4222"), None);
-    }
-
-    #[test]
     fn secrets_never_show_in_debug_output() {
         let auth = Auth::UserPassword {
             user: "alice".into(),
@@ -812,17 +853,47 @@ mod tests {
     }
 
     #[test]
+    fn since_outside_what_a_stream_holds_is_a_usage_error() {
+        let now = Utc::now();
+        assert!(since_time("10m", now).is_ok());
+        assert!(since_time("2020-01-01T00:00:00Z", now).is_ok());
+        for text in [
+            "9999-12-31T23:59:59Z",
+            "10000000h",
+            "1000000000h",
+            "1969-12-31T23:59:59Z",
+            "99999999999999999999",
+        ] {
+            assert!(since_time(text, now).is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn bad_values_are_usage_errors() {
+        for args in [
+            &["-s", ""][..],
+            &["-s", ",,,"],
+            &["--subject-prefix", "a.>"],
+            &["--subject-prefix", "x y"],
+            &["--subject-prefix", "a..b"],
+            &["-t", "a b"],
+            &["-t", "**{"],
+            &["--exclude-type", "x>"],
+            &["--until-type", "a b"],
+            &["--fail-on", "a b"],
+        ] {
+            assert!(config(args).is_err(), "{args:?}");
+        }
+        assert!(config(&["--subject-prefix", "tenant.a"]).is_ok());
+        let error = config(&["--creds", "/tmp"]).unwrap_err();
+        assert!(error.contains("is a directory"), "{error}");
+        assert!(!error.contains("chmod"), "{error}");
+    }
+
+    #[test]
     fn unknown_types_warn() {
         let warnings = config(&["-t", "component_scaeld"]).unwrap().warnings;
         assert_eq!(warnings.len(), 1);
         assert!(warnings[0].contains("did you mean component_scaled?"));
-    }
-
-    #[test]
-    fn redact_removes_credentials() {
-        assert_eq!(redact("nats://u:p@host:4222"), "nats://host:4222");
-        assert_eq!(redact("tls://s3cr3t@host:4222/x"), "tls://host:4222/x");
-        assert_eq!(redact("u:p@host:4222"), "host:4222");
-        assert_eq!(redact("nats://host:4222"), "nats://host:4222");
     }
 }

@@ -18,6 +18,7 @@
 //! - `record`: `--record`, every received event appended to a jsonl file.
 //! - `summary`: the counts `--summary` prints.
 //! - `until`: `--until-*` and `--fail-on`, the scripting stop conditions.
+//! - `userinfo`: user info in server URLs, found and removed.
 //! - `exit_codes`: the only place exit numbers appear.
 
 pub mod cli;
@@ -34,3 +35,4 @@ pub mod render;
 pub mod source;
 pub mod summary;
 pub mod until;
+pub mod userinfo;

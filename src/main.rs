@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use clap::{CommandFactory, Parser};
 
 use latwatch::config::{Config, SourceConfig};
 use latwatch::exit_codes::ExitCode;
@@ -19,7 +18,7 @@ use latwatch::source::Limits;
 use latwatch::{cli, source};
 
 fn main() -> std::process::ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = cli::parse();
     if let Some(command) = &cli.command {
         return match generate(command) {
             Ok(()) => ExitCode::Success.into(),
@@ -33,7 +32,7 @@ fn main() -> std::process::ExitCode {
     let config = match Config::from_cli(cli) {
         Ok(config) => config,
         // clap prints a usage error the way it prints its own, and exits 2.
-        Err(why) => cli::Cli::command()
+        Err(why) => cli::command()
             .error(clap::error::ErrorKind::ValueValidation, why)
             .exit(),
     };
@@ -164,7 +163,8 @@ async fn watch_file(reading: &Reading, limits: Limits) -> FileStop {
 /// `latwatch completions …` and `latwatch man`: generated from the clap definition.
 fn generate(command: &cli::Command) -> anyhow::Result<()> {
     use std::io::Write;
-    let mut definition = cli::Cli::command();
+    // The plain definition: what the environment holds never goes into a man page or a script.
+    let mut definition = <cli::Cli as clap::CommandFactory>::command();
     let mut stdout = std::io::stdout().lock();
     match command {
         cli::Command::Completions {
@@ -190,7 +190,7 @@ fn generate(command: &cli::Command) -> anyhow::Result<()> {
 
 /// clap rejects `completions` without a shell or --out-dir before this runs.
 fn unreachable_usage() {
-    cli::Cli::command()
+    cli::command()
         .error(
             clap::error::ErrorKind::MissingRequiredArgument,
             "completions needs a SHELL or --out-dir DIR",

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 
 use crate::config::Stages;
 use crate::dedupe::Dedupe;
-use crate::event::{decode, decode_with_data, Problems, RawMessage};
+use crate::event::{cut_short, decode, decode_with_data, Problem, Problems, RawMessage};
 use crate::event::{Event, Received};
 use crate::exit_codes::ExitCode;
 use crate::filter::{Filter, Prefilter};
@@ -142,6 +142,18 @@ impl Pipeline {
         } else {
             decode(raw)
         };
+        self.take(event)
+    }
+
+    /// Takes a message that could not be read whole (an `--input` line over the limit): `start`
+    /// is its beginning, shown flagged with `problem`.
+    pub fn handle_cut_short(&mut self, start: RawMessage, problem: Problem) -> io::Result<Flow> {
+        self.counts.received += 1;
+        self.take(cut_short(start, problem))
+    }
+
+    /// Every stage after decoding.
+    fn take(&mut self, event: Event) -> io::Result<Flow> {
         if let Some(recorder) = &mut self.recorder {
             recorder.record(&event)?;
         }
@@ -290,6 +302,8 @@ impl Pipeline {
     pub fn finish(mut self) -> io::Result<ExitCode> {
         let flushed = self.sink.flush();
         if self.summary {
+            self.counts.jq_errors =
+                self.filter.jq_errors() + self.until.as_ref().map_or(0, Until::jq_errors);
             self.status.report(self.counts.report(&self.lattice));
         }
         flushed.map(|()| self.exit)

@@ -13,7 +13,16 @@ use crate::event::kind::{Kind, KINDS};
 use crate::event::{Event, Severity};
 use crate::lattice::Lattice;
 use crate::render::pretty::abbreviate_key;
-use crate::render::style::escape_untrusted;
+use crate::render::style::{escape_untrusted, truncate};
+
+/// The widest a name or kind column gets: longer names are cut with `…`, so a hostile name of
+/// 65,536 characters neither panics the formatter nor makes lines thousands of spaces wide.
+const COLUMN: usize = 40;
+
+/// A table cell: escaped, then cut to [`COLUMN`] characters.
+fn cell(text: &str) -> String {
+    truncate(&escape_untrusted(text), COLUMN).into_owned()
+}
 
 #[derive(Debug, Default)]
 pub struct Summary {
@@ -32,6 +41,9 @@ pub struct Summary {
     pub quiet: u64,
     /// Events of a failure kind.
     pub failures: u64,
+    /// Events a jq expression (`--filter`, `--until-filter`) could not judge: counted as not
+    /// matching.
+    pub jq_errors: u64,
     /// Received events per host key.
     hosts: HashMap<String, u64>,
     /// Host names as learned while running: lattice memory forgets stopped hosts, a summary not.
@@ -135,11 +147,15 @@ impl Summary {
                     .or(self.names.get(id).map(String::as_str))
                     .map(str::to_owned)
                     .unwrap_or_else(|| abbreviate_key(id).into_owned());
-                (escape_untrusted(&name).into_owned(), *count)
+                (cell(&name), *count)
             })
             .collect();
         hosts.sort();
-        let width = hosts.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+        let width = hosts
+            .iter()
+            .map(|(n, _)| n.chars().count())
+            .max()
+            .unwrap_or(0);
         for (name, count) in hosts {
             let _ = write!(out, "\n  {name:<width$}  {count:>8}");
         }
@@ -155,6 +171,13 @@ impl fmt::Display for Summary {
              heartbeats, health status), {} duplicates, {} invalid",
             self.received, self.shown, self.filtered, self.quiet, self.duplicates, self.invalid
         )?;
+        if self.jq_errors > 0 {
+            write!(
+                f,
+                ", {} the jq expression could not judge (counted as not matching)",
+                self.jq_errors
+            )?;
+        }
         if let (Some(first), Some(last)) = (self.first, self.last) {
             let seconds = last.duration_since(first).as_secs_f64();
             if seconds > 0.0 {
@@ -165,12 +188,52 @@ impl fmt::Display for Summary {
                 )?;
             }
         }
-        let kinds = self.kinds();
-        let width = kinds.keys().map(|k| k.len()).max().unwrap_or(0);
+        let kinds: Vec<(String, u64)> = self
+            .kinds()
+            .into_iter()
+            .map(|(kind, count)| {
+                (
+                    cell(if kind.is_empty() { "(no type)" } else { kind }),
+                    count,
+                )
+            })
+            .collect();
+        let width = kinds
+            .iter()
+            .map(|(k, _)| k.chars().count())
+            .max()
+            .unwrap_or(0);
         for (kind, count) in kinds {
-            let kind = escape_untrusted(if kind.is_empty() { "(no type)" } else { kind });
             write!(f, "\n  {kind:<width$}  {count:>8}")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{decode, RawMessage, Received};
+
+    #[test]
+    fn huge_names_and_kinds_are_cut_not_padded() {
+        let long = "h".repeat(70_000);
+        let payload = format!(
+            r#"{{"specversion":"1.0","id":"1","type":"{long}","source":"{long}","data":{{"host_id":"{long}"}}}}"#
+        );
+        let event = decode(RawMessage {
+            subject: None,
+            payload: payload.as_bytes(),
+            received: Received::Now,
+        });
+        let mut summary = Summary::default();
+        summary.count(&event);
+        summary.name(&long, &long);
+        let report = summary.report(&Lattice::default());
+        assert!(
+            report.lines().all(|line| line.chars().count() < 200),
+            "{report}"
+        );
+        assert!(report.contains('…'));
     }
 }

@@ -46,6 +46,11 @@ impl Until {
             .then(|| Verdict::Reached(describe(event)))
     }
 
+    /// Events the `--until-filter` expression could not judge.
+    pub fn jq_errors(&self) -> u64 {
+        self.filters().map(Filter::jq_errors).sum()
+    }
+
     pub fn needs_host_names(&self) -> bool {
         self.filters().any(Filter::needs_host_names)
     }

@@ -99,12 +99,17 @@ pub enum Problem {
     SpecVersion(String),
     /// `data` is present but not a JSON object (every lattice event carries an object).
     DataNotObject(&'static str),
+    /// An input line longer than latwatch reads whole; only its start was kept.
+    TooLong { bytes: u64, limit: u64 },
 }
 
 impl Problem {
     /// True when the payload cannot be shown as JSON at all.
     pub fn is_fatal(&self) -> bool {
-        matches!(self, Problem::NotUtf8 { .. } | Problem::NotJson(_))
+        matches!(
+            self,
+            Problem::NotUtf8 { .. } | Problem::NotJson(_) | Problem::TooLong { .. }
+        )
     }
 }
 
@@ -124,6 +129,12 @@ impl fmt::Display for Problem {
                 write!(f, "specversion {found} (latwatch reads CloudEvents 1.0)")
             }
             Problem::DataNotObject(what) => write!(f, "data is {what}, expected an object"),
+            Problem::TooLong { bytes, limit } => write!(
+                f,
+                "a line of {bytes} bytes, longer than the {} MiB latwatch reads whole; only its \
+                 start is kept",
+                limit >> 20
+            ),
         }
     }
 }
@@ -440,6 +451,11 @@ fn decode_with(raw: RawMessage<'_>, data_too: bool) -> Event<'_> {
         problems,
         data,
     }
+}
+
+/// An event for a message latwatch could not take whole: `raw` holds its start, `problem` says why.
+pub fn cut_short(raw: RawMessage<'_>, problem: Problem) -> Event<'_> {
+    unreadable(raw, problem)
 }
 
 fn unreadable(raw: RawMessage<'_>, problem: Problem) -> Event<'_> {

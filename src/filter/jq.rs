@@ -1,18 +1,49 @@
 //! `--filter EXPR`: a jq expression run by jaq on each event's CloudEvent JSON.
 //!
 //! The event is kept when any output of the expression is truthy (neither `false` nor `null`),
-//! exactly as `jq 'select(EXPR)'` would keep it. A runtime error (say, `.data.x > 2` on a string)
-//! drops that event. A payload that is not JSON has nothing to run on and is dropped.
+//! exactly as `jq 'select(EXPR)'` would keep it. A payload that is not JSON has nothing to run on
+//! and is dropped.
+//!
+//! An event the expression cannot judge does not match: a runtime error (say, `.data.x > 2` on a
+//! string, an invalid regex built from the event), or a payload nested deeper than [`MAX_DEPTH`]
+//! (jaq parses and evaluates recursively: 30,000 levels, 60 KB, overflowed the stack and killed
+//! latwatch). Each distinct reason is said once on stderr and every one is counted for
+//! `--summary`, so an erroring filter never hides events silently.
 
 use jaq_core::load::{Arena, File, Loader};
 use jaq_core::{data, Compiler, Ctx, Native, Vars};
 use jaq_json::Val;
 
+use crate::output::Status;
+use crate::render::style::{escape_untrusted, truncate};
+
 type Data = data::JustLut<Val>;
+
+/// Arrays and objects nested deeper than this are not given to jaq. Lattice events nest a few
+/// levels, wadm manifests about fifteen; jaq itself survives a few thousand on a thread's stack.
+pub const MAX_DEPTH: usize = 512;
+/// Distinct errors said on stderr; past this only the count grows (hostile payloads can make
+/// every error message different).
+const DISTINCT_ERRORS_SAID: usize = 20;
 
 /// A compiled jq expression.
 pub struct JqFilter {
     filter: jaq_core::compile::Filter<Native<Data>>,
+    /// The flag it came from, for messages.
+    flag: &'static str,
+    /// Events it could not judge.
+    pub errors: u64,
+    /// The distinct reasons said so far.
+    said: Vec<String>,
+}
+
+/// What running the expression on one event gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Judged {
+    Keep,
+    Drop,
+    /// It could not be run to the end on this event: not a match.
+    Error(String),
 }
 
 impl std::fmt::Debug for JqFilter {
@@ -73,21 +104,106 @@ impl JqFilter {
                     .collect();
                 messages.join("; ")
             })?;
-        Ok(JqFilter { filter })
+        Ok(JqFilter {
+            filter,
+            flag: "--filter",
+            errors: 0,
+            said: Vec::new(),
+        })
     }
 
-    /// True when the expression, run on `json`, gives at least one truthy value.
-    pub fn keeps(&self, json: &[u8]) -> bool {
+    /// The same expression given to another flag (`--until-filter`), for messages.
+    pub fn for_flag(self, flag: &'static str) -> JqFilter {
+        JqFilter { flag, ..self }
+    }
+
+    /// True when the expression, run on `json`, gives a truthy value before any error. An event it
+    /// cannot judge is not kept, and the reason is said on stderr (once per distinct reason).
+    pub fn keeps(&mut self, json: &[u8], status: Status) -> bool {
+        match self.judge(json) {
+            Judged::Keep => true,
+            Judged::Drop => false,
+            Judged::Error(why) => {
+                self.errors += 1;
+                if self.said.len() < DISTINCT_ERRORS_SAID && !self.said.contains(&why) {
+                    status.warn(format_args!(
+                        "{} could not be run on an event ({why}); such events count as not \
+                         matching{}",
+                        self.flag,
+                        if self.said.len() + 1 == DISTINCT_ERRORS_SAID {
+                            "; further distinct errors are only counted (--summary)"
+                        } else {
+                            ""
+                        }
+                    ));
+                    self.said.push(why);
+                }
+                false
+            }
+        }
+    }
+
+    /// Runs the expression on `json`: kept at the first truthy output, an error at the first
+    /// error before one.
+    pub fn judge(&self, json: &[u8]) -> Judged {
+        if deeper_than(json, MAX_DEPTH) {
+            return Judged::Error(format!("the event nests deeper than {MAX_DEPTH} levels"));
+        }
         let Ok(input) = jaq_json::read::parse_single(json) else {
-            return false;
+            return Judged::Drop;
         };
         let ctx = Ctx::<Data>::new(&self.filter.lut, Vars::new([]));
-        self.filter
-            .id
-            .run((ctx, input))
-            .map(jaq_core::unwrap_valr)
-            .any(|value| value.is_ok_and(|value| jaq_core::ValT::as_bool(&value)))
+        for output in self.filter.id.run((ctx, input)) {
+            match output {
+                Ok(value) if jaq_core::ValT::as_bool(&value) => return Judged::Keep,
+                Ok(_) => {}
+                // `halt` would end the whole process through jaq's own helper: here it is only
+                // the end of this event's evaluation.
+                Err(exception) => {
+                    let why = match exception.get_err() {
+                        Ok(error) => error.to_string(),
+                        Err(other) => match other.get_halt() {
+                            Ok(code) => format!("halt with exit code {code}"),
+                            Err(_) => "an exception escaped the expression".to_owned(),
+                        },
+                    };
+                    return Judged::Error(escape_untrusted(&truncate(&why, 120)).into_owned());
+                }
+            }
+        }
+        Judged::Drop
     }
+}
+
+/// True when arrays and objects in `json` nest deeper than `limit` (brackets inside strings do not
+/// count). One pass over the bytes, no allocation.
+pub fn deeper_than(json: &[u8], limit: usize) -> bool {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &byte in json {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
 }
 
 /// `expected term at column 21 but found `)``.
@@ -123,42 +239,92 @@ mod tests {
 
     #[test]
     fn truthy_results_keep_the_event() {
-        assert!(JqFilter::compile(".data.max_instances > 2")
-            .unwrap()
-            .keeps(EVENT));
-        assert!(!JqFilter::compile(".data.max_instances > 5")
-            .unwrap()
-            .keeps(EVENT));
-        assert!(
-            JqFilter::compile(r#".data.annotations["wasmcloud.dev/appspec"] == "hello""#)
-                .unwrap()
-                .keeps(EVENT)
-        );
+        let keeps = |code: &str| JqFilter::compile(code).unwrap().judge(EVENT) == Judged::Keep;
+        assert!(keeps(".data.max_instances > 2"));
+        assert!(!keeps(".data.max_instances > 5"));
+        assert!(keeps(
+            r#".data.annotations["wasmcloud.dev/appspec"] == "hello""#
+        ));
     }
 
     #[test]
     fn null_and_false_drop_the_event() {
-        assert!(!JqFilter::compile(".data.missing").unwrap().keeps(EVENT));
-        assert!(!JqFilter::compile("false").unwrap().keeps(EVENT));
-        assert!(JqFilter::compile("false, true").unwrap().keeps(EVENT));
+        let keeps = |code: &str| JqFilter::compile(code).unwrap().judge(EVENT) == Judged::Keep;
+        assert!(!keeps(".data.missing"));
+        assert!(!keeps("false"));
+        assert!(keeps("false, true"));
     }
 
     #[test]
     fn std_and_regex_functions_are_there() {
-        assert!(JqFilter::compile(r#".type | endswith("_scaled")"#)
-            .unwrap()
-            .keeps(EVENT));
-        assert!(JqFilter::compile(r#".type | test("comp.*scaled")"#)
-            .unwrap()
-            .keeps(EVENT));
+        let keeps = |code: &str| JqFilter::compile(code).unwrap().judge(EVENT) == Judged::Keep;
+        assert!(keeps(r#".type | endswith("_scaled")"#));
+        assert!(keeps(r#".type | test("comp.*scaled")"#));
     }
 
     #[test]
-    fn runtime_errors_and_non_json_drop_the_event() {
-        assert!(!JqFilter::compile(".type > 1 | not | error")
+    fn runtime_errors_are_errors_and_non_json_is_dropped() {
+        let judged = JqFilter::compile(".data | error").unwrap().judge(EVENT);
+        assert!(matches!(judged, Judged::Error(_)), "{judged:?}");
+        let judged = JqFilter::compile(r#".type | test("(")"#)
             .unwrap()
-            .keeps(EVENT));
-        assert!(!JqFilter::compile("true").unwrap().keeps(b"not json"));
+            .judge(EVENT);
+        assert!(
+            matches!(judged, Judged::Error(_)),
+            "an invalid regex: {judged:?}"
+        );
+        assert_eq!(
+            JqFilter::compile("halt").unwrap().judge(EVENT),
+            Judged::Error("halt with exit code 0".into())
+        );
+        assert_eq!(
+            JqFilter::compile("true").unwrap().judge(b"not json"),
+            Judged::Drop
+        );
+        assert_eq!(
+            JqFilter::compile("true, error").unwrap().judge(EVENT),
+            Judged::Keep
+        );
+    }
+
+    #[test]
+    fn errors_are_counted_and_do_not_keep() {
+        let mut filter = JqFilter::compile(".data | error").unwrap();
+        let quiet = Status { quiet: true };
+        assert!(!filter.keeps(EVENT, quiet));
+        assert!(!filter.keeps(EVENT, quiet));
+        assert_eq!(filter.errors, 2);
+        assert_eq!(filter.said.len(), 1, "one warning per distinct error");
+    }
+
+    #[test]
+    fn deep_nesting_is_not_run_and_does_not_overflow() {
+        let depth = 1_000_000;
+        let mut deep = br#"{"type":"x","deep":"#.to_vec();
+        deep.extend(std::iter::repeat_n(b'[', depth));
+        deep.extend(std::iter::repeat_n(b']', depth));
+        deep.push(b'}');
+        let judged = JqFilter::compile(".type").unwrap().judge(&deep);
+        assert!(
+            matches!(judged, Judged::Error(ref why) if why.contains("nests deeper")),
+            "{judged:?}"
+        );
+        let shallow = format!(
+            r#"{{"a":"{}","b":{}{}}}"#,
+            "[".repeat(2000),
+            "[".repeat(MAX_DEPTH - 1),
+            "]".repeat(MAX_DEPTH - 1)
+        );
+        assert!(
+            !deeper_than(shallow.as_bytes(), MAX_DEPTH),
+            "brackets in strings do not count"
+        );
+        assert_eq!(
+            JqFilter::compile(".a | length > 0")
+                .unwrap()
+                .judge(shallow.as_bytes()),
+            Judged::Keep
+        );
     }
 
     #[test]

@@ -27,6 +27,39 @@ impl TypePattern {
         TypePattern(Pattern::new(text.strip_prefix(TYPE_PREFIX).unwrap_or(text)))
     }
 
+    /// A flag's value, checked: the characters that cannot be in an event kind (white space,
+    /// control characters, `>`) and glob syntax latwatch does not have (`[…]`, `{…}`) are usage
+    /// errors rather than a subscription the server refuses or a pattern that never matches.
+    pub fn parse(flag: &str, text: &str) -> Result<TypePattern, String> {
+        let trimmed = text.trim();
+        let shown = escape_untrusted(text);
+        if trimmed.is_empty() {
+            return Err(format!(
+                "{flag} '{shown}' is empty: give an event kind like component_scaled"
+            ));
+        }
+        if let Some(bad) = trimmed
+            .chars()
+            .find(|c| c.is_whitespace() || c.is_control() || *c == '>')
+        {
+            return Err(format!(
+                "{flag} '{shown}': an event kind has no {}; give a name like component_scaled or a glob like '*_failed'",
+                match bad {
+                    '>' => "'>'".to_owned(),
+                    c if c.is_whitespace() => "spaces".to_owned(),
+                    c => format!("control character {}", escape_untrusted(&c.to_string())),
+                }
+            ));
+        }
+        if trimmed.contains(['[', ']', '{', '}']) {
+            return Err(format!(
+                "{flag} '{shown}': latwatch globs know only * (any run) and ? (one character); \
+                 brackets and braces are not glob syntax here"
+            ));
+        }
+        Ok(TypePattern::new(trimmed))
+    }
+
     /// The short name when this is an exact name (what the server can filter on).
     pub fn exact_name(&self) -> Option<&str> {
         (!self.0.glob).then_some(self.0.text.as_str())
@@ -211,6 +244,11 @@ pub struct Filter {
 }
 
 impl Filter {
+    /// Events the jq expression could not judge (runtime errors, too deep), for `--summary`.
+    pub fn jq_errors(&self) -> u64 {
+        self.jq.as_ref().map_or(0, |jq| jq.errors)
+    }
+
     /// True when `--host` needs host names learned from the stream.
     pub fn needs_host_names(&self) -> bool {
         !self.hosts.is_empty()
@@ -252,8 +290,8 @@ impl Filter {
         {
             return false;
         }
-        match &self.jq {
-            Some(jq) => !event.is_unreadable() && jq.keeps(event.raw.payload),
+        match &mut self.jq {
+            Some(jq) => !event.is_unreadable() && jq.keeps(event.raw.payload, status),
             None => true,
         }
     }
@@ -375,6 +413,17 @@ mod tests {
         assert!(prefilter.may_match(&raw("{}", Some("wasmbus.evt.default.component_scaled"))));
         assert!(Prefilter::new(&[TypePattern::new("*_failed")]).is_none());
         assert!(Prefilter::new(&[]).is_none());
+    }
+
+    #[test]
+    fn bad_type_values_are_refused() {
+        assert!(TypePattern::parse("--type", "component_scaled").is_ok());
+        assert!(TypePattern::parse("--type", "*_failed").is_ok());
+        for bad in ["a b", "**{", "a>", "x[1]", "", "  ", "a\u{1b}b"] {
+            let error = TypePattern::parse("--type", bad).unwrap_err();
+            assert!(error.starts_with("--type"), "{error}");
+            assert!(!error.contains('\u{1b}'), "escaped: {error}");
+        }
     }
 
     #[test]

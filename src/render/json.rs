@@ -17,7 +17,8 @@ pub fn write_json(event: &Event, out: &mut impl Write) -> io::Result<()> {
 }
 
 /// Writes `{"subject":…,"received":…,"event":…}`; adds `"error"` when the event is not a valid
-/// CloudEvent, and carries a payload that is not JSON as `"payload"` (lossy UTF-8 text) instead.
+/// CloudEvent, and carries a payload that is not JSON as `"payload"` (its text) instead, or as
+/// `"payload_base64"` when it is not UTF-8, so that `--input` gives back the very bytes.
 /// What latwatch learned goes in one extra field, `"latwatch": {"host_name", "changes"}`.
 pub fn write_jsonl(event: &Event, facts: &Facts, out: &mut impl Write) -> io::Result<()> {
     out.write_all(b"{\"subject\":")?;
@@ -27,8 +28,19 @@ pub fn write_jsonl(event: &Event, facts: &Facts, out: &mut impl Write) -> io::Re
     if event.is_unreadable() {
         out.write_all(b",\"error\":")?;
         serde_json::to_writer(&mut *out, &Problems(&event.problems).to_string())?;
-        out.write_all(b",\"payload\":")?;
-        serde_json::to_writer(&mut *out, &String::from_utf8_lossy(event.raw.payload))?;
+        match std::str::from_utf8(event.raw.payload) {
+            Ok(text) => {
+                out.write_all(b",\"payload\":")?;
+                serde_json::to_writer(&mut *out, text)?;
+            }
+            Err(_) => {
+                use base64::Engine as _;
+                out.write_all(b",\"payload_base64\":\"")?;
+                let encoded = base64::engine::general_purpose::STANDARD.encode(event.raw.payload);
+                out.write_all(encoded.as_bytes())?;
+                out.write_all(b"\"")?;
+            }
+        }
     } else {
         out.write_all(b",\"event\":")?;
         write_compact(event.raw.payload, out)?;

@@ -23,7 +23,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::event::{json_str, RawMessage, Received};
+use crate::event::{json_str, Problem, RawMessage, Received};
 use crate::pipeline::{Flow, Pipeline, Stop};
 
 /// A file run as other threads see it: how far it is (for `--idle-timeout` and the progress bar),
@@ -67,8 +67,7 @@ pub fn run(path: &Path, pipeline: &mut Pipeline, reading: &Reading) -> Result<()
             pipeline.flush()?;
         }
         line.clear();
-        let read = reader
-            .read_until(b'\n', &mut line)
+        let read = read_line(&mut reader, &mut line, MAX_LINE)
             .with_context(|| format!("cannot read --input {}", path.display()))?;
         if read == 0 {
             pipeline.input_ended();
@@ -82,12 +81,62 @@ pub fn run(path: &Path, pipeline: &mut Pipeline, reading: &Reading) -> Result<()
         bytes += read as u64;
         reading.lines.store(lines, Ordering::Relaxed);
         reading.bytes.store(bytes, Ordering::Relaxed);
-        if handle_line(&line, pipeline)? == Flow::Done {
+        let flow = if read > MAX_LINE as u64 {
+            let start = &line[..line.len().min(KEPT_OF_A_LONG_LINE)];
+            pipeline.handle_cut_short(
+                RawMessage {
+                    subject: None,
+                    payload: start,
+                    received: Received::Now,
+                },
+                Problem::TooLong {
+                    bytes: read,
+                    limit: MAX_LINE as u64,
+                },
+            )?
+        } else {
+            handle_line(&line, pipeline)?
+        };
+        if flow == Flow::Done {
             break;
         }
     }
     pipeline.flush()?;
     Ok(())
+}
+
+/// The longest line read whole: NATS' largest payload (64 MiB) as a `-o jsonl` record (base64 for
+/// a payload that is not UTF-8 grows it by a third), with room to spare. A longer line (say,
+/// `--input /dev/zero`) becomes one flagged event and memory stays bounded by this.
+pub const MAX_LINE: usize = 96 << 20;
+/// How much of a line over [`MAX_LINE`] is kept to show.
+const KEPT_OF_A_LONG_LINE: usize = 1024;
+
+/// Reads up to and including the next `\n` into `line`, keeping at most `max` bytes of it (the
+/// rest of a longer line is read and dropped). Returns the line's whole length; 0 at the end.
+fn read_line(reader: &mut impl BufRead, line: &mut Vec<u8>, max: usize) -> io::Result<u64> {
+    let mut total = 0u64;
+    loop {
+        let buffer = match reader.fill_buf() {
+            Ok(buffer) => buffer,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(err),
+        };
+        if buffer.is_empty() {
+            return Ok(total);
+        }
+        let (take, done) = match memchr::memchr(b'\n', buffer) {
+            Some(at) => (at + 1, true),
+            None => (buffer.len(), false),
+        };
+        let room = max.saturating_sub(line.len());
+        line.extend_from_slice(&buffer[..take.min(room)]);
+        total += take as u64;
+        reader.consume(take);
+        if done {
+            return Ok(total);
+        }
+    }
 }
 
 /// What a latwatch `-o jsonl` line holds. Values stay raw: serde does not borrow through
@@ -98,10 +147,40 @@ struct Record<'a> {
     subject: Option<&'a RawValue>,
     #[serde(borrow)]
     received: Option<&'a RawValue>,
-    #[serde(borrow)]
+    /// Present even when it is `null` (a payload can be the JSON `null`).
+    #[serde(borrow, default, deserialize_with = "present")]
     event: Option<&'a RawValue>,
     #[serde(borrow)]
     payload: Option<&'a RawValue>,
+    /// A payload that was not UTF-8, in standard base64.
+    #[serde(borrow)]
+    payload_base64: Option<&'a RawValue>,
+}
+
+/// A field that is there, whatever its value (`Option`'s own rule would make `null` absent).
+fn present<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<&'de RawValue>, D::Error> {
+    <&RawValue>::deserialize(deserializer).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lines_are_cut_and_reading_goes_on() {
+        let input = format!("{}\nshort\n", "x".repeat(100));
+        let mut reader = io::BufReader::with_capacity(16, input.as_bytes());
+        let mut line = Vec::new();
+        assert_eq!(read_line(&mut reader, &mut line, 10).unwrap(), 101);
+        assert_eq!(line, b"xxxxxxxxxx");
+        line.clear();
+        assert_eq!(read_line(&mut reader, &mut line, 10).unwrap(), 6);
+        assert_eq!(line, b"short\n");
+        line.clear();
+        assert_eq!(read_line(&mut reader, &mut line, 10).unwrap(), 0);
+    }
 }
 
 /// `{"gap": {"from", "to"}}`: `-o jsonl`'s record of a time the connection was down.
@@ -136,10 +215,17 @@ fn handle_line(line: &[u8], pipeline: &mut Pipeline) -> io::Result<Flow> {
                 _ => Received::Now,
             };
             let payload_text = record.payload.and_then(json_str);
-            let payload = match (record.event, &payload_text) {
-                (Some(event), _) => Some(event.get().as_bytes()),
-                (None, Some(text)) => Some(text.as_bytes()),
-                (None, None) => None,
+            let payload_bytes = record.payload_base64.and_then(json_str).and_then(|text| {
+                use base64::Engine as _;
+                base64::engine::general_purpose::STANDARD
+                    .decode(text.as_bytes())
+                    .ok()
+            });
+            let payload = match (record.event, &payload_text, &payload_bytes) {
+                (Some(event), _, _) => Some(event.get().as_bytes()),
+                (None, Some(text), _) => Some(text.as_bytes()),
+                (None, None, Some(bytes)) => Some(bytes.as_slice()),
+                (None, None, None) => None,
             };
             if let Some(payload) = payload {
                 return pipeline.handle(RawMessage {
