@@ -10,6 +10,9 @@
 //! `cargo bench --bench live` (N = 500,000 per paced run, 1,000,000 flat out);
 //! `cargo bench --bench live -- --smoke` (small N; what CI runs through `cargo test --benches`);
 //! `-- --flat-only --rounds 5` skips the paced runs and sets the number of flat-out rounds.
+//! Flat out runs two bursts, 300k and 1M events (the default buffer must lose nothing of the
+//! first, in every mode), each reporting losses, peak RSS and the rate against the no-op.
+//! `LATWATCH_BIN=path` measures another build (a before/after in the same run conditions).
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -103,32 +106,39 @@ fn main() {
         None if smoke => 1,
         None => 3,
     };
-    let mut ratios: Vec<Vec<f64>> = vec![Vec::new(); modes.len()];
-    for round in 1..=rounds {
-        println!("flat out, round {round} of {rounds}");
-        let mut limit = 0.0;
-        for (m, mode) in modes.iter().enumerate() {
-            let run = one_run(&server, &payloads, mode, Rate::FlatOut, burst_n);
-            if *mode == "no-op" {
-                limit = run.rate;
+    // Two burst sizes: 300k must lose nothing in any mode (the default 256 MiB buffer absorbs
+    // what output cannot take at once); 1M shows the rate and where the buffer ends.
+    for n in [burst_n * 3 / 10, burst_n] {
+        let mut ratios: Vec<Vec<f64>> = vec![Vec::new(); modes.len()];
+        let mut worst: Vec<(u64, f64)> = vec![(0, 0.0); modes.len()];
+        for round in 1..=rounds {
+            println!("flat out, {n} events, round {round} of {rounds}");
+            let mut limit = 0.0;
+            for (m, mode) in modes.iter().enumerate() {
+                let run = one_run(&server, &payloads, mode, Rate::FlatOut, n);
+                if *mode == "no-op" {
+                    limit = run.rate;
+                }
+                let ratio = (*mode != "no-op" && limit > 0.0).then(|| run.rate / limit);
+                print_run(mode, Rate::FlatOut, &run, ratio);
+                ratios[m].extend(ratio);
+                worst[m] = (worst[m].0.max(run.lost), worst[m].1.max(run.peak_rss_mib));
+                checks += 1;
             }
-            let ratio = (*mode != "no-op" && limit > 0.0).then(|| run.rate / limit);
-            print_run(mode, Rate::FlatOut, &run, ratio);
-            ratios[m].extend(ratio);
-            checks += 1;
         }
-    }
-    for (mode, mut ratios) in modes.iter().zip(ratios).skip(1) {
-        ratios.sort_by(f64::total_cmp);
-        let percent: Vec<String> = ratios
-            .iter()
-            .map(|r| format!("{:.0}%", r * 100.0))
-            .collect();
-        println!(
-            "{mode:<10} flat out: median {:.0}% of the no-op subscriber (rounds, sorted: {})",
-            ratios[ratios.len() / 2] * 100.0,
-            percent.join(" ")
-        );
+        for ((mode, mut ratios), (lost, rss)) in modes.iter().zip(ratios).zip(worst).skip(1) {
+            ratios.sort_by(f64::total_cmp);
+            let percent: Vec<String> = ratios
+                .iter()
+                .map(|r| format!("{:.0}%", r * 100.0))
+                .collect();
+            println!(
+                "{mode:<10} flat out, {n}: median {:.0}% of the no-op subscriber (rounds, sorted: \
+                 {}); most lost {lost}; peak RSS {rss:.1} MiB",
+                ratios[ratios.len() / 2] * 100.0,
+                percent.join(" ")
+            );
+        }
     }
 
     idle_rss(&server);
@@ -216,7 +226,15 @@ fn publish(url: &str, payloads: &Arc<Vec<Vec<u8>>>, rate: Rate, n: u64) {
                 sent += 1;
             }
         }
+        // `flush` only writes the buffer out; closing right after could reset the connection
+        // before the server has read it all. A marker that comes back through the server proves
+        // it processed every message before it.
+        use futures_util::StreamExt;
+        let inbox = client.new_inbox();
+        let mut marker = client.subscribe(inbox.clone()).await.unwrap();
+        client.publish(inbox, "".into()).await.unwrap();
         client.flush().await.unwrap();
+        marker.next().await;
     });
 }
 
@@ -286,9 +304,17 @@ fn latwatch_run(
     rate: Rate,
     n: u64,
 ) -> Run {
-    let mut args = vec!["-s".to_owned(), server.url(), "--summary".to_owned()];
+    // `--count n`: latwatch ends by itself once it has shown every event. A run that lost some
+    // never gets there: it is interrupted once it has been idle for half a second.
+    let mut args = vec![
+        "-s".to_owned(),
+        server.url(),
+        "--summary".to_owned(),
+        "--count".to_owned(),
+        n.to_string(),
+    ];
     args.extend(mode.split_whitespace().map(str::to_owned));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_latwatch"))
+    let mut child = Command::new(latwatch_binary())
         .args(args.iter().filter(|a| *a != "pretty"))
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -296,25 +322,49 @@ fn latwatch_run(
         .expect("latwatch starts");
     let stderr = wait_for_listening(&mut child);
     publish(&server.url(), payloads, rate, n);
-    wait_until_idle(child.id());
-    let (cpu_seconds, peak_rss_mib) = interrupt_and_reap(&child);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let (cpu_seconds, peak_rss_mib) = loop {
+        if let Some(usage) = try_reap(&child) {
+            break usage;
+        }
+        if Instant::now() > deadline {
+            wait_until_idle(child.id());
+            break interrupt_and_reap(&child);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
     let mut rest = String::new();
     let mut stderr = stderr;
     stderr.read_to_string(&mut rest).unwrap();
     let received = number_before(&rest, " received").unwrap_or(0);
+    // `--summary`: "N gaps (M events dropped, …)"; a latwatch from before the buffer said
+    // "(M lost in all)" in its warnings.
     let lost = rest
-        .rsplit("lost in all")
+        .split(" gaps (")
         .nth(1)
-        .and_then(|before| before.rsplit('(').next())
+        .and_then(|after| after.split(' ').next())
+        .or_else(|| {
+            rest.rsplit("lost in all")
+                .nth(1)
+                .and_then(|before| before.rsplit('(').next())
+        })
         .and_then(|n| n.trim().parse().ok())
         .unwrap_or(0);
-    let rate = rest
+    // The rate is on the summary line (a gap's warning may say "over" too).
+    let summary = rest
+        .lines()
+        .find(|line| line.contains("summary:"))
+        .unwrap_or("");
+    let rate = summary
         .split(" over ")
         .nth(1)
         .and_then(|s| s.split(" (").nth(1))
         .and_then(|s| s.split(' ').next())
         .and_then(|s| s.parse().ok())
         .unwrap_or(0.0);
+    if received + lost != n {
+        eprintln!("latwatch {mode} said on stderr:\n{rest}");
+    }
     Run {
         published: n,
         received,
@@ -323,6 +373,13 @@ fn latwatch_run(
         cpu_seconds,
         peak_rss_mib,
     }
+}
+
+/// The binary measured: this build's, or `LATWATCH_BIN` (another build, for a before/after).
+fn latwatch_binary() -> std::path::PathBuf {
+    std::env::var_os("LATWATCH_BIN")
+        .map(Into::into)
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_latwatch").into())
 }
 
 /// Reads stderr up to the "listening" line; returns the reader for the rest.
@@ -358,6 +415,24 @@ fn wait_until_idle(pid: u32) {
     }
 }
 
+/// wait4 without waiting: (CPU seconds, peak RSS in MiB) once the child has exited.
+fn try_reap(child: &Child) -> Option<(f64, f64)> {
+    let pid = child.id() as libc::pid_t;
+    // SAFETY: plain syscalls on our own child's pid, with a zeroed rusage for wait4 to fill.
+    unsafe {
+        let mut status = 0;
+        let mut usage: libc::rusage = std::mem::zeroed();
+        if libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) != pid {
+            return None;
+        }
+        let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+        Some((
+            seconds(usage.ru_utime) + seconds(usage.ru_stime),
+            usage.ru_maxrss as f64 / 1024.0,
+        ))
+    }
+}
+
 /// SIGINT, then wait4: (CPU seconds, peak RSS in MiB).
 fn interrupt_and_reap(child: &Child) -> (f64, f64) {
     let pid = child.id() as libc::pid_t;
@@ -382,7 +457,7 @@ fn number_before(text: &str, marker: &str) -> Option<u64> {
 
 /// The release latwatch on `server`, output to /dev/null, once it is listening.
 fn connected(server: &NatsServer) -> Child {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_latwatch"))
+    let mut child = Command::new(latwatch_binary())
         .args(["-s", &server.url()])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -471,7 +546,7 @@ fn replay(n: u64) {
     let limit = start.elapsed();
 
     let start = Instant::now();
-    let output = Command::new(env!("CARGO_BIN_EXE_latwatch"))
+    let output = Command::new(latwatch_binary())
         .args([
             "-s",
             &server.url(),
@@ -500,7 +575,7 @@ fn replay(n: u64) {
 
 /// Publish → line on latwatch's stdout, one event at a time on an idle connection.
 fn latency(server: &NatsServer, payloads: &Arc<Vec<Vec<u8>>>, samples: usize) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_latwatch"))
+    let mut child = Command::new(latwatch_binary())
         .args(["-s", &server.url(), "--json"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -549,7 +624,7 @@ fn startup(server: &NatsServer, runs: usize) {
     let help: Vec<f64> = (0..runs)
         .map(|_| {
             let start = Instant::now();
-            Command::new(env!("CARGO_BIN_EXE_latwatch"))
+            Command::new(latwatch_binary())
                 .arg("--help")
                 .output()
                 .unwrap();

@@ -41,7 +41,7 @@ _latwatch() {
 
     case "${cmd}" in
         latwatch)
-            opts="-s -x -t -i -o -n -q -h -V --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --subject-prefix --legacy --type --exclude-type --host --component --provider --filter --input --output --json --color --utc --full-ids --silence-hint --heartbeats --count --quiet --summary --record --since --last --stream --until-type --until-host --until-component --until-provider --until-filter --fail-on --timeout --idle-timeout --help --version completions man help"
+            opts="-s -x -t -i -o -n -q -h -V --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --subject-prefix --legacy --type --exclude-type --host --component --provider --filter --input --output --json --color --utc --full-ids --silence-hint --heartbeats --count --quiet --summary --record --since --last --stream --no-fill --buffer --ping-interval --until-type --until-host --until-component --until-provider --until-filter --fail-on --timeout --idle-timeout --help --version completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -192,6 +192,14 @@ _latwatch() {
                     return 0
                     ;;
                 --stream)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --buffer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ping-interval)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

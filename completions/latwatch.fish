@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_latwatch_global_optspecs
-    string join \n s/server= context= creds= nkey= jwt= seed= user= password= token= tls-ca= tls-cert= tls-key= tls-first ctl-host= ctl-port= x/lattice= all-lattices subject-prefix= legacy t/type= exclude-type= host= component= provider= filter= i/input= o/output= json color= utc full-ids silence-hint= heartbeats n/count= q/quiet summary record= since= last= stream= until-type= until-host= until-component= until-provider= until-filter= fail-on= timeout= idle-timeout= h/help V/version
+    string join \n s/server= context= creds= nkey= jwt= seed= user= password= token= tls-ca= tls-cert= tls-key= tls-first ctl-host= ctl-port= x/lattice= all-lattices subject-prefix= legacy t/type= exclude-type= host= component= provider= filter= i/input= o/output= json color= utc full-ids silence-hint= heartbeats n/count= q/quiet summary record= since= last= stream= no-fill buffer= ping-interval= until-type= until-host= until-component= until-provider= until-filter= fail-on= timeout= idle-timeout= h/help V/version
 end
 
 function __fish_latwatch_needs_command
@@ -114,7 +114,9 @@ complete -c latwatch -n "__fish_latwatch_needs_command" -s n -l count -d 'Exit a
 complete -c latwatch -n "__fish_latwatch_needs_command" -l record -d 'Also append every received event (before filters) to FILE as a jsonl record, written as it arrives; `--input FILE` replays it' -r -F
 complete -c latwatch -n "__fish_latwatch_needs_command" -l since -d 'First replay the events stored since WHEN (a duration like 90s, 10m, 1h30m, or an RFC 3339 time) from the JetStream stream that keeps the lattice\'s events, then continue live' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l last -d 'First replay the last N stored events from JetStream, then continue live' -r
-complete -c latwatch -n "__fish_latwatch_needs_command" -l stream -d 'The JetStream stream to replay from [default: the stream that stores the lattice\'s subjects, e.g. wadm\'s wasmbus_events]' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -l stream -d 'The JetStream stream to replay and fill gaps from [default: the stream that stores the lattice\'s subjects, e.g. wadm\'s wasmbus_events]' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -l buffer -d 'Memory for events that stdout cannot take yet (a slow reader); past it events are dropped, reported, and filled from a stream when there is one (e.g. 64MiB, 1GiB)' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -l ping-interval -d 'How often to ping the server; after three unanswered pings the server counts as hung and latwatch reconnects (a duration: 2s, 500ms)' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l until-type -d 'Exit 0 when an event of one of these kinds arrives (with the other --until-* flags: all must match)' -r -f -a "host_started\t''
 host_stopped\t''
 host_heartbeat\t''
@@ -188,6 +190,7 @@ complete -c latwatch -n "__fish_latwatch_needs_command" -l full-ids -d 'Show who
 complete -c latwatch -n "__fish_latwatch_needs_command" -l heartbeats -d 'Print every heartbeat and health status, not only those that change something'
 complete -c latwatch -n "__fish_latwatch_needs_command" -s q -l quiet -d 'No status lines on stderr (errors and warnings are still shown)'
 complete -c latwatch -n "__fish_latwatch_needs_command" -l summary -d 'At exit, print counts on stderr: messages received, shown, filtered out, per kind, per host, hosts alive, failures'
+complete -c latwatch -n "__fish_latwatch_needs_command" -l no-fill -d 'Do not fill gaps (a reconnect, dropped events) from the JetStream stream that keeps the lattice\'s events; only report them'
 complete -c latwatch -n "__fish_latwatch_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c latwatch -n "__fish_latwatch_needs_command" -s V -l version -d 'Print version'
 complete -c latwatch -n "__fish_latwatch_needs_command" -f -a "completions" -d 'Print a shell completion script, or write all of them into a folder'

@@ -400,8 +400,8 @@ pub struct Cli {
     )]
     pub last: Option<u64>,
 
-    /// The JetStream stream to replay from [default: the stream that stores the lattice's
-    /// subjects, e.g. wadm's wasmbus_events]
+    /// The JetStream stream to replay and fill gaps from [default: the stream that stores the
+    /// lattice's subjects, e.g. wadm's wasmbus_events]
     #[arg(
         long,
         value_name = "NAME",
@@ -409,6 +409,35 @@ pub struct Cli {
         hide_short_help = true
     )]
     pub stream: Option<String>,
+
+    /// Do not fill gaps (a reconnect, dropped events) from the JetStream stream that keeps the
+    /// lattice's events; only report them
+    #[arg(long, help_heading = "History and recording", hide_short_help = true)]
+    pub no_fill: bool,
+
+    /// Memory for events that stdout cannot take yet (a slow reader); past it events are dropped,
+    /// reported, and filled from a stream when there is one (e.g. 64MiB, 1GiB)
+    #[arg(
+        long,
+        value_name = "SIZE",
+        default_value = "256MiB",
+        value_parser = parse_size,
+        help_heading = "Connection",
+        hide_short_help = true
+    )]
+    pub buffer: u64,
+
+    /// How often to ping the server; after three unanswered pings the server counts as hung and
+    /// latwatch reconnects (a duration: 2s, 500ms)
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "2s",
+        value_parser = parse_ping_interval,
+        help_heading = "Connection",
+        hide_short_help = true
+    )]
+    pub ping_interval: std::time::Duration,
 
     /// Exit 0 when an event of one of these kinds arrives (with the other --until-* flags: all
     /// must match)
@@ -598,6 +627,50 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     Ok(duration)
 }
 
+/// `--buffer`: bytes, with an optional unit (K, M, G; KiB, MiB, GiB; KB, MB, GB are the same
+/// powers of 1024 here), from 1 MiB to 1 TiB.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("{text}: give a size like 256MiB, 64M or 1GiB"))?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        "t" | "tb" | "tib" => 40,
+        _ => {
+            return Err(format!(
+                "{text}: the unit is one of K, M, G, T (KiB, MiB, GiB, TiB)"
+            ))
+        }
+    };
+    let bytes = number
+        .checked_mul(1u64 << shift)
+        .filter(|bytes| *bytes <= 1 << 40)
+        .ok_or_else(|| format!("{text}: at most 1TiB"))?;
+    if bytes < 1 << 20 {
+        return Err(format!("{text}: at least 1MiB"));
+    }
+    Ok(bytes)
+}
+
+/// `--ping-interval`: a duration from 100 ms to 10 minutes.
+fn parse_ping_interval(text: &str) -> Result<std::time::Duration, String> {
+    let interval = parse_duration(text)?;
+    if !(std::time::Duration::from_millis(100)..=std::time::Duration::from_secs(600))
+        .contains(&interval)
+    {
+        return Err(format!("{text}: give a ping interval from 100ms to 10m"));
+    }
+    Ok(interval)
+}
+
 /// What stdout carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Output {
@@ -684,6 +757,25 @@ mod tests {
         assert!(
             Cli::try_parse_from(["latwatch", "--idle-timeout", "99999999999999999999"]).is_err()
         );
+    }
+
+    #[test]
+    fn sizes_take_units() {
+        assert_eq!(parse_size("256MiB"), Ok(256 << 20));
+        assert_eq!(parse_size("64M"), Ok(64 << 20));
+        assert_eq!(parse_size("1g"), Ok(1 << 30));
+        assert_eq!(parse_size("2097152"), Ok(2 << 20));
+        for bad in [
+            "",
+            "MiB",
+            "1x",
+            "1KiB",
+            "99999999999999999999G",
+            "2TiB",
+            "-1M",
+        ] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

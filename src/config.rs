@@ -81,6 +81,14 @@ pub struct NatsConfig {
     pub silence_hint: Option<std::time::Duration>,
     /// `--since` / `--last`: history to replay from JetStream before going live.
     pub replay: Option<Replay>,
+    /// Fill gaps from a stream (not `--no-fill`).
+    pub fill: bool,
+    /// `--stream`: the stream to replay and fill from; else the one that stores the subjects.
+    pub stream: Option<String>,
+    /// `--buffer`: bytes of messages held for a slow stdout.
+    pub buffer: usize,
+    /// `--ping-interval`.
+    pub ping_interval: Duration,
 }
 
 /// History to replay from JetStream.
@@ -227,6 +235,10 @@ impl Config {
                     learn_names,
                 ),
                 replay,
+                fill: !cli.no_fill,
+                stream: cli.stream.clone(),
+                buffer: usize::try_from(cli.buffer).unwrap_or(usize::MAX),
+                ping_interval: cli.ping_interval,
                 silence_hint: (cli.silence_hint > 0)
                     .then(|| std::time::Duration::from_secs(cli.silence_hint)),
                 ..connection(&cli_connection(&cli), &mut warnings)?
@@ -322,9 +334,6 @@ fn replay(cli: &Cli) -> Result<Option<Replay>, String> {
     let from = match (&cli.since, cli.last) {
         (Some(since), _) => ReplayFrom::Since(since_time(since, Utc::now())?),
         (None, Some(n)) => ReplayFrom::Last(n),
-        (None, None) if cli.stream.is_some() => {
-            return Err("--stream names where --since or --last replay from; add one".to_owned())
-        }
         (None, None) => return Ok(None),
     };
     Ok(Some(Replay {
@@ -627,6 +636,10 @@ fn connection(flags: &ConnectionFlags, warnings: &mut Vec<String>) -> Result<Nat
         context: context.map(|c| (c.name, c.path)),
         silence_hint: None,
         replay: None,
+        fill: true,
+        stream: None,
+        buffer: 256 << 20,
+        ping_interval: Duration::from_secs(2),
     })
 }
 

@@ -9,6 +9,7 @@
 //! - `source`: NATS (`source::nats`) or a file (`source::file`) → borrowed raw messages.
 //! - `event`: decode bytes → `Event` (lenient; problems travel with the event); `event::kind` is the
 //!   table of kinds.
+//! - `gap`: a stretch of time whose events may be missing, and its jsonl record.
 //! - `dedupe`: `--legacy` shows each CloudEvent id once.
 //! - `lattice`: what latwatch learns while watching (host names).
 //! - `filter`: types, ids, jq (`filter::jq`).
@@ -27,6 +28,7 @@ pub mod dedupe;
 pub mod event;
 pub mod exit_codes;
 pub mod filter;
+pub mod gap;
 pub mod lattice;
 pub mod output;
 pub mod pipeline;

@@ -66,6 +66,12 @@ fn run(config: Config, status: Status) -> anyhow::Result<ExitCode> {
     if let Some(path) = &config.record {
         pipeline.record_to(Recorder::open(path)?);
     }
+    // Live messages are recorded by the NATS intake as they arrive; the pipeline's recorder
+    // takes what comes from files and from JetStream (replays, fills).
+    let live_recorder = match (&config.record, &config.source) {
+        (Some(path), SourceConfig::Nats(_)) => Some(Recorder::open(path)?),
+        _ => None,
+    };
     let limits = Limits {
         timeout: config.timeout,
         idle: config.idle_timeout,
@@ -74,6 +80,7 @@ fn run(config: Config, status: Status) -> anyhow::Result<ExitCode> {
         SourceConfig::Nats(nats) => runtime.block_on(source::nats::run(
             &nats,
             &mut pipeline,
+            live_recorder,
             status,
             limits,
             shutdown_signal(),

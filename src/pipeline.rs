@@ -6,6 +6,7 @@
 //! flush when no further message is immediately ready. Lattice memory sees every decoded event
 //! before the filter, so names learned from events that are not shown still count.
 
+use std::collections::HashSet;
 use std::io;
 
 use chrono::{DateTime, Utc};
@@ -16,6 +17,7 @@ use crate::event::{cut_short, decode, decode_with_data, Problem, Problems, RawMe
 use crate::event::{Event, Received};
 use crate::exit_codes::ExitCode;
 use crate::filter::{Filter, Prefilter};
+use crate::gap::Gap;
 use crate::lattice::{Facts, Lattice};
 use crate::output::{Sink, Status};
 use crate::record::Recorder;
@@ -23,6 +25,17 @@ use crate::render::style::escape_untrusted;
 use crate::render::{Outcome, Renderer};
 use crate::summary::Summary;
 use crate::until::{Until, Verdict};
+
+/// After a fill, live events that are not among the filled ones before the filled set is
+/// forgotten: live events come in the stream's order, so the first misses mean the fill's end is
+/// passed; a margin covers publishers whose order differs slightly between the two.
+const REFILL_MISSES: u64 = 10_000;
+
+/// The ids of events a fill showed, which may arrive live once more.
+struct Refilled {
+    ids: HashSet<String>,
+    misses: u64,
+}
 
 /// How many CloudEvent ids `--legacy` remembers to drop the second copy of an event.
 const DEDUPE_WINDOW: usize = 4096;
@@ -91,6 +104,8 @@ pub struct Pipeline {
     dedupe: Option<Dedupe>,
     until: Option<Until>,
     recorder: Option<Recorder>,
+    /// Set after a fill from a stream: see [`Pipeline::expect_again`].
+    refilled: Option<Refilled>,
     /// How the run ends, once something decided it.
     exit: ExitCode,
     sink: Sink,
@@ -114,6 +129,7 @@ impl Pipeline {
             prefilter: Prefilter::new(&stages.filter.include).filter(|_| !sees_all),
             until: stages.until,
             recorder: None,
+            refilled: None,
             exit: ExitCode::Success,
             renderer: stages.renderer,
             remember,
@@ -132,6 +148,16 @@ impl Pipeline {
 
     /// Takes one message through every stage. An `Err` is a write error (a closed stdout included).
     pub fn handle(&mut self, raw: RawMessage) -> io::Result<Flow> {
+        self.handle_from(raw, true)
+    }
+
+    /// [`Pipeline::handle`] for a message its source has recorded already (the NATS intake records
+    /// every live message as it arrives, however slow stdout is).
+    pub fn handle_recorded(&mut self, raw: RawMessage) -> io::Result<Flow> {
+        self.handle_from(raw, false)
+    }
+
+    fn handle_from(&mut self, raw: RawMessage, record: bool) -> io::Result<Flow> {
         self.counts.received += 1;
         if self.prefilter.as_ref().is_some_and(|p| !p.may_match(&raw)) {
             self.counts.filtered += 1;
@@ -142,20 +168,32 @@ impl Pipeline {
         } else {
             decode(raw)
         };
-        self.take(event)
+        self.take(event, record)
     }
 
     /// Takes a message that could not be read whole (an `--input` line over the limit): `start`
     /// is its beginning, shown flagged with `problem`.
     pub fn handle_cut_short(&mut self, start: RawMessage, problem: Problem) -> io::Result<Flow> {
         self.counts.received += 1;
-        self.take(cut_short(start, problem))
+        self.take(cut_short(start, problem), true)
     }
 
     /// Every stage after decoding.
-    fn take(&mut self, event: Event) -> io::Result<Flow> {
-        if let Some(recorder) = &mut self.recorder {
+    fn take(&mut self, event: Event, record: bool) -> io::Result<Flow> {
+        if let (Some(recorder), true) = (&mut self.recorder, record) {
             recorder.record(&event)?;
+        }
+        if let Some(refilled) = &mut self.refilled {
+            if let Some(id) = event.envelope.as_ref().and_then(|e| e.id()) {
+                if refilled.ids.remove(id.as_ref()) {
+                    self.counts.duplicates += 1;
+                    return Ok(Flow::Continue);
+                }
+                refilled.misses += 1;
+                if refilled.misses > REFILL_MISSES || refilled.ids.is_empty() {
+                    self.refilled = None;
+                }
+            }
         }
         if let (Some(dedupe), Some(id)) = (
             &mut self.dedupe,
@@ -225,6 +263,14 @@ impl Pipeline {
         }
     }
 
+    /// A gap was just filled from a stream with the events of `ids`: the same events may still
+    /// arrive live (they were queued meanwhile), and are then dropped as duplicates. The set is
+    /// forgotten once live events stop matching it.
+    pub fn expect_again(&mut self, ids: HashSet<String>) {
+        self.counts.filled += ids.len() as u64;
+        self.refilled = (!ids.is_empty()).then_some(Refilled { ids, misses: 0 });
+    }
+
     /// `--record`: every decoded message is appended there from now on.
     pub fn record_to(&mut self, recorder: Recorder) {
         self.prefilter = None;
@@ -278,10 +324,12 @@ impl Pipeline {
         Ok(())
     }
 
-    /// The connection was down from `from` to `to`; `-o jsonl` records it so that a consumer knows
-    /// events may be missing there (the other formats leave stdout to events; stderr said it).
-    pub fn gap(&mut self, from: DateTime<Utc>, to: DateTime<Utc>) -> io::Result<()> {
-        self.renderer.gap(from, to, self.sink.writer())
+    /// Events may be missing in `gap`; `-o jsonl` records it so that a consumer knows (the other
+    /// formats leave stdout to events; stderr said it). Counted for `--summary`.
+    pub fn gap(&mut self, gap: &Gap) -> io::Result<()> {
+        self.counts.gaps += 1;
+        self.counts.lost += gap.lost.unwrap_or(0);
+        self.renderer.gap(gap, self.sink.writer())
     }
 
     /// Called when no further message is immediately ready.
@@ -314,8 +362,10 @@ impl Pipeline {
 /// (else its recorded receive time) when replayed from a file, so silences are judged in the
 /// capture's time, not the replay's.
 fn moment(event: &Event) -> DateTime<Utc> {
-    if matches!(event.raw.received, Received::Now) {
-        return Utc::now();
+    match event.raw.received {
+        Received::Now => return Utc::now(),
+        Received::Live(at) => return at,
+        Received::At(_) | Received::Recorded(_) => {}
     }
     event
         .envelope

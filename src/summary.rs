@@ -41,6 +41,12 @@ pub struct Summary {
     pub quiet: u64,
     /// Events of a failure kind.
     pub failures: u64,
+    /// Gaps: times the connection was down or events were dropped.
+    pub gaps: u64,
+    /// Events known to be lost in those gaps (drops are counted; a disconnect's are unknown).
+    pub lost: u64,
+    /// Of the lost, events filled in again from a stream.
+    pub filled: u64,
     /// Events a jq expression (`--filter`, `--until-filter`) could not judge: counted as not
     /// matching.
     pub jq_errors: u64,
@@ -171,6 +177,13 @@ impl fmt::Display for Summary {
              heartbeats, health status), {} duplicates, {} invalid",
             self.received, self.shown, self.filtered, self.quiet, self.duplicates, self.invalid
         )?;
+        if self.gaps > 0 {
+            write!(
+                f,
+                ", {} gaps ({} events dropped, {} filled from a stream)",
+                self.gaps, self.lost, self.filled
+            )?;
+        }
         if self.jq_errors > 0 {
             write!(
                 f,

@@ -39,6 +39,9 @@ pub enum Received<'a> {
     /// Just now: the message is being handled as it arrives. The clock is read only by a renderer
     /// that shows the time (`-o jsonl`), microseconds later, so `--json` never pays for it.
     Now,
+    /// Arrived live at this time (stamped once per batch by the NATS intake).
+    Live(DateTime<Utc>),
+    /// Replayed: stored or received at this time.
     At(DateTime<Utc>),
     /// The `received` of a replayed `-o jsonl` record, kept as written.
     Recorded(&'a str),
@@ -49,7 +52,7 @@ impl Received<'_> {
     pub fn at(&self) -> Option<DateTime<Utc>> {
         match self {
             Received::Now => Some(Utc::now()),
-            Received::At(at) => Some(*at),
+            Received::Live(at) | Received::At(at) => Some(*at),
             Received::Recorded(text) => DateTime::parse_from_rfc3339(text)
                 .ok()
                 .map(|t| t.with_timezone(&Utc)),

@@ -36,25 +36,11 @@ pub enum Outcome {
 }
 
 impl Renderer {
-    /// Writes a `{"gap": {"from", "to"}}` record in `-o jsonl`; nothing in other formats.
-    pub fn gap(
-        &self,
-        from: chrono::DateTime<chrono::Utc>,
-        to: chrono::DateTime<chrono::Utc>,
-        out: &mut impl Write,
-    ) -> io::Result<()> {
+    /// Writes a gap's record (`{"gap": {…}}`) in `-o jsonl`; nothing in other formats (stderr
+    /// told the user).
+    pub fn gap(&self, gap: &crate::gap::Gap, out: &mut impl Write) -> io::Result<()> {
         match self {
-            Renderer::Jsonl => {
-                let time = |t: chrono::DateTime<chrono::Utc>| {
-                    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-                };
-                writeln!(
-                    out,
-                    r#"{{"gap":{{"from":"{}","to":"{}"}}}}"#,
-                    time(from),
-                    time(to)
-                )
-            }
+            Renderer::Jsonl => writeln!(out, "{}", gap.record()),
             Renderer::Pretty(_) | Renderer::Json => Ok(()),
         }
     }

@@ -19,11 +19,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 use anyhow::{Context as _, Result};
-use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::event::{json_str, Problem, RawMessage, Received};
+use crate::gap::Gap;
 use crate::pipeline::{Flow, Pipeline, Stop};
 
 /// A file run as other threads see it: how far it is (for `--idle-timeout` and the progress bar),
@@ -183,16 +183,10 @@ mod tests {
     }
 }
 
-/// `{"gap": {"from", "to"}}`: `-o jsonl`'s record of a time the connection was down.
+/// `{"gap": {"from", "to", …}}`: `-o jsonl`'s record of a time events may be missing.
 #[derive(Deserialize)]
 struct GapRecord {
     gap: Gap,
-}
-
-#[derive(Deserialize)]
-struct Gap {
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
 }
 
 fn handle_line(line: &[u8], pipeline: &mut Pipeline) -> io::Result<Flow> {
@@ -202,7 +196,7 @@ fn handle_line(line: &[u8], pipeline: &mut Pipeline) -> io::Result<Flow> {
     }
     if line.starts_with(br#"{"gap":"#) {
         if let Ok(GapRecord { gap }) = serde_json::from_slice::<GapRecord>(line) {
-            pipeline.gap(gap.from, gap.to)?;
+            pipeline.gap(&gap)?;
             return Ok(Flow::Continue);
         }
     }

@@ -26,6 +26,7 @@ use futures_util::StreamExt;
 
 use crate::config::{Replay, ReplayFrom};
 use crate::event::{RawMessage, Received};
+use crate::gap::{Filled, Gap};
 use crate::output::Status;
 use crate::pipeline::{Flow, Pipeline};
 use crate::source::progress::Progress;
@@ -158,6 +159,181 @@ pub async fn replay(
         }
     ));
     Ok(flow)
+}
+
+/// Before the gap's start, a fill reads back this far: stored times are the server's clock, the
+/// gap's are latwatch's. The last event shown before the gap marks where new ones begin.
+const FILL_MARGIN: chrono::Duration = chrono::Duration::seconds(2);
+/// At most this many filled ids are kept to drop their live copies.
+const FILL_IDS: usize = 200_000;
+
+/// Fills `gap` from the stream `stream` (else the one that stores `subjects`): the stored events
+/// after `last_seen` (the last event shown before the gap; else those stored since the gap
+/// began), up to the stream's end when the fill starts. Events it shows that may still arrive live
+/// are handed to the pipeline to drop ([`Pipeline::expect_again`]).
+pub async fn fill(
+    client: Client,
+    subjects: &[String],
+    stream: Option<&str>,
+    gap: &Gap,
+    last_seen: Option<&[u8]>,
+    pipeline: &mut Pipeline,
+) -> std::io::Result<(Filled, Flow)> {
+    let not = |why: String| Ok((Filled::No(why), Flow::Continue));
+    let js = jetstream::new(client);
+    let stream = match stream {
+        Some(name) => match js.get_stream(name).await {
+            Ok(stream) => stream,
+            Err(err) => return not(format!("cannot read stream {name} ({err})")),
+        },
+        None => {
+            let mut found = None;
+            for subject in subjects {
+                match js.stream_by_subject(subject.clone()).await {
+                    Ok(name) => {
+                        found = js.get_stream(&name).await.ok();
+                        break;
+                    }
+                    Err(err) if err.kind() == GetStreamByNameErrorKind::NotFound => {}
+                    Err(err) => return not(format!("no JetStream on the server to ask ({err})")),
+                }
+            }
+            match found {
+                Some(stream) => stream,
+                None => return not(format!("no stream holds {}", subjects.join(", "))),
+            }
+        }
+    };
+    let stream_name = stream.cached_info().config.name.clone();
+    let last_id = last_seen.and_then(|payload| {
+        let event = crate::event::decode(RawMessage {
+            subject: None,
+            payload,
+            received: Received::Now,
+        });
+        event
+            .envelope
+            .and_then(|e| e.id())
+            .map(|id| id.into_owned())
+    });
+    let start = match last_id {
+        Some(_) => gap.from - FILL_MARGIN,
+        None => gap.from,
+    };
+    let consumer = match stream
+        .create_consumer(pull::OrderedConfig {
+            filter_subject: match subjects {
+                [one] => one.clone(),
+                _ => String::new(),
+            },
+            deliver_policy: DeliverPolicy::ByStartTime { start_time: start },
+            ..Default::default()
+        })
+        .await
+    {
+        Ok(consumer) => consumer,
+        Err(err) => return not(format!("cannot read stream {stream_name} ({err})")),
+    };
+    let consumer_name = consumer.cached_info().name.clone();
+    let stored = consumer.cached_info().num_pending;
+    let mut shown = 0u64;
+    let mut ids = std::collections::HashSet::new();
+    let mut flow = Flow::Continue;
+    // Until the last event shown before the gap is found, stored events are held back: they
+    // may have been shown already. Not found by the gap's start plus the margin: those stored
+    // after the gap began are new.
+    let mut seeking = last_id.is_some();
+    let mut held: Vec<jetstream::Message> = Vec::new();
+    if stored > 0 {
+        if let Ok(mut messages) = consumer.messages().await {
+            let mut read = 0u64;
+            while read < stored && flow == Flow::Continue {
+                let message = match tokio::time::timeout(STALL, messages.next()).await {
+                    Ok(Some(Ok(message))) => message,
+                    _ => break,
+                };
+                read += 1;
+                let pending = message.info().map_or(1, |info| info.pending);
+                if subjects
+                    .iter()
+                    .any(|s| subject_matches(s, &message.subject))
+                {
+                    if seeking {
+                        let id = crate::event::decode(RawMessage {
+                            subject: None,
+                            payload: &message.payload,
+                            received: Received::Now,
+                        })
+                        .envelope
+                        .and_then(|e| e.id())
+                        .map(|id| id.into_owned());
+                        let stored_at = message.info().map(|info| info.published);
+                        if id.is_some() && id == last_id {
+                            seeking = false;
+                            held.clear();
+                        } else if stored_at.is_ok_and(|at| at < gap.from + FILL_MARGIN) {
+                            held.push(message);
+                        } else {
+                            seeking = false;
+                            for earlier in std::mem::take(&mut held) {
+                                if stored_after(&earlier, gap) && flow == Flow::Continue {
+                                    flow = show(&earlier, pipeline, &mut ids, &mut shown)?;
+                                }
+                            }
+                            if flow == Flow::Continue {
+                                flow = show(&message, pipeline, &mut ids, &mut shown)?;
+                            }
+                        }
+                    } else {
+                        flow = show(&message, pipeline, &mut ids, &mut shown)?;
+                    }
+                }
+                if pending == 0 {
+                    break;
+                }
+            }
+        }
+    }
+    for earlier in held {
+        if stored_after(&earlier, gap) && flow == Flow::Continue {
+            flow = show(&earlier, pipeline, &mut ids, &mut shown)?;
+        }
+    }
+    pipeline.expect_again(ids);
+    let _ = stream.delete_consumer(&consumer_name).await;
+    Ok((
+        Filled::From {
+            stream: stream_name,
+            events: shown,
+        },
+        flow,
+    ))
+}
+
+/// Stored at or after the gap began.
+fn stored_after(message: &jetstream::Message, gap: &Gap) -> bool {
+    message.info().is_ok_and(|info| info.published >= gap.from)
+}
+
+/// Hands a filled event to the pipeline and notes its id.
+fn show(
+    message: &jetstream::Message,
+    pipeline: &mut Pipeline,
+    ids: &mut std::collections::HashSet<String>,
+    shown: &mut u64,
+) -> std::io::Result<Flow> {
+    *shown += 1;
+    if ids.len() < FILL_IDS {
+        let event = crate::event::decode(RawMessage {
+            subject: None,
+            payload: &message.payload,
+            received: Received::Now,
+        });
+        if let Some(id) = event.envelope.and_then(|e| e.id()) {
+            ids.insert(id.into_owned());
+        }
+    }
+    handle(message, pipeline)
 }
 
 fn handle(message: &jetstream::Message, pipeline: &mut Pipeline) -> std::io::Result<Flow> {

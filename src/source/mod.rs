@@ -4,6 +4,7 @@
 
 pub mod context;
 pub mod file;
+pub mod intake;
 pub mod jetstream;
 pub mod nats;
 pub mod progress;

@@ -2,50 +2,60 @@
 //!
 //! The first connection must succeed (a clear error and exit 1 otherwise: a typo in `-s` should not
 //! leave latwatch silently retrying). After that a disconnect never ends latwatch: async-nats
-//! reconnects forever with backoff and re-subscribes, and the user is told on stderr when the
-//! connection went and came back, because core NATS does not keep what was published meanwhile.
+//! reconnects forever with backoff and re-subscribes, and the user is told on stderr which server
+//! went and which came back, and how long events did not flow.
 //!
-//! async-nats drops messages without a word when a subscription's channel is full. The loss is
-//! visible only as the gap between the connection's `in_messages` and what we took from the channel;
-//! [`LossCounter`] watches that gap and reports it.
+//! Messages go through the intake (`source::intake`): a task that moves them off the
+//! subscriptions into a queue bounded by bytes, so a slow stdout costs memory rather than
+//! events, and that marks gaps (reconnects, drops) in the queue where they happened. The watch
+//! loop here takes batches from that queue into the pipeline; at a gap it fills the missing
+//! window from the JetStream stream that keeps the lattice's events, when there is one.
+//!
+//! Outages are timed from the last proof that events flowed (a message, or a keepalive round
+//! trip every `--ping-interval`), not from when the client noticed; a hung server is noticed
+//! after three unanswered pings.
 
+use std::collections::VecDeque;
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use anyhow::{anyhow, Context as _, Result};
 use async_nats::{Client, ConnectErrorKind, ConnectOptions, Event as NatsEvent};
-use chrono::{DateTime, Utc};
-use futures_util::stream::{Stream, StreamExt};
-use futures_util::FutureExt;
+use chrono::Utc;
+use futures_util::stream::StreamExt;
 use tokio::sync::mpsc;
 
 use crate::config::{redact, Auth, NatsConfig, Tls};
 use crate::event::{subject_lattice, RawMessage, Received};
+use crate::gap::{Filled, Gap, GapReason};
 use crate::output::Status;
 use crate::pipeline::{Flow, Pipeline, Stop};
+use crate::record::Recorder;
 use crate::render::style::escape_untrusted;
+use crate::source::intake::{self, Intake, Item, Liveness, Queue};
 use crate::source::{jetstream, Limits};
 
 /// How long the first connection may take before latwatch gives up.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(4);
-/// At most this many ready messages are handled between flushes (and shutdown checks).
+/// At most this many queued messages are handled between flushes (and shutdown checks).
 const BATCH: usize = 4096;
-/// Messages async-nats may queue for latwatch before it drops (and latwatch reports) the excess.
-/// A queued ~700-byte event costs about 1.7 KB, so a full queue of async-nats' default 65,536 came
-/// to 110 MiB in the flat-out benchmark. Half of that keeps a worst burst under 64 MiB; speed, not
-/// a bigger buffer, is what keeps up (`--json` takes 1M events flat out with this queue, 0 lost).
+/// Messages async-nats may queue before it drops the excess. The intake empties this channel as
+/// fast as messages arrive, so it only matters when the intake itself cannot run.
 const SUBSCRIPTION_CAPACITY: usize = 32_768;
-/// How often, at most, the loss check reads the connection statistics.
-const LOSS_CHECK_EVERY: Duration = Duration::from_millis(250);
+/// How often the watch loop looks for silent hosts when nothing arrives.
+const IDLE_TICK: Duration = Duration::from_millis(250);
+/// A freeze of latwatch this recent explains a disconnect (the server cut a client that stopped
+/// reading).
+const FREEZE_EXPLAINS: Duration = Duration::from_secs(30);
 
 /// Connects, subscribes and runs the pipeline until `shutdown` resolves, `--count` is reached or
-/// stdout closes.
+/// stdout closes. `recorder` (`--record`) is fed by the intake, every message as it arrives.
 pub async fn run(
     config: &NatsConfig,
     pipeline: &mut Pipeline,
+    recorder: Option<Recorder>,
     status: Status,
     limits: Limits,
     shutdown: impl Future<Output = ()>,
@@ -67,38 +77,65 @@ pub async fn run(
             path.display()
         ));
     }
-    let (client, mut notices) = connect(config, &shown, status).await?;
+    let liveness = Arc::new(Liveness::new(Utc::now()));
+    let (gaps_tx, gaps_rx) = mpsc::unbounded_channel();
+    let (client, mut notices, server) =
+        connect(config, &shown, status, liveness.clone(), gaps_tx).await?;
 
     let mut subscribers = Vec::with_capacity(config.subjects.len());
     for subject in &config.subjects {
         let subscriber = client
             .subscribe(subject.clone())
             .await
-            .with_context(|| format!("cannot subscribe to {subject} on {shown}"))?;
+            .with_context(|| format!("cannot subscribe to {subject} on {server}"))?;
         subscribers.push(subscriber);
     }
     // One subscription (the usual case) is polled directly: merging streams costs a
     // FuturesUnordered round per message, and one channel keeps arrival order exactly.
-    let mut messages: Pin<Box<dyn Stream<Item = async_nats::Message> + Send>> =
-        if subscribers.len() == 1 {
-            Box::pin(subscribers.remove(0))
-        } else {
-            Box::pin(futures_util::stream::select_all(subscribers))
-        };
+    let messages: intake::Messages = if subscribers.len() == 1 {
+        Box::pin(subscribers.remove(0))
+    } else {
+        Box::pin(futures_util::stream::select_all(subscribers))
+    };
     // The server has the subscription once it answered a round trip: only now is "listening" true.
     client
         .flush()
         .await
-        .with_context(|| format!("the server at {shown} did not confirm the subscription"))?;
+        .with_context(|| format!("the server at {server} did not confirm the subscription"))?;
     status.info(format_args!(
-        "listening on {} at {shown}",
+        "listening on {} at {server}",
         config.subjects.join(", ")
     ));
+    let looked_at = Arc::new(AtomicU64::new(0));
+    let queue = Arc::new(Queue::new(config.buffer));
+    tokio::spawn(
+        Intake {
+            queue: queue.clone(),
+            liveness: liveness.clone(),
+            statistics: client.statistics(),
+            looked_at: looked_at.clone(),
+            gaps: gaps_rx,
+            recorder,
+            status,
+        }
+        .run(messages),
+    );
+    tokio::spawn(keepalive(
+        client.clone(),
+        config.ping_interval,
+        liveness.clone(),
+    ));
+    let mut filler = Filler {
+        config,
+        shown: shown.clone(),
+        client: None,
+        said: Vec::new(),
+    };
 
-    // History first; live messages wait in the subscription meanwhile.
+    // History first; live messages wait in the queue meanwhile.
     if let Some(replay) = &config.replay {
         let replaying = async {
-            let replay_client = connect_for_replay(config, &shown).await?;
+            let replay_client = filler.client().await?;
             jetstream::replay(
                 replay_client,
                 &config.subjects,
@@ -124,24 +161,28 @@ pub async fn run(
         }
     }
 
-    let looked_at = Arc::new(AtomicU64::new(0));
-    let mut losses = LossCounter::new(&client, looked_at.clone());
     // Without a hint the timer is never polled (`hint_pending` is false); a year keeps it inert.
-    let hint = tokio::time::sleep(
-        config
-            .silence_hint
-            .unwrap_or(Duration::from_secs(365 * 86_400)),
-    );
+    let hint = tokio::time::sleep(config.silence_hint.unwrap_or(never));
     tokio::pin!(hint);
     let mut hint_pending = config.silence_hint.is_some();
-    // A loss is confirmed by two looks at the statistics; when a burst ends nothing else would
-    // trigger the second look, so an idle tick does.
-    let mut idle_tick = tokio::time::interval(LOSS_CHECK_EVERY);
+    let mut idle_tick = tokio::time::interval(IDLE_TICK);
     let idle_for = limits.idle.unwrap_or(never);
     let idle = tokio::time::sleep(idle_for);
     tokio::pin!(idle);
+    let mut pending: VecDeque<Item> = VecDeque::new();
     'watch: loop {
-        let mut message = tokio::select! {
+        if pending.is_empty() {
+            queue.take(&mut pending);
+        }
+        let waiting = pending.is_empty();
+        if waiting {
+            if queue.is_closed() {
+                break; // every subscription ended: the client was closed
+            }
+            // Nothing more is ready: what was handled is shown now.
+            pipeline.flush()?;
+        }
+        tokio::select! {
             biased;
             () = &mut shutdown => break,
             () = &mut deadline, if limits.timeout.is_some() => {
@@ -152,27 +193,26 @@ pub async fn run(
                 pipeline.stop(Stop::Idle(idle_for));
                 break;
             }
-            message = messages.next() => match message {
-                Some(message) => message,
-                None => break, // every subscription ended: the client was closed
-            },
-            _ = idle_tick.tick() => match losses.quiet_point(&mut messages, pipeline.received(), status) {
-                None => {
-                    // Nothing arriving is when hosts go silent: look for them.
-                    pipeline.tick(Utc::now())?;
+            Some(notice) = notices.recv() => match notice {
+                Notice::Fatal(why) => {
                     pipeline.flush()?;
-                    continue;
+                    return Err(anyhow!(why));
                 }
-                Some(Some(message)) => message,
-                Some(None) => break,
             },
+            () = std::future::ready(()), if !waiting => {}
+            () = queue.ready(), if waiting => continue,
+            _ = idle_tick.tick(), if waiting => {
+                // Nothing arriving is when hosts go silent: look for them.
+                pipeline.tick(Utc::now())?;
+                continue;
+            }
             () = &mut hint, if hint_pending => {
                 hint_pending = false;
                 if pipeline.received() == 0 {
                     tokio::spawn(explain_silence(
                         client.clone(),
                         config.subjects.join(", "),
-                        shown.clone(),
+                        server.current(),
                         config.silence_hint.unwrap_or_default(),
                         status,
                         looked_at.clone(),
@@ -180,43 +220,140 @@ pub async fn run(
                 }
                 continue;
             }
-            Some(notice) = notices.recv() => match notice {
-                Notice::Gap { from, to } => {
-                    pipeline.gap(from, to)?;
-                    pipeline.flush()?;
-                    continue;
-                }
-                Notice::Fatal(why) => {
-                    pipeline.flush()?;
-                    return Err(anyhow!(why));
-                }
-            },
-        };
+        }
+        let mut released = 0;
         let mut handled = 0;
-        loop {
-            let raw = RawMessage {
-                subject: Some(message.subject.as_str()),
-                payload: &message.payload,
-                received: Received::Now,
-            };
-            if pipeline.handle(raw)? == Flow::Done {
-                break 'watch;
+        let mut flow = Flow::Continue;
+        while let Some(item) = pending.pop_front() {
+            match item {
+                Item::Message {
+                    subject,
+                    payload,
+                    received,
+                } => {
+                    released += intake::cost(&subject, &payload);
+                    flow = pipeline.handle_recorded(RawMessage {
+                        subject: Some(subject.as_str()),
+                        payload: &payload,
+                        received: Received::Live(received),
+                    })?;
+                }
+                Item::Gap(mark) => {
+                    pipeline.flush()?;
+                    let intake::GapMark { gap, last_seen } = *mark;
+                    flow = filler
+                        .fill(gap, last_seen.as_deref(), pipeline, status)
+                        .await?;
+                }
             }
             handled += 1;
-            if handled == BATCH {
+            if flow == Flow::Done || handled == BATCH {
                 break;
             }
-            match losses.quiet_point(&mut messages, pipeline.received(), status) {
-                Some(Some(next)) => message = next,
-                Some(None) => break 'watch,
-                None => break,
-            }
         }
-        pipeline.flush()?;
+        queue.release(released);
+        if flow == Flow::Done {
+            break 'watch;
+        }
         idle.as_mut().reset(tokio::time::Instant::now() + idle_for);
     }
     pipeline.flush()?;
     Ok(())
+}
+
+/// Fills gaps from the stream that keeps the lattice's events, on a connection of its own (made
+/// at the first gap): JetStream's own messages must not reach the live subscription's books.
+struct Filler<'a> {
+    config: &'a NatsConfig,
+    shown: String,
+    client: Option<Client>,
+    /// Reasons a gap was not filled, said once each.
+    said: Vec<String>,
+}
+
+impl Filler<'_> {
+    async fn client(&mut self) -> Result<Client> {
+        if let Some(client) = &self.client {
+            return Ok(client.clone());
+        }
+        let client = connect_for_replay(self.config, &self.shown).await?;
+        self.client = Some(client.clone());
+        Ok(client)
+    }
+
+    /// Says what `gap` is, fills it when it can, and records it (`-o jsonl`).
+    async fn fill(
+        &mut self,
+        mut gap: Gap,
+        last_seen: Option<&[u8]>,
+        pipeline: &mut Pipeline,
+        status: Status,
+    ) -> Result<Flow> {
+        let mut flow = Flow::Continue;
+        let filled = if !self.config.fill {
+            Filled::No("--no-fill".to_owned())
+        } else {
+            match self.client().await {
+                Err(err) => Filled::No(format!("cannot connect to fill it ({err:#})")),
+                Ok(client) => {
+                    let (filled, next) = jetstream::fill(
+                        client,
+                        &self.config.subjects,
+                        self.config.stream.as_deref(),
+                        &gap,
+                        last_seen,
+                        pipeline,
+                    )
+                    .await?;
+                    flow = next;
+                    filled
+                }
+            }
+        };
+        let what = match (gap.reason, gap.lost) {
+            (GapReason::Dropped, Some(lost)) => {
+                format!("{lost} events dropped over {:.1}s", gap.seconds())
+            }
+            _ => format!("gap of {:.1}s", gap.seconds()),
+        };
+        match &filled {
+            Filled::From { stream, events } => status.warn(format_args!(
+                "{what} filled from stream {stream} ({events} events)"
+            )),
+            Filled::No(why) if why == "--no-fill" => status.warn(format_args!(
+                "{what}: events published meanwhile were not received (--no-fill)"
+            )),
+            Filled::No(why) => {
+                if self.said.contains(why) {
+                    status.warn(format_args!("{what} not filled: {why}"));
+                } else {
+                    status.warn(format_args!(
+                        "{what} not filled: {why}; wadm's stream wasmbus_events keeps 70 s of \
+                         them, or create one: `nats stream add lattice_events --subjects \
+                         'wasmbus.evt.*.>' --max-age 1h --defaults`"
+                    ));
+                    self.said.push(why.clone());
+                }
+            }
+        }
+        gap.filled = Some(filled);
+        pipeline.gap(&gap)?;
+        pipeline.flush()?;
+        Ok(flow)
+    }
+}
+
+/// A round trip every `every`: the proof that events can flow, for timing outages.
+async fn keepalive(client: Client, every: Duration, liveness: Arc<Liveness>) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let started = Utc::now();
+        if let Ok(Ok(())) = tokio::time::timeout(every, client.flush()).await {
+            liveness.on_round_trip(started, Utc::now());
+        }
+    }
 }
 
 /// How long the silence hint listens on every lattice.
@@ -276,31 +413,88 @@ async fn explain_silence(
     ));
 }
 
-/// When an outage began: a monotonic instant for its length, the wall clock for the gap record.
-type OutageStart = (Instant, DateTime<Utc>);
-
 /// What the connection tells the watch loop.
 enum Notice {
-    /// The connection was down from `from` to `to`: events published then were not received.
-    Gap {
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    },
     /// latwatch cannot go on (credentials refused after a reconnect).
     Fatal(String),
+}
+
+/// The server latwatch is connected to, named as the user gave it (credentials removed): one of a
+/// cluster's URLs, not the whole `-s` list.
+pub(crate) struct ServerName {
+    given: Vec<String>,
+    current: Mutex<String>,
+}
+
+impl std::fmt::Display for ServerName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.current())
+    }
+}
+
+impl ServerName {
+    fn current(&self) -> String {
+        self.current
+            .lock()
+            .map(|name| name.clone())
+            .unwrap_or_default()
+    }
+
+    /// Learns the server from what it said of itself (its INFO), and returns its name.
+    fn learn(&self, info: &async_nats::ServerInfo) -> String {
+        let name = name_for(&self.given, info);
+        if let Ok(mut current) = self.current.lock() {
+            current.clone_from(&name);
+        }
+        name
+    }
+}
+
+/// The URL given for the server that sent `info`: the only one given (it may be a proxy or a load
+/// balancer), else the one with its port, and its host unless the server listens on every
+/// address; else (a server the cluster told about) the address it reports.
+fn name_for(given: &[String], info: &async_nats::ServerInfo) -> String {
+    if let [only] = given {
+        return redact(only);
+    }
+    let everywhere = matches!(info.host.as_str(), "0.0.0.0" | "::" | "");
+    let matching = given.iter().find(|url| {
+        url.parse::<async_nats::ServerAddr>()
+            .is_ok_and(|addr| addr.port() == info.port && (everywhere || addr.host() == info.host))
+    });
+    match matching {
+        Some(url) => redact(url),
+        None => format!("nats://{}:{}", escape_untrusted(&info.host), info.port),
+    }
 }
 
 async fn connect(
     config: &NatsConfig,
     shown: &str,
     status: Status,
-) -> Result<(Client, mpsc::UnboundedReceiver<Notice>)> {
+    liveness: Arc<Liveness>,
+    gaps: mpsc::UnboundedSender<Gap>,
+) -> Result<(Client, mpsc::UnboundedReceiver<Notice>, Arc<ServerName>)> {
     let (outages_tx, outages_rx) = mpsc::unbounded_channel();
     let (notices_tx, notices_rx) = mpsc::unbounded_channel();
-    let notices = ConnectionNotices::new(shown.to_owned(), status, outages_tx, notices_tx.clone());
+    let server = Arc::new(ServerName {
+        given: config.servers.clone(),
+        current: Mutex::new(shown.to_owned()),
+    });
+    let notices = ConnectionNotices {
+        server: server.clone(),
+        status,
+        liveness,
+        down_since: Arc::new(Mutex::new(None)),
+        outages: outages_tx,
+        gaps,
+        notices: notices_tx.clone(),
+        cut_as_slow: Arc::new(OnceLock::new()),
+    };
     let options = ConnectOptions::new()
         .name("latwatch")
         .connection_timeout(CONNECT_TIMEOUT)
+        .ping_interval(config.ping_interval)
         .max_reconnects(None)
         .subscription_capacity(SUBSCRIPTION_CAPACITY)
         .event_callback(move |event| {
@@ -312,14 +506,14 @@ async fn connect(
         .connect(addresses(config)?)
         .await
         .map_err(|err| connect_error(&err, shown, config))?;
+    server.learn(&client.server_info());
     tokio::spawn(announce_reconnects(
         client.clone(),
-        shown.to_owned(),
+        server.clone(),
         status,
         outages_rx,
-        notices_tx,
     ));
-    Ok((client, notices_rx))
+    Ok((client, notices_rx, server))
 }
 
 fn addresses(config: &NatsConfig) -> Result<Vec<async_nats::ServerAddr>> {
@@ -403,24 +597,23 @@ fn with_tls(mut options: ConnectOptions, tls: &Tls) -> ConnectOptions {
 /// proves the server has them, so "reconnected" is only said once events flow again.
 async fn announce_reconnects(
     client: Client,
-    shown: String,
+    server: Arc<ServerName>,
     status: Status,
-    mut outages: mpsc::UnboundedReceiver<OutageStart>,
-    notices: mpsc::UnboundedSender<Notice>,
+    mut outages: mpsc::UnboundedReceiver<Gap>,
 ) {
-    while let Some((since, from)) = outages.recv().await {
+    while let Some(gap) = outages.recv().await {
         if tokio::time::timeout(CONNECT_TIMEOUT, client.flush())
             .await
             .is_ok_and(|flushed| flushed.is_ok())
         {
+            let name = server.learn(&client.server_info());
             status.warn(format_args!(
-                "reconnected to {shown} after {:.1}s (events published meanwhile were not received)",
-                since.elapsed().as_secs_f64()
+                "reconnected to {name}; events did not flow for {:.1}s (since {})",
+                (Utc::now() - gap.from).num_milliseconds().max(0) as f64 / 1000.0,
+                gap.from
+                    .with_timezone(&chrono::Local)
+                    .format("%H:%M:%S%.3f")
             ));
-            let _ = notices.send(Notice::Gap {
-                from,
-                to: Utc::now(),
-            });
         }
     }
 }
@@ -511,50 +704,55 @@ fn tls_error(lower: &str, config: &NatsConfig) -> (String, String) {
     }
 }
 
-/// Tells the user on stderr when the connection goes; hands the outage start to
-/// [`announce_reconnects`] when it comes back; turns refused credentials after a reconnect into a
-/// fatal notice (retrying forever with credentials the server no longer takes helps nobody).
+/// Tells the user on stderr when the connection goes, naming the server; marks the outage in the
+/// intake's queue when it comes back (from the last proof that events flowed, not from when the
+/// client noticed); turns refused credentials after a reconnect into a fatal notice (retrying
+/// forever with credentials the server no longer takes helps nobody).
 #[derive(Clone)]
 struct ConnectionNotices {
-    shown: Arc<str>,
+    server: Arc<ServerName>,
     status: Status,
+    liveness: Arc<Liveness>,
     /// When the current outage began; `None` while connected.
-    down_since: Arc<Mutex<Option<OutageStart>>>,
-    outages: mpsc::UnboundedSender<OutageStart>,
+    down_since: Arc<Mutex<Option<chrono::DateTime<Utc>>>>,
+    outages: mpsc::UnboundedSender<Gap>,
+    gaps: mpsc::UnboundedSender<Gap>,
     notices: mpsc::UnboundedSender<Notice>,
+    /// The server said it cut latwatch as a slow consumer.
+    cut_as_slow: Arc<OnceLock<()>>,
 }
 
 impl ConnectionNotices {
-    fn new(
-        shown: String,
-        status: Status,
-        outages: mpsc::UnboundedSender<OutageStart>,
-        notices: mpsc::UnboundedSender<Notice>,
-    ) -> ConnectionNotices {
-        ConnectionNotices {
-            shown: shown.into(),
-            status,
-            down_since: Arc::new(Mutex::new(None)),
-            outages,
-            notices,
-        }
-    }
-
     fn on(&self, event: NatsEvent) {
         let Ok(mut down_since) = self.down_since.lock() else {
             return;
         };
         match event {
             NatsEvent::Disconnected if down_since.is_none() => {
-                *down_since = Some((Instant::now(), Utc::now()));
+                let now = Utc::now();
+                let from = self.liveness.alive_since();
+                *down_since = Some(from);
+                let why = match self.liveness.recent_freeze(now, FREEZE_EXPLAINS) {
+                    Some((_, lasted)) => format!(
+                        "; latwatch had been stopped or starved for {:.1}s, so the server most \
+                         likely cut it as a slow consumer",
+                        lasted.as_secs_f64()
+                    ),
+                    None if self.cut_as_slow.get().is_some() => {
+                        "; the server cut latwatch as a slow consumer".to_owned()
+                    }
+                    None => String::new(),
+                };
                 self.status.warn(format_args!(
-                    "disconnected from {}; reconnecting",
-                    self.shown
+                    "disconnected from {}{why}; reconnecting",
+                    self.server.current()
                 ));
             }
             NatsEvent::Connected => {
-                if let Some(since) = down_since.take() {
-                    let _ = self.outages.send(since);
+                if let Some(from) = down_since.take() {
+                    let gap = Gap::new(from, Utc::now(), GapReason::Disconnected);
+                    let _ = self.gaps.send(gap.clone());
+                    let _ = self.outages.send(gap);
                 }
             }
             // During a reconnect async-nats reports refused credentials as a client error with
@@ -566,98 +764,79 @@ impl ConnectionNotices {
                 let _ = self.notices.send(Notice::Fatal(format!(
                     "{} refused latwatch's credentials after a reconnect ({why})\n  \
                      hint: the server's users or credentials changed; restart latwatch with valid ones",
-                    self.shown
+                    self.server.current()
                 )));
             }
             NatsEvent::ServerError(async_nats::ServerError::AuthorizationViolation) => {
                 let _ = self.notices.send(Notice::Fatal(format!(
                     "{} refused latwatch's credentials after a reconnect (authorization violation)\n  \
                      hint: the server's users or credentials changed; restart latwatch with valid ones",
-                    self.shown
+                    self.server.current()
                 )));
             }
-            NatsEvent::ServerError(err) => self
-                .status
-                .warn(format_args!("server {} reported: {err}", self.shown)),
+            NatsEvent::ServerError(async_nats::ServerError::SlowConsumer(_)) => {
+                let _ = self.cut_as_slow.set(());
+            }
+            NatsEvent::ServerError(async_nats::ServerError::Other(why))
+                if why.to_lowercase().contains("slow consumer") =>
+            {
+                let _ = self.cut_as_slow.set(());
+            }
+            NatsEvent::ServerError(err) => self.status.warn(format_args!(
+                "server {} reported: {}",
+                self.server.current(),
+                escape_untrusted(&err.to_string())
+            )),
             NatsEvent::LameDuckMode => self.status.warn(format_args!(
                 "server {} is shutting down (lame duck mode); latwatch will reconnect",
-                self.shown
+                self.server.current()
             )),
-            // Slow consumers are counted exactly by LossCounter; the rest is noise.
+            // Client-side slow consumers are counted exactly by the intake; the rest is noise.
             _ => {}
         }
     }
 }
 
-/// Counts messages async-nats received but dropped because the subscription channel was full.
-///
-/// The connection task counts a message (`in_messages`) just before it tries to queue it, one
-/// message at a time. So if the counter is read first and the channel is then found empty, every
-/// message it counted was taken by us, dropped, or is the one message between count and queue:
-/// the loss is the gap or the gap minus one. When the counter has not moved since the last look
-/// (at least [`LOSS_CHECK_EVERY`] ago), nothing is in flight and the gap is exactly the loss.
-/// Only what is certain is reported, so a report never has to be taken back.
-struct LossCounter {
-    statistics: Arc<async_nats::Statistics>,
-    /// Messages the silence hint's look received on the same connection: not ours to count.
-    looked_at: Arc<AtomicU64>,
-    reported: u64,
-    /// `in_messages` at the last look.
-    last_counted: u64,
-    last_look: Instant,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl LossCounter {
-    fn new(client: &Client, looked_at: Arc<AtomicU64>) -> LossCounter {
-        LossCounter {
-            statistics: client.statistics(),
-            looked_at,
-            reported: 0,
-            last_counted: u64::MAX,
-            last_look: Instant::now(),
+    fn info(host: &str, port: u16) -> async_nats::ServerInfo {
+        async_nats::ServerInfo {
+            host: host.to_owned(),
+            port,
+            ..Default::default()
         }
     }
 
-    /// The next ready message (`Some(Some)`), the end of every subscription (`Some(None)`), or
-    /// `None` when nothing is ready, in which case the loss has been checked.
-    fn quiet_point<S>(
-        &mut self,
-        messages: &mut S,
-        taken: u64,
-        status: Status,
-    ) -> Option<Option<async_nats::Message>>
-    where
-        S: futures_util::Stream<Item = async_nats::Message> + Unpin,
-    {
-        // `unconstrained`: tokio's cooperative budget would otherwise answer "not ready" after a
-        // hundred-odd receives even with messages queued, and "empty" must mean empty.
-        if let Some(next) = tokio::task::unconstrained(messages.next()).now_or_never() {
-            return Some(next);
-        }
-        let counted = self.statistics.in_messages.load(Ordering::Acquire);
-        if let Some(next) = tokio::task::unconstrained(messages.next()).now_or_never() {
-            return Some(next);
-        }
-        if self.last_look.elapsed() >= LOSS_CHECK_EVERY {
-            let others = self.looked_at.load(Ordering::Relaxed);
-            self.look(counted, counted.saturating_sub(taken + others), status);
-        }
-        None
-    }
-
-    fn look(&mut self, counted: u64, gap: u64, status: Status) {
-        self.last_look = Instant::now();
-        let settled = counted == self.last_counted;
-        self.last_counted = counted;
-        let confirmed = if settled { gap } else { gap.saturating_sub(1) };
-        if confirmed > self.reported {
-            status.warn(format_args!(
-                "{} events were dropped inside latwatch because output could not keep up \
-                 ({} lost in all); a faster consumer of stdout, or a narrower filter, avoids it",
-                confirmed - self.reported,
-                confirmed
-            ));
-            self.reported = confirmed;
-        }
+    #[test]
+    fn the_server_is_named_as_given() {
+        let cluster = [
+            "nats://u:p@10.0.0.1:4222".to_owned(),
+            "nats://10.0.0.2:4222".to_owned(),
+            "nats://10.0.0.3:4223".to_owned(),
+        ];
+        assert_eq!(
+            name_for(&cluster, &info("10.0.0.2", 4222)),
+            "nats://10.0.0.2:4222"
+        );
+        assert_eq!(
+            name_for(&cluster, &info("0.0.0.0", 4223)),
+            "nats://10.0.0.3:4223"
+        );
+        assert_eq!(
+            name_for(&cluster, &info("10.0.0.1", 4222)),
+            "nats://10.0.0.1:4222",
+            "credentials removed"
+        );
+        assert_eq!(
+            name_for(&cluster, &info("10.0.0.9", 4222)),
+            "nats://10.0.0.9:4222"
+        );
+        let proxy = ["nats://proxy:1234".to_owned()];
+        assert_eq!(
+            name_for(&proxy, &info("10.0.0.1", 4222)),
+            "nats://proxy:1234"
+        );
     }
 }

@@ -155,6 +155,11 @@ impl NatsServer {
         self.restart();
     }
 
+    /// The server's process id (to stop it with SIGSTOP, as a hung server).
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("the server runs").id()
+    }
+
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
@@ -208,6 +213,22 @@ impl Publisher {
                     .expect("publish");
             }
             self.client.flush().await.expect("flush");
+        });
+    }
+
+    /// Creates a JetStream stream (file storage) on these subjects, as wadm creates
+    /// `wasmbus_events`.
+    pub fn create_stream(&self, name: &str, subjects: &[&str]) {
+        self.runtime.block_on(async {
+            let js = async_nats::jetstream::new(self.client.clone());
+            js.create_stream(async_nats::jetstream::stream::Config {
+                name: name.to_owned(),
+                subjects: subjects.iter().map(|s| s.to_string()).collect(),
+                max_age: Duration::from_secs(70),
+                ..Default::default()
+            })
+            .await
+            .expect("create the stream");
         });
     }
 
@@ -488,4 +509,91 @@ pub fn run_with_stdin(args: &[&str], stdin: &[u8]) -> (ExitStatus, Vec<u8>, Stri
         output.stdout,
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
+}
+
+/// A TCP proxy on a free loopback port in front of a server: [`Proxy::cut`] closes every
+/// connection through it and refuses new ones until [`Proxy::restore`], as a network outage does.
+pub struct Proxy {
+    pub port: u16,
+    cut: Arc<std::sync::atomic::AtomicBool>,
+    stopped: Arc<std::sync::atomic::AtomicBool>,
+    connections: Arc<Mutex<Vec<TcpStream>>>,
+}
+
+impl Proxy {
+    pub fn start(target: u16) -> Proxy {
+        use std::sync::atomic::AtomicBool;
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the proxy");
+        let port = listener.local_addr().unwrap().port();
+        let cut = Arc::new(AtomicBool::new(false));
+        let stopped = Arc::new(AtomicBool::new(false));
+        let connections: Arc<Mutex<Vec<TcpStream>>> = Arc::default();
+        let (cut_flag, stop_flag, open) = (cut.clone(), stopped.clone(), connections.clone());
+        thread::spawn(move || {
+            for client in listener.incoming() {
+                if stop_flag.load(Ordering::Relaxed) {
+                    break;
+                }
+                let Ok(client) = client else { continue };
+                if cut_flag.load(Ordering::Relaxed) {
+                    drop(client);
+                    continue;
+                }
+                let Ok(server) = TcpStream::connect(("127.0.0.1", target)) else {
+                    continue;
+                };
+                let mut open = open.lock().unwrap();
+                for (mut from, mut to) in [
+                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                    (server.try_clone().unwrap(), client.try_clone().unwrap()),
+                ] {
+                    thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+                open.push(client);
+                open.push(server);
+            }
+        });
+        Proxy {
+            port,
+            cut,
+            stopped,
+            connections,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    /// Closes every connection and refuses new ones.
+    pub fn cut(&self) {
+        self.cut.store(true, Ordering::Relaxed);
+        for connection in self.connections.lock().unwrap().drain(..) {
+            let _ = connection.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    pub fn restore(&self) {
+        self.cut.store(false, Ordering::Relaxed);
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.stopped.store(true, Ordering::Relaxed);
+        self.cut();
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+    }
+}
+
+/// Sends a signal by name (`STOP`, `CONT`, `KILL`) to a process.
+pub fn signal(pid: u32, name: &str) {
+    let status = Command::new("kill")
+        .args([&format!("-{name}"), &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
 }
