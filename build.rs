@@ -21,13 +21,21 @@ fn main() {
     println!("cargo:rustc-env=LATWATCH_VERSION={full}");
 
     // Build again when HEAD moves: a checkout switches HEAD, a commit moves the branch it names.
+    // Only files that exist are named: cargo treats a missing one as always changed, and a
+    // checkout without packed refs (or a branch not yet committed to) then rebuilt latwatch on
+    // every cargo command.
     let git = Path::new(".git");
     if git.is_dir() {
-        println!("cargo:rerun-if-changed=.git/HEAD");
-        println!("cargo:rerun-if-changed=.git/packed-refs");
+        let watch = |path: &str| {
+            if git.join(path).is_file() {
+                println!("cargo:rerun-if-changed=.git/{path}");
+            }
+        };
+        watch("HEAD");
+        watch("packed-refs");
         if let Ok(head) = std::fs::read_to_string(git.join("HEAD")) {
             if let Some(reference) = head.trim().strip_prefix("ref: ") {
-                println!("cargo:rerun-if-changed=.git/{reference}");
+                watch(reference);
             }
         }
     }

@@ -412,7 +412,7 @@ fn type_patterns(flag: &str, values: &[impl AsRef<str>]) -> Result<Vec<TypePatte
 /// `--subject-prefix`: one or more subject tokens (`acct`, `tenant.a`), nothing a subject cannot
 /// hold and no wildcard (the prefix is part of every subscription).
 fn subject_prefix(prefix: &str) -> Result<(), String> {
-    let shown = crate::render::style::escape_untrusted(prefix);
+    let shown = crate::text::escape_untrusted(prefix);
     let bad_token = prefix.split('.').find(|token| {
         token.is_empty()
             || *token == "*"

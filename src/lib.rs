@@ -13,7 +13,8 @@
 //! - `dedupe`: `--legacy` shows each CloudEvent id once.
 //! - `lattice`: what latwatch learns while watching (host names).
 //! - `filter`: types, ids, jq (`filter::jq`).
-//! - `render`: `Event` → bytes (pretty line, verbatim JSON, jsonl record); `render::style` escapes.
+//! - `render`: `Event` → bytes (pretty line, verbatim JSON, jsonl record); `render::style` colors.
+//! - `text`: escaping untrusted text, cutting, abbreviating keys (a leaf every stage may use).
 //! - `output`: the stdout sink and the stderr status voice.
 //! - `pipeline`: the per-message path through the stages, shared by every source.
 //! - `record`: `--record`, every received event appended to a jsonl file.
@@ -36,5 +37,6 @@ pub mod record;
 pub mod render;
 pub mod source;
 pub mod summary;
+pub mod text;
 pub mod until;
 pub mod userinfo;

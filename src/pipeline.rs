@@ -21,9 +21,9 @@ use crate::gap::Gap;
 use crate::lattice::{Facts, Lattice};
 use crate::output::{Sink, Status};
 use crate::record::Recorder;
-use crate::render::style::escape_untrusted;
 use crate::render::{Outcome, Renderer};
 use crate::summary::Summary;
+use crate::text::escape_untrusted;
 use crate::until::{Until, Verdict};
 
 /// After a fill, live events that are not among the filled ones before the filled set is

@@ -12,8 +12,7 @@ use std::fmt::Write as _;
 use crate::event::kind::{Kind, KINDS};
 use crate::event::{Event, Severity};
 use crate::lattice::Lattice;
-use crate::render::pretty::abbreviate_key;
-use crate::render::style::{escape_untrusted, truncate};
+use crate::text::{abbreviate_key, escape_untrusted, truncate};
 
 /// The widest a name or kind column gets: longer names are cut with `…`, so a hostile name of
 /// 65,536 characters neither panics the formatter nor makes lines thousands of spaces wide.

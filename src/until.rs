@@ -13,7 +13,7 @@ use crate::event::Event;
 use crate::filter::Filter;
 use crate::lattice::Lattice;
 use crate::output::Status;
-use crate::render::style::escape_untrusted;
+use crate::text::{abbreviate_key, escape_untrusted};
 
 /// What an event means for the wait.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,7 +76,7 @@ fn describe(event: &Event) -> String {
         }
     }
     if let Some(host) = event.host_id() {
-        let _ = write!(text, " on {}", crate::render::pretty::abbreviate_key(&host));
+        let _ = write!(text, " on {}", abbreviate_key(&host));
     }
     if let Some(error) = event.data().and_then(|d| d.str("error")) {
         let _ = write!(text, ": {}", escape_untrusted(&error));

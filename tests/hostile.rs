@@ -40,11 +40,9 @@ fn eight_mib_event() -> Vec<u8> {
     .into_bytes()
 }
 
-/// True for what must never reach a terminal raw.
+/// What must never reach a terminal raw: latwatch's own one definition.
 fn forbidden(c: char) -> bool {
-    matches!(c,
-        '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{061c}' | '\u{200b}'..='\u{200f}'
-        | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}' | '\u{e0000}'..='\u{e007f}')
+    latwatch::text::needs_escape(c)
 }
 
 #[test]

@@ -115,11 +115,9 @@ fn is_json(text: &str) -> bool {
     serde::de::IgnoredAny::deserialize(&mut reader).is_ok() && reader.end().is_ok()
 }
 
-/// What must never reach a terminal raw.
+/// What must never reach a terminal raw: latwatch's own one definition.
 fn forbidden(c: char) -> bool {
-    matches!(c,
-        '\u{0}'..='\u{8}' | '\u{b}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{202a}'..='\u{202e}'
-        | '\u{2066}'..='\u{2069}')
+    latwatch::text::needs_escape(c)
 }
 
 #[test]

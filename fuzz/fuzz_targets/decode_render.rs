@@ -27,7 +27,7 @@ fuzz_target!(|payload: &[u8]| {
         if matches!(renderer, Renderer::Pretty(_)) {
             let text = std::str::from_utf8(&out).expect("pretty output is UTF-8");
             let body = text.strip_suffix('\n').expect("one line");
-            assert!(!body.chars().any(char::is_control), "{body:?}");
+            assert!(!body.chars().any(latwatch::text::needs_escape), "{body:?}");
         }
     }
 });

@@ -15,7 +15,7 @@ use jaq_core::{data, Compiler, Ctx, Native, Vars};
 use jaq_json::Val;
 
 use crate::output::Status;
-use crate::render::style::{escape_untrusted, truncate};
+use crate::text::{escape_untrusted, truncate};
 
 type Data = data::JustLut<Val>;
 

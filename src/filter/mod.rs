@@ -14,7 +14,7 @@ use crate::event::kind::{About, KINDS};
 use crate::event::{Event, RawMessage, TYPE_PREFIX};
 use crate::lattice::Lattice;
 use crate::output::Status;
-use crate::render::style::escape_untrusted;
+use crate::text::escape_untrusted;
 use jq::JqFilter;
 
 /// A `--type`/`--exclude-type` value: a short name, a full CloudEvents type or a glob.

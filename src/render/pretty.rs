@@ -1,7 +1,7 @@
 //! The human line: `TIME  EVENT  HOST  subject-of-event  key=value …`, one line per event.
 //!
 //! The layout of each kind comes from the kind table (`event/kind.rs`); this file only knows how to
-//! draw a [`Layout`]. Every string taken from the event is escaped (`style::escape_untrusted`), so a
+//! draw a [`Layout`]. Every string taken from the event is escaped (`text::escape_untrusted`), so a
 //! line is always one terminal line whatever the event contains. Color comes as `Option<Palette>`.
 
 use std::borrow::Cow;
@@ -12,10 +12,11 @@ use chrono::{DateTime, Local, TimeZone, Utc};
 use owo_colors::{OwoColorize, Style};
 use serde_json::value::RawValue;
 
-use super::style::{escape_untrusted, truncate, Palette};
+use super::style::Palette;
 use crate::event::kind::{Field, Layout, Show};
 use crate::event::{json_str, subject_lattice, Data, Event, Kind, Problems, Severity};
 use crate::lattice::{Change, Facts, Silence};
+use crate::text::{abbreviate_key, escape_untrusted, truncate};
 
 /// Width of the event-name column: the longest known name, `component_scale_failed`.
 const NAME_WIDTH: usize = 22;
@@ -237,16 +238,6 @@ impl Pretty {
             Some(style) => write!(out, "{}", text.style(style)),
             None => write!(out, "{text}"),
         }
-    }
-}
-
-/// `NBXJ2OTPJD…MQOUB` → `NBXJ2O…MQOUB` for 56-character nkeys; any other id escaped, whole.
-pub fn abbreviate_key(id: &str) -> Cow<'_, str> {
-    let is_nkey = id.len() == 56 && id.bytes().all(|b| b.is_ascii_alphanumeric());
-    if is_nkey {
-        Cow::Owned(format!("{}…{}", &id[..6], &id[51..]))
-    } else {
-        escape_untrusted(id)
     }
 }
 

@@ -33,9 +33,9 @@ use crate::gap::{Filled, Gap, GapReason};
 use crate::output::Status;
 use crate::pipeline::{Flow, Pipeline, Stop};
 use crate::record::Recorder;
-use crate::render::style::escape_untrusted;
 use crate::source::intake::{self, Intake, Item, Liveness, Queue};
 use crate::source::{jetstream, Limits};
+use crate::text::escape_untrusted;
 
 /// How long the first connection may take before latwatch gives up.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(4);
