@@ -16,6 +16,7 @@ use crate::dedupe::Dedupe;
 use crate::event::{cut_short, decode, decode_with_data, Problem, Problems, RawMessage};
 use crate::event::{Event, Received};
 use crate::exit_codes::ExitCode;
+use crate::filter::notes::Notes;
 use crate::filter::{Filter, Prefilter};
 use crate::gap::Gap;
 use crate::lattice::{Facts, Lattice};
@@ -92,6 +93,8 @@ pub struct Pipeline {
     /// needs to see every event (host names, `--summary`'s per-kind counts).
     prefilter: Option<Prefilter>,
     filter: Filter,
+    /// What matching noticed (ambiguous prefixes, jq errors): said once, counted.
+    notes: Notes,
     lattice: Lattice,
     /// Keep lattice memory only when something shown uses it: pretty and jsonl output, `--host`.
     /// `--json` skips it, even with `--summary` (which then names hosts by key): memory costs a
@@ -136,6 +139,7 @@ impl Pipeline {
             read_data: remember || stages.filter.reads_data() || until_reads_data,
             last_tick: None,
             filter: stages.filter,
+            notes: Notes::default(),
             lattice: Lattice::default(),
             dedupe: stages.dedupe.then(|| Dedupe::new(DEDUPE_WINDOW)),
             sink,
@@ -223,11 +227,16 @@ impl Pipeline {
         } else {
             Facts::default()
         };
-        let verdict = match &mut self.until {
-            Some(until) => until.judge(&event, &self.lattice, self.status),
+        let mut notes = Vec::new();
+        let verdict = match &self.until {
+            Some(until) => until.judge(&event, &self.lattice, &mut notes),
             None => None,
         };
-        if !self.filter.keeps(&event, &self.lattice, self.status) {
+        let keep = self.filter.keeps(&event, &self.lattice, &mut notes);
+        if !notes.is_empty() {
+            self.notes.take(&mut notes, self.status);
+        }
+        if !keep {
             self.counts.filtered += 1;
             return Ok(self.conclude(verdict));
         }
@@ -350,8 +359,7 @@ impl Pipeline {
     pub fn finish(mut self) -> io::Result<ExitCode> {
         let flushed = self.sink.flush();
         if self.summary {
-            self.counts.jq_errors =
-                self.filter.jq_errors() + self.until.as_ref().map_or(0, Until::jq_errors);
+            self.counts.jq_errors = self.notes.jq_errors;
             self.status.report(self.counts.report(&self.lattice));
         }
         flushed.map(|()| self.exit)

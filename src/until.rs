@@ -10,9 +10,9 @@
 use std::fmt::Write as _;
 
 use crate::event::Event;
+use crate::filter::notes::Note;
 use crate::filter::Filter;
 use crate::lattice::Lattice;
-use crate::output::Status;
 use crate::text::{abbreviate_key, escape_untrusted};
 
 /// What an event means for the wait.
@@ -34,21 +34,21 @@ pub struct Until {
 
 impl Until {
     /// Failures are checked first: an event that is both (a `--until-type '*'`) is a failure.
-    pub fn judge(&mut self, event: &Event, lattice: &Lattice, status: Status) -> Option<Verdict> {
-        if let Some(failure) = &mut self.failure {
-            if failure.keeps(event, lattice, status) {
+    pub fn judge<'a>(
+        &'a self,
+        event: &'a Event<'_>,
+        lattice: &'a Lattice,
+        notes: &mut Vec<Note<'a>>,
+    ) -> Option<Verdict> {
+        if let Some(failure) = &self.failure {
+            if failure.keeps(event, lattice, notes) {
                 return Some(Verdict::Failed(describe(event)));
             }
         }
-        let target = self.target.as_mut()?;
+        let target = self.target.as_ref()?;
         target
-            .keeps(event, lattice, status)
+            .keeps(event, lattice, notes)
             .then(|| Verdict::Reached(describe(event)))
-    }
-
-    /// Events the `--until-filter` expression could not judge.
-    pub fn jq_errors(&self) -> u64 {
-        self.filters().map(Filter::jq_errors).sum()
     }
 
     pub fn needs_host_names(&self) -> bool {

@@ -10,7 +10,7 @@ use async_nats::jetstream;
 use support::*;
 
 /// A nats-server with JetStream, storing in a folder of its own.
-fn jetstream_server() -> (NatsServer, std::path::PathBuf) {
+fn jetstream_server() -> (NatsServer, TestDir) {
     let store = temp_dir("jetstream");
     let server = NatsServer::start_with(&["-js", "-sd", store.to_str().unwrap()]);
     (server, store)

@@ -53,7 +53,8 @@ fn every_hostile_payload_is_shown_safely_and_latwatch_keeps_running() {
         "the corpus has {} payloads",
         corpus.len()
     );
-    let config = temp_dir("hostile").join("server.conf");
+    let dir = temp_dir("hostile");
+    let config = dir.join("server.conf");
     std::fs::write(&config, "max_payload: 16777216\n").unwrap();
     let server = NatsServer::start_with(&["-c", config.to_str().unwrap()]);
 

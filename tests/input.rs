@@ -14,8 +14,7 @@ fn fixtures_text() -> String {
 /// Every fixture line from a file renders; end of input exits 0.
 #[test]
 fn input_file_renders_every_line_and_exits_0() {
-    let dir = std::env::temp_dir().join(format!("latwatch-input-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = temp_dir("input");
     let path = dir.join("capture.jsonl");
     std::fs::write(&path, fixtures_text()).unwrap();
     let output = latwatch_command(&[

@@ -54,7 +54,8 @@ fn time(value: &serde_json::Value) -> DateTime<Utc> {
 /// gap from the stream, and the output has every event exactly once, in order.
 #[test]
 fn a_cut_is_filled_from_the_stream_exactly_once_in_order() {
-    let server = NatsServer::start_with(&["-js", "-sd", temp_dir("js").to_str().unwrap()]);
+    let store = temp_dir("js");
+    let server = NatsServer::start_with(&["-js", "-sd", store.to_str().unwrap()]);
     let publisher = Publisher::connect(&server.url());
     publisher.create_stream("wasmbus_events", &["wasmbus.evt.*.>"]);
     let proxy = Proxy::start(server.port);
@@ -159,7 +160,8 @@ fn a_hung_server_is_noticed_within_seconds() {
 /// that, and how long events did not flow (the stop, not the 0 s a reconnect takes).
 #[test]
 fn a_stopped_latwatch_cut_as_a_slow_consumer_says_so() {
-    let config = temp_dir("slow-consumer").join("server.conf");
+    let dir = temp_dir("slow-consumer");
+    let config = dir.join("server.conf");
     std::fs::write(&config, "write_deadline: \"500ms\"\nmax_pending: 8MB\n").unwrap();
     let server = NatsServer::start_with(&["-c", config.to_str().unwrap()]);
     let latwatch = Latwatch::spawn(&["-s", &server.url(), "--json", "-q"]);
@@ -260,7 +262,8 @@ fn a_cluster_node_dies_and_latwatch_moves_on() {
 /// filled from the stream when output moves again, and every event appears exactly once, in order.
 #[test]
 fn drops_past_the_buffer_are_filled_from_the_stream() {
-    let server = NatsServer::start_with(&["-js", "-sd", temp_dir("js-drops").to_str().unwrap()]);
+    let store = temp_dir("js-drops");
+    let server = NatsServer::start_with(&["-js", "-sd", store.to_str().unwrap()]);
     let publisher = Publisher::connect(&server.url());
     publisher.create_stream("wasmbus_events", &["wasmbus.evt.*.>"]);
     let mut latwatch = Latwatch::spawn_stalled(latwatch_command(&[

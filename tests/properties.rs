@@ -85,6 +85,32 @@ proptest! {
         assert_one_safe_line(&render(&pretty(), &bytes));
     }
 
+    /// `--json` of a CloudEvent with any strings, written compact or spread over lines: one line
+    /// that is the same JSON (multi-line payloads are compacted, nothing else changes). Random
+    /// bytes (below) are almost never JSON; this one always is.
+    #[test]
+    fn json_output_of_any_event_is_the_same_json_on_one_line(
+        text in any::<String>(),
+        other in "\\PC*",
+        spread in any::<bool>(),
+    ) {
+        let event = serde_json::json!({
+            "specversion": "1.0", "id": text, "type": "com.wasmcloud.lattice.component_scaled",
+            "source": other, "data": { "component_id": text, "error": other, "n": [1, 2.5, -3] },
+        });
+        let payload = if spread {
+            serde_json::to_string_pretty(&event).unwrap()
+        } else {
+            event.to_string()
+        };
+        let out = render(&Renderer::Json, payload.as_bytes());
+        let line = std::str::from_utf8(&out).expect("UTF-8");
+        let line = line.strip_suffix('\n').expect("ends with a newline");
+        prop_assert!(!line.contains('\n'), "one line: {line:?}");
+        let back: serde_json::Value = serde_json::from_str(line).expect("JSON");
+        prop_assert_eq!(back, event);
+    }
+
     /// `--json` output is the payload or nothing, and always one line of JSON.
     #[test]
     fn json_output_is_one_json_line_or_nothing(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {

@@ -44,6 +44,8 @@ fn until_exits_0_when_the_event_arrives() {
     publisher.publish_event("default", host_1x(HOST_STARTED));
     let first = latwatch.lines(1, Duration::from_secs(10));
     assert!(first[0].contains("host_started"), "{first:?}");
+    // An exit would follow the line at once; give it the time to happen before judging.
+    std::thread::sleep(Duration::from_millis(300));
     assert!(
         latwatch.child_status().is_none(),
         "a non-matching event ended the run"

@@ -127,6 +127,8 @@ fn set_mode(path: &Path, mode: u32) {
 
 /// A CA, a server certificate for `localhost` only, and a client certificate, made with openssl.
 struct Certs {
+    /// Holds the files: they are removed when the certificates are dropped.
+    _dir: TestDir,
     ca: PathBuf,
     server_cert: PathBuf,
     server_key: PathBuf,
@@ -210,6 +212,7 @@ fn make_certs() -> Certs {
         server_key: dir.join("server.key"),
         client_cert: dir.join("client.pem"),
         client_key: dir.join("client.key"),
+        _dir: dir,
     }
 }
 

@@ -195,7 +195,7 @@ fn listening_line_hides_credentials_and_lattice_picks_the_subject() {
 #[test]
 fn quiet_silences_status() {
     let server = NatsServer::start();
-    let latwatch = Latwatch::spawn(&["-s", &server.url(), "-q", "--json"]);
+    let mut latwatch = Latwatch::spawn(&["-s", &server.url(), "-q", "--json"]);
     let publisher = Publisher::connect(&server.url());
     // Without the status line there is nothing to wait for: publish until the event shows up.
     let deadline = Instant::now() + WAIT;
@@ -207,6 +207,9 @@ fn quiet_silences_status() {
         assert!(Instant::now() < deadline, "no event");
     };
     assert!(!line.is_empty());
+    // stderr is judged once latwatch has ended: a status line printed late still counts.
+    latwatch.signal("TERM");
+    assert_eq!(latwatch.wait_exit(WAIT).code(), Some(0));
     assert_eq!(latwatch.stderr(), "");
 }
 

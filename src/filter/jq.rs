@@ -8,13 +8,12 @@
 //! string, an invalid regex built from the event), or a payload nested deeper than [`MAX_DEPTH`]
 //! (jaq parses and evaluates recursively: 30,000 levels, 60 KB, overflowed the stack and killed
 //! latwatch). Each distinct reason is said once on stderr and every one is counted for
-//! `--summary`, so an erroring filter never hides events silently.
+//! `--summary` (`filter::notes`), so an erroring filter never hides events silently.
 
 use jaq_core::load::{Arena, File, Loader};
 use jaq_core::{data, Compiler, Ctx, Native, Vars};
 use jaq_json::Val;
 
-use crate::output::Status;
 use crate::text::{escape_untrusted, truncate};
 
 type Data = data::JustLut<Val>;
@@ -22,19 +21,12 @@ type Data = data::JustLut<Val>;
 /// Arrays and objects nested deeper than this are not given to jaq. Lattice events nest a few
 /// levels, wadm manifests about fifteen; jaq itself survives a few thousand on a thread's stack.
 pub const MAX_DEPTH: usize = 512;
-/// Distinct errors said on stderr; past this only the count grows (hostile payloads can make
-/// every error message different).
-const DISTINCT_ERRORS_SAID: usize = 20;
 
 /// A compiled jq expression.
 pub struct JqFilter {
     filter: jaq_core::compile::Filter<Native<Data>>,
     /// The flag it came from, for messages.
     flag: &'static str,
-    /// Events it could not judge.
-    pub errors: u64,
-    /// The distinct reasons said so far.
-    said: Vec<String>,
 }
 
 /// What running the expression on one event gave.
@@ -107,8 +99,6 @@ impl JqFilter {
         Ok(JqFilter {
             filter,
             flag: "--filter",
-            errors: 0,
-            said: Vec::new(),
         })
     }
 
@@ -117,30 +107,9 @@ impl JqFilter {
         JqFilter { flag, ..self }
     }
 
-    /// True when the expression, run on `json`, gives a truthy value before any error. An event it
-    /// cannot judge is not kept, and the reason is said on stderr (once per distinct reason).
-    pub fn keeps(&mut self, json: &[u8], status: Status) -> bool {
-        match self.judge(json) {
-            Judged::Keep => true,
-            Judged::Drop => false,
-            Judged::Error(why) => {
-                self.errors += 1;
-                if self.said.len() < DISTINCT_ERRORS_SAID && !self.said.contains(&why) {
-                    status.warn(format_args!(
-                        "{} could not be run on an event ({why}); such events count as not \
-                         matching{}",
-                        self.flag,
-                        if self.said.len() + 1 == DISTINCT_ERRORS_SAID {
-                            "; further distinct errors are only counted (--summary)"
-                        } else {
-                            ""
-                        }
-                    ));
-                    self.said.push(why);
-                }
-                false
-            }
-        }
+    /// The flag the expression came from.
+    pub fn flag(&self) -> &'static str {
+        self.flag
     }
 
     /// Runs the expression on `json`: kept at the first truthy output, an error at the first
@@ -285,16 +254,6 @@ mod tests {
             JqFilter::compile("true, error").unwrap().judge(EVENT),
             Judged::Keep
         );
-    }
-
-    #[test]
-    fn errors_are_counted_and_do_not_keep() {
-        let mut filter = JqFilter::compile(".data | error").unwrap();
-        let quiet = Status { quiet: true };
-        assert!(!filter.keeps(EVENT, quiet));
-        assert!(!filter.keeps(EVENT, quiet));
-        assert_eq!(filter.errors, 2);
-        assert_eq!(filter.said.len(), 1, "one warning per distinct error");
     }
 
     #[test]

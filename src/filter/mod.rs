@@ -7,15 +7,16 @@
 //! to just those subjects), so most unwanted events never arrive at all.
 
 pub mod jq;
+pub mod notes;
 
 use std::borrow::Cow;
 
 use crate::event::kind::{About, KINDS};
 use crate::event::{Event, RawMessage, TYPE_PREFIX};
 use crate::lattice::Lattice;
-use crate::output::Status;
 use crate::text::escape_untrusted;
-use jq::JqFilter;
+use jq::{JqFilter, Judged};
+use notes::Note;
 
 /// A `--type`/`--exclude-type` value: a short name, a full CloudEvents type or a glob.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,8 +164,6 @@ fn utf8_len(first: u8) -> usize {
 pub struct IdMatcher {
     flag: &'static str,
     pattern: Pattern,
-    /// Distinct ids this value matched only as a prefix; a second one makes it ambiguous.
-    prefix_hits: Vec<String>,
 }
 
 impl IdMatcher {
@@ -172,29 +171,25 @@ impl IdMatcher {
         IdMatcher {
             flag,
             pattern: Pattern::new(text.trim()),
-            prefix_hits: Vec::new(),
         }
     }
 
-    fn matches(&mut self, id: &str, status: Status) -> bool {
+    /// Whether `id` matches; a match only as a prefix is noted (two different ids make the value
+    /// ambiguous, which [`notes::Notes`] says).
+    // A `Cow`, not a `&str`: a note keeps the id, and cloning a borrowed `Cow` copies nothing.
+    #[allow(clippy::ptr_arg)]
+    fn matches<'a>(&'a self, id: &Cow<'a, str>, notes: &mut Vec<Note<'a>>) -> bool {
         if self.pattern.matches(id) {
             return true;
         }
         if self.pattern.glob || !id.starts_with(&self.pattern.text) {
             return false;
         }
-        if self.prefix_hits.len() < 2 && !self.prefix_hits.iter().any(|hit| hit == id) {
-            self.prefix_hits.push(id.to_owned());
-            if let [first, second] = &self.prefix_hits[..] {
-                status.warn(format_args!(
-                    "{} {} is a prefix of both {} and {}: both are shown; give more of the id",
-                    self.flag,
-                    escape_untrusted(&self.pattern.text),
-                    escape_untrusted(first),
-                    escape_untrusted(second)
-                ));
-            }
-        }
+        notes.push(Note::PrefixHit {
+            flag: self.flag,
+            given: &self.pattern.text,
+            id: id.clone(),
+        });
         true
     }
 }
@@ -244,11 +239,6 @@ pub struct Filter {
 }
 
 impl Filter {
-    /// Events the jq expression could not judge (runtime errors, too deep), for `--summary`.
-    pub fn jq_errors(&self) -> u64 {
-        self.jq.as_ref().map_or(0, |jq| jq.errors)
-    }
-
     /// True when `--host` needs host names learned from the stream.
     pub fn needs_host_names(&self) -> bool {
         !self.hosts.is_empty()
@@ -259,8 +249,14 @@ impl Filter {
         !(self.hosts.is_empty() && self.components.is_empty() && self.providers.is_empty())
     }
 
-    /// Whether `event` is shown. `lattice` supplies host names learned so far.
-    pub fn keeps(&mut self, event: &Event, lattice: &Lattice, status: Status) -> bool {
+    /// Whether `event` is shown. `lattice` supplies host names learned so far; what the user
+    /// should hear about (an ambiguous prefix, a jq error) goes to `notes`.
+    pub fn keeps<'a>(
+        &'a self,
+        event: &'a Event<'_>,
+        lattice: &'a Lattice,
+        notes: &mut Vec<Note<'a>>,
+    ) -> bool {
         let name = event.kind.name();
         if !self.include.is_empty() && !self.include.iter().any(|p| p.matches(name)) {
             return false;
@@ -272,39 +268,51 @@ impl Filter {
             let Some(host) = event.host_id() else {
                 return false;
             };
-            let host_name = lattice.host_name(&host);
-            let matched = self.hosts.iter_mut().any(|matcher| {
-                matcher.matches(&host, status)
-                    || host_name.is_some_and(|name| matcher.matches(name, status))
+            let host_name = lattice.host_name(&host).map(Cow::Borrowed);
+            let matched = self.hosts.iter().any(|matcher| {
+                matcher.matches(&host, notes)
+                    || host_name
+                        .as_ref()
+                        .is_some_and(|name| matcher.matches(name, notes))
             });
             if !matched {
                 return false;
             }
         }
-        if !self.components.is_empty()
-            && !any_id(&mut self.components, &component_ids(event), status)
-        {
+        if !self.components.is_empty() && !any_id(&self.components, &component_ids(event), notes) {
             return false;
         }
-        if !self.providers.is_empty() && !any_id(&mut self.providers, &provider_ids(event), status)
-        {
+        if !self.providers.is_empty() && !any_id(&self.providers, &provider_ids(event), notes) {
             return false;
         }
-        match &mut self.jq {
-            Some(jq) => !event.is_unreadable() && jq.keeps(event.raw.payload, status),
-            None => true,
+        let Some(jq) = &self.jq else {
+            return true;
+        };
+        if event.is_unreadable() {
+            return false;
+        }
+        match jq.judge(event.raw.payload) {
+            Judged::Keep => true,
+            Judged::Drop => false,
+            Judged::Error(why) => {
+                notes.push(Note::JqError {
+                    flag: jq.flag(),
+                    why,
+                });
+                false
+            }
         }
     }
 }
 
-fn any_id(matchers: &mut [IdMatcher], ids: &[Cow<str>], status: Status) -> bool {
+fn any_id<'a>(matchers: &'a [IdMatcher], ids: &[Cow<'a, str>], notes: &mut Vec<Note<'a>>) -> bool {
     matchers
-        .iter_mut()
-        .any(|matcher| ids.iter().any(|id| matcher.matches(id, status)))
+        .iter()
+        .any(|matcher| ids.iter().any(|id| matcher.matches(id, notes)))
 }
 
 /// The data keys that name the ids an event is about, for `--component` / `--provider`.
-fn ids<'a>(event: &Event<'a>, keys: &[&str]) -> Vec<Cow<'a, str>> {
+fn ids<'a>(event: &'a Event<'_>, keys: &[&str]) -> Vec<Cow<'a, str>> {
     let Some(data) = event.data() else {
         return Vec::new();
     };
@@ -313,7 +321,7 @@ fn ids<'a>(event: &Event<'a>, keys: &[&str]) -> Vec<Cow<'a, str>> {
 
 const LINK_ENDS: &[&str] = &["source_id", "target", "actor_id", "provider_id"];
 
-fn component_ids<'a>(event: &Event<'a>) -> Vec<Cow<'a, str>> {
+fn component_ids<'a>(event: &'a Event<'_>) -> Vec<Cow<'a, str>> {
     match event.kind.about() {
         Some(About::Component) => ids(event, &["component_id", "actor_id", "public_key"]),
         Some(About::Link) => ids(event, LINK_ENDS),
@@ -322,7 +330,7 @@ fn component_ids<'a>(event: &Event<'a>) -> Vec<Cow<'a, str>> {
     }
 }
 
-fn provider_ids<'a>(event: &Event<'a>) -> Vec<Cow<'a, str>> {
+fn provider_ids<'a>(event: &'a Event<'_>) -> Vec<Cow<'a, str>> {
     match event.kind.about() {
         Some(About::Provider) => ids(event, &["provider_id", "public_key"]),
         Some(About::Link) => ids(event, LINK_ENDS),
@@ -336,8 +344,6 @@ mod tests {
     use super::*;
     use crate::event::{decode, RawMessage, Received};
     use chrono::{DateTime, Utc};
-
-    const QUIET: Status = Status { quiet: true };
 
     fn event(payload: &str) -> Event<'_> {
         decode(RawMessage {
@@ -356,8 +362,10 @@ mod tests {
     const LINK: &str = r#"{"specversion":"1.0","id":"1","type":"com.wasmcloud.lattice.linkdef_set","source":"NH","data":{"source_id":"http-server","target":"hello","wit_namespace":"wasi","wit_package":"http"}}"#;
     const HEALTH: &str = r#"{"specversion":"1.0","id":"1","type":"com.wasmcloud.lattice.health_check_failed","source":"NH","data":{"host_id":"NH","provider_id":"http-server"}}"#;
 
-    fn keeps(filter: &mut Filter, payload: &str) -> bool {
-        filter.keeps(&event(payload), &Lattice::default(), QUIET)
+    fn keeps(filter: &Filter, payload: &str) -> bool {
+        let event = event(payload);
+        let lattice = Lattice::default();
+        filter.keeps(&event, &lattice, &mut Vec::new())
     }
 
     #[test]
@@ -381,16 +389,16 @@ mod tests {
             Some("config_set")
         );
         assert_eq!(TypePattern::new("*_failed").exact_name(), None);
-        let mut filter = Filter {
+        let filter = Filter {
             include: vec![
                 TypePattern::new("*_failed"),
                 TypePattern::new("component_scaled"),
             ],
             ..Filter::default()
         };
-        assert!(keeps(&mut filter, &scaled("a", "NH")));
-        assert!(keeps(&mut filter, HEALTH));
-        assert!(!keeps(&mut filter, LINK));
+        assert!(keeps(&filter, &scaled("a", "NH")));
+        assert!(keeps(&filter, HEALTH));
+        assert!(!keeps(&filter, LINK));
     }
 
     #[test]
@@ -428,13 +436,13 @@ mod tests {
 
     #[test]
     fn excludes_win() {
-        let mut filter = Filter {
+        let filter = Filter {
             include: vec![TypePattern::new("*")],
             exclude: vec![TypePattern::new("health_check_*")],
             ..Filter::default()
         };
-        assert!(!keeps(&mut filter, HEALTH));
-        assert!(keeps(&mut filter, LINK));
+        assert!(!keeps(&filter, HEALTH));
+        assert!(keeps(&filter, LINK));
     }
 
     #[test]
@@ -460,46 +468,46 @@ mod tests {
 
     #[test]
     fn components_match_exactly_by_prefix_or_glob_and_through_links() {
-        let mut by_prefix = Filter {
+        let by_prefix = Filter {
             components: vec![IdMatcher::new("--component", "hel")],
             ..Filter::default()
         };
-        assert!(keeps(&mut by_prefix, &scaled("hello", "NH")));
-        assert!(keeps(&mut by_prefix, LINK), "target end of a link");
-        assert!(!keeps(&mut by_prefix, &scaled("other", "NH")));
-        assert!(!keeps(&mut by_prefix, HEALTH));
+        assert!(keeps(&by_prefix, &scaled("hello", "NH")));
+        assert!(keeps(&by_prefix, LINK), "target end of a link");
+        assert!(!keeps(&by_prefix, &scaled("other", "NH")));
+        assert!(!keeps(&by_prefix, HEALTH));
 
-        let mut by_glob = Filter {
+        let by_glob = Filter {
             components: vec![IdMatcher::new("--component", "*lo")],
             ..Filter::default()
         };
-        assert!(keeps(&mut by_glob, &scaled("hello", "NH")));
-        assert!(!keeps(&mut by_glob, &scaled("hello2", "NH")));
+        assert!(keeps(&by_glob, &scaled("hello", "NH")));
+        assert!(!keeps(&by_glob, &scaled("hello2", "NH")));
     }
 
     #[test]
     fn providers_match_health_and_links() {
-        let mut filter = Filter {
+        let filter = Filter {
             providers: vec![IdMatcher::new("--provider", "http-server")],
             ..Filter::default()
         };
-        assert!(keeps(&mut filter, HEALTH));
-        assert!(keeps(&mut filter, LINK));
+        assert!(keeps(&filter, HEALTH));
+        assert!(keeps(&filter, LINK));
         assert!(
-            !keeps(&mut filter, &scaled("http-server", "NH")),
+            !keeps(&filter, &scaled("http-server", "NH")),
             "a component event"
         );
     }
 
     #[test]
     fn different_flags_are_and() {
-        let mut filter = Filter {
+        let filter = Filter {
             include: vec![TypePattern::new("component_scaled")],
             hosts: vec![IdMatcher::new("--host", "NA")],
             ..Filter::default()
         };
-        assert!(keeps(&mut filter, &scaled("x", "NAAA")));
-        assert!(!keeps(&mut filter, &scaled("x", "NBBB")));
+        assert!(keeps(&filter, &scaled("x", "NAAA")));
+        assert!(!keeps(&filter, &scaled("x", "NBBB")));
     }
 
     #[test]
@@ -511,22 +519,46 @@ mod tests {
             ),
             DateTime::<Utc>::UNIX_EPOCH,
         );
-        let mut filter = Filter {
+        let filter = Filter {
             hosts: vec![IdMatcher::new("--host", "misty-*")],
             ..Filter::default()
         };
-        assert!(filter.keeps(&event(&scaled("x", "NHOST")), &lattice, QUIET));
-        assert!(!filter.keeps(&event(&scaled("x", "NOTHER")), &lattice, QUIET));
+        let (ours, other) = (scaled("x", "NHOST"), scaled("x", "NOTHER"));
+        assert!(filter.keeps(&event(&ours), &lattice, &mut Vec::new()));
+        assert!(!filter.keeps(&event(&other), &lattice, &mut Vec::new()));
+    }
+
+    #[test]
+    fn prefix_matches_and_jq_errors_are_noted_not_said() {
+        let filter = Filter {
+            components: vec![IdMatcher::new("--component", "hel")],
+            jq: Some(JqFilter::compile(".data | error(\"boom\")").unwrap()),
+            ..Filter::default()
+        };
+        let payload = scaled("hello", "NH");
+        let event = event(&payload);
+        let lattice = Lattice::default();
+        let mut notes = Vec::new();
+        assert!(!filter.keeps(&event, &lattice, &mut notes));
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(matches!(&notes[0], Note::PrefixHit { id, .. } if id == "hello"));
+        assert!(matches!(
+            &notes[1],
+            Note::JqError {
+                flag: "--filter",
+                ..
+            }
+        ));
     }
 
     #[test]
     fn jq_runs_last_and_not_on_unreadable_payloads() {
-        let mut filter = Filter {
+        let filter = Filter {
             jq: Some(JqFilter::compile(".data.component_id == \"a\"").unwrap()),
             ..Filter::default()
         };
-        assert!(keeps(&mut filter, &scaled("a", "NH")));
-        assert!(!keeps(&mut filter, &scaled("b", "NH")));
-        assert!(!keeps(&mut filter, "not json"));
+        assert!(keeps(&filter, &scaled("a", "NH")));
+        assert!(!keeps(&filter, &scaled("b", "NH")));
+        assert!(!keeps(&filter, "not json"));
     }
 }

@@ -678,10 +678,19 @@ mod tests {
 
     #[test]
     fn hostile_event_names_are_escaped() {
+        // Raw in the JSON (valid there), so the name reaches the renderer as written: a bidi
+        // override and a C1 CSI that a renderer printing names unescaped would pass through.
         let out = render(
-            r#"{"specversion":"1.0","id":"1","type":"com.wasmcloud.lattice.x\u001b[2Jy","source":"N","time":"2026-01-01T00:00:00Z"}"#,
+            "{\"specversion\":\"1.0\",\"id\":\"1\",\"type\":\"com.wasmcloud.lattice.x\u{202e}y\u{9b}2J\",\"source\":\"N\",\"time\":\"2026-01-01T00:00:00Z\"}",
         );
-        assert!(!out.contains('\u{1b}'), "{out}");
+        assert!(
+            !out.contains('\u{202e}') && !out.contains('\u{9b}'),
+            "{out}"
+        );
+        assert!(
+            out.contains(r"x\u{202e}y\x9b2J"),
+            "the name is shown, escaped: {out}"
+        );
     }
 
     #[test]

@@ -84,12 +84,24 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 mod tests {
     use super::*;
 
+    /// FNV-1a 64 of "NV3C", computed independently.
+    const FNV_NV3C: u64 = 0x8a80_37c5_c545_21d3;
+
     #[test]
-    fn host_colors_are_stable() {
-        let palette = Palette::default();
+    fn host_colors_are_stable_and_tell_hosts_apart() {
+        // Pinned: a std hasher with a random seed would give another color in every run.
+        let color = |host: &str| format!("{:?}", Palette::default().host(host));
+        assert_eq!(color("NV3C"), color("NV3C"));
         assert_eq!(
-            format!("{:?}", palette.host("NV3C")),
-            format!("{:?}", palette.host("NV3C"))
+            fnv1a(b"NV3C"),
+            FNV_NV3C,
+            "FNV-1a, the same on every run and machine"
+        );
+        let hosts = ["NV3C", "NA2B", "NHXX", "NBXJ", "NZZZ", "NQ00"];
+        let distinct: std::collections::HashSet<String> = hosts.iter().map(|h| color(h)).collect();
+        assert!(
+            distinct.len() >= 3,
+            "hosts get different colors: {distinct:?}"
         );
     }
 }

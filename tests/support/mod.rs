@@ -282,21 +282,43 @@ pub fn latwatch_command(args: &[&str]) -> Command {
     command
 }
 
-/// A fresh temporary folder, removed when the test process ends (best effort).
-pub fn temp_dir(name: &str) -> std::path::PathBuf {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "latwatch-{name}-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
+/// A fresh temporary folder, removed when the value is dropped: keep it bound for as long as its
+/// files are used (`let dir = temp_dir("x");`, then `dir.join(…)`).
+pub struct TestDir(tempfile::TempDir);
+
+impl std::ops::Deref for TestDir {
+    type Target = std::path::Path;
+
+    fn deref(&self) -> &std::path::Path {
+        self.0.path()
+    }
 }
 
+impl AsRef<std::ffi::OsStr> for TestDir {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        self.0.path().as_os_str()
+    }
+}
+
+impl AsRef<std::path::Path> for TestDir {
+    fn as_ref(&self) -> &std::path::Path {
+        self.0.path()
+    }
+}
+
+pub fn temp_dir(name: &str) -> TestDir {
+    TestDir(
+        tempfile::Builder::new()
+            .prefix(&format!("latwatch-{name}-"))
+            .tempdir()
+            .expect("temp dir"),
+    )
+}
+
+/// A nats configuration folder that does not exist: no context is selected, and nothing is left
+/// behind.
 fn empty_config_dir() -> std::path::PathBuf {
-    static DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
-    DIR.get_or_init(|| temp_dir("config")).clone()
+    std::env::temp_dir().join("latwatch-tests-no-nats-config")
 }
 
 impl Latwatch {
