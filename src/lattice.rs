@@ -11,7 +11,6 @@
 //! shown (a heartbeat hidden by `--type`) still counts.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
@@ -60,6 +59,25 @@ impl Host {
     }
 }
 
+/// A host's inventory, counted.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub components: usize,
+    /// Component instances (max instances), summed.
+    pub instances: u64,
+    pub providers: usize,
+}
+
+impl Inventory {
+    fn counts(&self) -> Counts {
+        Counts {
+            components: self.components.len(),
+            instances: self.components.values().map(|(_, max)| max).sum(),
+            providers: self.providers.len(),
+        }
+    }
+}
+
 /// A host's components and providers, as its heartbeat lists them.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Inventory {
@@ -69,7 +87,8 @@ pub struct Inventory {
     pub providers: BTreeMap<String, Option<String>>,
 }
 
-/// One thing that changed, in the operator's words.
+/// One thing that changed: data; the renderers word it (`render::words`), `-o jsonl` writes it as
+/// an object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
     /// A host's first heartbeat: what it runs.
@@ -124,72 +143,6 @@ pub enum Change {
     },
 }
 
-fn health_word(healthy: bool) -> &'static str {
-    if healthy {
-        "healthy"
-    } else {
-        "unhealthy"
-    }
-}
-
-impl fmt::Display for Change {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Change::Inventory {
-                components,
-                instances,
-                providers,
-                ids,
-            } => {
-                write!(f, "{components} component")?;
-                if *components != 1 {
-                    f.write_str("s")?;
-                }
-                if *components > 0 {
-                    write!(
-                        f,
-                        " ({instances} instance{})",
-                        if *instances == 1 { "" } else { "s" }
-                    )?;
-                }
-                write!(f, ", {providers} provider")?;
-                if *providers != 1 {
-                    f.write_str("s")?;
-                }
-                if !ids.is_empty() {
-                    write!(f, ": {}", ids.join(", "))?;
-                }
-                Ok(())
-            }
-            Change::ComponentAdded { id, max } => write!(f, "+{id} ×{max}"),
-            Change::ComponentRemoved { id } => write!(f, "-{id}"),
-            Change::Rescaled { id, from, to } => write!(f, "{id} {from}→{to}"),
-            Change::ImageChanged { id, from, to } => write!(f, "{id} image {from}→{to}"),
-            Change::ProviderAdded { id } => write!(f, "+provider {id}"),
-            Change::ProviderRemoved { id } => write!(f, "-provider {id}"),
-            Change::Label { key, from, to } => match (from, to) {
-                (None, Some(to)) => write!(f, "+label {key}={to}"),
-                (Some(_), None) => write!(f, "-label {key}"),
-                (Some(from), Some(to)) => write!(f, "label {key} {from}→{to}"),
-                (None, None) => Ok(()),
-            },
-            Change::Version { from, to } => write!(f, "version {from}→{to}"),
-            Change::Health { provider, from, to } => match from {
-                Some(from) => write!(
-                    f,
-                    "{provider} {} → {}",
-                    health_word(*from),
-                    health_word(*to)
-                ),
-                None => write!(f, "{provider} {}", health_word(*to)),
-            },
-            Change::Back { silent_for } => {
-                write!(f, "back after {}s of silence", silent_for.num_seconds())
-            }
-        }
-    }
-}
-
 /// What latwatch makes of one event, for the renderers.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Facts {
@@ -198,6 +151,8 @@ pub struct Facts {
     /// Another host carries the same name: show the key too.
     pub name_shared: bool,
     pub changes: Vec<Change>,
+    /// For a heartbeat: what the host runs, counted.
+    pub inventory: Option<Counts>,
     /// Nothing new: a heartbeat that changed nothing, a periodic health status. Pretty output
     /// leaves it out (unless `--heartbeats`).
     pub quiet: bool,
@@ -283,7 +238,9 @@ impl Lattice {
             }
             "host_heartbeat" => {
                 if let Some(data) = data {
-                    facts.changes = heartbeat(host, data, at);
+                    let (changes, counts) = heartbeat(host, data, at);
+                    facts.changes = changes;
+                    facts.inventory = Some(counts);
                     facts.quiet = facts.changes.is_empty();
                 }
             }
@@ -427,7 +384,7 @@ fn learn_identity(host: &mut Host, data: &Data, changes: &mut Vec<Change>) {
 }
 
 /// A heartbeat: the first one gives the inventory, later ones what changed (often nothing).
-fn heartbeat(host: &mut Host, data: &Data, at: DateTime<Utc>) -> Vec<Change> {
+fn heartbeat(host: &mut Host, data: &Data, at: DateTime<Utc>) -> (Vec<Change>, Counts) {
     let mut changes = Vec::new();
     if let Some(since) = host.silent_since.take() {
         changes.push(Change::Back {
@@ -454,10 +411,11 @@ fn heartbeat(host: &mut Host, data: &Data, at: DateTime<Utc>) -> Vec<Change> {
                 .chain(inventory.providers.keys())
                 .cloned()
                 .collect();
+            let counts = inventory.counts();
             changes.push(Change::Inventory {
-                components: inventory.components.len(),
-                instances: inventory.components.values().map(|(_, max)| max).sum(),
-                providers: inventory.providers.len(),
+                components: counts.components,
+                instances: counts.instances,
+                providers: counts.providers,
                 ids: if ids.len() <= LIST_IDS_UP_TO {
                     ids
                 } else {
@@ -467,8 +425,9 @@ fn heartbeat(host: &mut Host, data: &Data, at: DateTime<Utc>) -> Vec<Change> {
         }
         Some(old) => diff(old, &inventory, &mut changes),
     }
+    let counts = inventory.counts();
     host.inventory = Some(inventory);
-    changes
+    (changes, counts)
 }
 
 fn diff(old: &Inventory, new: &Inventory, changes: &mut Vec<Change>) {
@@ -563,7 +522,12 @@ impl Entry<'_> {
 
 /// The inventory in a heartbeat of any generation: 1.x `components`, 0.82 `actors` list, ≤ 0.81
 /// `actors` map of id → count; providers by `id` (1.x) or `public_key` (legacy).
-pub fn inventory(data: &Data) -> Inventory {
+/// What a heartbeat's `data` says the host runs, counted.
+pub fn counts(data: &Data) -> Counts {
+    inventory(data).counts()
+}
+
+fn inventory(data: &Data) -> Inventory {
     let mut inventory = Inventory::default();
     if let Some(raw) = data.get("components").or_else(|| data.get("actors")) {
         if let Ok(list) = serde_json::from_str::<Vec<Entry>>(raw.get()) {

@@ -154,8 +154,13 @@ fn jsonl_carries_derived_facts() {
     let rescale = stdout
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-        .find(|r| r["latwatch"]["changes"][0] == "rust_hello_world-http_component 4→8")
+        .find(|r| r["latwatch"]["changes"][0]["change"] == "rescaled")
         .expect("a record with the rescale");
+    assert_eq!(
+        rescale["latwatch"]["changes"][0],
+        serde_json::json!({"change": "rescaled", "component": "rust_hello_world-http_component",
+                           "from": 4, "to": 8, "text": "rust_hello_world-http_component 4→8"})
+    );
     assert_eq!(rescale["latwatch"]["host_name"], "frosty-field-3519");
     assert_eq!(
         rescale["event"]["type"],

@@ -8,7 +8,7 @@
 use std::io::{self, Write};
 
 use crate::event::{Event, Problems};
-use crate::lattice::Facts;
+use crate::lattice::{Change, Facts};
 
 /// Writes the payload verbatim on one line. The caller has checked it is JSON.
 pub fn write_json(event: &Event, out: &mut impl Write) -> io::Result<()> {
@@ -19,7 +19,8 @@ pub fn write_json(event: &Event, out: &mut impl Write) -> io::Result<()> {
 /// Writes `{"subject":…,"received":…,"event":…}`; adds `"error"` when the event is not a valid
 /// CloudEvent, and carries a payload that is not JSON as `"payload"` (its text) instead, or as
 /// `"payload_base64"` when it is not UTF-8, so that `--input` gives back the very bytes.
-/// What latwatch learned goes in one extra field, `"latwatch": {"host_name", "changes"}`.
+/// What latwatch learned goes in one extra field, `"latwatch": {"host_name", "changes"}`, each
+/// change an object ([`change_json`]).
 pub fn write_jsonl(event: &Event, facts: &Facts, out: &mut impl Write) -> io::Result<()> {
     out.write_all(b"{\"subject\":")?;
     serde_json::to_writer(&mut *out, &event.raw.subject)?;
@@ -50,7 +51,7 @@ pub fn write_jsonl(event: &Event, facts: &Facts, out: &mut impl Write) -> io::Re
         }
     }
     if facts.host_name.is_some() || !facts.changes.is_empty() {
-        let changes: Vec<String> = facts.changes.iter().map(ToString::to_string).collect();
+        let changes: Vec<serde_json::Value> = facts.changes.iter().map(change_json).collect();
         out.write_all(b",\"latwatch\":")?;
         serde_json::to_writer(
             &mut *out,
@@ -58,6 +59,46 @@ pub fn write_jsonl(event: &Event, facts: &Facts, out: &mut impl Write) -> io::Re
         )?;
     }
     out.write_all(b"}\n")
+}
+
+/// A change as `-o jsonl` writes it: `{"change": <what>, …its fields, "text": <the wording pretty
+/// output uses>}`, e.g. `{"change":"rescaled","component":"hello-http","from":4,"to":8,
+/// "text":"hello-http 4→8"}`. The README documents every shape.
+pub fn change_json(change: &Change) -> serde_json::Value {
+    use serde_json::json;
+    let health = |healthy: bool| if healthy { "healthy" } else { "unhealthy" };
+    let mut object = match change {
+        Change::Inventory {
+            components,
+            instances,
+            providers,
+            ids,
+        } => json!({"change": "inventory", "components": components, "instances": instances,
+                    "providers": providers, "ids": ids}),
+        Change::ComponentAdded { id, max } => {
+            json!({"change": "component_added", "component": id, "max_instances": max})
+        }
+        Change::ComponentRemoved { id } => json!({"change": "component_removed", "component": id}),
+        Change::Rescaled { id, from, to } => {
+            json!({"change": "rescaled", "component": id, "from": from, "to": to})
+        }
+        Change::ImageChanged { id, from, to } => {
+            json!({"change": "image", "component": id, "from": from, "to": to})
+        }
+        Change::ProviderAdded { id } => json!({"change": "provider_added", "provider": id}),
+        Change::ProviderRemoved { id } => json!({"change": "provider_removed", "provider": id}),
+        Change::Label { key, from, to } => {
+            json!({"change": "label", "key": key, "from": from, "to": to})
+        }
+        Change::Version { from, to } => json!({"change": "version", "from": from, "to": to}),
+        Change::Health { provider, from, to } => json!({"change": "health", "provider": provider,
+                    "from": from.map(health), "to": health(*to)}),
+        Change::Back { silent_for } => {
+            json!({"change": "back", "silent_seconds": silent_for.num_seconds()})
+        }
+    };
+    object["text"] = serde_json::Value::String(change.to_string());
+    object
 }
 
 /// Writes valid JSON with the whitespace between tokens removed when it contains a line break, and
@@ -95,6 +136,26 @@ mod tests {
         let mut out = Vec::new();
         write_compact(json.as_bytes(), &mut out).unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn changes_are_objects_with_their_wording() {
+        let change = Change::Rescaled {
+            id: "hello-http".into(),
+            from: 4,
+            to: 8,
+        };
+        assert_eq!(
+            change_json(&change).to_string(),
+            r#"{"change":"rescaled","component":"hello-http","from":4,"text":"hello-http 4→8","to":8}"#
+        );
+        let health = Change::Health {
+            provider: "http".into(),
+            from: None,
+            to: false,
+        };
+        assert_eq!(change_json(&health)["from"], serde_json::Value::Null);
+        assert_eq!(change_json(&health)["to"], "unhealthy");
     }
 
     #[test]

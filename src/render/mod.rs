@@ -7,6 +7,7 @@
 pub mod json;
 pub mod pretty;
 pub mod style;
+pub mod words;
 
 use std::io::{self, Write};
 

@@ -15,7 +15,7 @@ use serde_json::value::RawValue;
 use super::style::Palette;
 use crate::event::kind::{Field, Layout, Show};
 use crate::event::{json_str, subject_lattice, Data, Event, Kind, Problems, Severity};
-use crate::lattice::{Change, Facts, Silence};
+use crate::lattice::{Change, Counts, Facts, Silence};
 use crate::text::{abbreviate_key, escape_untrusted, truncate};
 
 /// Width of the event-name column: the longest known name, `component_scale_failed`.
@@ -124,7 +124,9 @@ impl Pretty {
                 Layout::Fields(fields) => line.fields(data, fields)?,
                 Layout::Scale(fields) => line.scale(data, fields)?,
                 Layout::Link(fields) => line.link(data, fields)?,
-                Layout::Heartbeat if facts.changes.is_empty() => line.heartbeat(data)?,
+                Layout::Heartbeat if facts.changes.is_empty() => {
+                    line.heartbeat(data, facts.inventory)?
+                }
                 Layout::Heartbeat => line.changes(&facts.changes)?,
             },
             (Some(data), Kind::Unknown(_)) => line.keys(data)?,
@@ -368,15 +370,16 @@ impl<W: Write> Line<'_, W> {
     }
 
     /// `3 components (12 instances), 2 providers, up 1h 2m`.
-    fn heartbeat(&mut self, data: &Data) -> io::Result<()> {
-        let inventory = crate::lattice::inventory(data);
-        let change = Change::Inventory {
-            components: inventory.components.len(),
-            instances: inventory.components.values().map(|(_, max)| max).sum(),
-            providers: inventory.providers.len(),
-            ids: Vec::new(),
-        };
-        write!(self.out, "  {change}")?;
+    fn heartbeat(&mut self, data: &Data, counts: Option<Counts>) -> io::Result<()> {
+        if let Some(counts) = counts {
+            let change = Change::Inventory {
+                components: counts.components,
+                instances: counts.instances,
+                providers: counts.providers,
+                ids: Vec::new(),
+            };
+            write!(self.out, "  {change}")?;
+        }
         match (data.str("uptime_human"), data.get("uptime_seconds")) {
             (Some(human), _) => write!(self.out, ", up {}", escape_untrusted(&human)),
             (None, Some(seconds)) => write!(self.out, ", up {}s", value_text(seconds)),
@@ -496,8 +499,13 @@ mod tests {
             payload,
             received: Received::At(DateTime::<Utc>::UNIX_EPOCH),
         });
+        // What lattice memory hands a heartbeat line: its inventory, counted.
+        let facts = Facts {
+            inventory: event.data().map(crate::lattice::counts),
+            ..Facts::default()
+        };
         let mut out = Vec::new();
-        pretty.render(&event, &Facts::default(), &mut out).unwrap();
+        pretty.render(&event, &facts, &mut out).unwrap();
         String::from_utf8(out).unwrap()
     }
 
