@@ -1,19 +1,13 @@
 //! The `latwatch` binary: parse the flags, run the pipeline, map the outcome to an exit code.
 //! Everything else lives in the library (`src/lib.rs`).
 
-use std::sync::atomic::Ordering;
-use std::sync::Arc;
-use std::time::Duration;
-
 use anyhow::Context as _;
 
 use latwatch::config::{Config, SourceConfig};
 use latwatch::exit_codes::ExitCode;
 use latwatch::output::{Sink, Status};
-use latwatch::pipeline::{Pipeline, Stop};
+use latwatch::pipeline::Pipeline;
 use latwatch::record::Recorder;
-use latwatch::source::file::{FileStop, Reading};
-use latwatch::source::progress::{self, Progress};
 use latwatch::source::Limits;
 use latwatch::{cli, source};
 
@@ -85,86 +79,18 @@ fn run(config: Config, status: Status) -> anyhow::Result<ExitCode> {
             limits,
             shutdown_signal(),
         )),
-        SourceConfig::File(path) => {
-            // The reader blocks on its own thread's reads; a signal or a time limit sets `stop`,
-            // which the reader sees at its next line. A reader blocked on a silent stdin has
-            // already flushed, so ending the process after a grace period loses nothing.
-            let reading = Arc::new(Reading::default());
-            let watcher = reading.clone();
-            runtime.spawn(async move {
-                let why = watch_file(&watcher, limits).await;
-                let _ = watcher.stop.set(why);
-                tokio::time::sleep(Duration::from_millis(200)).await;
-                // Still blocked in a read (a silent stdin): say what the pipeline would, and go.
-                std::process::exit(match why {
-                    FileStop::Signal => 0,
-                    FileStop::Limit(stop) => {
-                        stop.tell(status, false);
-                        stop.exit_code().number().into()
-                    }
-                });
-            });
-            let total = (path != std::path::Path::new("-"))
-                .then(|| std::fs::metadata(&path).ok().map(|m| m.len()))
-                .flatten();
-            let progress = Arc::new(Progress::bytes(total, status.quiet));
-            if progress.is_shown() {
-                let (progress, reading) = (progress.clone(), reading.clone());
-                runtime.spawn(async move {
-                    loop {
-                        progress.set(reading.bytes.load(Ordering::Relaxed));
-                        tokio::time::sleep(progress::FILE_REFRESH).await;
-                    }
-                });
-            }
-            let ran = source::file::run(&path, &mut pipeline, &reading);
-            progress.finish();
-            if let Some(FileStop::Limit(stop)) = reading.stop.get() {
-                pipeline.stop(*stop);
-            }
-            ran
-        }
+        SourceConfig::File(path) => source::file::drive(
+            &path,
+            &mut pipeline,
+            status,
+            limits,
+            &runtime,
+            shutdown_signal(),
+        ),
     };
     let finished = pipeline.finish();
     ran?;
     Ok(finished?)
-}
-
-/// Waits for what ends a file run early: a signal, `--timeout`, or `--idle-timeout` (no new line
-/// for that long).
-async fn watch_file(reading: &Reading, limits: Limits) -> FileStop {
-    let started = tokio::time::Instant::now();
-    let mut last_lines = 0;
-    let mut last_change = started;
-    let signal = shutdown_signal();
-    tokio::pin!(signal);
-    if limits.timeout.is_none() && limits.idle.is_none() {
-        signal.await;
-        return FileStop::Signal;
-    }
-    let mut tick = tokio::time::interval(Duration::from_millis(50));
-    loop {
-        tokio::select! {
-            () = &mut signal => return FileStop::Signal,
-            _ = tick.tick() => {}
-        }
-        let now = tokio::time::Instant::now();
-        if let Some(timeout) = limits.timeout {
-            if now - started >= timeout {
-                return FileStop::Limit(Stop::TimedOut(timeout));
-            }
-        }
-        let lines = reading.lines.load(Ordering::Relaxed);
-        if lines != last_lines {
-            last_lines = lines;
-            last_change = now;
-        }
-        if let Some(idle) = limits.idle {
-            if now - last_change >= idle {
-                return FileStop::Limit(Stop::Idle(idle));
-            }
-        }
-    }
 }
 
 /// `latwatch completions …` and `latwatch man`: generated from the clap definition.

@@ -13,18 +13,24 @@
 
 use std::borrow::Cow;
 use std::fs::File;
+use std::future::Future;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::event::{json_str, Problem, RawMessage, Received};
+use crate::exit_codes::ExitCode;
 use crate::gap::Gap;
+use crate::output::progress::{Progress, FILE_REFRESH};
+use crate::output::Status;
 use crate::pipeline::{Flow, Pipeline, Stop};
+use crate::source::Limits;
 
 /// A file run as other threads see it: how far it is (for `--idle-timeout` and the progress bar),
 /// and a way to end it.
@@ -46,9 +52,97 @@ pub enum FileStop {
     Limit(Stop),
 }
 
+/// A whole file run: reads `path` (`-` for stdin) on this thread to the end, or until `--count`,
+/// an `--until` match, `shutdown` (Ctrl-C, SIGTERM), `--timeout` or `--idle-timeout`. A task on
+/// `runtime` watches for those and draws the progress bar (`output::progress`).
+///
+/// The reader blocks in its reads; the watcher sets [`Reading::stop`], which the reader sees at
+/// its next line. A reader blocked on a silent stdin has already flushed, so after a grace period
+/// the watcher ends the process itself, saying what the pipeline would have said.
+pub fn drive(
+    path: &Path,
+    pipeline: &mut Pipeline,
+    status: Status,
+    limits: Limits,
+    runtime: &tokio::runtime::Runtime,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let reading = Arc::new(Reading::default());
+    let watcher = reading.clone();
+    runtime.spawn(async move {
+        let why = watch(&watcher, limits, shutdown).await;
+        let _ = watcher.stop.set(why);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        // Still blocked in a read (a silent stdin): say what the pipeline would, and go.
+        let code = match why {
+            FileStop::Signal => ExitCode::Success,
+            FileStop::Limit(stop) => {
+                stop.tell(status, false);
+                stop.exit_code()
+            }
+        };
+        std::process::exit(code.number().into());
+    });
+    let total = (path != Path::new("-"))
+        .then(|| std::fs::metadata(path).ok().map(|m| m.len()))
+        .flatten();
+    let progress = Arc::new(Progress::bytes(total, status.quiet));
+    if progress.is_shown() {
+        let (progress, reading) = (progress.clone(), reading.clone());
+        runtime.spawn(async move {
+            loop {
+                progress.set(reading.bytes.load(Ordering::Relaxed));
+                tokio::time::sleep(FILE_REFRESH).await;
+            }
+        });
+    }
+    let ran = read_all(path, pipeline, &reading);
+    progress.finish();
+    if let Some(FileStop::Limit(stop)) = reading.stop.get() {
+        pipeline.stop(*stop);
+    }
+    ran
+}
+
+/// Waits for what ends a file run early: a signal, `--timeout`, or `--idle-timeout` (no new line
+/// for that long).
+async fn watch(reading: &Reading, limits: Limits, shutdown: impl Future<Output = ()>) -> FileStop {
+    let started = tokio::time::Instant::now();
+    let mut last_lines = 0;
+    let mut last_change = started;
+    tokio::pin!(shutdown);
+    if limits.timeout.is_none() && limits.idle.is_none() {
+        shutdown.await;
+        return FileStop::Signal;
+    }
+    let mut tick = tokio::time::interval(Duration::from_millis(50));
+    loop {
+        tokio::select! {
+            () = &mut shutdown => return FileStop::Signal,
+            _ = tick.tick() => {}
+        }
+        let now = tokio::time::Instant::now();
+        if let Some(timeout) = limits.timeout {
+            if now - started >= timeout {
+                return FileStop::Limit(Stop::TimedOut(timeout));
+            }
+        }
+        let lines = reading.lines.load(Ordering::Relaxed);
+        if lines != last_lines {
+            last_lines = lines;
+            last_change = now;
+        }
+        if let Some(idle) = limits.idle {
+            if now - last_change >= idle {
+                return FileStop::Limit(Stop::Idle(idle));
+            }
+        }
+    }
+}
+
 /// Reads `path` (`-` for stdin) to the end, or until `--count`, an `--until` match or
 /// `reading.stop` is set.
-pub fn run(path: &Path, pipeline: &mut Pipeline, reading: &Reading) -> Result<()> {
+fn read_all(path: &Path, pipeline: &mut Pipeline, reading: &Reading) -> Result<()> {
     let input: Box<dyn Read> = if path == Path::new("-") {
         Box::new(io::stdin().lock())
     } else {

@@ -27,9 +27,9 @@ use futures_util::StreamExt;
 use crate::config::{Replay, ReplayFrom};
 use crate::event::{RawMessage, Received};
 use crate::gap::{Filled, Gap};
+use crate::output::progress::Progress;
 use crate::output::Status;
 use crate::pipeline::{Flow, Pipeline};
-use crate::source::progress::Progress;
 
 /// A replay that receives nothing for this long is over, whatever the server promised.
 const STALL: Duration = Duration::from_secs(5);

@@ -2,12 +2,10 @@
 //! capture or stdin. Both hand borrowed [`crate::event::RawMessage`]s to the pipeline and flush it
 //! whenever no further message is immediately ready.
 
-pub mod context;
 pub mod file;
 pub mod intake;
 pub mod jetstream;
 pub mod nats;
-pub mod progress;
 
 /// Time limits on a run (`--timeout`, `--idle-timeout`); each driver enforces them its own way.
 #[derive(Debug, Clone, Copy, Default)]

@@ -5,6 +5,8 @@
 //! (a pipe into jq sees it without waiting). A closed stdout surfaces as an `io::Error` of kind
 //! `BrokenPipe` — Rust ignores SIGPIPE — and `main` turns that into a quiet exit 0.
 
+pub mod progress;
+
 use std::io::{self, BufWriter, StdoutLock, Write};
 
 /// Buffered stdout.

@@ -14,10 +14,12 @@ use crate::filter::{Filter, IdMatcher, TypePattern};
 use crate::render::pretty::LocalOffset;
 use crate::render::style::Palette;
 use crate::render::{Pretty, Renderer};
-use crate::source::context::{self, NatsContext};
+pub mod context;
+
 use crate::until::Until;
 pub use crate::userinfo::redact;
 use crate::userinfo::userinfo;
+use context::NatsContext;
 
 /// The default NATS server, as `nats` and `wash` use it.
 const DEFAULT_HOST: &str = "127.0.0.1";
