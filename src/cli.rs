@@ -69,158 +69,8 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// NATS server URL(s), comma-separated [default: nats://127.0.0.1:4222, or wash's
-    /// WASMCLOUD_CTL_HOST/WASMCLOUD_CTL_PORT when set]
-    #[arg(
-        short = 's',
-        long = "server",
-        env = "NATS_URL",
-        value_name = "URL",
-        value_delimiter = ',',
-        help_heading = "Connection"
-    )]
-    pub servers: Vec<String>,
-
-    /// A nats CLI context (~/.config/nats/context/NAME.json) for server, credentials and TLS
-    /// [default: the context selected with `nats context select`, if any]
-    #[arg(
-        long,
-        env = "NATS_CONTEXT",
-        value_name = "NAME",
-        help_heading = "Connection"
-    )]
-    pub context: Option<String>,
-
-    /// NATS credentials file (user JWT and seed); also read from wash's WASH_CTL_CREDS
-    #[arg(
-        long,
-        env = "NATS_CREDS",
-        value_name = "FILE",
-        help_heading = "Connection"
-    )]
-    pub creds: Option<PathBuf>,
-
-    /// File holding an nkey user seed
-    #[arg(
-        long,
-        env = "NATS_NKEY",
-        value_name = "SEED_FILE",
-        help_heading = "Connection",
-        hide_short_help = true
-    )]
-    pub nkey: Option<PathBuf>,
-
-    /// User JWT, with --seed (as wash takes them)
-    #[arg(
-        long,
-        env = "WASMCLOUD_CTL_JWT",
-        value_name = "JWT",
-        requires = "seed",
-        hide_env_values = true,
-        help_heading = "Connection",
-        hide_short_help = true
-    )]
-    pub jwt: Option<String>,
-
-    /// User nkey seed signing for --jwt
-    #[arg(
-        long,
-        env = "WASMCLOUD_CTL_SEED",
-        value_name = "SEED",
-        requires = "jwt",
-        hide_env_values = true,
-        help_heading = "Connection",
-        hide_short_help = true
-    )]
-    pub seed: Option<String>,
-
-    /// User name (or user:password@ in the URL)
-    #[arg(
-        long,
-        env = "NATS_USER",
-        value_name = "USER",
-        help_heading = "Connection",
-        hide_short_help = true
-    )]
-    pub user: Option<String>,
-
-    /// Password for --user
-    #[arg(
-        long,
-        env = "NATS_PASSWORD",
-        value_name = "PASSWORD",
-        hide_env_values = true,
-        help_heading = "Connection",
-        hide_short_help = true
-    )]
-    pub password: Option<String>,
-
-    /// Authentication token
-    #[arg(
-        long,
-        env = "NATS_TOKEN",
-        value_name = "TOKEN",
-        hide_env_values = true,
-        help_heading = "Connection",
-        hide_short_help = true
-    )]
-    pub token: Option<String>,
-
-    /// CA certificate(s) to verify the server with (PEM)
-    #[arg(
-        long,
-        env = "NATS_CA",
-        value_name = "FILE",
-        help_heading = "Connection",
-        hide_short_help = true
-    )]
-    pub tls_ca: Option<PathBuf>,
-
-    /// Client certificate for mutual TLS (PEM), with --tls-key
-    #[arg(
-        long,
-        env = "NATS_CERT",
-        value_name = "FILE",
-        requires = "tls_key",
-        help_heading = "Connection",
-        hide_short_help = true
-    )]
-    pub tls_cert: Option<PathBuf>,
-
-    /// Client private key for mutual TLS (PEM), with --tls-cert
-    #[arg(
-        long,
-        env = "NATS_KEY",
-        value_name = "FILE",
-        requires = "tls_cert",
-        help_heading = "Connection",
-        hide_short_help = true
-    )]
-    pub tls_key: Option<PathBuf>,
-
-    /// Start TLS before the NATS handshake, for servers configured with handshake_first
-    #[arg(long, help_heading = "Connection", hide_short_help = true)]
-    pub tls_first: bool,
-
-    /// NATS host, as wash takes it; used only when --server and NATS_URL are not given
-    #[arg(
-        long,
-        env = "WASMCLOUD_CTL_HOST",
-        value_name = "HOST",
-        hide_short_help = true,
-        help_heading = "Connection"
-    )]
-    pub ctl_host: Option<String>,
-
-    /// NATS port, as wash takes it; used only when --server and NATS_URL are not given
-    #[arg(
-        long,
-        env = "WASMCLOUD_CTL_PORT",
-        value_name = "PORT",
-        hide_short_help = true,
-        help_heading = "Connection"
-    )]
-    pub ctl_port: Option<u16>,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
 
     /// The lattice(s) to watch, comma-separated
     #[arg(
@@ -557,6 +407,165 @@ pub fn parse() -> Cli {
     Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit())
 }
 
+/// How to reach the NATS server: address, credentials, TLS, and wash's and the nats CLI's ways of
+/// saying them. One struct, flattened into [`Cli`], that `config.rs` turns into the connection
+/// settings once.
+#[derive(Debug, Default, clap::Args)]
+pub struct ConnectionArgs {
+    /// NATS server URL(s), comma-separated [default: nats://127.0.0.1:4222, or wash's
+    /// WASMCLOUD_CTL_HOST/WASMCLOUD_CTL_PORT when set]
+    #[arg(
+        short = 's',
+        long = "server",
+        env = "NATS_URL",
+        value_name = "URL",
+        value_delimiter = ',',
+        help_heading = "Connection"
+    )]
+    pub servers: Vec<String>,
+
+    /// A nats CLI context (~/.config/nats/context/NAME.json) for server, credentials and TLS
+    /// [default: the context selected with `nats context select`, if any]
+    #[arg(
+        long,
+        env = "NATS_CONTEXT",
+        value_name = "NAME",
+        help_heading = "Connection"
+    )]
+    pub context: Option<String>,
+
+    /// NATS credentials file (user JWT and seed); also read from wash's WASH_CTL_CREDS
+    #[arg(
+        long,
+        env = "NATS_CREDS",
+        value_name = "FILE",
+        help_heading = "Connection"
+    )]
+    pub creds: Option<PathBuf>,
+
+    /// File holding an nkey user seed
+    #[arg(
+        long,
+        env = "NATS_NKEY",
+        value_name = "SEED_FILE",
+        help_heading = "Connection",
+        hide_short_help = true
+    )]
+    pub nkey: Option<PathBuf>,
+
+    /// User JWT, with --seed (as wash takes them)
+    #[arg(
+        long,
+        env = "WASMCLOUD_CTL_JWT",
+        value_name = "JWT",
+        requires = "seed",
+        hide_env_values = true,
+        help_heading = "Connection",
+        hide_short_help = true
+    )]
+    pub jwt: Option<String>,
+
+    /// User nkey seed signing for --jwt
+    #[arg(
+        long,
+        env = "WASMCLOUD_CTL_SEED",
+        value_name = "SEED",
+        requires = "jwt",
+        hide_env_values = true,
+        help_heading = "Connection",
+        hide_short_help = true
+    )]
+    pub seed: Option<String>,
+
+    /// User name (or user:password@ in the URL)
+    #[arg(
+        long,
+        env = "NATS_USER",
+        value_name = "USER",
+        help_heading = "Connection",
+        hide_short_help = true
+    )]
+    pub user: Option<String>,
+
+    /// Password for --user
+    #[arg(
+        long,
+        env = "NATS_PASSWORD",
+        value_name = "PASSWORD",
+        hide_env_values = true,
+        help_heading = "Connection",
+        hide_short_help = true
+    )]
+    pub password: Option<String>,
+
+    /// Authentication token
+    #[arg(
+        long,
+        env = "NATS_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true,
+        help_heading = "Connection",
+        hide_short_help = true
+    )]
+    pub token: Option<String>,
+
+    /// CA certificate(s) to verify the server with (PEM)
+    #[arg(
+        long,
+        env = "NATS_CA",
+        value_name = "FILE",
+        help_heading = "Connection",
+        hide_short_help = true
+    )]
+    pub tls_ca: Option<PathBuf>,
+
+    /// Client certificate for mutual TLS (PEM), with --tls-key
+    #[arg(
+        long,
+        env = "NATS_CERT",
+        value_name = "FILE",
+        requires = "tls_key",
+        help_heading = "Connection",
+        hide_short_help = true
+    )]
+    pub tls_cert: Option<PathBuf>,
+
+    /// Client private key for mutual TLS (PEM), with --tls-cert
+    #[arg(
+        long,
+        env = "NATS_KEY",
+        value_name = "FILE",
+        requires = "tls_cert",
+        help_heading = "Connection",
+        hide_short_help = true
+    )]
+    pub tls_key: Option<PathBuf>,
+
+    /// Start TLS before the NATS handshake, for servers configured with handshake_first
+    #[arg(long, help_heading = "Connection", hide_short_help = true)]
+    pub tls_first: bool,
+
+    /// NATS host, as wash takes it; used only when --server and NATS_URL are not given
+    #[arg(
+        long,
+        env = "WASMCLOUD_CTL_HOST",
+        value_name = "HOST",
+        hide_short_help = true,
+        help_heading = "Connection"
+    )]
+    pub ctl_host: Option<String>,
+
+    /// NATS port, as wash takes it; used only when --server and NATS_URL are not given
+    #[arg(
+        long,
+        env = "WASMCLOUD_CTL_PORT",
+        value_name = "PORT",
+        hide_short_help = true,
+        help_heading = "Connection"
+    )]
+    pub ctl_port: Option<u16>,
+}
+
 /// What latwatch can do besides watching.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -702,7 +711,7 @@ mod tests {
     #[test]
     fn servers_split_on_commas() {
         let cli = Cli::try_parse_from(["latwatch", "-s", "nats://a:1,nats://b:2"]).unwrap();
-        assert_eq!(cli.servers, ["nats://a:1", "nats://b:2"]);
+        assert_eq!(cli.connection.servers, ["nats://a:1", "nats://b:2"]);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::cli::{Cli, ColorChoice, Output};
+use crate::cli::{Cli, ColorChoice, ConnectionArgs, Output};
 use crate::filter::jq::JqFilter;
 use crate::filter::{Filter, IdMatcher, TypePattern};
 use crate::render::pretty::LocalOffset;
@@ -71,14 +71,10 @@ pub enum SourceConfig {
 
 #[derive(Debug, Clone)]
 pub struct NatsConfig {
-    /// Server URLs as the user gave them (they may carry credentials: show them with `redact`).
-    pub servers: Vec<String>,
+    /// Where and how to connect.
+    pub connection: Connection,
     /// The subjects to subscribe to.
     pub subjects: Vec<String>,
-    pub auth: Auth,
-    pub tls: Tls,
-    /// The nats CLI context the settings came from, for the status line: (name, file).
-    pub context: Option<(String, PathBuf)>,
     /// Explain silence after this long without an event.
     pub silence_hint: Option<std::time::Duration>,
     /// `--since` / `--last`: history to replay from JetStream before going live.
@@ -91,6 +87,18 @@ pub struct NatsConfig {
     pub buffer: usize,
     /// `--ping-interval`.
     pub ping_interval: Duration,
+}
+
+/// Where and how to connect: decided once from the flags, their environment variables, a nats
+/// context and the defaults.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    /// Server URLs as the user gave them (they may carry credentials: show them with `redact`).
+    pub servers: Vec<String>,
+    pub auth: Auth,
+    pub tls: Tls,
+    /// The nats CLI context the settings came from, for the status line: (name, file).
+    pub context: Option<(String, PathBuf)>,
 }
 
 /// History to replay from JetStream.
@@ -229,6 +237,7 @@ impl Config {
             }
             Some(path) => SourceConfig::File(path),
             None => SourceConfig::Nats(Box::new(NatsConfig {
+                connection: connection(&cli.connection, &mut warnings)?,
                 subjects: subjects(
                     &lattices,
                     cli.subject_prefix.as_deref(),
@@ -243,7 +252,6 @@ impl Config {
                 ping_interval: cli.ping_interval,
                 silence_hint: (cli.silence_hint > 0)
                     .then(|| std::time::Duration::from_secs(cli.silence_hint)),
-                ..connection(&cli_connection(&cli), &mut warnings)?
             })),
         };
         Ok(Config {
@@ -478,49 +486,16 @@ fn subjects(
     subjects
 }
 
-/// The connection flags (and their environment variables), apart from the rest of the command line.
-#[derive(Debug, Default)]
-struct ConnectionFlags {
-    servers: Vec<String>,
-    ctl_host: Option<String>,
-    ctl_port: Option<u16>,
-    context: Option<String>,
-    creds: Option<PathBuf>,
-    nkey: Option<PathBuf>,
-    jwt_seed: Option<(String, String)>,
-    user: Option<String>,
-    password: Option<String>,
-    token: Option<String>,
-    tls_ca: Option<PathBuf>,
-    tls_client: Option<(PathBuf, PathBuf)>,
-    tls_first: bool,
-}
-
-fn cli_connection(cli: &Cli) -> ConnectionFlags {
-    ConnectionFlags {
-        servers: cli.servers.clone(),
-        ctl_host: cli.ctl_host.clone(),
-        ctl_port: cli.ctl_port,
-        context: cli.context.clone(),
-        // wash's name for the same file.
-        creds: cli.creds.clone().or_else(|| {
-            std::env::var_os("WASH_CTL_CREDS")
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
-        }),
-        nkey: cli.nkey.clone(),
-        jwt_seed: cli.jwt.clone().zip(cli.seed.clone()),
-        user: cli.user.clone(),
-        password: cli.password.clone(),
-        token: cli.token.clone(),
-        tls_ca: cli.tls_ca.clone(),
-        tls_client: cli.tls_cert.clone().zip(cli.tls_key.clone()),
-        tls_first: cli.tls_first,
-    }
-}
-
 /// Flags and environment variables first, then the nats context, then the defaults.
-fn connection(flags: &ConnectionFlags, warnings: &mut Vec<String>) -> Result<NatsConfig, String> {
+fn connection(flags: &ConnectionArgs, warnings: &mut Vec<String>) -> Result<Connection, String> {
+    // wash's name for the credentials file.
+    let creds = flags.creds.clone().or_else(|| {
+        std::env::var_os("WASH_CTL_CREDS")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    });
+    let jwt_seed = flags.jwt.clone().zip(flags.seed.clone());
+    let tls_client = flags.tls_cert.clone().zip(flags.tls_key.clone());
     let context = context::load(flags.context.as_deref())?;
     let from_context = |pick: fn(&NatsContext) -> &Option<String>| {
         context
@@ -565,11 +540,7 @@ fn connection(flags: &ConnectionFlags, warnings: &mut Vec<String>) -> Result<Nat
         Some((first, None)) => (None, Some(first.to_owned())),
         None => (None, None),
     };
-    let auth = if let Some(creds) = flags
-        .creds
-        .clone()
-        .or_else(|| path(from_context(|c| &c.creds)))
-    {
+    let auth = if let Some(creds) = creds.or_else(|| path(from_context(|c| &c.creds))) {
         Auth::Creds(creds)
     } else if let Some(nkey) = flags
         .nkey
@@ -577,7 +548,7 @@ fn connection(flags: &ConnectionFlags, warnings: &mut Vec<String>) -> Result<Nat
         .or_else(|| path(from_context(|c| &c.nkey)))
     {
         Auth::Nkey(nkey)
-    } else if let Some((jwt, seed)) = flags.jwt_seed.clone() {
+    } else if let Some((jwt, seed)) = jwt_seed {
         Auth::JwtSeed { jwt, seed }
     } else if let Some(user) = flags.user.clone().or_else(|| from_context(|c| &c.user)) {
         let password = flags
@@ -624,24 +595,15 @@ fn connection(flags: &ConnectionFlags, warnings: &mut Vec<String>) -> Result<Nat
             .tls_ca
             .clone()
             .or_else(|| path(from_context(|c| &c.ca))),
-        client: flags
-            .tls_client
-            .clone()
+        client: tls_client
             .or_else(|| path(from_context(|c| &c.cert)).zip(path(from_context(|c| &c.key)))),
         first: flags.tls_first || context.as_ref().is_some_and(|c| c.tls_first),
     };
-    Ok(NatsConfig {
+    Ok(Connection {
         servers,
-        subjects: Vec::new(),
         auth,
         tls,
         context: context.map(|c| (c.name, c.path)),
-        silence_hint: None,
-        replay: None,
-        fill: true,
-        stream: None,
-        buffer: 256 << 20,
-        ping_interval: Duration::from_secs(2),
     })
 }
 
@@ -764,25 +726,25 @@ mod tests {
 
     #[test]
     fn wash_ctl_host_is_used_when_no_server_is_given() {
-        let servers = |flags: ConnectionFlags| connection(&flags, &mut Vec::new()).unwrap().servers;
-        let no_context = ConnectionFlags {
+        let servers = |flags: ConnectionArgs| connection(&flags, &mut Vec::new()).unwrap().servers;
+        let no_context = ConnectionArgs {
             context: None,
-            ..ConnectionFlags::default()
+            ..ConnectionArgs::default()
         };
         assert_eq!(
-            servers(ConnectionFlags {
+            servers(ConnectionArgs {
                 ctl_host: Some("nats.lan".into()),
                 ctl_port: Some(4333),
-                ..ConnectionFlags::default()
+                ..ConnectionArgs::default()
             }),
             ["nats://nats.lan:4333"]
         );
         assert!(!servers(no_context).is_empty());
         assert_eq!(
-            servers(ConnectionFlags {
+            servers(ConnectionArgs {
                 servers: vec!["nats://x:1".into()],
                 ctl_host: Some("ignored".into()),
-                ..ConnectionFlags::default()
+                ..ConnectionArgs::default()
             }),
             ["nats://x:1"]
         );

@@ -66,12 +66,13 @@ pub async fn run(
     tokio::pin!(deadline);
     tokio::pin!(shutdown);
     let shown = config
+        .connection
         .servers
         .iter()
         .map(|s| redact(s))
         .collect::<Vec<_>>()
         .join(",");
-    if let Some((name, path)) = &config.context {
+    if let Some((name, path)) = &config.connection.context {
         status.info(format_args!(
             "using nats context {name} ({})",
             path.display()
@@ -478,7 +479,7 @@ async fn connect(
     let (outages_tx, outages_rx) = mpsc::unbounded_channel();
     let (notices_tx, notices_rx) = mpsc::unbounded_channel();
     let server = Arc::new(ServerName {
-        given: config.servers.clone(),
+        given: config.connection.servers.clone(),
         current: Mutex::new(shown.to_owned()),
     });
     let notices = ConnectionNotices {
@@ -501,7 +502,10 @@ async fn connect(
             let notices = notices.clone();
             async move { notices.on(event) }
         });
-    let options = with_tls(with_auth(options, &config.auth).await?, &config.tls);
+    let options = with_tls(
+        with_auth(options, &config.connection.auth).await?,
+        &config.connection.tls,
+    );
     let client = options
         .connect(addresses(config)?)
         .await
@@ -518,6 +522,7 @@ async fn connect(
 
 fn addresses(config: &NatsConfig) -> Result<Vec<async_nats::ServerAddr>> {
     config
+        .connection
         .servers
         .iter()
         .map(|url| {
@@ -533,7 +538,10 @@ async fn connect_for_replay(config: &NatsConfig, shown: &str) -> Result<Client> 
     let options = ConnectOptions::new()
         .name("latwatch-replay")
         .connection_timeout(CONNECT_TIMEOUT);
-    let options = with_tls(with_auth(options, &config.auth).await?, &config.tls);
+    let options = with_tls(
+        with_auth(options, &config.connection.auth).await?,
+        &config.connection.tls,
+    );
     options
         .connect(addresses(config)?)
         .await
@@ -642,7 +650,7 @@ fn connect_error(
         ConnectErrorKind::Tls => tls_error(&lower, config),
         ConnectErrorKind::AuthorizationViolation | ConnectErrorKind::Authentication => (
             "authorization failed".to_owned(),
-            match config.auth {
+            match config.connection.auth {
                 Auth::None => "the server wants credentials: give --creds, --nkey, --user/--password or --token (or a --context)",
                 _ => "the server refused the credentials given: check them, and that this server knows that user",
             }
@@ -663,7 +671,7 @@ fn connect_error(
 
 /// What failed in TLS, in words, from rustls' error text.
 fn tls_error(lower: &str, config: &NatsConfig) -> (String, String) {
-    let ca = if config.tls.ca.is_some() {
+    let ca = if config.connection.tls.ca.is_some() {
         "the CA given with --tls-ca did not sign it"
     } else {
         "pass the CA that signed it with --tls-ca"
