@@ -196,7 +196,9 @@ fn recount(counts: &mut HashMap<String, usize>, old: Option<&str>, new: Option<&
 impl Lattice {
     /// Learns from one event received (or, replayed, sent) at `at`, and says what it means.
     pub fn observe(&mut self, event: &Event, at: DateTime<Utc>) -> Facts {
-        let name = event.kind.name();
+        // Branch on the kind table's rows, not on names: an unknown kind spelled like a known one
+        // (an escaped type) teaches nothing.
+        let name = event.kind.known().unwrap_or("");
         // Only host and health events teach anything from `data`; for the rest the host is
         // enough, and taking it from the envelope keeps `--json --summary` from parsing `data`.
         let teaches = name.starts_with("host_")

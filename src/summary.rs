@@ -93,10 +93,10 @@ impl Summary {
                     self.known[row] += 1;
                 }
             }
-            Kind::Unknown(name) => match self.unknown.get_mut(name) {
+            unknown => match self.unknown.get_mut(unknown.label()) {
                 Some(count) => *count += 1,
                 None => {
-                    self.unknown.insert(name.to_owned(), 1);
+                    self.unknown.insert(unknown.label().to_owned(), 1);
                 }
             },
         }

@@ -66,7 +66,7 @@ impl Until {
 
 /// `component_scale_failed rust_hello_world-http_component on NV3CJL…: "error text"`, escaped.
 fn describe(event: &Event) -> String {
-    let mut text = escape_untrusted(event.kind.name()).into_owned();
+    let mut text = escape_untrusted(event.kind.label()).into_owned();
     if let Some(data) = event.data() {
         for key in ["component_id", "actor_id", "provider_id", "source_id"] {
             if let Some(id) = data.str(key) {

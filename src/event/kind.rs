@@ -255,8 +255,13 @@ pub static KINDS: &[KindSpec] = &[
 #[derive(Debug, Clone, Copy)]
 pub enum Kind<'a> {
     Known(&'static KindSpec),
-    /// A name not in the table, shown generically. Empty when the event carries no name at all.
+    /// A name not in the table, shown generically (never empty).
     Unknown(&'a str),
+    /// A `type` written with JSON escapes that names no kind in the table (a name latwatch would
+    /// have to copy to keep): shown as such, matched only by globs.
+    Escaped,
+    /// No `type`, and no event name in the subject either.
+    Missing,
 }
 
 impl<'a> Kind<'a> {
@@ -264,22 +269,43 @@ impl<'a> Kind<'a> {
     pub fn from_name(name: &'a str) -> Kind<'a> {
         match KINDS.iter().find(|spec| spec.name == name) {
             Some(spec) => Kind::Known(spec),
+            None if name.is_empty() => Kind::Missing,
             None => Kind::Unknown(name),
         }
     }
 
-    /// The short name, as the user types it in `--type`.
+    /// The short name, as the user types it in `--type`; empty for an escaped or missing type,
+    /// which no `--type` value can name (an empty one is a usage error), only a glob matches.
     pub fn name(&self) -> &'a str {
         match self {
             Kind::Known(spec) => spec.name,
             Kind::Unknown(name) => name,
+            Kind::Escaped | Kind::Missing => "",
+        }
+    }
+
+    /// The name as shown: the short name, or what stands for an escaped or missing one.
+    pub fn label(&self) -> &'a str {
+        match self {
+            Kind::Escaped => "(escaped type)",
+            Kind::Missing => "(no type)",
+            kind => kind.name(),
+        }
+    }
+
+    /// The table row's name when the kind is a known one: what lattice memory and renderers
+    /// branch on (never an unknown name that happens to be spelled the same).
+    pub fn known(&self) -> Option<&'static str> {
+        match self {
+            Kind::Known(spec) => Some(spec.name),
+            _ => None,
         }
     }
 
     pub fn severity(&self) -> Severity {
         match self {
             Kind::Known(spec) => spec.severity,
-            Kind::Unknown(_) => Neutral,
+            _ => Neutral,
         }
     }
 
@@ -287,7 +313,7 @@ impl<'a> Kind<'a> {
     pub fn about(&self) -> Option<About> {
         match self {
             Kind::Known(spec) => Some(spec.about),
-            Kind::Unknown(_) => None,
+            _ => None,
         }
     }
 }

@@ -479,7 +479,7 @@ fn kind_of<'a>(ty: Option<Cow<'a, str>>, subject: Option<&'a str>) -> Kind<'a> {
         Some(Cow::Owned(ty)) => {
             match Kind::from_name(ty.strip_prefix(TYPE_PREFIX).unwrap_or(&ty)) {
                 Kind::Known(spec) => Kind::Known(spec),
-                Kind::Unknown(_) => Kind::Unknown("(escaped type)"),
+                _ => Kind::Escaped,
             }
         }
         None => Kind::from_name(subject.and_then(subject_event_name).unwrap_or("")),

@@ -342,6 +342,7 @@ fn provider_ids<'a>(event: &'a Event<'_>) -> Vec<Cow<'a, str>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::kind::Kind;
     use crate::event::{decode, RawMessage, Received};
     use chrono::{DateTime, Utc};
 
@@ -431,6 +432,28 @@ mod tests {
             let error = TypePattern::parse("--type", bad).unwrap_err();
             assert!(error.starts_with("--type"), "{error}");
             assert!(!error.contains('\u{1b}'), "escaped: {error}");
+        }
+    }
+
+    #[test]
+    fn an_escaped_or_missing_type_has_no_name_a_user_can_type() {
+        let escaped = r#"{"specversion":"1.0","id":"1","type":"\u0078yz","source":"N"}"#;
+        let missing = r#"{"specversion":"1.0","id":"1","source":"N"}"#;
+        for (payload, kind) in [(escaped, Kind::Escaped), (missing, Kind::Missing)] {
+            let decoded = event(payload);
+            assert_eq!(decoded.kind.label(), kind.label());
+            for typed in ["(escaped type)", "(no type)", "xyz"] {
+                let filter = Filter {
+                    include: vec![TypePattern::new(typed)],
+                    ..Filter::default()
+                };
+                assert!(!keeps(&filter, payload), "--type {typed} matched {payload}");
+            }
+            let all = Filter {
+                include: vec![TypePattern::new("*")],
+                ..Filter::default()
+            };
+            assert!(keeps(&all, payload), "a glob matches it");
         }
     }
 

@@ -85,9 +85,8 @@ impl Pretty {
             out.write_all(b"  ")?;
         }
         let name = match event.kind {
-            Kind::Unknown("") if event.is_unreadable() => Cow::Borrowed("invalid"),
-            Kind::Unknown("") => Cow::Borrowed("(no type)"),
-            kind => escape_untrusted(kind.name()),
+            Kind::Missing if event.is_unreadable() => Cow::Borrowed("invalid"),
+            kind => escape_untrusted(kind.label()),
         };
         let name_style = if event.problems.is_empty() {
             self.severity_style(severity)
@@ -97,8 +96,8 @@ impl Pretty {
         self.paint(out, name_style, format_args!("{name:<NAME_WIDTH$}"))?;
         out.write_all(b"  ")?;
         // A host's name: what memory learned, else the event's own (host_started, heartbeats).
-        let own_name = match event.kind.name() {
-            "host_started" | "host_heartbeat" => data.and_then(|d| d.str("friendly_name")),
+        let own_name = match event.kind.known() {
+            Some("host_started" | "host_heartbeat") => data.and_then(|d| d.str("friendly_name")),
             _ => None,
         };
         let host_name = facts.host_name.as_deref().or(own_name.as_deref());
@@ -129,7 +128,7 @@ impl Pretty {
                 }
                 Layout::Heartbeat => line.changes(&facts.changes)?,
             },
-            (Some(data), Kind::Unknown(_)) => line.keys(data)?,
+            (Some(data), Kind::Unknown(_) | Kind::Escaped | Kind::Missing) => line.keys(data)?,
             (None, _) => {}
         }
         if !event.problems.is_empty() {
