@@ -89,18 +89,15 @@ impl Stop {
 
 pub struct Pipeline {
     renderer: Renderer,
-    /// Drops messages before decoding when they cannot be of an included kind; only when no stage
-    /// needs to see every event (host names, `--summary`'s per-kind counts).
+    /// Drops messages before decoding when they cannot be of an included kind (`Plan::prefilter`).
     prefilter: Option<Prefilter>,
     filter: Filter,
     /// What matching noticed (ambiguous prefixes, jq errors): said once, counted.
     notes: Notes,
     lattice: Lattice,
-    /// Keep lattice memory only when something shown uses it: pretty and jsonl output, `--host`.
-    /// `--json` skips it, even with `--summary` (which then names hosts by key): memory costs a
-    /// few hash lookups per event, a fifth of `--json`'s budget in the flat-out benchmark.
+    /// `Plan::remember`.
     remember: bool,
-    /// Some stage reads every event's `data` (pretty, memory, id filters): read it while decoding.
+    /// `Plan::read_data`.
     read_data: bool,
     /// The last time silent hosts were looked for.
     last_tick: Option<DateTime<Utc>>,
@@ -123,25 +120,21 @@ pub struct Pipeline {
 
 impl Pipeline {
     pub fn new(stages: Stages, sink: Sink, status: Status) -> Pipeline {
-        let until_reads_data = stages.until.as_ref().is_some_and(Until::reads_data);
-        let learn_names = stages.filter.needs_host_names()
-            || stages.until.as_ref().is_some_and(Until::needs_host_names);
-        let remember = learn_names || !matches!(stages.renderer, Renderer::Json);
-        let sees_all = learn_names || stages.summary || stages.until.is_some();
+        let plan = stages.plan;
         Pipeline {
-            prefilter: Prefilter::new(&stages.filter.include).filter(|_| !sees_all),
+            prefilter: plan.prefilter,
             until: stages.until,
             recorder: None,
             refilled: None,
             exit: ExitCode::Success,
             renderer: stages.renderer,
-            remember,
-            read_data: remember || stages.filter.reads_data() || until_reads_data,
+            remember: plan.remember,
+            read_data: plan.read_data,
             last_tick: None,
             filter: stages.filter,
             notes: Notes::default(),
             lattice: Lattice::default(),
-            dedupe: stages.dedupe.then(|| Dedupe::new(DEDUPE_WINDOW)),
+            dedupe: plan.dedupe.then(|| Dedupe::new(DEDUPE_WINDOW)),
             sink,
             status,
             limit: stages.count,
@@ -282,7 +275,6 @@ impl Pipeline {
 
     /// `--record`: every decoded message is appended there from now on.
     pub fn record_to(&mut self, recorder: Recorder) {
-        self.prefilter = None;
         self.recorder = Some(recorder);
     }
 
@@ -375,12 +367,5 @@ fn moment(event: &Event) -> DateTime<Utc> {
         Received::Live(at) => return at,
         Received::At(_) | Received::Recorded(_) => {}
     }
-    event
-        .envelope
-        .as_ref()
-        .and_then(|e| e.time())
-        .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
-        .map(|t| t.with_timezone(&Utc))
-        .or_else(|| event.raw.received.at())
-        .unwrap_or_else(Utc::now)
+    event.happened_at().unwrap_or_else(Utc::now)
 }

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 
 use crate::cli::{Cli, ColorChoice, ConnectionArgs, Output};
 use crate::filter::jq::JqFilter;
-use crate::filter::{Filter, IdMatcher, TypePattern};
+use crate::filter::{Filter, IdMatcher, Prefilter, TypePattern};
 use crate::render::pretty::LocalOffset;
 use crate::render::style::Palette;
 use crate::render::{Pretty, Renderer};
@@ -44,15 +44,78 @@ pub struct Config {
     pub idle_timeout: Option<Duration>,
 }
 
+/// What each stage must do, decided once from the flags. The pipeline and the sources consume it
+/// and re-derive nothing; `config.rs`'s tests pin the rules.
+#[derive(Debug)]
+pub struct Plan {
+    /// `--host`/`--until-host`: host names are learned from the stream, so events must arrive in
+    /// order (one wildcard subscription, never one per type).
+    pub learn_names: bool,
+    /// Keep lattice memory: pretty and jsonl output use it, and learning names needs it. `--json`
+    /// skips it, even with `--summary` (a few hash lookups per event were a fifth of `--json`'s
+    /// budget flat out).
+    pub remember: bool,
+    /// Every event's `data` is read by some stage (memory, id filters, `--until-*` ids): read it
+    /// in the envelope pass, not in a second one.
+    pub read_data: bool,
+    /// The byte pre-check before decoding: only when every `--type` is an exact name and no stage
+    /// must see every event (names, `--summary`'s counts, `--until-*`, `--record`).
+    pub prefilter: Option<Prefilter>,
+    /// Show each CloudEvent id once (`--legacy`: 0.81–0.82 hosts publish every event twice;
+    /// `--since`/`--last`: an event may come both from the replay and live at the seam).
+    pub dedupe: bool,
+    /// The types the server may narrow the subscription to (empty: the wildcard).
+    pub subscribed_types: Vec<TypePattern>,
+}
+
+impl Plan {
+    fn new(
+        filter: &Filter,
+        until: Option<&Until>,
+        renderer: &Renderer,
+        summary: bool,
+        record: bool,
+        dedupe: bool,
+    ) -> Plan {
+        let learn_names = filter.needs_host_names() || until.is_some_and(Until::needs_host_names);
+        let remember = learn_names || !matches!(renderer, Renderer::Json);
+        let sees_all = learn_names || summary || until.is_some() || record;
+        // What the server may leave out: only what no stage wants. `--record` wants everything;
+        // `--until-*` and `--fail-on` want their kinds too.
+        let subscribed_types = match until {
+            _ if record => Vec::new(),
+            Some(until) if !filter.include.is_empty() => {
+                let target = until.target.as_ref().map(|t| t.include.as_slice());
+                let failure = until.failure.as_ref().map(|f| f.include.as_slice());
+                if target.is_some_and(<[_]>::is_empty) {
+                    Vec::new()
+                } else {
+                    let extra = target.into_iter().chain(failure).flatten();
+                    filter.include.iter().chain(extra).cloned().collect()
+                }
+            }
+            _ => filter.include.clone(),
+        };
+        Plan {
+            learn_names,
+            remember,
+            read_data: remember || filter.reads_data() || until.is_some_and(Until::reads_data),
+            prefilter: Prefilter::new(&filter.include).filter(|_| !sees_all),
+            dedupe,
+            subscribed_types,
+        }
+    }
+}
+
 /// The pipeline's stages, ready to run.
 #[derive(Debug)]
 pub struct Stages {
+    /// What each stage must do.
+    pub plan: Plan,
     /// How events are written.
     pub renderer: Renderer,
     /// Which events are shown.
     pub filter: Filter,
-    /// Show each CloudEvent id once (`--legacy`: 0.81–0.82 hosts publish every event twice).
-    pub dedupe: bool,
     /// Stop after printing this many events.
     pub count: Option<u64>,
     /// Print counts on stderr at exit.
@@ -209,24 +272,14 @@ impl Config {
         let mut warnings: Vec<String> = warnings;
         let until = until(&cli, &mut warnings)?;
         let replay = replay(&cli)?;
-        // What the server may leave out: only what no stage wants. `--record` wants everything;
-        // `--until-*` and `--fail-on` want their kinds too.
-        let subscribed_types = match &until {
-            _ if cli.record.is_some() => Vec::new(),
-            Some(until) if !filter.include.is_empty() => {
-                let target = until.target.as_ref().map(|t| t.include.as_slice());
-                let failure = until.failure.as_ref().map(|f| f.include.as_slice());
-                if target.is_some_and(<[_]>::is_empty) {
-                    Vec::new()
-                } else {
-                    let extra = target.into_iter().chain(failure).flatten();
-                    filter.include.iter().chain(extra).cloned().collect()
-                }
-            }
-            _ => filter.include.clone(),
-        };
-        let learn_names =
-            filter.needs_host_names() || until.as_ref().is_some_and(Until::needs_host_names);
+        let plan = Plan::new(
+            &filter,
+            until.as_ref(),
+            &renderer,
+            cli.summary,
+            cli.record.is_some(),
+            cli.legacy || cli.since.is_some() || cli.last.is_some(),
+        );
         let source = match cli.input {
             Some(path) if replay.is_some() => {
                 return Err(format!(
@@ -242,8 +295,8 @@ impl Config {
                     &lattices,
                     cli.subject_prefix.as_deref(),
                     cli.legacy,
-                    &subscribed_types,
-                    learn_names,
+                    &plan.subscribed_types,
+                    plan.learn_names,
                 ),
                 replay,
                 fill: !cli.no_fill,
@@ -257,10 +310,9 @@ impl Config {
         Ok(Config {
             source,
             stages: Stages {
+                plan,
                 renderer,
                 filter,
-                // Replay then live: an event may come both ways at the seam.
-                dedupe: cli.legacy || cli.since.is_some() || cli.last.is_some(),
                 count: cli.count,
                 summary: cli.summary,
                 until,
@@ -802,6 +854,66 @@ mod tests {
         assert_eq!(
             subjects_for(&["--exclude-type", "host_heartbeat"]),
             ["wasmbus.evt.default.>"]
+        );
+    }
+
+    fn plan_for(args: &[&str]) -> Plan {
+        config(args).unwrap().stages.plan
+    }
+
+    #[test]
+    fn the_plan_pins_what_each_stage_does() {
+        let json = plan_for(&["--json", "-t", "component_scaled"]);
+        assert!(
+            !json.remember && !json.read_data,
+            "--json keeps no memory, reads no data"
+        );
+        assert!(
+            json.prefilter.is_some(),
+            "exact types: the byte pre-check runs"
+        );
+        let pretty = plan_for(&["-t", "component_scaled"]);
+        assert!(pretty.remember && pretty.read_data);
+        for args in [
+            &["--json", "-t", "component_scaled", "--summary"][..],
+            &["--json", "-t", "component_scaled", "--record", "/dev/null"],
+            &[
+                "--json",
+                "-t",
+                "component_scaled",
+                "--until-type",
+                "host_started",
+            ],
+            &["--json", "-t", "component_scaled", "--host", "h"],
+            &["--json", "-t", "*_failed"],
+        ] {
+            assert!(plan_for(args).prefilter.is_none(), "{args:?}: no pre-check");
+        }
+        let by_host = plan_for(&["--json", "--host", "h"]);
+        assert!(by_host.learn_names && by_host.remember && by_host.read_data);
+        assert!(plan_for(&["--json", "--component", "c"]).read_data);
+        assert!(!plan_for(&["--json", "--component", "c"]).remember);
+        assert!(plan_for(&["--legacy"]).dedupe && plan_for(&["--since", "1m"]).dedupe);
+        assert!(!plan_for(&[]).dedupe);
+        assert!(
+            plan_for(&["-t", "component_scaled", "--record", "/dev/null"])
+                .subscribed_types
+                .is_empty(),
+            "--record subscribes to everything"
+        );
+        let waiting = plan_for(&["-t", "host_started", "--until-type", "component_scaled"]);
+        let names: Vec<_> = waiting
+            .subscribed_types
+            .iter()
+            .filter_map(TypePattern::exact_name)
+            .collect();
+        assert!(
+            names.contains(&"component_scaled"),
+            "the awaited kind is subscribed: {names:?}"
+        );
+        assert!(
+            waiting.subscribed_types.len() > names.len(),
+            "and --fail-on's default *_failed glob, which needs the wildcard subscription"
         );
     }
 

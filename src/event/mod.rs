@@ -532,6 +532,19 @@ impl<'a> Event<'a> {
     }
 
     /// True when the payload cannot be shown as JSON (not UTF-8 or not JSON).
+    /// The event's own `time`, when it has one that parses (RFC 3339, 0–9 fractional digits).
+    pub fn time(&self) -> Option<DateTime<Utc>> {
+        let text = self.envelope.as_ref()?.time()?;
+        DateTime::parse_from_rfc3339(&text)
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+    }
+
+    /// When it happened, as latwatch shows and judges it: its own time, else when it was received.
+    pub fn happened_at(&self) -> Option<DateTime<Utc>> {
+        self.time().or_else(|| self.raw.received.at())
+    }
+
     pub fn is_unreadable(&self) -> bool {
         self.problems.iter().any(Problem::is_fatal)
     }

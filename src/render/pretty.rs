@@ -164,15 +164,7 @@ impl Pretty {
 
     /// `HH:MM:SS.mmm` of the event's `time` (the receive time when it has none).
     fn time(&self, event: &Event, out: &mut impl Write) -> io::Result<()> {
-        let event_time = event
-            .envelope
-            .as_ref()
-            .and_then(|e| e.time())
-            .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
-            .map(|t| t.with_timezone(&Utc));
-        let at = event_time
-            .or_else(|| event.raw.received.at())
-            .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+        let at = event.happened_at().unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
         self.clock(at, out)
     }
 
