@@ -13,6 +13,9 @@
 //! `cargo bench --bench offline` (1 GB; `-- --size-mb N` to change; `-- --no-memory` skips the
 //! simulated day, which takes minutes); `-- --smoke` for small sizes.
 //! The capture is written to target/bench-data/ and reused while its size matches.
+//! A second capture, a quarter the size, mixes every kind the fixtures hold with large heartbeats;
+//! latwatch's filter is timed against `grep -c` on it too. `LATWATCH_BIN=path` measures another
+//! build.
 
 mod common;
 
@@ -39,7 +42,10 @@ fn main() {
         size_mb
     );
     let file = path.to_str().unwrap();
-    let latwatch = env!("CARGO_BIN_EXE_latwatch");
+    // `LATWATCH_BIN=path`: measure another build (a before/after in the same conditions).
+    let binary =
+        std::env::var("LATWATCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_latwatch").into());
+    let latwatch = binary.as_str();
     let jq_filter = r#"select(.type=="com.wasmcloud.lattice.component_scaled")"#;
 
     let mut results: Vec<(String, f64, usize)> = Vec::new();
@@ -85,6 +91,31 @@ fn main() {
     }
     if let (Some((ours_s, _)), Some((grep_s, _))) = (ours, grep) {
         println!("latwatch vs grep -c: {:.2}× its time", ours_s / grep_s);
+    }
+
+    // A capture that mixes every kind latwatch knows (the test fixtures: real 1.x host events,
+    // spec-shaped and legacy ones) with heartbeats of 20–100 components among them, as a real
+    // lattice does: the byte pre-check must hold its speed when most bytes are not the kind asked.
+    let mixed = mixed_capture(size_mb / 4);
+    let mixed = mixed.to_str().unwrap();
+    println!("\nmixed capture: {mixed} ({} MB)", size_mb / 4);
+    let mixed_ours = time(
+        "latwatch --type component_scaled --json (mixed)",
+        latwatch,
+        &["--input", mixed, "--type", "component_scaled", "--json"],
+    );
+    let mixed_grep = time(
+        "grep -c component_scaled (mixed)",
+        "grep",
+        &["-c", "component_scaled", mixed],
+    );
+    if let (Some((ours_s, ours_lines)), Some((grep_s, grep_lines))) = (mixed_ours, mixed_grep) {
+        assert_eq!(ours_lines, grep_lines, "the same events are selected");
+        checks += 1;
+        println!(
+            "latwatch vs grep -c, mixed: {:.2}× its time (target ≤ 1.5×)",
+            ours_s / grep_s
+        );
     }
 
     if smoke {
@@ -173,6 +204,58 @@ fn capture(size_mb: u64) -> PathBuf {
             ),
             1..=3 => common::component_scaled(seq),
             _ => common::other(seq),
+        };
+        out.write_all(line.as_bytes()).unwrap();
+        out.write_all(b"\n").unwrap();
+        written += line.len() as u64 + 1;
+        seq += 1;
+    }
+    out.flush().unwrap();
+    path
+}
+
+/// Every fixture line (each kind latwatch knows), with a heartbeat of 20–100 components after every
+/// fourth (half of them with a `\u` escape in a label): `size_mb` of it, written once to target/bench-data/ and reused.
+fn mixed_capture(size_mb: u64) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("mixed-escapes-{size_mb}mb.jsonl"));
+    let target = size_mb.max(1) * 1024 * 1024;
+    if std::fs::metadata(&path).is_ok_and(|m| m.len() >= target) {
+        return path;
+    }
+    let fixtures: Vec<&str> = [
+        include_str!("../tests/fixtures/host-1x-events.jsonl"),
+        include_str!("../tests/fixtures/spec-events.jsonl"),
+        include_str!("../tests/fixtures/legacy-events.jsonl"),
+    ]
+    .iter()
+    .flat_map(|file| file.lines())
+    .filter(|line| !line.trim().is_empty())
+    .collect();
+    let hosts: Vec<String> = (0..50).map(common::host_key).collect();
+    let mut out = BufWriter::with_capacity(1 << 20, std::fs::File::create(&path).unwrap());
+    let (mut written, mut seq) = (0u64, 0u64);
+    while written < target {
+        let line = if seq % 5 == 4 {
+            // Half the hosts carry a label written with a JSON escape, as non-ASCII text may be.
+            common::heartbeat(
+                &hosts[(seq / 5) as usize % hosts.len()],
+                "frosty-field-3519",
+                20 + (seq / 5 % 81) as usize,
+                seq,
+            )
+            .replacen(
+                r#""labels":{"#,
+                if seq % 10 == 4 {
+                    r#""labels":{"city":"Z\u00fcrich","#
+                } else {
+                    r#""labels":{"#
+                },
+                1,
+            )
+        } else {
+            fixtures[seq as usize % fixtures.len()].to_owned()
         };
         out.write_all(line.as_bytes()).unwrap();
         out.write_all(b"\n").unwrap();
