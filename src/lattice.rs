@@ -16,6 +16,10 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::event::kind::KindId::{
+    HealthCheckFailed, HealthCheckPassed, HealthCheckStatus, HostHeartbeat, HostStarted,
+    HostStopped, LabelsChanged,
+};
 use crate::event::{json_str, Data, Event};
 
 /// Heartbeat interval assumed until a host's own heartbeats tell (wasmCloud's default).
@@ -198,12 +202,21 @@ impl Lattice {
     pub fn observe(&mut self, event: &Event, at: DateTime<Utc>) -> Facts {
         // Branch on the kind table's rows, not on names: an unknown kind spelled like a known one
         // (an escaped type) teaches nothing.
-        let name = event.kind.known().unwrap_or("");
+        let kind = event.kind.known();
         // Only host and health events teach anything from `data`; for the rest the host is
         // enough, and taking it from the envelope keeps `--json --summary` from parsing `data`.
-        let teaches = name.starts_with("host_")
-            || name.starts_with("health_check")
-            || name == "labels_changed";
+        let teaches = matches!(
+            kind,
+            Some(
+                HostStarted
+                    | HostStopped
+                    | HostHeartbeat
+                    | LabelsChanged
+                    | HealthCheckPassed
+                    | HealthCheckFailed
+                    | HealthCheckStatus
+            )
+        );
         let host_id = if teaches {
             event.host_id()
         } else {
@@ -212,7 +225,7 @@ impl Lattice {
         let Some(host_id) = host_id else {
             return Facts::default();
         };
-        if name == "host_stopped" {
+        if kind == Some(HostStopped) {
             let host = self.hosts.remove(host_id.as_ref());
             let host_name = host.and_then(|h| h.name);
             recount(&mut self.name_counts, host_name.as_deref(), None);
@@ -232,13 +245,13 @@ impl Lattice {
         host.last_seen = Some(at);
         let data = event.data();
         let mut facts = Facts::default();
-        match name {
-            "host_started" => {
+        match kind {
+            Some(HostStarted) => {
                 if let Some(data) = data {
                     learn_identity(host, data, &mut Vec::new());
                 }
             }
-            "host_heartbeat" => {
+            Some(HostHeartbeat) => {
                 if let Some(data) = data {
                     let (changes, counts) = heartbeat(host, data, at);
                     facts.changes = changes;
@@ -246,19 +259,19 @@ impl Lattice {
                     facts.quiet = facts.changes.is_empty();
                 }
             }
-            "labels_changed" => {
+            Some(LabelsChanged) => {
                 if let Some(labels) = data.and_then(|d| d.get("labels")).and_then(string_map) {
                     host.labels = labels;
                 }
             }
-            "health_check_passed" | "health_check_failed" | "health_check_status" => {
+            Some(HealthCheckPassed | HealthCheckFailed | HealthCheckStatus) => {
                 let provider =
                     data.and_then(|d| d.str("provider_id").or_else(|| d.str("public_key")));
                 if let Some(provider) = provider {
                     let before = host.health.get(provider.as_ref()).copied();
-                    let now = match name {
-                        "health_check_passed" => Some(true),
-                        "health_check_failed" => Some(false),
+                    let now = match kind {
+                        Some(HealthCheckPassed) => Some(true),
+                        Some(HealthCheckFailed) => Some(false),
                         _ => None, // status carries no state
                     };
                     match (before, now) {

@@ -76,6 +76,8 @@ pub enum About {
 /// One row of the kind table.
 #[derive(Debug)]
 pub struct KindSpec {
+    /// The row's identity.
+    pub id: KindId,
     /// The short name: the CloudEvent type without `com.wasmcloud.lattice.`, and the subject suffix.
     pub name: &'static str,
     pub severity: Severity,
@@ -120,8 +122,82 @@ const CONFIG: Field = subject(&["config_name", "entity_id"]);
 const MAX: Field = field(&["max_instances"], "max", Show::Plain);
 const COUNT: Field = field(&["count"], "count", Show::Plain);
 
-const fn row(name: &'static str, severity: Severity, layout: Layout) -> KindSpec {
+/// Every kind in the table, by identity: what lattice memory and renderers branch on (a name
+/// string could be an unknown kind that happens to be spelled the same).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KindId {
+    HostStarted,
+    HostStopped,
+    HostHeartbeat,
+    LabelsChanged,
+    ComponentScaled,
+    ComponentScaleFailed,
+    ComponentStartFailed,
+    ProviderStarted,
+    ProviderStartFailed,
+    ProviderStopped,
+    HealthCheckPassed,
+    HealthCheckFailed,
+    HealthCheckStatus,
+    LinkdefSet,
+    LinkdefSetFailed,
+    LinkdefDeleted,
+    ConfigSet,
+    ConfigDeleted,
+    ActorScaled,
+    ActorScaleFailed,
+    ActorsStarted,
+    ActorsStartFailed,
+    ActorsStopped,
+    ActorStarted,
+    ActorStopped,
+    ActorStartFailed,
+    ActorUpdated,
+    ActorUpdateFailed,
+    RefmapSet,
+}
+
+impl KindId {
+    /// The short name, as in the CloudEvents type `com.wasmcloud.lattice.<name>`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            KindId::HostStarted => "host_started",
+            KindId::HostStopped => "host_stopped",
+            KindId::HostHeartbeat => "host_heartbeat",
+            KindId::LabelsChanged => "labels_changed",
+            KindId::ComponentScaled => "component_scaled",
+            KindId::ComponentScaleFailed => "component_scale_failed",
+            KindId::ComponentStartFailed => "component_start_failed",
+            KindId::ProviderStarted => "provider_started",
+            KindId::ProviderStartFailed => "provider_start_failed",
+            KindId::ProviderStopped => "provider_stopped",
+            KindId::HealthCheckPassed => "health_check_passed",
+            KindId::HealthCheckFailed => "health_check_failed",
+            KindId::HealthCheckStatus => "health_check_status",
+            KindId::LinkdefSet => "linkdef_set",
+            KindId::LinkdefSetFailed => "linkdef_set_failed",
+            KindId::LinkdefDeleted => "linkdef_deleted",
+            KindId::ConfigSet => "config_set",
+            KindId::ConfigDeleted => "config_deleted",
+            KindId::ActorScaled => "actor_scaled",
+            KindId::ActorScaleFailed => "actor_scale_failed",
+            KindId::ActorsStarted => "actors_started",
+            KindId::ActorsStartFailed => "actors_start_failed",
+            KindId::ActorsStopped => "actors_stopped",
+            KindId::ActorStarted => "actor_started",
+            KindId::ActorStopped => "actor_stopped",
+            KindId::ActorStartFailed => "actor_start_failed",
+            KindId::ActorUpdated => "actor_updated",
+            KindId::ActorUpdateFailed => "actor_update_failed",
+            KindId::RefmapSet => "refmap_set",
+        }
+    }
+}
+
+const fn row(id: KindId, severity: Severity, layout: Layout) -> KindSpec {
+    let name = id.name();
     KindSpec {
+        id,
         name,
         severity,
         about: about_of(name),
@@ -161,68 +237,61 @@ const fn about_of(name: &str) -> About {
     }
 }
 
+use KindId::*;
 use Layout::{Fields, Heartbeat, Link, Scale};
 use Severity::{Arrival, Change, Failure, Liveness, Neutral, Removal};
 
 /// Every kind latwatch knows, in the order `--help` lists them.
 pub static KINDS: &[KindSpec] = &[
     // Hosts.
-    row("host_started", Arrival, Fields(&[VERSION, LABELS])),
-    row("host_stopped", Removal, Fields(&[REASON, LABELS])),
-    row("host_heartbeat", Liveness, Heartbeat),
-    row("labels_changed", Change, Fields(&[LABELS])),
+    row(HostStarted, Arrival, Fields(&[VERSION, LABELS])),
+    row(HostStopped, Removal, Fields(&[REASON, LABELS])),
+    row(HostHeartbeat, Liveness, Heartbeat),
+    row(LabelsChanged, Change, Fields(&[LABELS])),
     // Components.
-    row("component_scaled", Arrival, Scale(&[COMPONENT, IMAGE])),
+    row(ComponentScaled, Arrival, Scale(&[COMPONENT, IMAGE])),
     row(
-        "component_scale_failed",
+        ComponentScaleFailed,
         Failure,
         Fields(&[COMPONENT, IMAGE, MAX, ERROR]),
     ),
     row(
-        "component_start_failed",
+        ComponentStartFailed,
         Failure,
         Fields(&[COMPONENT, IMAGE, ERROR]),
     ),
     // Providers.
-    row("provider_started", Arrival, Fields(&[PROVIDER, IMAGE])),
+    row(ProviderStarted, Arrival, Fields(&[PROVIDER, IMAGE])),
     row(
-        "provider_start_failed",
+        ProviderStartFailed,
         Failure,
         Fields(&[PROVIDER, IMAGE, ERROR]),
     ),
-    row("provider_stopped", Removal, Fields(&[PROVIDER, REASON])),
-    row("health_check_passed", Arrival, Fields(&[PROVIDER, MESSAGE])),
-    row("health_check_failed", Failure, Fields(&[PROVIDER, MESSAGE])),
-    row(
-        "health_check_status",
-        Liveness,
-        Fields(&[PROVIDER, MESSAGE]),
-    ),
+    row(ProviderStopped, Removal, Fields(&[PROVIDER, REASON])),
+    row(HealthCheckPassed, Arrival, Fields(&[PROVIDER, MESSAGE])),
+    row(HealthCheckFailed, Failure, Fields(&[PROVIDER, MESSAGE])),
+    row(HealthCheckStatus, Liveness, Fields(&[PROVIDER, MESSAGE])),
     // Links and config.
-    row("linkdef_set", Change, Link(&[LINK_NAME])),
-    row("linkdef_set_failed", Failure, Link(&[LINK_NAME, ERROR])),
-    row("linkdef_deleted", Removal, Link(&[LINK_NAME])),
-    row("config_set", Change, Fields(&[CONFIG])),
-    row("config_deleted", Removal, Fields(&[CONFIG])),
+    row(LinkdefSet, Change, Link(&[LINK_NAME])),
+    row(LinkdefSetFailed, Failure, Link(&[LINK_NAME, ERROR])),
+    row(LinkdefDeleted, Removal, Link(&[LINK_NAME])),
+    row(ConfigSet, Change, Fields(&[CONFIG])),
+    row(ConfigDeleted, Removal, Fields(&[CONFIG])),
     // Legacy hosts (wasmCloud ≤ 0.82 and the OTP host).
-    row("actor_scaled", Arrival, Scale(&[COMPONENT, IMAGE])),
+    row(ActorScaled, Arrival, Scale(&[COMPONENT, IMAGE])),
     row(
-        "actor_scale_failed",
+        ActorScaleFailed,
         Failure,
         Fields(&[COMPONENT, IMAGE, MAX, ERROR]),
     ),
+    row(ActorsStarted, Arrival, Fields(&[COMPONENT, IMAGE, COUNT])),
     row(
-        "actors_started",
-        Arrival,
-        Fields(&[COMPONENT, IMAGE, COUNT]),
-    ),
-    row(
-        "actors_start_failed",
+        ActorsStartFailed,
         Failure,
         Fields(&[COMPONENT, IMAGE, ERROR]),
     ),
     row(
-        "actors_stopped",
+        ActorsStopped,
         Removal,
         Fields(&[
             COMPONENT,
@@ -231,21 +300,21 @@ pub static KINDS: &[KindSpec] = &[
             field(&["remaining"], "remaining", Show::Plain),
         ]),
     ),
-    row("actor_started", Arrival, Fields(&[COMPONENT, IMAGE])),
-    row("actor_stopped", Removal, Fields(&[COMPONENT])),
+    row(ActorStarted, Arrival, Fields(&[COMPONENT, IMAGE])),
+    row(ActorStopped, Removal, Fields(&[COMPONENT])),
     row(
-        "actor_start_failed",
+        ActorStartFailed,
         Failure,
         Fields(&[COMPONENT, IMAGE, ERROR]),
     ),
-    row("actor_updated", Change, Fields(&[COMPONENT, IMAGE])),
+    row(ActorUpdated, Change, Fields(&[COMPONENT, IMAGE])),
     row(
-        "actor_update_failed",
+        ActorUpdateFailed,
         Failure,
         Fields(&[COMPONENT, IMAGE, ERROR]),
     ),
     row(
-        "refmap_set",
+        RefmapSet,
         Change,
         Fields(&[subject(&["public_key"]), IMAGE]),
     ),
@@ -293,11 +362,11 @@ impl<'a> Kind<'a> {
         }
     }
 
-    /// The table row's name when the kind is a known one: what lattice memory and renderers
-    /// branch on (never an unknown name that happens to be spelled the same).
-    pub fn known(&self) -> Option<&'static str> {
+    /// The table row when the kind is a known one: what lattice memory and renderers branch on
+    /// (never an unknown name that happens to be spelled the same).
+    pub fn known(&self) -> Option<KindId> {
         match self {
-            Kind::Known(spec) => Some(spec.name),
+            Kind::Known(spec) => Some(spec.id),
             _ => None,
         }
     }
@@ -321,6 +390,15 @@ impl<'a> Kind<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_row_is_found_by_its_name_and_has_its_own_id() {
+        for spec in KINDS {
+            assert_eq!(Kind::from_name(spec.name).known(), Some(spec.id));
+        }
+        let ids: std::collections::HashSet<KindId> = KINDS.iter().map(|k| k.id).collect();
+        assert_eq!(ids.len(), KINDS.len(), "one row per id");
+    }
 
     /// The 14 message types of `shared/spec/lattice-events.asyncapi.yaml`.
     const SPEC_NAMES: &[&str] = &[

@@ -13,7 +13,7 @@ use owo_colors::{OwoColorize, Style};
 use serde_json::value::RawValue;
 
 use super::style::Palette;
-use crate::event::kind::{Field, Layout, Show};
+use crate::event::kind::{Field, KindId, Layout, Show};
 use crate::event::{json_str, subject_lattice, Data, Event, Kind, Problems, Severity};
 use crate::lattice::{Change, Counts, Facts, Silence};
 use crate::text::{abbreviate_key, escape_untrusted, truncate};
@@ -97,7 +97,9 @@ impl Pretty {
         out.write_all(b"  ")?;
         // A host's name: what memory learned, else the event's own (host_started, heartbeats).
         let own_name = match event.kind.known() {
-            Some("host_started" | "host_heartbeat") => data.and_then(|d| d.str("friendly_name")),
+            Some(KindId::HostStarted | KindId::HostHeartbeat) => {
+                data.and_then(|d| d.str("friendly_name"))
+            }
             _ => None,
         };
         let host_name = facts.host_name.as_deref().or(own_name.as_deref());
