@@ -190,28 +190,32 @@ fn capture(size_mb: u64) -> PathBuf {
     if std::fs::metadata(&path).is_ok_and(|m| m.len() >= target) {
         return path;
     }
-    let mut out = BufWriter::with_capacity(1 << 20, std::fs::File::create(&path).unwrap());
     let hosts: Vec<String> = (0..50).map(common::host_key).collect();
-    let mut written = 0u64;
-    let mut seq = 0u64;
+    write_lines(&path, target, |seq| match seq % 10 {
+        0 => common::heartbeat(
+            &hosts[(seq / 10) as usize % hosts.len()],
+            "frosty-field-3519",
+            20 + (seq / 10 % 81) as usize,
+            seq,
+        ),
+        1..=3 => common::component_scaled(seq),
+        _ => common::other(seq),
+    });
+    path
+}
+
+/// Writes `line(0)`, `line(1)`, … to `path`, one a line, until it holds `target` bytes.
+fn write_lines(path: &Path, target: u64, mut line: impl FnMut(u64) -> String) {
+    let mut out = BufWriter::with_capacity(1 << 20, std::fs::File::create(path).unwrap());
+    let (mut written, mut seq) = (0u64, 0u64);
     while written < target {
-        let line = match seq % 10 {
-            0 => common::heartbeat(
-                &hosts[(seq / 10) as usize % hosts.len()],
-                "frosty-field-3519",
-                20 + (seq / 10 % 81) as usize,
-                seq,
-            ),
-            1..=3 => common::component_scaled(seq),
-            _ => common::other(seq),
-        };
+        let line = line(seq);
         out.write_all(line.as_bytes()).unwrap();
         out.write_all(b"\n").unwrap();
         written += line.len() as u64 + 1;
         seq += 1;
     }
     out.flush().unwrap();
-    path
 }
 
 /// Every fixture line (each kind latwatch knows), with a heartbeat of 20–100 components after every
@@ -234,10 +238,8 @@ fn mixed_capture(size_mb: u64) -> PathBuf {
     .filter(|line| !line.trim().is_empty())
     .collect();
     let hosts: Vec<String> = (0..50).map(common::host_key).collect();
-    let mut out = BufWriter::with_capacity(1 << 20, std::fs::File::create(&path).unwrap());
-    let (mut written, mut seq) = (0u64, 0u64);
-    while written < target {
-        let line = if seq % 5 == 4 {
+    write_lines(&path, target, |seq| {
+        if seq % 5 == 4 {
             // Half the hosts carry a label written with a JSON escape, as non-ASCII text may be.
             common::heartbeat(
                 &hosts[(seq / 5) as usize % hosts.len()],
@@ -256,13 +258,8 @@ fn mixed_capture(size_mb: u64) -> PathBuf {
             )
         } else {
             fixtures[seq as usize % fixtures.len()].to_owned()
-        };
-        out.write_all(line.as_bytes()).unwrap();
-        out.write_all(b"\n").unwrap();
-        written += line.len() as u64 + 1;
-        seq += 1;
-    }
-    out.flush().unwrap();
+        }
+    });
     path
 }
 
