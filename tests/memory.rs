@@ -111,6 +111,33 @@ fn silence_is_explained() {
     );
 }
 
+/// A wasmCloud 2 deployment publishes no lattice events, only runtime heartbeats: the silence hint
+/// says so instead of blaming the server or the lattice name.
+#[test]
+fn wasmcloud_2_silence_is_named() {
+    let server = NatsServer::start();
+    let latwatch = Latwatch::listening(&server, &["--silence-hint", "1"]);
+    let publisher = Publisher::connect(&server.url());
+    let deadline = Instant::now() + Duration::from_secs(12);
+    while !latwatch.stderr().contains("nothing received") && Instant::now() < deadline {
+        publisher.publish(
+            "runtime.operator.heartbeat.5f0c2a1e-8d4b-4c3e-9a7f-1b2c3d4e5f60",
+            r#"{"hostId":"5f0c2a1e","hostname":"washlet-0","version":"2.0.0"}"#,
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let stderr = latwatch.stderr();
+    assert!(
+        stderr.contains("this is a wasmCloud 2 deployment"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("wrong server or lattice"), "{stderr}");
+    assert!(
+        !stderr.contains("dropped"),
+        "the look is not a loss: {stderr}"
+    );
+}
+
 /// `--summary` at the end of input: counts per kind and per host (by name), hosts, failures.
 #[test]
 fn summary_table() {

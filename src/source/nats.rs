@@ -17,7 +17,7 @@
 
 use std::collections::VecDeque;
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -25,6 +25,7 @@ use anyhow::{anyhow, Context as _, Result};
 use async_nats::{Client, ConnectErrorKind, ConnectOptions, Event as NatsEvent};
 use chrono::Utc;
 use futures_util::stream::StreamExt;
+use futures_util::FutureExt;
 use tokio::sync::mpsc;
 
 use crate::config::{redact, Auth, NatsConfig, Tls};
@@ -164,6 +165,17 @@ pub async fn run(
 
     // Without a hint the timer is never polled (`hint_pending` is false); a year keeps it inert.
     let hint = tokio::time::sleep(config.silence_hint.unwrap_or(never));
+    // A wasmCloud 2 deployment publishes no lattice events, only runtime heartbeats every 15 s:
+    // listen for those from the start, so the hint can tell that silence apart.
+    let wasmcloud2 = Arc::new(AtomicBool::new(false));
+    if let Some(waited) = config.silence_hint {
+        tokio::spawn(notice_wasmcloud2(
+            client.clone(),
+            waited + LOOK_FOR,
+            wasmcloud2.clone(),
+            looked_at.clone(),
+        ));
+    }
     tokio::pin!(hint);
     let mut hint_pending = config.silence_hint.is_some();
     let mut idle_tick = tokio::time::interval(IDLE_TICK);
@@ -217,6 +229,7 @@ pub async fn run(
                         config.silence_hint.unwrap_or_default(),
                         status,
                         looked_at.clone(),
+                        wasmcloud2.clone(),
                     ));
                 }
                 continue;
@@ -357,6 +370,30 @@ async fn keepalive(client: Client, every: Duration, liveness: Arc<Liveness>) {
     }
 }
 
+/// Where a wasmCloud 2 host (the washlet, the runtime operator) says it is alive.
+const WASMCLOUD2_HEARTBEATS: &str = "runtime.operator.heartbeat.>";
+
+/// Listens for wasmCloud 2 heartbeats for `for_at_most` (until the first one), and notes one.
+async fn notice_wasmcloud2(
+    client: Client,
+    for_at_most: Duration,
+    seen: Arc<AtomicBool>,
+    looked_at: Arc<AtomicU64>,
+) {
+    let Ok(mut heartbeats) = client.subscribe(WASMCLOUD2_HEARTBEATS).await else {
+        return;
+    };
+    if let Ok(Some(_)) = tokio::time::timeout(for_at_most, heartbeats.next()).await {
+        looked_at.fetch_add(1, Ordering::Relaxed);
+        seen.store(true, Ordering::Release);
+    }
+    // Dropping the subscriber unsubscribes; a heartbeat in flight meanwhile is counted as looked
+    // at by the loss books only if it was taken, so take what is already there.
+    while let Some(Some(_)) = heartbeats.next().now_or_never() {
+        looked_at.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
 /// How long the silence hint listens on every lattice.
 const LOOK_FOR: Duration = Duration::from_secs(5);
 
@@ -369,6 +406,7 @@ async fn explain_silence(
     waited: Duration,
     status: Status,
     looked_at: Arc<AtomicU64>,
+    wasmcloud2: Arc<AtomicBool>,
 ) {
     let mut lattices = std::collections::BTreeSet::new();
     let mut looks = Vec::new();
@@ -404,9 +442,18 @@ async fn explain_silence(
     } else {
         format!(
             "lattices with events on this server: {}",
-            lattices.into_iter().collect::<Vec<_>>().join(", ")
+            lattices.iter().cloned().collect::<Vec<_>>().join(", ")
         )
     };
+    if lattices.is_empty() && wasmcloud2.load(Ordering::Acquire) {
+        status.warn(format_args!(
+            "nothing received on {subjects} at {shown} in {}s, but wasmCloud 2 hosts heartbeat \
+             here ({WASMCLOUD2_HEARTBEATS}): this is a wasmCloud 2 deployment, which publishes \
+             no lattice events for latwatch to show; latwatch watches wasmCloud 1.x lattices",
+            waited.as_secs()
+        ));
+        return;
+    }
     status.warn(format_args!(
         "nothing received on {subjects} at {shown} in {}s; every wasmCloud 1.x host heartbeats \
          every 30s, so this is likely the wrong server or lattice (--lattice, -s); {seen}",
