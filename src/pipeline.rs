@@ -18,7 +18,7 @@ use crate::event::{Event, Received};
 use crate::exit_codes::ExitCode;
 use crate::filter::notes::Notes;
 use crate::filter::{Filter, Prefilter};
-use crate::gap::Gap;
+use crate::gap::{Filled, Gap};
 use crate::lattice::{Facts, Lattice};
 use crate::output::{Sink, Status};
 use crate::record::Recorder;
@@ -269,7 +269,6 @@ impl Pipeline {
     /// arrive live (they were queued meanwhile), and are then dropped as duplicates. The set is
     /// forgotten once live events stop matching it.
     pub fn expect_again(&mut self, ids: HashSet<String>) {
-        self.counts.filled += ids.len() as u64;
         self.refilled = (!ids.is_empty()).then_some(Refilled { ids, misses: 0 });
     }
 
@@ -330,6 +329,9 @@ impl Pipeline {
     pub fn gap(&mut self, gap: &Gap) -> io::Result<()> {
         self.counts.gaps += 1;
         self.counts.lost += gap.lost.unwrap_or(0);
+        if let Some(Filled::From { events, .. }) = &gap.filled {
+            self.counts.filled += events;
+        }
         self.renderer.gap(gap, self.sink.writer())
     }
 

@@ -181,41 +181,20 @@ pub async fn fill(
 ) -> std::io::Result<(Filled, Flow)> {
     let not = |why: String| Ok((Filled::No(why), Flow::Continue));
     let js = jetstream::new(client);
-    let stream = match stream {
-        Some(name) => match js.get_stream(name).await {
-            Ok(stream) => stream,
-            Err(err) => return not(format!("cannot read stream {name} ({err})")),
-        },
-        None => {
-            let mut found = None;
-            for subject in subjects {
-                match js.stream_by_subject(subject.clone()).await {
-                    Ok(name) => {
-                        found = js.get_stream(&name).await.ok();
-                        break;
-                    }
-                    Err(err) if err.kind() == GetStreamByNameErrorKind::NotFound => {}
-                    Err(err) => return not(format!("no JetStream on the server to ask ({err})")),
-                }
-            }
-            match found {
-                Some(stream) => stream,
-                None => return not(format!("no stream holds {}", subjects.join(", "))),
-            }
+    let stream = match locate(&js, subjects, stream).await {
+        Ok(stream) => stream,
+        Err(NoStream::Named(name, err) | NoStream::Unreadable(name, err)) => {
+            return not(format!("cannot read stream {name} ({err})"))
+        }
+        Err(NoStream::NoJetStream(err)) => {
+            return not(format!("no JetStream on the server to ask ({err})"))
+        }
+        Err(NoStream::NoneStores) => {
+            return not(format!("no stream holds {}", subjects.join(", ")))
         }
     };
     let stream_name = stream.cached_info().config.name.clone();
-    let last_id = last_seen.and_then(|payload| {
-        let event = crate::event::decode(RawMessage {
-            subject: None,
-            payload,
-            received: Received::Now,
-        });
-        event
-            .envelope
-            .and_then(|e| e.id())
-            .map(|id| id.into_owned())
-    });
+    let last_id = last_seen.and_then(event_id);
     let start = match last_id {
         Some(_) => gap.from - FILL_MARGIN,
         None => gap.from,
@@ -259,14 +238,7 @@ pub async fn fill(
                     .any(|s| subject_matches(s, &message.subject))
                 {
                     if seeking {
-                        let id = crate::event::decode(RawMessage {
-                            subject: None,
-                            payload: &message.payload,
-                            received: Received::Now,
-                        })
-                        .envelope
-                        .and_then(|e| e.id())
-                        .map(|id| id.into_owned());
+                        let id = event_id(&message.payload);
                         let stored_at = message.info().map(|info| info.published);
                         if id.is_some() && id == last_id {
                             seeking = false;
@@ -324,14 +296,7 @@ fn show(
 ) -> std::io::Result<Flow> {
     *shown += 1;
     if ids.len() < FILL_IDS {
-        let event = crate::event::decode(RawMessage {
-            subject: None,
-            payload: &message.payload,
-            received: Received::Now,
-        });
-        if let Some(id) = event.envelope.and_then(|e| e.id()) {
-            ids.insert(id.into_owned());
-        }
+        ids.extend(event_id(&message.payload));
     }
     handle(message, pipeline)
 }
@@ -357,13 +322,52 @@ async fn find_stream(
     let how_to_create = "wadm creates one (wasmbus_events, 70 s of history) when it runs; or keep \
         more: `nats stream add lattice_events --subjects 'wasmbus.evt.*.>' --storage file \
         --max-age 24h --defaults`";
-    if let Some(name) = &replay.stream {
-        return js.get_stream(name).await.map_err(|err| {
-            anyhow!(
+    locate(js, subjects, replay.stream.as_deref())
+        .await
+        .map_err(|why| match why {
+            NoStream::Named(name, err) => anyhow!(
                 "cannot replay from stream {name} at {shown} ({err}): list the streams with \
                  `nats stream ls`"
-            )
-        });
+            ),
+            NoStream::Unreadable(name, err) => {
+                anyhow!("cannot read stream {name} at {shown}: {err}")
+            }
+            NoStream::NoJetStream(err) => anyhow!(
+                "--since/--last need JetStream, and the server at {shown} did not answer for it \
+                 ({err}): run nats-server with JetStream enabled (-js); {how_to_create}"
+            ),
+            NoStream::NoneStores => anyhow!(
+                "--since/--last: no JetStream stream at {shown} stores {}; {how_to_create}; or \
+                 name one with --stream",
+                subjects.join(", ")
+            ),
+        })
+}
+
+/// Why no stream could be read.
+enum NoStream {
+    /// `--stream NAME` could not be read: (name, why).
+    Named(String, String),
+    /// The stream that stores the subjects could not be read: (name, why).
+    Unreadable(String, String),
+    /// The server did not answer JetStream's requests.
+    NoJetStream(String),
+    /// No stream stores any of the subjects.
+    NoneStores,
+}
+
+/// The stream named (`--stream`), else the one that stores the first subject that has one: what
+/// replays and fills read.
+async fn locate(
+    js: &jetstream::Context,
+    subjects: &[String],
+    named: Option<&str>,
+) -> std::result::Result<JsStream, NoStream> {
+    if let Some(name) = named {
+        return js
+            .get_stream(name)
+            .await
+            .map_err(|err| NoStream::Named(name.to_owned(), err.to_string()));
     }
     let mut last_error = None;
     for subject in subjects {
@@ -372,23 +376,25 @@ async fn find_stream(
                 return js
                     .get_stream(&name)
                     .await
-                    .with_context(|| format!("cannot read stream {name} at {shown}"))
+                    .map_err(|err| NoStream::Unreadable(name, err.to_string()))
             }
             Err(err) if err.kind() == GetStreamByNameErrorKind::NotFound => {}
-            Err(err) => last_error = Some(err),
+            Err(err) => last_error = Some(err.to_string()),
         }
     }
-    Err(match last_error {
-        Some(err) => anyhow!(
-            "--since/--last need JetStream, and the server at {shown} did not answer for it \
-             ({err}): run nats-server with JetStream enabled (-js); {how_to_create}"
-        ),
-        None => anyhow!(
-            "--since/--last: no JetStream stream at {shown} stores {}; {how_to_create}; or name \
-             one with --stream",
-            subjects.join(", ")
-        ),
+    Err(last_error.map_or(NoStream::NoneStores, NoStream::NoJetStream))
+}
+
+/// A payload's CloudEvent id, when it has one.
+fn event_id(payload: &[u8]) -> Option<String> {
+    crate::event::decode(RawMessage {
+        subject: None,
+        payload,
+        received: Received::Now,
     })
+    .envelope
+    .and_then(|e| e.id())
+    .map(|id| id.into_owned())
 }
 
 /// NATS subject matching: `*` is one token, a final `>` one or more.
