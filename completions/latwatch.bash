@@ -41,7 +41,7 @@ _latwatch() {
 
     case "${cmd}" in
         latwatch)
-            opts="-s -x -t -i -o -n -q -h -V --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --subject-prefix --legacy --type --exclude-type --host --component --provider --filter --input --output --json --color --utc --full-ids --silence-hint --heartbeats --count --quiet --summary --record --since --last --stream --no-fill --buffer --ping-interval --until-type --until-host --until-component --until-provider --until-filter --fail-on --timeout --idle-timeout --help --version completions man help"
+            opts="-s -x -t -i -o -n -q -h -V --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --subject-prefix --legacy --type --exclude-type --host --component --provider --app --filter --input --output --json --color --utc --full-ids --silence-hint --heartbeats --count --quiet --summary --apps --no-apps --record --since --last --stream --no-fill --buffer --ping-interval --until-app --until-type --until-host --until-component --until-provider --until-filter --fail-on --timeout --idle-timeout --help --version completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -120,15 +120,15 @@ _latwatch() {
                     return 0
                     ;;
                 --type)
-                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status" -- "${cur}"))
                     return 0
                     ;;
                 -t)
-                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status" -- "${cur}"))
                     return 0
                     ;;
                 --exclude-type)
-                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status" -- "${cur}"))
                     return 0
                     ;;
                 --host)
@@ -140,6 +140,10 @@ _latwatch() {
                     return 0
                     ;;
                 --provider)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --app)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -203,8 +207,12 @@ _latwatch() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --until-app)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --until-type)
-                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status" -- "${cur}"))
                     return 0
                     ;;
                 --until-host)
@@ -224,7 +232,7 @@ _latwatch() {
                     return 0
                     ;;
                 --fail-on)
-                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)

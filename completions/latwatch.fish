@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_latwatch_global_optspecs
-    string join \n s/server= context= creds= nkey= jwt= seed= user= password= token= tls-ca= tls-cert= tls-key= tls-first ctl-host= ctl-port= x/lattice= all-lattices subject-prefix= legacy t/type= exclude-type= host= component= provider= filter= i/input= o/output= json color= utc full-ids silence-hint= heartbeats n/count= q/quiet summary record= since= last= stream= no-fill buffer= ping-interval= until-type= until-host= until-component= until-provider= until-filter= fail-on= timeout= idle-timeout= h/help V/version
+    string join \n s/server= context= creds= nkey= jwt= seed= user= password= token= tls-ca= tls-cert= tls-key= tls-first ctl-host= ctl-port= x/lattice= all-lattices subject-prefix= legacy t/type= exclude-type= host= component= provider= app= filter= i/input= o/output= json color= utc full-ids silence-hint= heartbeats n/count= q/quiet summary apps no-apps record= since= last= stream= no-fill buffer= ping-interval= until-app= until-type= until-host= until-component= until-provider= until-filter= fail-on= timeout= idle-timeout= h/help V/version
 end
 
 function __fish_latwatch_needs_command
@@ -68,7 +68,10 @@ actor_stopped\t''
 actor_start_failed\t''
 actor_updated\t''
 actor_update_failed\t''
-refmap_set\t''"
+refmap_set\t''
+manifest_published\t''
+manifest_unpublished\t''
+app_status\t''"
 complete -c latwatch -n "__fish_latwatch_needs_command" -l exclude-type -d 'Hide these event kinds (repeatable, comma-separated; globs allowed); wins over --type' -r -f -a "host_started\t''
 host_stopped\t''
 host_heartbeat\t''
@@ -97,10 +100,14 @@ actor_stopped\t''
 actor_start_failed\t''
 actor_updated\t''
 actor_update_failed\t''
-refmap_set\t''"
+refmap_set\t''
+manifest_published\t''
+manifest_unpublished\t''
+app_status\t''"
 complete -c latwatch -n "__fish_latwatch_needs_command" -l host -d 'Show only events about these hosts: key, key prefix, friendly name or glob (repeatable)' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l component -d 'Show only events about these components, including links to or from them (repeatable)' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l provider -d 'Show only events about these providers, including links to or from them (repeatable)' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -l app -d 'Show only what belongs to these wadm applications: their events, wadm\'s events and status changes (names or globs, repeatable)' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l filter -d 'Show only events for which this jq expression is truthy (run on the CloudEvent JSON)' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -s i -l input -d 'Read events from a file (or - for stdin) instead of NATS: raw CloudEvents, `-o jsonl` records or `nats sub --raw` output, one per line' -r -F
 complete -c latwatch -n "__fish_latwatch_needs_command" -s o -l output -d 'Output format' -r -f -a "pretty\t'One human line per event'
@@ -117,6 +124,7 @@ complete -c latwatch -n "__fish_latwatch_needs_command" -l last -d 'First replay
 complete -c latwatch -n "__fish_latwatch_needs_command" -l stream -d 'The JetStream stream to replay and fill gaps from [default: the stream that stores the lattice\'s subjects, e.g. wadm\'s wasmbus_events]' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l buffer -d 'Memory for events that stdout cannot take yet (a slow reader); past it events are dropped, reported, and filled from a stream when there is one (e.g. 64MiB, 1GiB)' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l ping-interval -d 'How often to ping the server; after three unanswered pings the server counts as hung and latwatch reconnects (a duration: 2s, 500ms)' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -l until-app -d 'Exit 0 when every named wadm application has this status (NAME=STATUS, e.g. hello-app=deployed; repeatable); exit 4 if one fails' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l until-type -d 'Exit 0 when an event of one of these kinds arrives (with the other --until-* flags: all must match)' -r -f -a "host_started\t''
 host_stopped\t''
 host_heartbeat\t''
@@ -145,7 +153,10 @@ actor_stopped\t''
 actor_start_failed\t''
 actor_updated\t''
 actor_update_failed\t''
-refmap_set\t''"
+refmap_set\t''
+manifest_published\t''
+manifest_unpublished\t''
+app_status\t''"
 complete -c latwatch -n "__fish_latwatch_needs_command" -l until-host -d 'Exit 0 when an event about one of these hosts arrives (key, prefix, name or glob)' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l until-component -d 'Exit 0 when an event about one of these components arrives' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l until-provider -d 'Exit 0 when an event about one of these providers arrives' -r
@@ -178,7 +189,10 @@ actor_stopped\t''
 actor_start_failed\t''
 actor_updated\t''
 actor_update_failed\t''
-refmap_set\t''"
+refmap_set\t''
+manifest_published\t''
+manifest_unpublished\t''
+app_status\t''"
 complete -c latwatch -n "__fish_latwatch_needs_command" -l timeout -d 'Exit 3 if the run has not ended by then (a duration: 30s, 5m, 1h; plain numbers are seconds)' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l idle-timeout -d 'Exit 0 after DURATION in which no event arrived (filtered ones count as arrived)' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l tls-first -d 'Start TLS before the NATS handshake, for servers configured with handshake_first'
@@ -189,7 +203,9 @@ complete -c latwatch -n "__fish_latwatch_needs_command" -l utc -d 'Show times in
 complete -c latwatch -n "__fish_latwatch_needs_command" -l full-ids -d 'Show whole host keys instead of friendly names and abbreviations like NBXJ2O…MQOUB'
 complete -c latwatch -n "__fish_latwatch_needs_command" -l heartbeats -d 'Print every heartbeat and health status, not only those that change something'
 complete -c latwatch -n "__fish_latwatch_needs_command" -s q -l quiet -d 'No status lines on stderr (errors and warnings are still shown)'
-complete -c latwatch -n "__fish_latwatch_needs_command" -l summary -d 'At exit, print counts on stderr: messages received, shown, filtered out, per kind, per host, hosts alive, failures'
+complete -c latwatch -n "__fish_latwatch_needs_command" -l summary -d 'At exit, print counts on stderr: messages received, shown, filtered out, per kind, per host, hosts alive, failures, per application'
+complete -c latwatch -n "__fish_latwatch_needs_command" -l apps -d 'In --json and -o jsonl, include wadm\'s application messages: its CloudEvents, and in -o jsonl its status messages (pretty output shows them unless --no-apps)'
+complete -c latwatch -n "__fish_latwatch_needs_command" -l no-apps -d 'Leave wadm applications out: no wadm subscriptions, status lines or app= tags'
 complete -c latwatch -n "__fish_latwatch_needs_command" -l no-fill -d 'Do not fill gaps (a reconnect, dropped events) from the JetStream stream that keeps the lattice\'s events; only report them'
 complete -c latwatch -n "__fish_latwatch_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c latwatch -n "__fish_latwatch_needs_command" -s V -l version -d 'Print version'

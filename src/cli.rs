@@ -25,6 +25,7 @@ Examples:
   latwatch --exclude-type host_heartbeat,health_check_status
   latwatch -t '*_failed'                     only failures
   latwatch --component hello --host misty-river-4821
+  latwatch --app hello-app                   one wadm application: its events and status
   latwatch --filter '.data.max_instances > 2'
   latwatch --json | jq 'select(.data.max_instances > 2)'
   latwatch -o jsonl > capture.jsonl          record events with subject and receive time
@@ -40,6 +41,9 @@ Scripting and history:
   latwatch --until-type component_scaled --until-component echo --timeout 60s
                                              wait for a deploy: 0 when it happens, 4 if it
                                              fails, 3 on timeout
+  wash app deploy app.yaml && latwatch --until-app hello-app=deployed --timeout 3m
+                                             wait for a wadm application: 0 when deployed,
+                                             4 if it fails, 3 on timeout
   latwatch --since 10m                       replay 10 minutes from JetStream, then go live
   latwatch --record session.jsonl            keep everything received, for --input later
 
@@ -50,7 +54,7 @@ Exit codes:
   2  usage error: a bad flag or value
   3  --timeout expired, or --input ended before an --until-* match
   4  a --fail-on event arrived (with --until-*: by default a *_failed event about the same
-     host, component or provider)";
+     host, component or provider; with --until-app: a named application failed)";
 
 /// Watch a wasmCloud lattice: every lattice event as one readable line, or raw JSON for jq.
 ///
@@ -153,6 +157,17 @@ pub struct Cli {
     )]
     pub providers: Vec<String>,
 
+    /// Show only what belongs to these wadm applications: their events, wadm's events and status
+    /// changes (names or globs, repeatable)
+    #[arg(
+        long = "app",
+        value_name = "NAME",
+        value_delimiter = ',',
+        help_heading = "Filters",
+        conflicts_with = "no_apps"
+    )]
+    pub app: Vec<String>,
+
     /// Show only events for which this jq expression is truthy (run on the CloudEvent JSON)
     #[arg(long, value_name = "EXPR", help_heading = "Filters")]
     pub filter: Option<String>,
@@ -226,9 +241,18 @@ pub struct Cli {
     pub quiet: bool,
 
     /// At exit, print counts on stderr: messages received, shown, filtered out, per kind, per
-    /// host, hosts alive, failures
+    /// host, hosts alive, failures, per application
     #[arg(long, help_heading = "Output")]
     pub summary: bool,
+
+    /// In --json and -o jsonl, include wadm's application messages: its CloudEvents, and in
+    /// -o jsonl its status messages (pretty output shows them unless --no-apps)
+    #[arg(long, help_heading = "Output", conflicts_with = "no_apps")]
+    pub apps: bool,
+
+    /// Leave wadm applications out: no wadm subscriptions, status lines or app= tags
+    #[arg(long, help_heading = "Output", hide_short_help = true)]
+    pub no_apps: bool,
 
     /// Also append every received event (before filters) to FILE as a jsonl record, written as it
     /// arrives; `--input FILE` replays it
@@ -288,6 +312,17 @@ pub struct Cli {
         hide_short_help = true
     )]
     pub ping_interval: std::time::Duration,
+
+    /// Exit 0 when every named wadm application has this status (NAME=STATUS, e.g.
+    /// hello-app=deployed; repeatable); exit 4 if one fails
+    #[arg(
+        long,
+        value_name = "NAME=STATUS",
+        value_delimiter = ',',
+        help_heading = "Scripting",
+        conflicts_with_all = ["no_apps", "until_type", "until_host", "until_component", "until_provider", "until_filter"]
+    )]
+    pub until_app: Vec<String>,
 
     /// Exit 0 when an event of one of these kinds arrives (with the other --until-* flags: all
     /// must match)

@@ -16,6 +16,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::event::kind::KindId;
 use crate::event::kind::KindId::{
     HealthCheckFailed, HealthCheckPassed, HealthCheckStatus, HostHeartbeat, HostStarted,
     HostStopped, LabelsChanged,
@@ -157,9 +158,12 @@ pub struct Facts {
     pub changes: Vec<Change>,
     /// For a heartbeat: what the host runs, counted.
     pub inventory: Option<Counts>,
-    /// Nothing new: a heartbeat that changed nothing, a periodic health status. Pretty output
-    /// leaves it out (unless `--heartbeats`).
+    /// Nothing new: a heartbeat that changed nothing, a periodic health status, a repeated
+    /// application status. Pretty output leaves it out (unless `--heartbeats`).
     pub quiet: bool,
+    /// The application the event belongs to, and for wadm's messages what changed
+    /// (application memory, `apps.rs`).
+    pub app: Option<crate::apps::AppFacts>,
 }
 
 /// A host that stopped heartbeating.
@@ -203,6 +207,10 @@ impl Lattice {
         // Branch on the kind table's rows, not on names: an unknown kind spelled like a known one
         // (an escaped type) teaches nothing.
         let kind = event.kind.known();
+        // wadm's messages are about applications (`apps.rs`), not about a host.
+        if kind.is_some_and(KindId::is_wadm) {
+            return Facts::default();
+        }
         // Only host and health events teach anything from `data`; for the rest the host is
         // enough, and taking it from the envelope keeps `--json --summary` from parsing `data`.
         let teaches = matches!(

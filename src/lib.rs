@@ -12,6 +12,7 @@
 //! - `gap`: a stretch of time whose events may be missing, and its jsonl record.
 //! - `dedupe`: `--legacy` shows each CloudEvent id once.
 //! - `lattice`: what latwatch learns while watching (host names).
+//! - `apps`: what wadm says about applications, and which application each event belongs to.
 //! - `filter`: types, ids, jq (`filter::jq`).
 //! - `render`: `Event` → bytes (pretty line, verbatim JSON, jsonl record); `render::style` colors.
 //! - `text`: escaping untrusted text, cutting, abbreviating keys (a leaf every stage may use).
@@ -23,6 +24,7 @@
 //! - `userinfo`: user info in server URLs, found and removed.
 //! - `exit_codes`: the only place exit numbers appear.
 
+pub mod apps;
 pub mod cli;
 pub mod config;
 pub mod dedupe;

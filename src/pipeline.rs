@@ -11,8 +11,12 @@ use std::io;
 
 use chrono::{DateTime, Utc};
 
+use crate::apps::wire::WadmSubject;
+use crate::apps::{Apps, Seed};
 use crate::config::Stages;
 use crate::dedupe::Dedupe;
+use crate::event::decode_app_status;
+use crate::event::kind::KindId;
 use crate::event::{cut_short, decode, decode_with_data, Problem, Problems, RawMessage};
 use crate::event::{Event, Received};
 use crate::exit_codes::ExitCode;
@@ -95,6 +99,10 @@ pub struct Pipeline {
     /// What matching noticed (ambiguous prefixes, jq errors): said once, counted.
     notes: Notes,
     lattice: Lattice,
+    /// Application memory (`Plan::apps.memory`).
+    apps: Option<Apps>,
+    /// Print wadm's messages (`Plan::apps.show`); else they only feed application memory.
+    show_apps: bool,
     /// `Plan::remember`.
     remember: bool,
     /// `Plan::read_data`.
@@ -134,6 +142,8 @@ impl Pipeline {
             filter: stages.filter,
             notes: Notes::default(),
             lattice: Lattice::default(),
+            apps: plan.apps.memory.then(Apps::default),
+            show_apps: plan.apps.show,
             dedupe: plan.dedupe.then(|| Dedupe::new(DEDUPE_WINDOW)),
             sink,
             status,
@@ -156,6 +166,19 @@ impl Pipeline {
 
     fn handle_from(&mut self, raw: RawMessage, record: bool) -> io::Result<Flow> {
         self.counts.received += 1;
+        // wadm's messages go around the byte pre-check (application memory needs each one) and
+        // never reach the JSON formats unless applications were asked for.
+        if let Some(wadm) = raw.subject.and_then(wadm_subject_fast) {
+            if self.apps.is_none() {
+                self.counts.filtered += 1;
+                return Ok(Flow::Continue);
+            }
+            let event = match wadm {
+                WadmSubject::Status { .. } => decode_app_status(raw),
+                WadmSubject::Event { .. } => decode_with_data(raw),
+            };
+            return self.take(event, record);
+        }
         if self.prefilter.as_ref().is_some_and(|p| !p.may_match(&raw)) {
             self.counts.filtered += 1;
             return Ok(Flow::Continue);
@@ -176,7 +199,7 @@ impl Pipeline {
     }
 
     /// Every stage after decoding.
-    fn take(&mut self, event: Event, record: bool) -> io::Result<Flow> {
+    fn take(&mut self, mut event: Event, record: bool) -> io::Result<Flow> {
         if let (Some(recorder), true) = (&mut self.recorder, record) {
             recorder.record(&event)?;
         }
@@ -207,25 +230,51 @@ impl Pipeline {
         if !event.problems.is_empty() {
             self.counts.invalid += 1;
         }
-        let facts = if self.remember {
-            let at = moment(&event);
-            self.tick(at)?;
-            let facts = self.lattice.observe(&event, at);
-            if let (true, Some(name), Some(host)) =
-                (self.summary, &facts.host_name, event.host_id())
-            {
-                self.counts.name(&host, name);
+        let at = (self.remember || self.apps.is_some()).then(|| moment(&event));
+        let wadm = event.kind.known().is_some_and(KindId::is_wadm);
+        let mut facts = match at {
+            Some(at) if self.remember => {
+                // wadm's status messages carry no time of their own: in a replay their receive
+                // time is not the hosts' clock, so they do not move lattice memory's.
+                if !wadm {
+                    self.tick(at)?;
+                }
+                let facts = self.lattice.observe(&event, at);
+                if let (true, Some(name), Some(host)) =
+                    (self.summary, &facts.host_name, event.host_id())
+                {
+                    self.counts.name(&host, name);
+                }
+                facts
             }
-            facts
-        } else {
-            Facts::default()
+            _ => Facts::default(),
         };
+        let mut app_verdict = None;
+        if let (Some(apps), Some(at)) = (&mut self.apps, at) {
+            let observed = apps.observe(&event, at);
+            if let Some(problem) = observed.problem {
+                event.problems.push(Problem::NotWadm(problem));
+            }
+            let changed = observed.app.as_ref().is_some_and(|a| a.change.is_some());
+            facts.quiet |= observed.quiet;
+            facts.app = observed.app;
+            if changed {
+                app_verdict = self
+                    .until
+                    .as_ref()
+                    .and_then(|u| u.apps.as_ref())
+                    .and_then(|wait| wait.judge(apps));
+            }
+        }
         let mut notes = Vec::new();
         let verdict = match &self.until {
-            Some(until) => until.judge(&event, &self.lattice, &mut notes),
-            None => None,
+            _ if app_verdict.is_some() => app_verdict,
+            Some(until) if !wadm => until.judge(&event, &self.lattice, &mut notes),
+            _ => None,
         };
-        let keep = self.filter.keeps(&event, &self.lattice, &mut notes);
+        let app = facts.app.as_ref().map(|a| a.name.as_str());
+        let keep =
+            (!wadm || self.show_apps) && self.filter.keeps(&event, &self.lattice, app, &mut notes);
         if !notes.is_empty() {
             self.notes.take(&mut notes, self.status);
         }
@@ -279,23 +328,87 @@ impl Pipeline {
 
     /// An `--until-*` match is awaited (not just `--fail-on`).
     fn waiting(&self) -> bool {
-        self.until.as_ref().is_some_and(|u| u.target.is_some())
+        self.until
+            .as_ref()
+            .is_some_and(|u| u.target.is_some() || u.apps.is_some())
     }
 
     /// The input ended (end of `--input`). A wait for `--until-*` that is still waiting failed:
     /// exit 3, as if it had timed out.
     pub fn input_ended(&mut self) {
-        if self.waiting() {
-            self.status
-                .error("the input ended before an event matched --until-* (exit 3)");
-            self.exit = ExitCode::TimedOut;
+        let wait = self.until.as_ref().and_then(|u| u.apps.as_ref());
+        match (wait, &self.apps) {
+            (Some(wait), Some(apps)) => {
+                self.status.error(format_args!(
+                    "the input ended before --until-app was reached: {} (exit 3)",
+                    wait.standing(apps)
+                ));
+                self.exit = ExitCode::TimedOut;
+            }
+            _ if self.waiting() => {
+                self.status
+                    .error("the input ended before an event matched --until-* (exit 3)");
+                self.exit = ExitCode::TimedOut;
+            }
+            _ => {}
         }
     }
 
     /// A driver ends the run: `--timeout` (exit 3) or `--idle-timeout` (exit 0).
     pub fn stop(&mut self, why: Stop) {
-        why.tell(self.status, self.waiting());
+        let wait = self.until.as_ref().and_then(|u| u.apps.as_ref());
+        match (why, wait, &self.apps) {
+            (Stop::TimedOut(after), Some(wait), Some(apps)) => self.status.error(format_args!(
+                "--until-app: {}: --timeout {} expired (exit 3)",
+                wait.standing(apps),
+                humantime::format_duration(after)
+            )),
+            _ => why.tell(self.status, self.waiting()),
+        }
         self.exit = why.exit_code();
+    }
+
+    /// What was true when latwatch started: every application's last status (from wadm's stream
+    /// or API). Pretty output lists them on stderr; `--until-app` may be answered at once.
+    pub fn seed_apps(&mut self, seeds: &[Seed]) -> Flow {
+        let Some(apps) = &mut self.apps else {
+            return Flow::Continue;
+        };
+        let several = seeds.iter().any(|s| s.lattice != seeds[0].lattice);
+        for seed in seeds {
+            let Some(status) = apps.seed(seed) else {
+                continue;
+            };
+            if self.show_apps && matches!(self.renderer, Renderer::Pretty(_)) {
+                let name = match several {
+                    true => format!("{}/{}", seed.lattice, seed.app),
+                    false => seed.app.clone(),
+                };
+                let mut line = format!("{}  {}", escape_untrusted(&name), status.status);
+                if let Some(version) = &status.version {
+                    line.push_str(&format!("  {}", escape_untrusted(version)));
+                }
+                if let Some(at) = seed.at {
+                    line.push_str(&format!(
+                        "  (since {})",
+                        at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                    ));
+                }
+                if !status.fresh {
+                    line.push_str("  (before its newest deploy)");
+                }
+                if let Some(message) = &status.message {
+                    line.push_str(&format!("  \"{}\"", escape_untrusted(message)));
+                }
+                self.status.info(format_args!("app {line}"));
+            }
+        }
+        let verdict = self
+            .until
+            .as_ref()
+            .and_then(|u| u.apps.as_ref())
+            .and_then(|wait| wait.judge(apps));
+        self.conclude(verdict)
     }
 
     /// Looks for hosts gone silent, at most once a second of (event or wall clock) time: a line in
@@ -354,10 +467,20 @@ impl Pipeline {
         let flushed = self.sink.flush();
         if self.summary {
             self.counts.jq_errors = self.notes.jq_errors;
-            self.status.report(self.counts.report(&self.lattice));
+            let apps = self.apps.as_ref().map(Apps::rows).unwrap_or_default();
+            self.status.report(self.counts.report(&self.lattice, &apps));
         }
         flushed.map(|()| self.exit)
     }
+}
+
+/// A wadm subject, after a test that lets every host event (`[P.]wasmbus.…`) through at the cost
+/// of comparing a few bytes.
+fn wadm_subject_fast(subject: &str) -> Option<WadmSubject<'_>> {
+    if subject.starts_with("wasmbus.") {
+        return None;
+    }
+    crate::apps::wire::wadm_subject(subject)
 }
 
 /// When an event happened, for lattice memory: now, for a message arriving live; its own time

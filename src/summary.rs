@@ -9,6 +9,7 @@ use std::time::Instant;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
+use crate::apps::AppRow;
 use crate::event::kind::{Kind, KINDS};
 use crate::event::{Event, Severity};
 use crate::lattice::Lattice;
@@ -133,8 +134,9 @@ impl Summary {
 }
 
 impl Summary {
-    /// The table `--summary` prints, hosts named from what `lattice` learned.
-    pub fn report(&self, lattice: &Lattice) -> String {
+    /// The table `--summary` prints, hosts named from what `lattice` learned, then a table of
+    /// the applications application memory knows.
+    pub fn report(&self, lattice: &Lattice, apps: &[AppRow]) -> String {
         let mut out = self.to_string();
         let (known, alive) = lattice.hosts();
         let _ = write!(
@@ -164,8 +166,54 @@ impl Summary {
         for (name, count) in hosts {
             let _ = write!(out, "\n  {name:<width$}  {count:>8}");
         }
+        if !apps.is_empty() {
+            out.push_str(&app_table(apps));
+        }
         out
     }
+}
+
+/// `applications: 2` then `  NAME  VERSION  STATUS  EVENTS  FAILURES` per application (with the
+/// lattice first when there are several).
+fn app_table(apps: &[AppRow]) -> String {
+    let several = apps.iter().any(|a| a.lattice != apps[0].lattice);
+    let rows: Vec<[String; 5]> = apps
+        .iter()
+        .map(|app| {
+            let name = match several {
+                true => format!("{}/{}", app.lattice, app.name),
+                false => app.name.clone(),
+            };
+            [
+                cell(&name),
+                cell(app.version.as_deref().unwrap_or("-")),
+                cell(app.status.as_deref().unwrap_or("-")),
+                app.events.to_string(),
+                app.failures.to_string(),
+            ]
+        })
+        .collect();
+    let header = ["application", "version", "status", "events", "failures"];
+    let mut widths = header.map(str::len);
+    for row in &rows {
+        for (width, text) in widths.iter_mut().zip(row) {
+            *width = (*width).max(text.chars().count());
+        }
+    }
+    let mut out = format!("\napplications: {}", apps.len());
+    for row in std::iter::once(header.map(str::to_owned)).chain(rows) {
+        let [name, version, status, events, failures] = &row;
+        let _ = write!(
+            out,
+            "\n  {name:<w0$}  {version:<w1$}  {status:<w2$}  {events:>w3$}  {failures:>w4$}",
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2],
+            w3 = widths[3],
+            w4 = widths[4],
+        );
+    }
+    out
 }
 
 impl fmt::Display for Summary {
@@ -241,7 +289,7 @@ mod tests {
         let mut summary = Summary::default();
         summary.count(&event);
         summary.name(&long, &long);
-        let report = summary.report(&Lattice::default());
+        let report = summary.report(&Lattice::default(), &[]);
         assert!(
             report.lines().all(|line| line.chars().count() < 200),
             "{report}"

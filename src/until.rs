@@ -9,6 +9,7 @@
 
 use std::fmt::Write as _;
 
+use crate::apps::{AppStatus, Apps};
 use crate::event::Event;
 use crate::filter::notes::Note;
 use crate::filter::Filter;
@@ -30,6 +31,105 @@ pub struct Until {
     pub target: Option<Filter>,
     /// `--fail-on` (or its default); `None` with `--fail-on none`.
     pub failure: Option<Filter>,
+    /// `--until-app`.
+    pub apps: Option<AppWait>,
+}
+
+/// `--until-app NAME=STATUS`: one application and the status it must reach.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppTarget {
+    pub name: String,
+    pub status: String,
+}
+
+/// `--until-app`: every target must be reached; a target application whose status becomes
+/// `failed` ends the wait with exit 4 unless `fail` is off (`--fail-on none`) or `failed` is what
+/// it waits for.
+#[derive(Debug, Clone)]
+pub struct AppWait {
+    pub targets: Vec<AppTarget>,
+    pub fail: bool,
+}
+
+impl AppWait {
+    /// Judges the wait against what application memory knows now. Only a status seen after the
+    /// application's newest deploy counts (`AppStatus::fresh`).
+    pub fn judge(&self, apps: &Apps) -> Option<Verdict> {
+        if self.fail {
+            for target in self.targets.iter().filter(|t| t.status != "failed") {
+                let failed = apps
+                    .statuses_named(&target.name)
+                    .find(|s| s.fresh && s.status == "failed");
+                if let Some(failed) = failed {
+                    return Some(Verdict::Failed(describe_app(&target.name, &failed)));
+                }
+            }
+        }
+        let mut reached = Vec::new();
+        for target in &self.targets {
+            let status = apps
+                .statuses_named(&target.name)
+                .find(|s| s.fresh && s.status == target.status)?;
+            reached.push(describe_app(&target.name, &status));
+        }
+        Some(Verdict::Reached(reached.join("; ")))
+    }
+
+    /// Where each target stands, for the message when the wait times out.
+    pub fn standing(&self, apps: &Apps) -> String {
+        let words: Vec<String> = self
+            .targets
+            .iter()
+            .map(|target| {
+                let name = escape_untrusted(&target.name);
+                let now = apps
+                    .statuses_named(&target.name)
+                    .max_by_key(|s| s.fresh)
+                    .map(|s| match s.fresh {
+                        true => s.status,
+                        false => format!("{} (before its newest deploy)", s.status),
+                    });
+                match now {
+                    Some(now) => format!("{name} is {now}, not {}", target.status),
+                    None if apps.knows(&target.name) => {
+                        format!("{name} has no status yet (waiting for {})", target.status)
+                    }
+                    None => format!(
+                        "no status of {name} seen (waiting for {}; is the name right?)",
+                        target.status
+                    ),
+                }
+            })
+            .collect();
+        words.join("; ")
+    }
+}
+
+/// `hello-app is deployed (v0.0.2)`, or with a failure its message and failing scalers.
+fn describe_app(name: &str, status: &AppStatus) -> String {
+    let mut text = match status.status.as_str() {
+        "failed" => format!("{} failed", escape_untrusted(name)),
+        other => format!("{} is {other}", escape_untrusted(name)),
+    };
+    if let Some(version) = &status.version {
+        let _ = write!(text, " ({})", escape_untrusted(version));
+    }
+    if let Some(message) = &status.message {
+        let _ = write!(text, ": {}", escape_untrusted(message));
+    }
+    for (scaler, why) in &status.failing {
+        if Some(why) != status.message.as_ref() {
+            let _ = write!(
+                text,
+                "; scaler {}: {}",
+                escape_untrusted(scaler),
+                escape_untrusted(why)
+            );
+        } else {
+            let _ = write!(text, "; scaler {} failed", escape_untrusted(scaler));
+        }
+    }
+    text
 }
 
 impl Until {
@@ -41,13 +141,13 @@ impl Until {
         notes: &mut Vec<Note<'a>>,
     ) -> Option<Verdict> {
         if let Some(failure) = &self.failure {
-            if failure.keeps(event, lattice, notes) {
+            if failure.keeps(event, lattice, None, notes) {
                 return Some(Verdict::Failed(describe(event)));
             }
         }
         let target = self.target.as_ref()?;
         target
-            .keeps(event, lattice, notes)
+            .keeps(event, lattice, None, notes)
             .then(|| Verdict::Reached(describe(event)))
     }
 

@@ -149,9 +149,11 @@ fn jsonl_records_subject_time_and_errors() {
         serde_json::from_str::<serde_json::Value>(event).unwrap()
     );
     assert!(
-        lines[0].contains(&format!(",\"event\":{event}}}")),
+        lines[0].contains(&format!(",\"event\":{event},")),
         "event embedded verbatim"
     );
+    // wadm's annotation names the application.
+    assert_eq!(record["latwatch"]["app"], "rust-hello-world", "{record}");
 
     let error: serde_json::Value = serde_json::from_str(&lines[1]).unwrap();
     assert_eq!(error["subject"], "wasmbus.evt.default.oops");
@@ -182,7 +184,8 @@ fn listening_line_hides_credentials_and_lattice_picks_the_subject() {
     let stderr = latwatch.wait_stderr("listening", WAIT);
     assert!(
         stderr.contains(&format!(
-            "listening on wasmbus.evt.prod.> at nats://127.0.0.1:{}",
+            "listening on wasmbus.evt.prod.>, wadm.evt.prod.>, wadm.status.prod.* at \
+             nats://127.0.0.1:{}",
             server.port
         )),
         "{stderr}"
@@ -227,7 +230,8 @@ fn wash_and_nats_environment_variables_are_honoured() {
     let stderr = latwatch.wait_stderr("listening", WAIT);
     assert!(
         stderr.contains(&format!(
-            "wasmbus.evt.staging.> at nats://127.0.0.1:{}",
+            "wasmbus.evt.staging.>, wadm.evt.staging.>, wadm.status.staging.* at \
+             nats://127.0.0.1:{}",
             server.port
         )),
         "{stderr}"

@@ -10,13 +10,13 @@ use chrono::{DateTime, Utc};
 
 use crate::cli::{Cli, ColorChoice, ConnectionArgs, Output};
 use crate::filter::jq::JqFilter;
-use crate::filter::{Filter, IdMatcher, Prefilter, TypePattern};
+use crate::filter::{AppPattern, Filter, IdMatcher, Prefilter, TypePattern};
 use crate::render::pretty::LocalOffset;
 use crate::render::style::Palette;
 use crate::render::{Pretty, Renderer};
 pub mod context;
 
-use crate::until::Until;
+use crate::until::{AppTarget, AppWait, Until};
 pub use crate::userinfo::redact;
 use crate::userinfo::userinfo;
 use context::NatsContext;
@@ -66,6 +66,36 @@ pub struct Plan {
     pub dedupe: bool,
     /// The types the server may narrow the subscription to (empty: the wildcard).
     pub subscribed_types: Vec<TypePattern>,
+    /// What is done about wadm applications.
+    pub apps: AppsPlan,
+}
+
+/// What is done about wadm applications, decided once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AppsPlan {
+    /// Keep application memory: attribute events to applications, follow their status
+    /// (pretty and jsonl output, `--app`, `--until-app`; never with `--no-apps`).
+    pub memory: bool,
+    /// Subscribe to wadm's subjects and learn every application's status at startup.
+    pub watch: bool,
+    /// Print wadm's messages (pretty output; `--apps` or `--app` in the JSON formats).
+    pub show: bool,
+}
+
+impl AppsPlan {
+    fn new(cli: &Cli, output: Output, remember: bool) -> AppsPlan {
+        if cli.no_apps {
+            return AppsPlan::default();
+        }
+        let asked = cli.apps || !cli.app.is_empty();
+        let show = asked || output == Output::Pretty;
+        let watch = show || !cli.until_app.is_empty();
+        AppsPlan {
+            memory: remember || watch,
+            watch,
+            show,
+        }
+    }
 }
 
 impl Plan {
@@ -76,6 +106,7 @@ impl Plan {
         summary: bool,
         record: bool,
         dedupe: bool,
+        apps: impl FnOnce(bool) -> AppsPlan,
     ) -> Plan {
         let learn_names = filter.needs_host_names() || until.is_some_and(Until::needs_host_names);
         let remember = learn_names || !matches!(renderer, Renderer::Json);
@@ -96,13 +127,18 @@ impl Plan {
             }
             _ => filter.include.clone(),
         };
+        let apps = apps(remember);
         Plan {
             learn_names,
             remember,
-            read_data: remember || filter.reads_data() || until.is_some_and(Until::reads_data),
+            read_data: remember
+                || apps.memory
+                || filter.reads_data()
+                || until.is_some_and(Until::reads_data),
             prefilter: Prefilter::new(&filter.include).filter(|_| !sees_all),
             dedupe,
             subscribed_types,
+            apps,
         }
     }
 }
@@ -150,6 +186,30 @@ pub struct NatsConfig {
     pub buffer: usize,
     /// `--ping-interval`.
     pub ping_interval: Duration,
+    /// wadm's subjects, when applications are watched: `[P.]wadm.evt.<lattice>.>` and
+    /// `[P.]wadm.status.<lattice>.*` per lattice. Never replayed or filled from the events' stream.
+    pub app_subjects: Vec<String>,
+    /// Learn every application's status at startup (from wadm's `wadm_status` stream or API).
+    pub seed_apps: Option<AppsSeed>,
+}
+
+/// Where application status is looked up at startup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppsSeed {
+    /// Lattice names, or `*` for `--all-lattices`.
+    pub lattices: Vec<String>,
+    /// `--subject-prefix`.
+    pub prefix: Option<String>,
+}
+
+impl AppsSeed {
+    /// `[P.]<subject>`.
+    pub fn subject(&self, subject: &str) -> String {
+        match &self.prefix {
+            Some(prefix) => format!("{prefix}.{subject}"),
+            None => subject.to_owned(),
+        }
+    }
 }
 
 /// Where and how to connect: decided once from the flags, their environment variables, a nats
@@ -237,6 +297,12 @@ impl Config {
             hosts: ids("--host", &cli.hosts),
             components: ids("--component", &cli.components),
             providers: ids("--provider", &cli.providers),
+            apps: cli
+                .app
+                .iter()
+                .filter(|a| !a.trim().is_empty())
+                .map(|a| AppPattern::new(a))
+                .collect(),
             jq: match &cli.filter {
                 Some(code) => Some(JqFilter::compile(code).map_err(|why| {
                     format!("--filter is not a jq expression latwatch can run: {why}")
@@ -279,6 +345,7 @@ impl Config {
             cli.summary,
             cli.record.is_some(),
             cli.legacy || cli.since.is_some() || cli.last.is_some(),
+            |remember| AppsPlan::new(&cli, output, remember),
         );
         let source = match cli.input {
             Some(path) if replay.is_some() => {
@@ -303,6 +370,14 @@ impl Config {
                 stream: cli.stream.clone(),
                 buffer: usize::try_from(cli.buffer).unwrap_or(usize::MAX),
                 ping_interval: cli.ping_interval,
+                app_subjects: match plan.apps.watch {
+                    true => app_subjects(&lattices, cli.subject_prefix.as_deref()),
+                    false => Vec::new(),
+                },
+                seed_apps: plan.apps.watch.then(|| AppsSeed {
+                    lattices: lattices.clone(),
+                    prefix: cli.subject_prefix.clone(),
+                }),
                 silence_hint: (cli.silence_hint > 0)
                     .then(|| std::time::Duration::from_secs(cli.silence_hint)),
             })),
@@ -328,6 +403,7 @@ impl Config {
 
 /// `--until-*` and `--fail-on`, matched like the filter flags.
 fn until(cli: &Cli, warnings: &mut Vec<String>) -> Result<Option<Until>, String> {
+    let app_targets = app_targets(&cli.until_app)?;
     let waiting = !(cli.until_type.is_empty()
         && cli.until_host.is_empty()
         && cli.until_component.is_empty()
@@ -340,9 +416,14 @@ fn until(cli: &Cli, warnings: &mut Vec<String>) -> Result<Option<Until>, String>
         .filter(|t| !t.is_empty())
         .collect();
     let fail_off = fail_on.iter().any(|t| t.eq_ignore_ascii_case("none"));
-    if !waiting && fail_on.is_empty() {
+    let fail_given = !fail_on.is_empty();
+    if !waiting && fail_on.is_empty() && app_targets.is_empty() {
         return Ok(None);
     }
+    let apps = (!app_targets.is_empty()).then_some(AppWait {
+        targets: app_targets,
+        fail: !fail_off,
+    });
     let types = |flag: &str,
                  values: &[&str],
                  warnings: &mut Vec<String>|
@@ -378,7 +459,9 @@ fn until(cli: &Cli, warnings: &mut Vec<String>) -> Result<Option<Until>, String>
         true => vec!["*_failed"],
         false => fail_on,
     };
-    let failure = match fail_off {
+    // While --until-app waits, a failure is the application's status (wadm retries what a
+    // host failed); failure events end the wait only when --fail-on names them.
+    let failure = match fail_off || (apps.is_some() && !fail_given) {
         true => None,
         false => Some(Filter {
             include: types("--fail-on", &failure_types, warnings)?,
@@ -388,7 +471,62 @@ fn until(cli: &Cli, warnings: &mut Vec<String>) -> Result<Option<Until>, String>
     Ok(Some(Until {
         target: target.transpose()?,
         failure,
+        apps,
     }))
+}
+
+/// `--until-app NAME=STATUS` values, checked.
+fn app_targets(values: &[String]) -> Result<Vec<AppTarget>, String> {
+    let statuses = crate::apps::wire::STATUSES.join(", ");
+    values
+        .iter()
+        .filter(|v| !v.trim().is_empty())
+        .map(|value| {
+            let shown = crate::text::escape_untrusted(value);
+            let Some((name, status)) = value.trim().split_once('=') else {
+                return Err(format!(
+                    "--until-app {shown}: give NAME=STATUS, e.g. --until-app hello-app=deployed \
+                     (statuses: {statuses})"
+                ));
+            };
+            let name = name.trim();
+            if name.is_empty() || name.contains(['*', '?', '.', ' ']) {
+                return Err(format!(
+                    "--until-app {shown}: NAME is one application's name as in its manifest \
+                     (no globs, dots or spaces), e.g. hello-app=deployed"
+                ));
+            }
+            let status = crate::apps::wire::normalize_status(status);
+            if !crate::apps::wire::STATUSES.contains(&status.as_str()) {
+                return Err(format!(
+                    "--until-app {shown}: '{}' is not a status wadm reports; use one of \
+                     {statuses}",
+                    crate::text::escape_untrusted(&status)
+                ));
+            }
+            Ok(AppTarget {
+                name: name.to_owned(),
+                status,
+            })
+        })
+        .collect()
+}
+
+/// `[P.]wadm.evt.<lattice>.>` and `[P.]wadm.status.<lattice>.*` per lattice token.
+fn app_subjects(lattices: &[String], prefix: Option<&str>) -> Vec<String> {
+    let with_prefix = |subject: String| match prefix {
+        Some(prefix) => format!("{prefix}.{subject}"),
+        None => subject,
+    };
+    lattices
+        .iter()
+        .flat_map(|lattice| {
+            [
+                with_prefix(format!("wadm.evt.{lattice}.>")),
+                with_prefix(format!("wadm.status.{lattice}.*")),
+            ]
+        })
+        .collect()
 }
 
 /// `--since`/`--last`/`--stream`.
@@ -514,6 +652,13 @@ fn subjects(
 ) -> Vec<String> {
     let exact: Option<Vec<&str>> = include.iter().map(TypePattern::exact_name).collect();
     let exact = exact.filter(|names| !names.is_empty() && !learn_names);
+    // wadm's kinds are on wadm's subjects (`app_subjects`), never on `wasmbus.evt`.
+    let wadm = |name: &&str| {
+        crate::event::Kind::from_name(name)
+            .known()
+            .is_some_and(crate::event::kind::KindId::is_wadm)
+    };
+    let exact = exact.map(|names| names.into_iter().filter(|n| !wadm(n)).collect::<Vec<_>>());
     let mut subjects = Vec::new();
     for lattice in lattices {
         let base = match prefix {
@@ -859,6 +1004,96 @@ mod tests {
 
     fn plan_for(args: &[&str]) -> Plan {
         config(args).unwrap().stages.plan
+    }
+
+    #[test]
+    fn the_plan_pins_what_is_done_about_applications() {
+        let apps = |args: &[&str]| plan_for(args).apps;
+        let all = AppsPlan {
+            memory: true,
+            watch: true,
+            show: true,
+        };
+        assert_eq!(apps(&[]), all, "pretty shows applications");
+        assert_eq!(apps(&["--no-apps"]), AppsPlan::default());
+        assert_eq!(
+            apps(&["--json"]),
+            AppsPlan::default(),
+            "--json stays raw CloudEvents, at full speed"
+        );
+        assert_eq!(
+            apps(&["-o", "jsonl"]),
+            AppsPlan {
+                memory: true,
+                watch: false,
+                show: false
+            },
+            "jsonl tags events with their app, prints no wadm message"
+        );
+        assert_eq!(apps(&["--json", "--apps"]), all);
+        assert_eq!(apps(&["--json", "--app", "a"]), all);
+        let waiting = apps(&["--json", "--until-app", "a=deployed"]);
+        assert!(waiting.memory && waiting.watch && !waiting.show);
+        assert!(plan_for(&["--json", "--app", "a"]).read_data);
+    }
+
+    #[test]
+    fn wadm_subjects_follow_lattices_and_the_prefix() {
+        let nats = |args: &[&str]| match config(args).unwrap().source {
+            SourceConfig::Nats(nats) => nats,
+            SourceConfig::File(_) => panic!("expected NATS"),
+        };
+        assert_eq!(
+            nats(&["--lattice", "a,b"]).app_subjects,
+            [
+                "wadm.evt.a.>",
+                "wadm.status.a.*",
+                "wadm.evt.b.>",
+                "wadm.status.b.*"
+            ]
+        );
+        assert_eq!(
+            nats(&["--all-lattices", "--subject-prefix", "acct"]).app_subjects,
+            ["acct.wadm.evt.*.>", "acct.wadm.status.*.*"]
+        );
+        assert!(nats(&["--json"]).app_subjects.is_empty());
+        assert!(nats(&["--json"]).seed_apps.is_none());
+        // wadm's kinds are never asked of wasmbus.evt.
+        assert_eq!(
+            subjects_for(&["-t", "app_status,component_scaled"]),
+            ["wasmbus.evt.default.component_scaled"]
+        );
+    }
+
+    #[test]
+    fn until_app_values_are_checked() {
+        let until = config(&["--until-app", "hello-app=Ready,other=failed"])
+            .unwrap()
+            .stages
+            .until
+            .unwrap();
+        let wait = until.apps.unwrap();
+        assert_eq!(wait.targets[0].status, "deployed", "older names mapped");
+        assert!(wait.fail);
+        assert!(
+            until.failure.is_none(),
+            "failure events do not end an app wait"
+        );
+        let explicit = config(&["--until-app", "a=deployed", "--fail-on", "*_failed"])
+            .unwrap()
+            .stages
+            .until
+            .unwrap();
+        assert!(explicit.failure.is_some() && explicit.apps.unwrap().fail);
+        let off = config(&["--until-app", "a=deployed", "--fail-on", "none"])
+            .unwrap()
+            .stages
+            .until
+            .unwrap();
+        assert!(off.failure.is_none() && !off.apps.unwrap().fail);
+        for bad in ["a", "=deployed", "a*=deployed", "a=up"] {
+            assert!(config(&["--until-app", bad]).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -58,6 +58,9 @@ pub enum Layout {
     Scale(&'static [Field]),
     /// A host inventory summary: counts and uptime.
     Heartbeat,
+    /// What wadm publishes about an application (`manifest_published`, `manifest_unpublished`,
+    /// `app_status`): worded from what application memory made of it (`apps::AppChange`).
+    App,
 }
 
 /// What an event is about: decides which ids `--component` and `--provider` look at.
@@ -71,6 +74,8 @@ pub enum About {
     /// Either end: `source_id`/`target` (1.x), `actor_id`/`provider_id` (legacy).
     Link,
     Config,
+    /// An application: what wadm publishes on `wadm.evt.*` and `wadm.status.*`.
+    App,
 }
 
 /// One row of the kind table.
@@ -87,6 +92,8 @@ pub struct KindSpec {
 
 /// The prefix of every wasmCloud lattice CloudEvent type.
 pub const TYPE_PREFIX: &str = "com.wasmcloud.lattice.";
+/// The prefix of wadm's CloudEvent types (`com.wadm.manifest_published`).
+pub const WADM_TYPE_PREFIX: &str = "com.wadm.";
 
 const fn field(keys: &'static [&'static str], label: &'static str, show: Show) -> Field {
     Field {
@@ -155,6 +162,9 @@ pub enum KindId {
     ActorUpdated,
     ActorUpdateFailed,
     RefmapSet,
+    ManifestPublished,
+    ManifestUnpublished,
+    AppStatus,
 }
 
 impl KindId {
@@ -190,7 +200,19 @@ impl KindId {
             KindId::ActorUpdated => "actor_updated",
             KindId::ActorUpdateFailed => "actor_update_failed",
             KindId::RefmapSet => "refmap_set",
+            KindId::ManifestPublished => "manifest_published",
+            KindId::ManifestUnpublished => "manifest_unpublished",
+            KindId::AppStatus => "app_status",
         }
+    }
+
+    /// A kind wadm publishes (`com.wadm.*` CloudEvents, and status messages on
+    /// `wadm.status.<lattice>.<app>`), not a host.
+    pub const fn is_wadm(self) -> bool {
+        matches!(
+            self,
+            KindId::ManifestPublished | KindId::ManifestUnpublished | KindId::AppStatus
+        )
     }
 }
 
@@ -232,13 +254,15 @@ const fn about_of(name: &str) -> About {
         About::Link
     } else if starts_with(name, b"config") {
         About::Config
+    } else if starts_with(name, b"manifest") || starts_with(name, b"app_") {
+        About::App
     } else {
         About::Host
     }
 }
 
 use KindId::*;
-use Layout::{Fields, Heartbeat, Link, Scale};
+use Layout::{App, Fields, Heartbeat, Link, Scale};
 use Severity::{Arrival, Change, Failure, Liveness, Neutral, Removal};
 
 /// Every kind latwatch knows, in the order `--help` lists them.
@@ -318,6 +342,10 @@ pub static KINDS: &[KindSpec] = &[
         Change,
         Fields(&[subject(&["public_key"]), IMAGE]),
     ),
+    // wadm: applications (not host events; `Kind::from_type` finds them only by wadm's prefix).
+    row(ManifestPublished, Change, App),
+    row(ManifestUnpublished, Removal, App),
+    row(AppStatus, Neutral, App),
 ];
 
 /// What kind an event is: a row of [`KINDS`], or a name latwatch does not know.
@@ -340,6 +368,32 @@ impl<'a> Kind<'a> {
             Some(spec) => Kind::Known(spec),
             None if name.is_empty() => Kind::Missing,
             None => Kind::Unknown(name),
+        }
+    }
+
+    /// The row of a kind latwatch itself assigns (a wadm status message has no `type`).
+    pub fn of(id: KindId) -> Kind<'static> {
+        match KINDS.iter().find(|spec| spec.id == id) {
+            Some(spec) => Kind::Known(spec),
+            None => Kind::Missing,
+        }
+    }
+
+    /// The kind a CloudEvent `type` names: `com.wasmcloud.lattice.<name>` (or a bare name) finds
+    /// a host kind, `com.wadm.<name>` a wadm kind; a host event cannot pass for wadm's or the
+    /// other way round.
+    pub fn from_type(ty: &'a str) -> Kind<'a> {
+        let (name, wadm) = match ty.strip_prefix(WADM_TYPE_PREFIX) {
+            Some(name) => (name, true),
+            None => (ty.strip_prefix(TYPE_PREFIX).unwrap_or(ty), false),
+        };
+        match KINDS
+            .iter()
+            .find(|spec| spec.name == name && spec.id.is_wadm() == wadm)
+        {
+            Some(spec) => Kind::Known(spec),
+            None if ty.is_empty() => Kind::Missing,
+            None => Kind::Unknown(if wadm { ty } else { name }),
         }
     }
 
@@ -471,6 +525,26 @@ mod tests {
         assert_eq!(about("labels_changed"), Some(About::Host));
         assert_eq!(about("host_heartbeat"), Some(About::Host));
         assert_eq!(about("com.wadm.manifest_published"), None);
+        assert_eq!(about("manifest_published"), Some(About::App));
+        assert_eq!(about("app_status"), Some(About::App));
+    }
+
+    #[test]
+    fn wadm_kinds_are_found_only_by_wadm_types() {
+        let known = |ty| Kind::from_type(ty).known();
+        assert_eq!(
+            known("com.wadm.manifest_published"),
+            Some(KindId::ManifestPublished)
+        );
+        assert_eq!(known("com.wasmcloud.lattice.manifest_published"), None);
+        assert_eq!(known("manifest_published"), None);
+        assert_eq!(known("com.wadm.component_scaled"), None);
+        assert_eq!(
+            known("com.wasmcloud.lattice.component_scaled"),
+            Some(KindId::ComponentScaled)
+        );
+        assert_eq!(known("component_scaled"), Some(KindId::ComponentScaled));
+        assert_eq!(Kind::from_type("com.wadm.other").name(), "com.wadm.other");
     }
 
     #[test]

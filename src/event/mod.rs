@@ -104,6 +104,8 @@ pub enum Problem {
     DataNotObject(&'static str),
     /// An input line longer than latwatch reads whole; only its start was kept.
     TooLong { bytes: u64, limit: u64 },
+    /// A message on a wadm subject that is not what wadm publishes there.
+    NotWadm(String),
 }
 
 impl Problem {
@@ -132,6 +134,7 @@ impl fmt::Display for Problem {
                 write!(f, "specversion {found} (latwatch reads CloudEvents 1.0)")
             }
             Problem::DataNotObject(what) => write!(f, "data is {what}, expected an object"),
+            Problem::NotWadm(why) => write!(f, "{why}"),
             Problem::TooLong { bytes, limit } => write!(
                 f,
                 "a line of {bytes} bytes, longer than the {} MiB latwatch reads whole; only its \
@@ -456,6 +459,47 @@ fn decode_with(raw: RawMessage<'_>, data_too: bool) -> Event<'_> {
     }
 }
 
+/// Decodes a message on a wadm status subject (`wadm.status.<lattice>.<app>`): plain JSON, no
+/// CloudEvent envelope. Its kind is `app_status`; `data()` is the message's top level (`status`,
+/// `scalers`, …); application memory reads the rest. Never fails, as [`decode`].
+pub fn decode_app_status(raw: RawMessage<'_>) -> Event<'_> {
+    let kind = Kind::of(kind::KindId::AppStatus);
+    let text = match std::str::from_utf8(raw.payload) {
+        Ok(text) => text,
+        Err(err) => {
+            let problem = Problem::NotUtf8 {
+                valid_up_to: err.valid_up_to(),
+            };
+            return Event {
+                kind,
+                ..unreadable(raw, problem)
+            };
+        }
+    };
+    match serde_json::from_str::<Data>(text) {
+        Ok(data) => Event {
+            raw,
+            envelope: None,
+            kind,
+            problems: Vec::new(),
+            data: OnceCell::from(Some(data)),
+        },
+        Err(err) => {
+            let problem = match serde_json::from_str::<&RawValue>(text) {
+                Ok(value) => Problem::NotWadm(format!(
+                    "not a wadm status: the payload is {}",
+                    json_kind(value)
+                )),
+                Err(_) => Problem::NotJson(err.to_string()),
+            };
+            Event {
+                kind,
+                ..unreadable(raw, problem)
+            }
+        }
+    }
+}
+
 /// An event for a message latwatch could not take whole: `raw` holds its start, `problem` says why.
 pub fn cut_short(raw: RawMessage<'_>, problem: Problem) -> Event<'_> {
     unreadable(raw, problem)
@@ -474,14 +518,12 @@ fn unreadable(raw: RawMessage<'_>, problem: Problem) -> Event<'_> {
 /// The event's kind: from `type` without the wasmCloud prefix, else from the subject's last token.
 fn kind_of<'a>(ty: Option<Cow<'a, str>>, subject: Option<&'a str>) -> Kind<'a> {
     match ty {
-        Some(Cow::Borrowed(ty)) => Kind::from_name(ty.strip_prefix(TYPE_PREFIX).unwrap_or(ty)),
+        Some(Cow::Borrowed(ty)) => Kind::from_type(ty),
         // A type written with JSON escapes: look the unescaped name up; keep an unknown one generic.
-        Some(Cow::Owned(ty)) => {
-            match Kind::from_name(ty.strip_prefix(TYPE_PREFIX).unwrap_or(&ty)) {
-                Kind::Known(spec) => Kind::Known(spec),
-                _ => Kind::Escaped,
-            }
-        }
+        Some(Cow::Owned(ty)) => match Kind::from_type(&ty) {
+            Kind::Known(spec) => Kind::Known(spec),
+            _ => Kind::Escaped,
+        },
         None => Kind::from_name(subject.and_then(subject_event_name).unwrap_or("")),
     }
 }

@@ -11,7 +11,7 @@ pub mod notes;
 
 use std::borrow::Cow;
 
-use crate::event::kind::{About, KINDS};
+use crate::event::kind::{About, KINDS, WADM_TYPE_PREFIX};
 use crate::event::{Event, RawMessage, TYPE_PREFIX};
 use crate::lattice::Lattice;
 use crate::text::escape_untrusted;
@@ -25,7 +25,11 @@ pub struct TypePattern(Pattern);
 impl TypePattern {
     pub fn new(text: &str) -> TypePattern {
         let text = text.trim();
-        TypePattern(Pattern::new(text.strip_prefix(TYPE_PREFIX).unwrap_or(text)))
+        let name = text
+            .strip_prefix(TYPE_PREFIX)
+            .or_else(|| text.strip_prefix(WADM_TYPE_PREFIX))
+            .unwrap_or(text);
+        TypePattern(Pattern::new(name))
     }
 
     /// A flag's value, checked: the characters that cannot be in an event kind (white space,
@@ -159,6 +163,20 @@ fn utf8_len(first: u8) -> usize {
     }
 }
 
+/// An `--app` value: an application name, exact or a glob.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppPattern(Pattern);
+
+impl AppPattern {
+    pub fn new(text: &str) -> AppPattern {
+        AppPattern(Pattern::new(text.trim()))
+    }
+
+    pub fn matches(&self, name: &str) -> bool {
+        self.0.matches(name)
+    }
+}
+
 /// A `--host`/`--component`/`--provider` value: an exact id, a prefix of one, or a glob.
 #[derive(Debug)]
 pub struct IdMatcher {
@@ -276,6 +294,8 @@ pub struct Filter {
     pub hosts: Vec<IdMatcher>,
     pub components: Vec<IdMatcher>,
     pub providers: Vec<IdMatcher>,
+    /// `--app`: events of these applications (as application memory attributes them).
+    pub apps: Vec<AppPattern>,
     pub jq: Option<JqFilter>,
 }
 
@@ -285,19 +305,28 @@ impl Filter {
         !self.hosts.is_empty()
     }
 
-    /// True when deciding looks into `data` (the id matchers).
+    /// True when deciding looks into `data` (the id matchers, `--app`).
     pub fn reads_data(&self) -> bool {
-        !(self.hosts.is_empty() && self.components.is_empty() && self.providers.is_empty())
+        !(self.hosts.is_empty()
+            && self.components.is_empty()
+            && self.providers.is_empty()
+            && self.apps.is_empty())
     }
 
-    /// Whether `event` is shown. `lattice` supplies host names learned so far; what the user
-    /// should hear about (an ambiguous prefix, a jq error) goes to `notes`.
+    /// Whether `event` is shown. `lattice` supplies host names learned so far, `app` the
+    /// application the event belongs to; what the user should hear about (an ambiguous prefix,
+    /// a jq error) goes to `notes`.
     pub fn keeps<'a>(
         &'a self,
         event: &'a Event<'_>,
         lattice: &'a Lattice,
+        app: Option<&str>,
         notes: &mut Vec<Note<'a>>,
     ) -> bool {
+        if !self.apps.is_empty() && !app.is_some_and(|app| self.apps.iter().any(|p| p.matches(app)))
+        {
+            return false;
+        }
         let name = event.kind.name();
         if !self.include.is_empty() && !self.include.iter().any(|p| p.matches(name)) {
             return false;
@@ -407,7 +436,7 @@ mod tests {
     fn keeps(filter: &Filter, payload: &str) -> bool {
         let event = event(payload);
         let lattice = Lattice::default();
-        filter.keeps(&event, &lattice, &mut Vec::new())
+        filter.keeps(&event, &lattice, None, &mut Vec::new())
     }
 
     #[test]
@@ -606,8 +635,8 @@ mod tests {
             ..Filter::default()
         };
         let (ours, other) = (scaled("x", "NHOST"), scaled("x", "NOTHER"));
-        assert!(filter.keeps(&event(&ours), &lattice, &mut Vec::new()));
-        assert!(!filter.keeps(&event(&other), &lattice, &mut Vec::new()));
+        assert!(filter.keeps(&event(&ours), &lattice, None, &mut Vec::new()));
+        assert!(!filter.keeps(&event(&other), &lattice, None, &mut Vec::new()));
     }
 
     #[test]
@@ -621,7 +650,7 @@ mod tests {
         let event = event(&payload);
         let lattice = Lattice::default();
         let mut notes = Vec::new();
-        assert!(!filter.keeps(&event, &lattice, &mut notes));
+        assert!(!filter.keeps(&event, &lattice, None, &mut notes));
         assert_eq!(notes.len(), 2, "{notes:?}");
         assert!(matches!(&notes[0], Note::PrefixHit { id, .. } if id == "hello"));
         assert!(matches!(

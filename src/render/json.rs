@@ -7,6 +7,9 @@
 
 use std::io::{self, Write};
 
+use crate::apps::wire::StatusMessage;
+use crate::apps::{AppChange, AppFacts};
+use crate::event::kind::KindId;
 use crate::event::{Event, Problems};
 use crate::lattice::{Change, Facts};
 
@@ -22,6 +25,11 @@ pub fn write_json(event: &Event, out: &mut impl Write) -> io::Result<()> {
 /// What latwatch learned goes in one extra field, `"latwatch": {"host_name", "changes"}`, each
 /// change an object ([`change_json`]).
 pub fn write_jsonl(event: &Event, facts: &Facts, out: &mut impl Write) -> io::Result<()> {
+    if let (Some(KindId::AppStatus), Some(app), false) =
+        (event.kind.known(), &facts.app, event.is_unreadable())
+    {
+        return write_app_status(event, app, out);
+    }
     out.write_all(b"{\"subject\":")?;
     serde_json::to_writer(&mut *out, &event.raw.subject)?;
     out.write_all(b",\"received\":")?;
@@ -50,15 +58,84 @@ pub fn write_jsonl(event: &Event, facts: &Facts, out: &mut impl Write) -> io::Re
             serde_json::to_writer(&mut *out, &Problems(&event.problems).to_string())?;
         }
     }
-    if facts.host_name.is_some() || !facts.changes.is_empty() {
+    if facts.host_name.is_some() || !facts.changes.is_empty() || facts.app.is_some() {
         let changes: Vec<serde_json::Value> = facts.changes.iter().map(change_json).collect();
+        let mut latwatch = serde_json::json!({ "host_name": facts.host_name, "changes": changes });
+        if let Some(app) = &facts.app {
+            latwatch["app"] = app.name.clone().into();
+            if let Some(change) = &app.change {
+                latwatch["app_change"] = app_change_json(change);
+            }
+        }
         out.write_all(b",\"latwatch\":")?;
-        serde_json::to_writer(
-            &mut *out,
-            &serde_json::json!({ "host_name": facts.host_name, "changes": changes }),
-        )?;
+        serde_json::to_writer(&mut *out, &latwatch)?;
     }
     out.write_all(b"}\n")
+}
+
+/// `{"subject", "received", "app_status": {"app", "lattice", "status", "message", "version",
+/// "failing", "change", "wadm"}}`: a wadm status message, with the application and lattice named
+/// and its version (wadm's own `version` field is always empty); `change` is what pretty output
+/// words (`null` for a repeat), `wadm` the message as wadm sent it (what `--input` reads back).
+fn write_app_status(event: &Event, app: &AppFacts, out: &mut impl Write) -> io::Result<()> {
+    let message = StatusMessage::parse(event.raw.payload).ok();
+    let failing: Vec<serde_json::Value> = message
+        .as_ref()
+        .map(|m| m.failing())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(scaler, message)| serde_json::json!({"scaler": scaler, "message": message}))
+        .collect();
+    let status = serde_json::json!({
+        "app": app.name,
+        "lattice": app.lattice,
+        "status": message.as_ref().map(|m| m.status.as_str()),
+        "message": message.as_ref().and_then(|m| m.message.as_deref()),
+        "version": app.version,
+        "failing": failing,
+        "change": app.change.as_ref().map(app_change_json),
+    });
+    out.write_all(b"{\"subject\":")?;
+    serde_json::to_writer(&mut *out, &event.raw.subject)?;
+    out.write_all(b",\"received\":")?;
+    serde_json::to_writer(&mut *out, &event.raw.received.to_string())?;
+    out.write_all(b",\"app_status\":")?;
+    let object = serde_json::to_string(&status)?;
+    // The object without its closing brace, then the verbatim message.
+    out.write_all(&object.as_bytes()[..object.len() - 1])?;
+    out.write_all(b",\"wadm\":")?;
+    write_compact(event.raw.payload, out)?;
+    out.write_all(b"}}\n")
+}
+
+/// What changed for an application, as `-o jsonl` writes it: `{"change": "status", "from",
+/// "to", "retry", "failing_seconds", "text"}`, `{"change": "published", "version", "components",
+/// "providers", "links", "text"}`, `{"change": "unpublished", "version", "deleted", "text"}`.
+pub fn app_change_json(change: &AppChange) -> serde_json::Value {
+    use serde_json::json;
+    let mut object = match change {
+        AppChange::Published {
+            version,
+            components,
+            providers,
+            links,
+            ..
+        } => json!({"change": "published", "version": version, "components": components,
+                    "providers": providers, "links": links}),
+        AppChange::Unpublished { version, again, .. } => {
+            json!({"change": "unpublished", "version": version, "deleted": again})
+        }
+        AppChange::Status {
+            from,
+            to,
+            retry,
+            failing_for,
+            ..
+        } => json!({"change": "status", "from": from, "to": to, "retry": retry,
+                    "failing_seconds": failing_for.map(|d| d.num_seconds())}),
+    };
+    object["text"] = serde_json::Value::String(change.to_string());
+    object
 }
 
 /// A change as `-o jsonl` writes it: `{"change": <what>, …its fields, "text": <the wording pretty

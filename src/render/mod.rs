@@ -11,6 +11,7 @@ pub mod words;
 
 use std::io::{self, Write};
 
+use crate::event::kind::KindId;
 use crate::event::Event;
 use crate::lattice::{Facts, Silence};
 pub use pretty::Pretty;
@@ -58,6 +59,10 @@ impl Renderer {
                 return Ok(Outcome::Quiet)
             }
             Renderer::Pretty(pretty) => pretty.render(event, facts, out)?,
+            // Not a CloudEvent: a wadm status message appears only in `-o jsonl`.
+            Renderer::Json if event.kind.known() == Some(KindId::AppStatus) => {
+                return Ok(Outcome::Quiet)
+            }
             Renderer::Json if event.is_unreadable() => return Ok(Outcome::NotJson),
             Renderer::Json => json::write_json(event, out)?,
             Renderer::Jsonl => json::write_jsonl(event, facts, out)?,

@@ -13,6 +13,8 @@ use owo_colors::{OwoColorize, Style};
 use serde_json::value::RawValue;
 
 use super::style::Palette;
+use crate::apps::wire::{wadm_subject, WadmSubject};
+use crate::apps::AppChange;
 use crate::event::kind::{Field, KindId, Layout, Show};
 use crate::event::{json_str, subject_lattice, Data, Event, Kind, Problems, Severity};
 use crate::lattice::{Change, Counts, Facts, Silence};
@@ -70,12 +72,24 @@ impl LocalOffset {
 impl Pretty {
     pub fn render(&self, event: &Event, facts: &Facts, out: &mut impl Write) -> io::Result<()> {
         let data = event.data();
-        let severity = severity(event, data);
+        let change = facts.app.as_ref().and_then(|app| app.change.as_ref());
+        let severity = match change {
+            Some(change) => change.severity(),
+            None => severity(event, data),
+        };
 
         self.time(event, out)?;
         out.write_all(b"  ")?;
         if let Some(width) = self.lattice_width {
-            let lattice = event.raw.subject.and_then(subject_lattice).unwrap_or("-");
+            let lattice = event.raw.subject.and_then(|subject| {
+                subject_lattice(subject).or_else(|| match wadm_subject(subject) {
+                    Some(WadmSubject::Status { lattice, .. } | WadmSubject::Event { lattice }) => {
+                        Some(lattice)
+                    }
+                    None => None,
+                })
+            });
+            let lattice = lattice.unwrap_or("-");
             let style = self.palette.as_ref().map(|p| p.label);
             self.paint(
                 out,
@@ -103,12 +117,10 @@ impl Pretty {
             _ => None,
         };
         let host_name = facts.host_name.as_deref().or(own_name.as_deref());
-        self.host(
-            event.host_id().as_deref(),
-            host_name,
-            facts.name_shared,
-            out,
-        )?;
+        let wadm = event.kind.known().is_some_and(KindId::is_wadm);
+        // wadm's status messages have no envelope: their publisher is wadm all the same.
+        let host_id = event.host_id().or(wadm.then_some(Cow::Borrowed("wadm")));
+        self.host(host_id.as_deref(), host_name, facts.name_shared, out)?;
 
         let mut line = Line {
             pretty: self,
@@ -121,6 +133,12 @@ impl Pretty {
             .any(|c| matches!(c, Change::Health { .. }));
         match (data, event.kind) {
             _ if health_change => line.changes(&facts.changes)?,
+            (_, _) if wadm && change.is_some() => {
+                if let Some(change) = change {
+                    line.app_change(change)?;
+                }
+            }
+            (Some(data), _) if wadm => line.keys(data)?,
             (Some(data), Kind::Known(spec)) => match spec.layout {
                 Layout::Fields(fields) => line.fields(data, fields)?,
                 Layout::Scale(fields) => line.scale(data, fields)?,
@@ -129,9 +147,13 @@ impl Pretty {
                     line.heartbeat(data, facts.inventory)?
                 }
                 Layout::Heartbeat => line.changes(&facts.changes)?,
+                Layout::App => line.keys(data)?,
             },
             (Some(data), Kind::Unknown(_) | Kind::Escaped | Kind::Missing) => line.keys(data)?,
             (None, _) => {}
+        }
+        if let (Some(app), false) = (&facts.app, wadm) {
+            line.app_tag(&app.name)?;
         }
         if !event.problems.is_empty() {
             line.problems(event)?;
@@ -389,6 +411,22 @@ impl<W: Write> Line<'_, W> {
             .paint(self.out, style, escape_untrusted(&text.join(", ")))
     }
 
+    /// `hello-app  reconciling → deployed`, `hello-app  v0.0.2  2 components, 1 provider, 1 link`.
+    fn app_change(&mut self, change: &AppChange) -> io::Result<()> {
+        let style = self.palette().map(|p| p.severity(self.severity));
+        self.out.write_all(b"  ")?;
+        self.pretty
+            .paint(self.out, style, escape_untrusted(&change.to_string()))
+    }
+
+    /// The application a host event belongs to: `app=hello-app`.
+    fn app_tag(&mut self, name: &str) -> io::Result<()> {
+        let style = self.palette().map(|p| p.label);
+        self.out.write_all(b"  ")?;
+        self.pretty.paint(self.out, style, "app=")?;
+        write!(self.out, "{}", truncate(&escape_untrusted(name), 64))
+    }
+
     /// A kind latwatch does not know: its data keys.
     fn keys(&mut self, data: &Data) -> io::Result<()> {
         let keys: Vec<Cow<str>> = data.keys().map(escape_untrusted).collect();
@@ -623,11 +661,11 @@ mod tests {
     #[test]
     fn unknown_kinds_show_their_data_keys() {
         let out = render(
-            r#"{"specversion":"1.0","id":"1","type":"com.wadm.manifest_published","source":"wadm","time":"2026-01-01T00:00:00Z","data":{"manifest":{},"lattice":"default"}}"#,
+            r#"{"specversion":"1.0","id":"1","type":"com.wadm.model_drifted","source":"wadm","time":"2026-01-01T00:00:00Z","data":{"manifest":{},"lattice":"default"}}"#,
         );
         assert_eq!(
             out,
-            "00:00:00.000  com.wadm.manifest_published  wadm               data=manifest,lattice\n"
+            "00:00:00.000  com.wadm.model_drifted  wadm               data=manifest,lattice\n"
         );
     }
 

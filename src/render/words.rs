@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use crate::apps::AppChange;
 use crate::lattice::Change;
 
 fn health_word(healthy: bool) -> &'static str {
@@ -67,6 +68,106 @@ impl fmt::Display for Change {
             },
             Change::Back { silent_for } => {
                 write!(f, "back after {}s of silence", silent_for.num_seconds())
+            }
+        }
+    }
+}
+
+/// A message from wadm or a host, quoted and cut: a line stays a line.
+fn quoted(text: &str) -> String {
+    format!("\"{}\"", crate::text::truncate(text, MESSAGE_CHARS))
+}
+
+/// How much of a status or scaler message a line shows.
+const MESSAGE_CHARS: usize = 300;
+
+fn plural(count: usize, one: &str) -> String {
+    format!("{count} {one}{}", if count == 1 { "" } else { "s" })
+}
+
+impl fmt::Display for AppChange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AppChange::Published {
+                app,
+                version,
+                components,
+                providers,
+                links,
+            } => {
+                write!(f, "{app}  ")?;
+                if let Some(version) = version {
+                    write!(f, "{version}  ")?;
+                }
+                write!(
+                    f,
+                    "{}, {}, {}",
+                    plural(*components, "component"),
+                    plural(*providers, "provider"),
+                    plural(*links, "link")
+                )
+            }
+            AppChange::Unpublished {
+                app,
+                version,
+                again,
+            } => {
+                write!(f, "{app}  ")?;
+                if let Some(version) = version {
+                    write!(f, "{version}  ")?;
+                }
+                // wadm says it on undeploy, and once more when the application is deleted.
+                f.write_str(if *again { "deleted" } else { "undeployed" })
+            }
+            AppChange::Status {
+                app,
+                from,
+                to,
+                message,
+                failing,
+                retry,
+                failing_for,
+                version: _,
+            } => {
+                write!(f, "{app}  ")?;
+                let seconds = failing_for.map(|d| d.num_seconds());
+                match (from.as_deref(), to.as_str()) {
+                    (Some("failed"), "failed") => {
+                        write!(f, "failed (retry {retry}")?;
+                        if let Some(seconds) = seconds {
+                            write!(f, ", failing for {seconds}s")?;
+                        }
+                        f.write_str(")")?;
+                    }
+                    (Some("failed"), to) => {
+                        write!(f, "failed → {to}")?;
+                        if let Some(seconds) = seconds {
+                            write!(
+                                f,
+                                " (after {} over {seconds}s)",
+                                plural(*retry as usize, "failed attempt")
+                            )?;
+                        }
+                    }
+                    (Some(from), to) if from != to => write!(f, "{from} → {to}")?,
+                    (_, to) => f.write_str(to)?,
+                }
+                if let Some(message) = message {
+                    write!(f, "  {}", quoted(message))?;
+                }
+                // A scaler whose message is the application's says nothing new.
+                for (shown, (scaler, why)) in failing.iter().enumerate() {
+                    if shown == 3 {
+                        write!(f, "  (+{} more failing)", failing.len() - shown)?;
+                        break;
+                    }
+                    if message.as_deref() == Some(why.as_str()) || why.is_empty() {
+                        write!(f, "  scaler {scaler} failed")?;
+                    } else {
+                        write!(f, "  scaler {scaler}: {}", quoted(why))?;
+                    }
+                }
+                Ok(())
             }
         }
     }

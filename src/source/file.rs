@@ -2,7 +2,8 @@
 //!
 //! A line is one of
 //! - a raw CloudEvent (what `latwatch --json` and `nats sub --raw` print),
-//! - a latwatch `-o jsonl` record `{"subject", "received", "event"}` (or `"error"` + `"payload"` for a
+//! - a latwatch `-o jsonl` record `{"subject", "received", "event"}` (or `"app_status"` with wadm's
+//!   message as its `"wadm"`, or `"error"` + `"payload"` for a
 //!   payload that was not JSON): the event bytes are used as they are, so `--json` on a replayed
 //!   record prints what was received, byte for byte;
 //! - a `{"gap": {"from", "to"}}` record, passed on as a gap (kept by `-o jsonl`).
@@ -249,6 +250,15 @@ struct Record<'a> {
     /// A payload that was not UTF-8, in standard base64.
     #[serde(borrow)]
     payload_base64: Option<&'a RawValue>,
+    /// A wadm status message: `{…, "wadm": <the message as wadm sent it>}`.
+    #[serde(borrow)]
+    app_status: Option<AppStatusRecord<'a>>,
+}
+
+#[derive(Deserialize)]
+struct AppStatusRecord<'a> {
+    #[serde(borrow)]
+    wadm: Option<&'a RawValue>,
 }
 
 /// A field that is there, whatever its value (`Option`'s own rule would make `null` absent).
@@ -309,7 +319,8 @@ fn handle_line(line: &[u8], pipeline: &mut Pipeline) -> io::Result<Flow> {
                     .decode(text.as_bytes())
                     .ok()
             });
-            let payload = match (record.event, &payload_text, &payload_bytes) {
+            let wadm = record.app_status.and_then(|status| status.wadm);
+            let payload = match (record.event.or(wadm), &payload_text, &payload_bytes) {
                 (Some(event), _, _) => Some(event.get().as_bytes()),
                 (None, Some(text), _) => Some(text.as_bytes()),
                 (None, None, Some(bytes)) => Some(bytes.as_slice()),

@@ -6,6 +6,7 @@ pub mod file;
 pub mod intake;
 pub mod jetstream;
 pub mod nats;
+pub mod wadm;
 
 /// Time limits on a run (`--timeout`, `--idle-timeout`); each driver enforces them its own way.
 #[derive(Debug, Clone, Copy, Default)]

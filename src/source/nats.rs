@@ -35,7 +35,7 @@ use crate::output::Status;
 use crate::pipeline::{Flow, Pipeline, Stop};
 use crate::record::Recorder;
 use crate::source::intake::{self, Intake, Item, Liveness, Queue};
-use crate::source::{jetstream, Limits};
+use crate::source::{jetstream, wadm, Limits};
 use crate::text::escape_untrusted;
 
 /// How long the first connection may take before latwatch gives up.
@@ -92,21 +92,44 @@ pub async fn run(
             .with_context(|| format!("cannot subscribe to {subject} on {server}"))?;
         subscribers.push(subscriber);
     }
+    let mut wadm_subscribers = Vec::with_capacity(config.app_subjects.len());
+    for subject in &config.app_subjects {
+        let subscriber = client
+            .subscribe(subject.clone())
+            .await
+            .with_context(|| format!("cannot subscribe to {subject} on {server}"))?;
+        wadm_subscribers.push(subscriber);
+    }
     // One subscription (the usual case) is polled directly: merging streams costs a
     // FuturesUnordered round per message, and one channel keeps arrival order exactly.
-    let messages: intake::Messages = if subscribers.len() == 1 {
-        Box::pin(subscribers.remove(0))
-    } else {
-        Box::pin(futures_util::stream::select_all(subscribers))
+    let events: intake::Messages = match subscribers.len() {
+        0 => Box::pin(futures_util::stream::pending()),
+        1 => Box::pin(subscribers.remove(0)),
+        _ => Box::pin(futures_util::stream::select_all(subscribers)),
+    };
+    // wadm's few messages join through `select`, which polls the two sides in turn: the events'
+    // side keeps its cost.
+    let messages: intake::Messages = match wadm_subscribers.is_empty() {
+        true => events,
+        false => Box::pin(futures_util::stream::select(
+            events,
+            futures_util::stream::select_all(wadm_subscribers),
+        )),
     };
     // The server has the subscription once it answered a round trip: only now is "listening" true.
     client
         .flush()
         .await
         .with_context(|| format!("the server at {server} did not confirm the subscription"))?;
+    let listened: Vec<&str> = config
+        .subjects
+        .iter()
+        .chain(&config.app_subjects)
+        .map(String::as_str)
+        .collect();
     status.info(format_args!(
         "listening on {} at {server}",
-        config.subjects.join(", ")
+        listened.join(", ")
     ));
     let looked_at = Arc::new(AtomicU64::new(0));
     let queue = Arc::new(Queue::new(config.buffer));
@@ -133,6 +156,35 @@ pub async fn run(
         client: None,
         said: Vec::new(),
     };
+
+    // What is true now about applications, then history; live messages wait in the queue.
+    if let Some(apps) = &config.seed_apps {
+        let learning = async {
+            match filler.client().await {
+                Ok(client) => wadm::learn(client, apps).await,
+                Err(err) => wadm::Learned {
+                    hint: Some(format!("no application status at startup: {err:#}")),
+                    ..wadm::Learned::default()
+                },
+            }
+        };
+        let learned = tokio::select! {
+            biased;
+            () = &mut shutdown => return pipeline.flush().map_err(Into::into),
+            () = &mut deadline, if limits.timeout.is_some() => {
+                pipeline.stop(Stop::TimedOut(limits.timeout.unwrap_or(never)));
+                return pipeline.flush().map_err(Into::into);
+            }
+            learned = learning => learned,
+        };
+        if let Some(hint) = &learned.hint {
+            status.info(format_args!("{hint}"));
+        }
+        if pipeline.seed_apps(&learned.seeds) == Flow::Done {
+            pipeline.flush()?;
+            return Ok(());
+        }
+    }
 
     // History first; live messages wait in the queue meanwhile.
     if let Some(replay) = &config.replay {

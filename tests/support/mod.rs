@@ -232,6 +232,48 @@ impl Publisher {
         });
     }
 
+    /// Creates the two streams wadm creates that latwatch reads at startup: `wadm_status`
+    /// (`wadm.status.*.*`, the last 10 messages per subject, no age limit) and `wadm_events`
+    /// (`wadm.evt.*.>`, 70 s).
+    pub fn create_wadm_streams(&self) {
+        self.runtime.block_on(async {
+            let js = async_nats::jetstream::new(self.client.clone());
+            js.create_stream(async_nats::jetstream::stream::Config {
+                name: "wadm_status".to_owned(),
+                subjects: vec!["wadm.status.*.*".to_owned()],
+                max_messages_per_subject: 10,
+                ..Default::default()
+            })
+            .await
+            .expect("create wadm_status");
+            js.create_stream(async_nats::jetstream::stream::Config {
+                name: "wadm_events".to_owned(),
+                subjects: vec!["wadm.evt.*.>".to_owned()],
+                max_age: Duration::from_secs(70),
+                ..Default::default()
+            })
+            .await
+            .expect("create wadm_events");
+        });
+    }
+
+    /// Publishes through JetStream and waits for the stream's ack, as wadm publishes (so each
+    /// message is stored before the next is published, whichever stream stores it); a subject no
+    /// stream stores is published plainly.
+    pub fn publish_stored(&self, subject: &str, payload: &[u8]) {
+        if !subject.starts_with("wadm.") {
+            return self.publish(subject, payload.to_vec());
+        }
+        self.runtime.block_on(async {
+            let js = async_nats::jetstream::new(self.client.clone());
+            js.publish(subject.to_owned(), payload.to_vec().into())
+                .await
+                .expect("publish")
+                .await
+                .expect("the stream's ack");
+        });
+    }
+
     /// Publishes a fixture line on `wasmbus.evt.<lattice>.<its name>`.
     pub fn publish_event(&self, lattice: &str, payload: &str) {
         self.publish(
@@ -619,3 +661,85 @@ pub fn signal(pid: u32, name: &str) {
         .expect("kill runs");
     assert!(status.success());
 }
+
+/// Answers requests over a real server with recorded replies (as wadm or a host would), on a
+/// runtime of its own, until dropped.
+pub struct Responder {
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Responder {
+    /// Answers each `(subject, reply)`: every request on `subject` gets `reply`.
+    pub fn start(url: &str, replies: Vec<(String, String)>) -> Responder {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let client = runtime
+            .block_on(async_nats::connect(url))
+            .expect("responder connects");
+        for (subject, reply) in replies {
+            let client = client.clone();
+            let mut requests = runtime
+                .block_on(client.subscribe(subject))
+                .expect("subscribe");
+            runtime.spawn(async move {
+                use futures_util::StreamExt;
+                while let Some(request) = requests.next().await {
+                    if let Some(inbox) = request.reply {
+                        let _ = client.publish(inbox, reply.clone().into()).await;
+                        let _ = client.flush().await;
+                    }
+                }
+            });
+        }
+        // The subscriptions are in place once the server answered a round trip.
+        runtime.block_on(client.flush()).expect("flush");
+        Responder {
+            runtime: Some(runtime),
+        }
+    }
+}
+
+impl Drop for Responder {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// The messages of a recorded fixture (`{"subject", "reply", "payload"}` a line).
+pub fn recorded(fixture: &str) -> Vec<(String, String)> {
+    fixture
+        .lines()
+        .map(|line| {
+            let message: serde_json::Value = serde_json::from_str(line).expect("a fixture line");
+            (
+                message["subject"].as_str().expect("subject").to_owned(),
+                message["payload"].as_str().expect("payload").to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The recorded replies to control-interface and wadm API requests: (request subject, reply).
+pub fn recorded_replies() -> Vec<(String, String)> {
+    include_str!("../fixtures/ctl-replies-hello-app.jsonl")
+        .lines()
+        .map(|line| {
+            let entry: serde_json::Value = serde_json::from_str(line).expect("a fixture line");
+            (
+                entry["request_subject"]
+                    .as_str()
+                    .expect("subject")
+                    .to_owned(),
+                entry["replies"][0].as_str().expect("a reply").to_owned(),
+            )
+        })
+        .collect()
+}
+
+pub const WADM_HELLO_APP: &str = include_str!("../fixtures/wadm-hello-app.jsonl");
+pub const WADM_BROKEN_APP: &str = include_str!("../fixtures/wadm-broken-app.jsonl");

@@ -1,0 +1,613 @@
+//! Application memory: what wadm says about each application, and which application each host
+//! event belongs to.
+//!
+//! wadm publishes three things per application (`wire.rs` reads them): `manifest_published` (the
+//! whole manifest: the version, and the ids wadm will give what it creates),
+//! `manifest_unpublished`, and a status message on `wadm.status.<lattice>.<app>` whenever the
+//! status changes. [`Apps::observe`] turns each into an [`AppChange`] for the renderers, folding
+//! wadm's retry flapping (reconciling → failed on every host heartbeat) into one ongoing failure,
+//! and attributes host events to applications:
+//! - an event whose `data.annotations` says `wasmcloud.dev/appspec: <app>` (what wadm made);
+//! - heartbeats teach the same per component and provider, but name no application themselves
+//!   (a host runs many);
+//! - links and configs carry no annotations: they are attributed by ids already known to belong to
+//!   an application (annotated events, heartbeats, the published manifest), or by wadm's naming
+//!   `<app>-<name>` when exactly one known application has that prefix. Nothing else: an event of
+//!   no known application names none, never a guess.
+//!
+//! Memory is bounded: at most [`MAX_APPS`] applications and [`MAX_IDS`] ids per lattice.
+
+pub mod wire;
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::value::RawValue;
+
+use crate::event::kind::{About, KindId};
+use crate::event::{json_str, subject_lattice, Event, Severity};
+use wire::{id_app_part, wadm_subject, ManifestSummary, StatusMessage, WadmSubject};
+
+/// Applications remembered, over all lattices.
+const MAX_APPS: usize = 10_000;
+/// Ids remembered per lattice.
+const MAX_IDS: usize = 100_000;
+/// The annotation wadm puts on what it creates.
+const APPSPEC: &str = "wasmcloud.dev/appspec";
+
+/// What an application's status means for someone waiting on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppStatus {
+    pub status: String,
+    pub message: Option<String>,
+    /// Failing scalers: (name, message).
+    pub failing: Vec<(String, String)>,
+    /// Seen after the application's newest deploy (a status of the version before is not an
+    /// answer for `--until-app`).
+    pub fresh: bool,
+    pub version: Option<String>,
+}
+
+/// What application memory says about one event, for the renderers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppFacts {
+    /// The application it belongs to.
+    pub name: String,
+    /// The lattice the application is in.
+    pub lattice: String,
+    /// Its deployed version, when known.
+    pub version: Option<String>,
+    /// For wadm's messages: what changed (`None`: nothing new, or a host event).
+    pub change: Option<AppChange>,
+}
+
+/// What one wadm message changed, for the renderers to word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppChange {
+    /// A version was deployed.
+    Published {
+        app: String,
+        version: Option<String>,
+        components: usize,
+        providers: usize,
+        links: usize,
+    },
+    /// Undeployed; `again` when it already was (wadm says it again on delete).
+    Unpublished {
+        app: String,
+        version: Option<String>,
+        again: bool,
+    },
+    /// The status changed (or a failure went on: `retry` > 1).
+    Status {
+        app: String,
+        /// The status before, as shown (`failed` throughout a failure that retries).
+        from: Option<String>,
+        to: String,
+        message: Option<String>,
+        failing: Vec<(String, String)>,
+        /// Within a failure: how many times wadm has reported it failed.
+        retry: u32,
+        /// Within a failure (or on leaving one): since when it has been failing.
+        failing_for: Option<Duration>,
+        version: Option<String>,
+    },
+}
+
+impl AppChange {
+    /// How it is colored: a deploy arrives, a failure fails, an undeploy removes.
+    pub fn severity(&self) -> Severity {
+        match self {
+            AppChange::Published { .. } => Severity::Arrival,
+            AppChange::Unpublished { .. } => Severity::Removal,
+            AppChange::Status { to, .. } => match to.as_str() {
+                "deployed" => Severity::Arrival,
+                "failed" | "unhealthy" => Severity::Failure,
+                "undeployed" => Severity::Removal,
+                _ => Severity::Change,
+            },
+        }
+    }
+}
+
+/// A failure that wadm keeps retrying.
+#[derive(Debug, Clone)]
+struct Failure {
+    since: DateTime<Utc>,
+    retries: u32,
+    message: Option<String>,
+}
+
+#[derive(Debug, Default, Clone)]
+struct App {
+    status: Option<String>,
+    message: Option<String>,
+    failing: Vec<(String, String)>,
+    fresh: bool,
+    version: Option<String>,
+    /// When the newest `manifest_published` came.
+    deployed_at: Option<DateTime<Utc>>,
+    unpublished: bool,
+    failure: Option<Failure>,
+    /// Host events attributed to it.
+    events: u64,
+    /// Times its status became `failed` (retries of one failure count once).
+    failures: u64,
+}
+
+#[derive(Debug, Default)]
+struct LatticeApps {
+    apps: BTreeMap<String, App>,
+    /// Component, provider and config id → application.
+    owners: HashMap<String, String>,
+    /// wadm's form of an application name (`hello_app`) → the name, `None` when two names share it.
+    by_id_part: HashMap<String, Option<String>>,
+}
+
+impl LatticeApps {
+    fn own(&mut self, id: &str, app: &str) {
+        if self.owners.get(id).map(String::as_str) == Some(app) {
+            return;
+        }
+        if self.owners.len() < MAX_IDS || self.owners.contains_key(id) {
+            self.owners.insert(id.to_owned(), app.to_owned());
+        }
+    }
+
+    /// The application that owns `id`: known, else by wadm's naming.
+    fn owner(&self, id: &str) -> Option<&str> {
+        if let Some(app) = self.owners.get(id) {
+            return Some(app);
+        }
+        let part = id_app_part(id)?;
+        self.by_id_part.get(part)?.as_deref()
+    }
+}
+
+/// Every application latwatch has heard of, per lattice.
+#[derive(Debug, Default)]
+pub struct Apps {
+    lattices: BTreeMap<String, LatticeApps>,
+    count: usize,
+}
+
+/// One application's row in `--summary`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppRow {
+    pub lattice: String,
+    pub name: String,
+    pub status: Option<String>,
+    pub version: Option<String>,
+    pub events: u64,
+    pub failures: u64,
+}
+
+/// What [`Apps::observe`] found.
+#[derive(Debug, Default)]
+pub struct Observed {
+    /// The application the event belongs to, and what changed.
+    pub app: Option<AppFacts>,
+    /// A wadm message that says nothing new (a repeated status, a retry within a failure).
+    pub quiet: bool,
+    /// Why a wadm message could not be read.
+    pub problem: Option<String>,
+}
+
+impl Apps {
+    /// The lattice an event is in: its subject's, else (a capture without subjects) the one
+    /// lattice applications are known in.
+    fn lattice_of<'s>(&'s self, subject: Option<&'s str>) -> &'s str {
+        let from_subject = subject.and_then(|s| match wadm_subject(s) {
+            Some(WadmSubject::Status { lattice, .. } | WadmSubject::Event { lattice }) => {
+                Some(lattice)
+            }
+            None => subject_lattice(s),
+        });
+        match from_subject {
+            Some(lattice) => lattice,
+            None if self.lattices.len() == 1 => self.lattices.keys().next().map_or("", |l| l),
+            None => "",
+        }
+    }
+
+    fn app_mut(&mut self, lattice: &str, name: &str) -> Option<&mut App> {
+        if !self
+            .lattices
+            .get(lattice)
+            .is_some_and(|l| l.apps.contains_key(name))
+        {
+            if self.count >= MAX_APPS {
+                return None;
+            }
+            self.count += 1;
+            let apps = self.lattices.entry(lattice.to_owned()).or_default();
+            apps.apps.insert(name.to_owned(), App::default());
+            let part = name.replace('-', "_");
+            match apps.by_id_part.get(&part) {
+                Some(Some(other)) if other != name => {
+                    apps.by_id_part.insert(part, None);
+                }
+                Some(_) => {}
+                None => {
+                    apps.by_id_part.insert(part, Some(name.to_owned()));
+                }
+            }
+        }
+        self.lattices.get_mut(lattice)?.apps.get_mut(name)
+    }
+
+    /// Learns from one event at `at` and says what it means for applications.
+    pub fn observe(&mut self, event: &Event, at: DateTime<Utc>) -> Observed {
+        match event.kind.known() {
+            Some(KindId::AppStatus) => self.status(event, at),
+            Some(KindId::ManifestPublished) => self.published(event, at),
+            Some(KindId::ManifestUnpublished) => self.unpublished(event),
+            Some(KindId::HostHeartbeat) => {
+                self.heartbeat(event);
+                Observed::default()
+            }
+            _ => Observed {
+                app: self.attribute(event),
+                ..Observed::default()
+            },
+        }
+    }
+
+    /// The facts of a host event of application `name` in `lattice`.
+    fn host_event_of(&mut self, lattice: &str, name: &str) -> Option<AppFacts> {
+        let app = self.lattices.get_mut(lattice)?.apps.get_mut(name)?;
+        app.events += 1;
+        Some(AppFacts {
+            name: name.to_owned(),
+            lattice: lattice.to_owned(),
+            version: app.version.clone(),
+            change: None,
+        })
+    }
+
+    fn status(&mut self, event: &Event, at: DateTime<Utc>) -> Observed {
+        let Some(WadmSubject::Status { lattice, app: name }) =
+            event.raw.subject.and_then(wadm_subject)
+        else {
+            return Observed::default();
+        };
+        let message = match StatusMessage::parse(event.raw.payload) {
+            Ok(message) => message,
+            Err(why) => {
+                return Observed {
+                    problem: Some(why),
+                    ..Observed::default()
+                }
+            }
+        };
+        let Some(app) = self.app_mut(lattice, name) else {
+            return Observed::default();
+        };
+        let change = app.take_status(name, message, at, true);
+        let quiet = change.is_none();
+        Observed {
+            app: Some(AppFacts {
+                name: name.to_owned(),
+                lattice: lattice.to_owned(),
+                version: app.version.clone(),
+                change,
+            }),
+            quiet,
+            problem: None,
+        }
+    }
+
+    fn published(&mut self, event: &Event, at: DateTime<Utc>) -> Observed {
+        let manifest = event.data().and_then(|data| {
+            ManifestSummary::parse_parts(
+                data.get("metadata").map(RawValue::get),
+                data.get("spec").map(RawValue::get),
+            )
+        });
+        let Some(manifest) = manifest else {
+            return Observed {
+                problem: Some("manifest_published without a manifest in data".to_owned()),
+                ..Observed::default()
+            };
+        };
+        let Some(name) = manifest.name.clone() else {
+            return Observed {
+                problem: Some("manifest_published: the manifest has no metadata.name".to_owned()),
+                ..Observed::default()
+            };
+        };
+        let lattice = self.lattice_of(event.raw.subject).to_owned();
+        let Some(app) = self.app_mut(&lattice, &name) else {
+            return Observed::default();
+        };
+        app.version = manifest.version.clone();
+        app.deployed_at = Some(at);
+        app.fresh = false;
+        app.unpublished = false;
+        if let Some(apps) = self.lattices.get_mut(&lattice) {
+            for id in manifest.ids.iter().chain(&manifest.configs) {
+                apps.own(id, &name);
+            }
+        }
+        Observed {
+            app: Some(AppFacts {
+                name: name.clone(),
+                lattice,
+                version: manifest.version.clone(),
+                change: Some(AppChange::Published {
+                    app: name,
+                    version: manifest.version,
+                    components: manifest.components,
+                    providers: manifest.providers,
+                    links: manifest.links,
+                }),
+            }),
+            ..Observed::default()
+        }
+    }
+
+    fn unpublished(&mut self, event: &Event) -> Observed {
+        let name = event.data().and_then(|d| d.str("name"));
+        let Some(name) = name else {
+            return Observed {
+                problem: Some("manifest_unpublished without data.name".to_owned()),
+                ..Observed::default()
+            };
+        };
+        let lattice = self.lattice_of(event.raw.subject).to_owned();
+        let Some(app) = self.app_mut(&lattice, &name) else {
+            return Observed::default();
+        };
+        let again = app.unpublished;
+        app.unpublished = true;
+        Observed {
+            app: Some(AppFacts {
+                name: name.to_string(),
+                version: app.version.clone(),
+                change: Some(AppChange::Unpublished {
+                    app: name.to_string(),
+                    version: app.version.clone(),
+                    again,
+                }),
+                lattice,
+            }),
+            ..Observed::default()
+        }
+    }
+
+    /// A heartbeat's components and providers, each with its annotations: who owns what.
+    fn heartbeat(&mut self, event: &Event) {
+        let Some(data) = event.data() else { return };
+        for key in ["components", "providers"] {
+            let Some(list) = data.get(key) else { continue };
+            // Most heartbeats of a lattice without wadm carry no annotation at all.
+            if memchr::memmem::find(list.get().as_bytes(), APPSPEC.as_bytes()).is_none() {
+                continue;
+            }
+            let Ok(items) = serde_json::from_str::<Vec<HeartbeatItem>>(list.get()) else {
+                continue;
+            };
+            let lattice = self.lattice_of(event.raw.subject).to_owned();
+            for item in items {
+                let Some(app) = item.annotations.get(APPSPEC).and_then(|a| a.as_str()) else {
+                    continue;
+                };
+                if self.app_mut(&lattice, app).is_none() {
+                    continue;
+                }
+                if let Some(apps) = self.lattices.get_mut(&lattice) {
+                    apps.own(&item.id, app);
+                }
+            }
+        }
+    }
+
+    /// The application a host event belongs to, learning from its annotations.
+    fn attribute(&mut self, event: &Event) -> Option<AppFacts> {
+        let data = event.data()?;
+        let own_id = match event.kind.about() {
+            Some(About::Component) => data.str("component_id"),
+            Some(About::Provider) => data.str("provider_id"),
+            Some(About::Link) => data.str("source_id"),
+            Some(About::Config) => data.str("config_name"),
+            _ => None,
+        };
+        if let Some(app) = data.get("annotations").and_then(appspec) {
+            let lattice = self.lattice_of(event.raw.subject).to_owned();
+            self.app_mut(&lattice, &app)?;
+            if let (Some(id), Some(apps)) = (own_id, self.lattices.get_mut(&lattice)) {
+                apps.own(&id, &app);
+            }
+            return self.host_event_of(&lattice, &app);
+        }
+        if self.lattices.is_empty() {
+            return None;
+        }
+        let id = own_id?;
+        let lattice = self.lattice_of(event.raw.subject).to_owned();
+        let app = self.lattices.get(&lattice)?.owner(&id)?.to_owned();
+        self.host_event_of(&lattice, &app)
+    }
+
+    /// Takes what was true at startup (the last status wadm stored, or its API's answer): `at`
+    /// is when that status was published, `deployed_at` when the newest version was, if known.
+    pub fn seed(&mut self, seed: &Seed) -> Option<AppStatus> {
+        let app = self.app_mut(&seed.lattice, &seed.app)?;
+        if let Some(version) = &seed.version {
+            app.version = Some(version.clone());
+        }
+        app.deployed_at = seed.deployed_at;
+        if let Some(message) = &seed.status {
+            app.take_status(
+                &seed.app,
+                message.clone(),
+                seed.at.unwrap_or_else(Utc::now),
+                false,
+            );
+            // A status older than the newest deploy is not the deployed version's.
+            app.fresh = match (seed.at, seed.deployed_at) {
+                (Some(at), Some(deployed)) => at >= deployed,
+                _ => true,
+            };
+        }
+        if let Some(apps) = self.lattices.get_mut(&seed.lattice) {
+            for id in &seed.ids {
+                apps.own(id, &seed.app);
+            }
+        }
+        self.status_of(&seed.lattice, &seed.app)
+    }
+
+    /// An application's status as known now.
+    pub fn status_of(&self, lattice: &str, name: &str) -> Option<AppStatus> {
+        let app = self.lattices.get(lattice)?.apps.get(name)?;
+        Some(AppStatus {
+            status: app.status.clone()?,
+            message: app.message.clone(),
+            failing: app.failing.clone(),
+            fresh: app.fresh,
+            version: app.version.clone(),
+        })
+    }
+
+    /// The status of every application of this name, in every lattice watched.
+    pub fn statuses_named<'s>(&'s self, name: &'s str) -> impl Iterator<Item = AppStatus> + 's {
+        self.lattices
+            .keys()
+            .filter_map(move |lattice| self.status_of(lattice, name))
+    }
+
+    /// Whether an application of this name is known at all.
+    pub fn knows(&self, name: &str) -> bool {
+        self.lattices.values().any(|l| l.apps.contains_key(name))
+    }
+
+    /// Every application, for `--summary`.
+    pub fn rows(&self) -> Vec<AppRow> {
+        self.lattices
+            .iter()
+            .flat_map(|(lattice, apps)| {
+                apps.apps.iter().map(move |(name, app)| AppRow {
+                    lattice: lattice.clone(),
+                    name: name.clone(),
+                    status: app.status.clone(),
+                    version: app.version.clone(),
+                    events: app.events,
+                    failures: app.failures,
+                })
+            })
+            .collect()
+    }
+}
+
+/// What latwatch learned about one application at startup.
+#[derive(Debug, Clone, Default)]
+pub struct Seed {
+    pub lattice: String,
+    pub app: String,
+    pub status: Option<StatusMessage>,
+    /// When the status was published (the stream's time); `None` from wadm's API.
+    pub at: Option<DateTime<Utc>>,
+    pub version: Option<String>,
+    /// When the newest version was deployed, when a stream still holds its `manifest_published`.
+    pub deployed_at: Option<DateTime<Utc>>,
+    /// Ids the deployed manifest names.
+    pub ids: Vec<String>,
+}
+
+impl App {
+    /// Takes a status; says what to show (`None`: nothing new). `live`: it arrived now (a seeded
+    /// status is shown by the caller its own way).
+    fn take_status(
+        &mut self,
+        name: &str,
+        message: StatusMessage,
+        at: DateTime<Utc>,
+        live: bool,
+    ) -> Option<AppChange> {
+        let before = self.status.clone();
+        let same =
+            before.as_deref() == Some(message.status.as_str()) && self.message == message.message;
+        self.fresh = true;
+        let failing = message.failing();
+        let change = |from: Option<String>, retry, failing_for| AppChange::Status {
+            app: name.to_owned(),
+            from,
+            to: message.status.clone(),
+            message: message.message.clone(),
+            failing: failing.clone(),
+            retry,
+            failing_for,
+            version: self.version.clone(),
+        };
+        let shown = if same {
+            None
+        } else if message.status == "failed" {
+            match &mut self.failure {
+                Some(failure) if failure.message == message.message => {
+                    failure.retries += 1;
+                    let retries = failure.retries;
+                    // Each retry of the same failure would be one more identical line: show
+                    // the 2nd, 4th, 8th… only, each saying how long it has been failing.
+                    retries.is_power_of_two().then(|| {
+                        change(Some("failed".to_owned()), retries, Some(at - failure.since))
+                    })
+                }
+                _ => {
+                    self.failures += 1;
+                    let since = self.failure.as_ref().map_or(at, |f| f.since);
+                    let retries = self.failure.as_ref().map_or(1, |f| f.retries + 1);
+                    self.failure = Some(Failure {
+                        since,
+                        retries,
+                        message: message.message.clone(),
+                    });
+                    Some(change(
+                        before.clone(),
+                        retries,
+                        (retries > 1).then(|| at - since),
+                    ))
+                }
+            }
+        } else if message.status == "reconciling" && self.failure.is_some() {
+            // wadm retrying a failure: part of the same failure.
+            None
+        } else {
+            let ended = self.failure.take();
+            let from = if ended.is_some() {
+                Some("failed".to_owned())
+            } else {
+                before.clone()
+            };
+            let retries = ended.as_ref().map_or(0, |f| f.retries);
+            Some(change(from, retries, ended.map(|f| at - f.since)))
+        };
+        self.status = Some(message.status.clone());
+        self.message = message.message.clone();
+        self.failing = failing;
+        if live {
+            shown
+        } else {
+            None
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct HeartbeatItem {
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    annotations: HashMap<String, serde_json::Value>,
+}
+
+/// `wasmcloud.dev/appspec` in an `annotations` object.
+fn appspec(annotations: &RawValue) -> Option<String> {
+    memchr::memmem::find(annotations.get().as_bytes(), APPSPEC.as_bytes())?;
+    let map: HashMap<String, &RawValue> = serde_json::from_str(annotations.get()).ok()?;
+    let app = json_str(map.get(APPSPEC)?)?;
+    (!app.is_empty()).then(|| app.into_owned())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,305 @@
+use super::*;
+use crate::event::{decode_app_status, decode_with_data, RawMessage, Received};
+
+const HELLO: &str = include_str!("../../tests/fixtures/wadm-hello-app.jsonl");
+const BROKEN: &str = include_str!("../../tests/fixtures/wadm-broken-app.jsonl");
+
+/// The messages of a fixture: (subject, payload).
+fn messages(fixture: &str) -> Vec<(String, String)> {
+    fixture
+        .lines()
+        .map(|line| {
+            let message: serde_json::Value = serde_json::from_str(line).unwrap();
+            (
+                message["subject"].as_str().unwrap().to_owned(),
+                message["payload"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Feeds every message, one second apart, and keeps what each gave.
+fn observe_all(apps: &mut Apps, fixture: &str) -> Vec<(String, Observed)> {
+    let start = DateTime::parse_from_rfc3339("2026-11-25T21:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    messages(fixture)
+        .into_iter()
+        .enumerate()
+        .map(|(i, (subject, payload))| {
+            let raw = RawMessage {
+                subject: Some(&subject),
+                payload: payload.as_bytes(),
+                received: Received::Now,
+            };
+            let event = match wadm_subject(&subject) {
+                Some(WadmSubject::Status { .. }) => decode_app_status(raw),
+                _ => decode_with_data(raw),
+            };
+            let observed = apps.observe(&event, start + Duration::seconds(i as i64));
+            (subject.clone(), observed)
+        })
+        .collect()
+}
+
+fn words(observed: &[(String, Observed)]) -> Vec<String> {
+    observed
+        .iter()
+        .filter_map(|(_, o)| o.app.as_ref()?.change.as_ref().map(ToString::to_string))
+        .collect()
+}
+
+#[test]
+fn the_recorded_deploy_reads_as_status_changes() {
+    let mut apps = Apps::default();
+    let observed = observe_all(&mut apps, HELLO);
+    let words = words(&observed);
+    assert_eq!(
+        words[0],
+        "hello-app  v0.0.1  1 component, 1 provider, 1 link"
+    );
+    assert!(words[1].starts_with("hello-app  reconciling  \"Scaling component"));
+    assert!(words.contains(&"hello-app  reconciling → deployed".to_owned()));
+    assert!(words
+        .iter()
+        .any(|w| w.starts_with("hello-app  deployed → reconciling")));
+    assert!(words
+        .iter()
+        .any(|w| w.starts_with("hello-app  deployed → undeployed")));
+    assert_eq!(words.last().unwrap(), "hello-app  v0.0.2  deleted");
+    let status = apps.status_of("default", "hello-app").unwrap();
+    assert_eq!(status.status, "undeployed");
+    assert_eq!(status.version.as_deref(), Some("v0.0.2"));
+}
+
+#[test]
+fn host_events_are_attributed_by_annotation_and_by_known_ids() {
+    let mut apps = Apps::default();
+    let observed = observe_all(&mut apps, HELLO);
+    let app_of = |subject_end: &str| -> Vec<Option<String>> {
+        observed
+            .iter()
+            .filter(|(s, _)| s.ends_with(subject_end))
+            .map(|(_, o)| o.app.as_ref().map(|a| a.name.clone()))
+            .collect()
+    };
+    // Annotated by wadm.
+    assert!(app_of("component_scaled")
+        .iter()
+        .all(|a| a.as_deref() == Some("hello-app")));
+    assert!(app_of("provider_started")
+        .iter()
+        .all(|a| a.as_deref() == Some("hello-app")));
+    // No annotations: by the ids the manifest names.
+    assert!(app_of("linkdef_set")
+        .iter()
+        .all(|a| a.as_deref() == Some("hello-app")));
+    assert!(app_of("config_set")
+        .iter()
+        .all(|a| a.as_deref() == Some("hello-app")));
+    assert!(app_of("config_deleted")
+        .iter()
+        .all(|a| a.as_deref() == Some("hello-app")));
+    // A host event names no application.
+    assert!(app_of("host_started").iter().all(Option::is_none));
+    assert!(app_of("host_heartbeat").iter().all(Option::is_none));
+    let rows = apps.rows();
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].events >= 9, "{rows:?}");
+}
+
+fn host_event(kind: &str, data: &str) -> String {
+    format!(
+        r#"{{"specversion":"1.0","id":"x","type":"com.wasmcloud.lattice.{kind}","source":"NH","data":{data}}}"#
+    )
+}
+
+fn observe_one(apps: &mut Apps, subject: &str, payload: &str) -> Option<String> {
+    let event = decode_with_data(RawMessage {
+        subject: Some(subject),
+        payload: payload.as_bytes(),
+        received: Received::Now,
+    });
+    apps.observe(&event, Utc::now()).app.map(|a| a.name)
+}
+
+#[test]
+fn ids_named_the_wadm_way_are_attributed_only_to_one_known_app() {
+    let mut apps = Apps::default();
+    let config = host_event("config_set", r#"{"config_name":"shop_front-address"}"#);
+    // No application known: no guess.
+    assert_eq!(
+        observe_one(&mut apps, "wasmbus.evt.default.config_set", &config),
+        None
+    );
+    apps.app_mut("default", "shop-front");
+    assert_eq!(
+        observe_one(&mut apps, "wasmbus.evt.default.config_set", &config).as_deref(),
+        Some("shop-front")
+    );
+    // Another lattice's application of that name is not this one.
+    assert_eq!(
+        observe_one(&mut apps, "wasmbus.evt.other.config_set", &config),
+        None
+    );
+    // Two names wadm would write the same way: ambiguous, so none.
+    apps.app_mut("default", "shop_front");
+    assert_eq!(
+        observe_one(&mut apps, "wasmbus.evt.default.config_set", &config),
+        None
+    );
+    // A link belongs to its source's application, never to its target's.
+    let link = host_event(
+        "linkdef_set",
+        r#"{"source_id":"someone-else","target":"shop_front-http"}"#,
+    );
+    assert_eq!(
+        observe_one(&mut apps, "wasmbus.evt.default.linkdef_set", &link),
+        None
+    );
+}
+
+#[test]
+fn heartbeats_teach_who_owns_what() {
+    let mut apps = Apps::default();
+    let heartbeat = host_event(
+        "host_heartbeat",
+        r#"{"components":[{"id":"my-custom-id","annotations":{"wasmcloud.dev/appspec":"shop"}}],"providers":[]}"#,
+    );
+    assert_eq!(
+        observe_one(&mut apps, "wasmbus.evt.default.host_heartbeat", &heartbeat),
+        None
+    );
+    let link = host_event(
+        "linkdef_set",
+        r#"{"source_id":"my-custom-id","target":"x"}"#,
+    );
+    assert_eq!(
+        observe_one(&mut apps, "wasmbus.evt.default.linkdef_set", &link).as_deref(),
+        Some("shop")
+    );
+}
+
+#[test]
+fn a_failure_that_retries_is_one_failure() {
+    let mut apps = Apps::default();
+    let observed = observe_all(&mut apps, BROKEN);
+    let statuses: Vec<String> = observed
+        .iter()
+        .filter(|(s, _)| s.starts_with("wadm.status"))
+        .filter_map(|(_, o)| o.app.as_ref()?.change.as_ref().map(ToString::to_string))
+        .collect();
+    // reconciling, the failure in full, then retries 2 and 4 only (of 5 failures).
+    assert_eq!(statuses.len(), 4, "{statuses:#?}");
+    assert!(statuses[1].starts_with("broken-app  reconciling → failed  \"failed to fetch"));
+    assert!(statuses[1].contains("scaler broken_app-broken failed"));
+    assert!(statuses[2].starts_with("broken-app  failed (retry 2, failing for 3s)"));
+    assert!(statuses[3].starts_with("broken-app  failed (retry 4, failing for 9s)"));
+    let rows = apps.rows();
+    assert_eq!(rows[0].failures, 1, "retries of one failure count once");
+    assert_eq!(rows[0].events, 5);
+    // Recovering ends the failure, and says how long it lasted.
+    let deployed = r#"{"status":{"type":"deployed"},"scalers":[],"version":"","components":[]}"#;
+    let event = decode_app_status(RawMessage {
+        subject: Some("wadm.status.default.broken-app"),
+        payload: deployed.as_bytes(),
+        received: Received::Now,
+    });
+    let start = DateTime::parse_from_rfc3339("2026-11-25T21:00:30Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    let observed = apps.observe(&event, start);
+    let change = observed.app.unwrap().change.unwrap().to_string();
+    assert_eq!(
+        change,
+        "broken-app  failed → deployed (after 5 failed attempts over 27s)"
+    );
+}
+
+#[test]
+fn a_repeated_status_is_quiet() {
+    let mut apps = Apps::default();
+    let deployed = r#"{"status":{"type":"deployed"},"version":"","components":[]}"#;
+    let observe = |apps: &mut Apps| {
+        let event = decode_app_status(RawMessage {
+            subject: Some("wadm.status.default.a"),
+            payload: deployed.as_bytes(),
+            received: Received::Now,
+        });
+        apps.observe(&event, Utc::now())
+    };
+    assert!(!observe(&mut apps).quiet);
+    let again = observe(&mut apps);
+    assert!(again.quiet);
+    assert!(again.app.unwrap().change.is_none());
+}
+
+#[test]
+fn a_status_older_than_the_newest_deploy_is_not_fresh() {
+    let mut apps = Apps::default();
+    let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+    let deployed = StatusMessage::parse(br#"{"status":{"type":"deployed"}}"#).unwrap();
+    let stale = apps
+        .seed(&Seed {
+            lattice: "default".into(),
+            app: "hello-app".into(),
+            status: Some(deployed.clone()),
+            at: Some(at("2026-11-25T20:47:49Z")),
+            version: Some("v0.0.2".into()),
+            deployed_at: Some(at("2026-11-25T20:48:11Z")),
+            ids: vec![],
+        })
+        .unwrap();
+    assert!(!stale.fresh);
+    let fresh = apps
+        .seed(&Seed {
+            lattice: "default".into(),
+            app: "other".into(),
+            status: Some(deployed),
+            at: Some(at("2026-11-25T20:48:13Z")),
+            version: None,
+            deployed_at: Some(at("2026-11-25T20:48:11Z")),
+            ids: vec![],
+        })
+        .unwrap();
+    assert!(fresh.fresh);
+}
+
+#[test]
+fn memory_is_bounded() {
+    let mut apps = Apps::default();
+    for i in 0..(MAX_APPS + 10) {
+        apps.app_mut("default", &format!("app-{i}"));
+    }
+    assert_eq!(apps.rows().len(), MAX_APPS);
+}
+
+#[test]
+fn hostile_wadm_messages_are_problems_not_panics() {
+    let mut apps = Apps::default();
+    for payload in [
+        "not json",
+        "[]",
+        r#"{"status":"deployed"}"#,
+        r#"{"status":{"type":7}}"#,
+        &format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)),
+    ] {
+        let event = decode_app_status(RawMessage {
+            subject: Some("wadm.status.default.x"),
+            payload: payload.as_bytes(),
+            received: Received::Now,
+        });
+        let observed = apps.observe(&event, Utc::now());
+        assert!(
+            !event.problems.is_empty() || observed.problem.is_some(),
+            "{payload:.40} gave no problem"
+        );
+    }
+    let published = r#"{"specversion":"1.0","id":"1","type":"com.wadm.manifest_published","source":"wadm","data":{"metadata":7}}"#;
+    let event = decode_with_data(RawMessage {
+        subject: Some("wadm.evt.default.manifest_published"),
+        payload: published.as_bytes(),
+        received: Received::Now,
+    });
+    assert!(apps.observe(&event, Utc::now()).problem.is_some());
+}

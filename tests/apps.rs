@@ -1,0 +1,626 @@
+//! Applications (wadm): the recorded real wadm messages published to a real nats-server, wadm's
+//! streams created as wadm creates them, and wadm's API answered with recorded replies.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use support::*;
+
+const WAIT: Duration = Duration::from_secs(15);
+
+/// A nats-server with JetStream, storing in a folder of its own.
+fn jetstream_server() -> (NatsServer, TestDir) {
+    let store = temp_dir("jetstream");
+    let server = NatsServer::start_with(&["-js", "-sd", store.to_str().unwrap()]);
+    (server, store)
+}
+
+/// Reads stdout lines into `lines` until `done` says they are all there.
+fn collect_while(latwatch: &Latwatch, lines: &mut Vec<String>, done: impl Fn(&[String]) -> bool) {
+    let deadline = Instant::now() + WAIT;
+    while !done(lines) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Some(line) = latwatch.next_line(left) else {
+            panic!(
+                "stdout ended or stalled; lines so far:\n{}\nstderr:\n{}",
+                lines.join(""),
+                latwatch.stderr()
+            );
+        };
+        lines.push(String::from_utf8(line).expect("stdout is UTF-8"));
+    }
+}
+
+/// Reads stdout lines into `lines` until one contains each of `needles`. wadm's messages and the
+/// hosts' come on different subscriptions, which a stalled latwatch may hand over in either
+/// order: the test waits for every last line it expects, not for the last one published.
+fn collect_until_all(latwatch: &Latwatch, needles: &[&str], lines: &mut Vec<String>) {
+    collect_while(latwatch, lines, |lines| {
+        needles
+            .iter()
+            .all(|needle| lines.iter().any(|l| l.contains(needle)))
+    });
+}
+
+/// Reads stdout lines into `lines` until one (after those already there) contains `needle`.
+fn collect_until(latwatch: &Latwatch, needle: &str, lines: &mut Vec<String>) {
+    let before = lines.len();
+    collect_while(latwatch, lines, |lines| {
+        lines[before..].iter().any(|l| l.contains(needle))
+    });
+}
+
+/// Publishes recorded messages in order. wadm's and the hosts' messages are on different
+/// subscriptions, which a loaded machine may hand over in either order; a host event is
+/// attributed through the manifest published before it, so each `manifest_published` is
+/// waited for (as in real life, where wadm's commands to hosts come after it).
+fn publish_in_order(
+    publisher: &Publisher,
+    latwatch: &Latwatch,
+    messages: &[(String, String)],
+    lines: &mut Vec<String>,
+) {
+    for (subject, payload) in messages {
+        publisher.publish(subject, payload.as_bytes());
+        if subject.ends_with("manifest_published") {
+            collect_until(latwatch, "manifest_published", lines);
+        }
+    }
+}
+
+fn line_with<'l>(lines: &'l [String], needles: &[&str]) -> &'l str {
+    lines
+        .iter()
+        .find(|l| needles.iter().all(|n| l.contains(n)))
+        .unwrap_or_else(|| panic!("no line with {needles:?} in:\n{}", lines.join("")))
+}
+
+/// Pretty output: wadm's events and status changes as lines, host events tagged with their
+/// application (annotated, and links/configs through the manifest's ids).
+#[test]
+fn a_deploy_reads_as_application_lines() {
+    let server = NatsServer::start();
+    let latwatch = Latwatch::listening(&server, &["--color", "never", "--utc"]);
+    let publisher = Publisher::connect(&server.url());
+    let mut lines = Vec::new();
+    publish_in_order(&publisher, &latwatch, &recorded(WADM_HELLO_APP), &mut lines);
+    collect_until_all(&latwatch, &["host_stopped", "v0.0.2  deleted"], &mut lines);
+
+    assert!(
+        line_with(&lines, &["manifest_published", "wadm", "hello-app  v0.0.1"])
+            .ends_with("1 component, 1 provider, 1 link\n")
+    );
+    line_with(&lines, &["app_status", "hello-app  reconciling → deployed"]);
+    line_with(&lines, &["app_status", "hello-app  deployed → reconciling"]);
+    line_with(&lines, &["app_status", "hello-app  deployed → undeployed"]);
+    line_with(
+        &lines,
+        &["manifest_unpublished", "hello-app  v0.0.2  undeployed"],
+    );
+    line_with(
+        &lines,
+        &["manifest_unpublished", "hello-app  v0.0.2  deleted"],
+    );
+    for kind in [
+        "component_scaled",
+        "provider_started",
+        "linkdef_set",
+        "config_set",
+        "config_deleted",
+        "provider_stopped",
+    ] {
+        let tagged = lines
+            .iter()
+            .filter(|l| l.contains(kind))
+            .all(|l| l.trim_end().ends_with("app=hello-app"));
+        assert!(tagged, "{kind} not tagged:\n{}", lines.join(""));
+    }
+    assert!(!line_with(&lines, &["host_started"]).contains("app="));
+    // Every status line is a change: wadm's status messages were all different.
+    let statuses = lines.iter().filter(|l| l.contains("app_status")).count();
+    assert_eq!(statuses, 7, "{}", lines.join(""));
+}
+
+/// A failing application flaps reconciling → failed on every heartbeat: one failure line with
+/// its message, then only the 2nd and 4th retry; `--app` shows that application alone.
+#[test]
+fn a_failure_that_retries_reads_as_one_failure_and_app_filters() {
+    let server = NatsServer::start();
+    let latwatch = Latwatch::listening(
+        &server,
+        &["--color", "never", "--app", "broken-*", "--summary"],
+    );
+    let publisher = Publisher::connect(&server.url());
+    let mut lines = Vec::new();
+    // Another application's life first: none of it may show.
+    for (subject, payload) in &recorded(WADM_HELLO_APP)[..20] {
+        publisher.publish(subject, payload.as_bytes());
+    }
+    let broken = recorded(WADM_BROKEN_APP);
+    publish_in_order(&publisher, &latwatch, &broken, &mut lines);
+    collect_until(&latwatch, "retry 4", &mut lines);
+    // The rest of the hello-app recording, then a marker of broken-app's to know all arrived.
+    for (subject, payload) in &recorded(WADM_HELLO_APP)[20..] {
+        publisher.publish(subject, payload.as_bytes());
+    }
+    publisher.publish(
+        "wadm.status.default.broken-app",
+        r#"{"status":{"type":"undeployed","message":"Manifest has been undeployed"},"version":"","components":[]}"#,
+    );
+    collect_until(&latwatch, "undeployed", &mut lines);
+    collect_while(&latwatch, &mut lines, |lines| {
+        lines
+            .iter()
+            .filter(|l| l.contains("component_scale_failed"))
+            .count()
+            == 5
+    });
+
+    let text = lines.join("");
+    assert!(
+        !text.contains("hello-app") && !text.contains("hello_app"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("host_heartbeat"),
+        "host events of no app are left out: {text}"
+    );
+    let failure = line_with(&lines, &["app_status", "broken-app  reconciling → failed"]);
+    assert!(failure.contains("\"failed to fetch component"), "{failure}");
+    assert!(
+        failure.contains("scaler broken_app-broken failed"),
+        "{failure}"
+    );
+    line_with(&lines, &["broken-app  failed (retry 2, failing for"]);
+    line_with(&lines, &["broken-app  failed (retry 4, failing for"]);
+    assert!(
+        !text.contains("retry 3") && !text.contains("retry 5"),
+        "{text}"
+    );
+    let failed_events = lines
+        .iter()
+        .filter(|l| l.contains("component_scale_failed") && l.contains("app=broken-app"))
+        .count();
+    assert_eq!(failed_events, 5, "{text}");
+    let ended = line_with(
+        &lines,
+        &["broken-app  failed → undeployed (after 5 failed attempts"],
+    );
+    assert!(ended.contains("Manifest has been undeployed"));
+
+    // --summary: a table per application (both were seen; only one was shown).
+    latwatch.signal("INT");
+    let stderr = latwatch.wait_stderr("applications:", WAIT);
+    let row = stderr
+        .lines()
+        .find(|l| l.trim_start().starts_with("broken-app"))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(
+        cells,
+        ["broken-app", "v0.1.0", "undeployed", "5", "1"],
+        "{stderr}"
+    );
+}
+
+/// `-o jsonl --apps`: status messages as `app_status` records naming app, lattice and version;
+/// host events carry their application in `latwatch.app`; `--input` reads the records back.
+#[test]
+fn jsonl_records_application_status_and_replays_them() {
+    let server = NatsServer::start();
+    let latwatch = Latwatch::listening(&server, &["-o", "jsonl", "--apps"]);
+    let publisher = Publisher::connect(&server.url());
+    let mut lines = Vec::new();
+    publish_in_order(&publisher, &latwatch, &recorded(WADM_HELLO_APP), &mut lines);
+    collect_until_all(&latwatch, &["host_stopped", "\"deleted\":true"], &mut lines);
+    let records: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    let statuses: Vec<&serde_json::Value> =
+        records.iter().filter_map(|r| r.get("app_status")).collect();
+    assert_eq!(statuses.len(), 7);
+    let deployed = statuses
+        .iter()
+        .find(|s| s["status"] == "deployed" && s["version"] == "v0.0.2")
+        .expect("a deployed v0.0.2 record");
+    assert_eq!(deployed["app"], "hello-app");
+    assert_eq!(deployed["lattice"], "default");
+    assert_eq!(deployed["change"]["from"], "reconciling");
+    assert_eq!(deployed["change"]["to"], "deployed");
+    assert_eq!(
+        deployed["wadm"]["status"]["type"], "deployed",
+        "wadm's message verbatim"
+    );
+    let scaled = records
+        .iter()
+        .find(|r| r["subject"] == "wasmbus.evt.default.component_scaled")
+        .unwrap();
+    assert_eq!(scaled["latwatch"]["app"], "hello-app");
+    let published = records
+        .iter()
+        .find(|r| r["subject"] == "wadm.evt.default.manifest_published")
+        .unwrap();
+    assert_eq!(published["event"]["type"], "com.wadm.manifest_published");
+    assert_eq!(published["latwatch"]["app_change"]["version"], "v0.0.1");
+
+    // The records read back give the same lines as live.
+    let dir = temp_dir("apps-jsonl");
+    let capture = dir.join("capture.jsonl");
+    std::fs::write(&capture, lines.concat()).unwrap();
+    let (status, stdout, stderr) = run_with_stdin(
+        &[
+            "--input",
+            capture.to_str().unwrap(),
+            "-o",
+            "jsonl",
+            "--apps",
+        ],
+        b"",
+    );
+    assert!(status.success(), "{stderr}");
+    let again: Vec<serde_json::Value> = String::from_utf8(stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let strip = |r: &serde_json::Value| {
+        let mut r = r.clone();
+        if let Some(o) = r.as_object_mut() {
+            o.remove("received");
+        }
+        r
+    };
+    assert_eq!(again.len(), records.len());
+    for (replayed, live) in again.iter().zip(&records) {
+        assert_eq!(strip(replayed), strip(live));
+    }
+}
+
+/// `--json` stays raw CloudEvents: without `--apps` nothing of wadm's; with it wadm's CloudEvents
+/// but never its status messages (not CloudEvents).
+#[test]
+fn json_shows_wadm_cloudevents_only_when_asked() {
+    let server = NatsServer::start();
+    let plain = Latwatch::listening(&server, &["--json"]);
+    let apps = Latwatch::listening(&server, &["--json", "--apps"]);
+    let publisher = Publisher::connect(&server.url());
+    for (subject, payload) in recorded(WADM_HELLO_APP) {
+        publisher.publish(&subject, payload.as_bytes());
+    }
+    let mut plain_lines = Vec::new();
+    collect_until(&plain, "host_stopped", &mut plain_lines);
+    let mut app_lines = Vec::new();
+    collect_while(&apps, &mut app_lines, |lines| lines.len() == 30);
+    for line in plain_lines.iter().chain(&app_lines) {
+        let event: serde_json::Value = serde_json::from_str(line).expect("JSON");
+        assert_eq!(event["specversion"], "1.0", "only CloudEvents: {line}");
+    }
+    assert!(plain_lines.iter().all(|l| !l.contains("com.wadm.")));
+    assert_eq!(plain_lines.len(), 26);
+    assert!(
+        apps.next_line(Duration::from_millis(300)).is_none(),
+        "no status message"
+    );
+    let wadm = app_lines.iter().filter(|l| l.contains("com.wadm.")).count();
+    assert_eq!(wadm, 4, "{}", app_lines.join(""));
+}
+
+// wadm publishes through JetStream and waits for each ack; the tests that read wadm's streams
+// do too (`publish_stored`): two streams ingest plain publishes independently, and may store a
+// later message with an earlier time.
+
+/// At startup the last status of every application comes from wadm's `wadm_status` stream, its
+/// version from the newest `manifest_published` in `wadm_events`; `--until-app` is answered
+/// at once when the status is already reached.
+#[test]
+fn startup_learns_status_from_the_stream_and_until_app_exits_at_once() {
+    let (server, _store) = jetstream_server();
+    let publisher = Publisher::connect(&server.url());
+    publisher.create_wadm_streams();
+    for (subject, payload) in recorded(WADM_HELLO_APP).iter().take(22) {
+        publisher.publish_stored(subject, payload.as_bytes()); // through v2 deployed
+    }
+    let latwatch = Latwatch::listening(&server, &["--color", "never"]);
+    let stderr = latwatch.wait_stderr("app hello-app", WAIT);
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("app hello-app"))
+        .unwrap();
+    assert!(
+        line.contains("hello-app  deployed  v0.0.2  (since "),
+        "{line}"
+    );
+    drop(latwatch);
+
+    let mut until = Latwatch::spawn(&[
+        "-s",
+        &server.url(),
+        "--until-app",
+        "hello-app=deployed",
+        "--timeout",
+        "20s",
+    ]);
+    let status = until.wait_exit(WAIT);
+    assert_eq!(status.code(), Some(0), "{}", until.stderr());
+    assert!(
+        until
+            .stderr()
+            .contains("--until: hello-app is deployed (v0.0.2)"),
+        "{}",
+        until.stderr()
+    );
+}
+
+/// After `wash app deploy` of a new version, the "deployed" stored for the old one is no answer:
+/// `--until-app` waits for a status newer than the newest `manifest_published`.
+#[test]
+fn a_status_older_than_the_newest_deploy_is_not_the_answer() {
+    let (server, _store) = jetstream_server();
+    let publisher = Publisher::connect(&server.url());
+    publisher.create_wadm_streams();
+    let messages = recorded(WADM_HELLO_APP);
+    // v1 deployed (message 15 is its "deployed"), then v2 published (message 18).
+    for (subject, payload) in &messages[..15] {
+        publisher.publish_stored(subject, payload.as_bytes());
+    }
+    assert!(messages[14].1.contains(r#"{"status":{"type":"deployed"}"#));
+    assert!(messages[17].0.ends_with("manifest_published"));
+    publisher.publish_stored(&messages[17].0, messages[17].1.as_bytes());
+
+    let mut stale = Latwatch::spawn(&[
+        "-s",
+        &server.url(),
+        "--until-app",
+        "hello-app=deployed",
+        "--timeout",
+        "3s",
+    ]);
+    assert_eq!(stale.wait_exit(WAIT).code(), Some(3), "{}", stale.stderr());
+    assert!(
+        stale
+            .stderr()
+            .contains("hello-app is deployed (before its newest deploy), not deployed"),
+        "{}",
+        stale.stderr()
+    );
+
+    // The same wait, answered by the new version's statuses arriving live.
+    let mut waiting = Latwatch::spawn(&[
+        "-s",
+        &server.url(),
+        "--until-app",
+        "hello-app=deployed",
+        "--timeout",
+        "30s",
+    ]);
+    waiting.wait_stderr("listening", WAIT);
+    // Seeding happens after "listening": give it its time before checking the wait still runs.
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(waiting.child_status().is_none(), "{}", waiting.stderr());
+    publisher.publish_stored(&messages[18].0, messages[18].1.as_bytes()); // reconciling
+    publisher.publish_stored(&messages[20].0, messages[20].1.as_bytes()); // deployed
+    assert_eq!(
+        waiting.wait_exit(WAIT).code(),
+        Some(0),
+        "{}",
+        waiting.stderr()
+    );
+}
+
+/// wadm's API answers where there is no stream (recorded `model.get` reply).
+#[test]
+fn startup_learns_status_from_wadms_api_without_jetstream() {
+    let server = NatsServer::start();
+    let _wadm = Responder::start(&server.url(), recorded_replies());
+    let latwatch = Latwatch::listening(&server, &["--color", "never"]);
+    let stderr = latwatch.wait_stderr("app hello-app", WAIT);
+    assert!(
+        stderr.contains("app hello-app  deployed  v0.0.1"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("no application status"), "{stderr}");
+    drop(latwatch);
+
+    let mut until = Latwatch::spawn(&[
+        "-s",
+        &server.url(),
+        "--until-app",
+        "hello-app=deployed",
+        "--timeout",
+        "20s",
+    ]);
+    assert_eq!(until.wait_exit(WAIT).code(), Some(0), "{}", until.stderr());
+}
+
+/// No JetStream and no wadm: not an error, one hint.
+#[test]
+fn no_wadm_is_one_hint() {
+    let server = NatsServer::start();
+    let mut latwatch = Latwatch::listening(&server, &["--color", "never"]);
+    let stderr = latwatch.wait_stderr("no application status at startup", WAIT);
+    assert_eq!(
+        stderr.matches("no application status").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(stderr.contains("wadm.api.default.model.get"), "{stderr}");
+    let publisher = Publisher::connect(&server.url());
+    publisher.publish_event("default", FIXTURES_1X.lines().next().unwrap());
+    assert!(latwatch.next_line(WAIT).is_some());
+    latwatch.signal("INT");
+    assert_eq!(latwatch.wait_exit(WAIT).code(), Some(0));
+    // -q: not even the hint.
+    let quiet = Latwatch::spawn(&["-s", &server.url(), "-q", "--idle-timeout", "2s"]);
+    let mut quiet = quiet;
+    assert_eq!(quiet.wait_exit(WAIT).code(), Some(0));
+    assert_eq!(quiet.stderr(), "");
+}
+
+/// `--until-app` ends with exit 4 when the application fails, its scalers' messages on stderr;
+/// `--fail-on none` keeps waiting (wadm retries) until the timeout.
+#[test]
+fn until_app_fails_with_the_failure() {
+    let server = NatsServer::start();
+    let mut latwatch = Latwatch::spawn(&[
+        "-s",
+        &server.url(),
+        "--until-app",
+        "broken-app=deployed",
+        "--timeout",
+        "30s",
+    ]);
+    latwatch.wait_stderr("listening", WAIT);
+    let mut patient = Latwatch::spawn(&[
+        "-s",
+        &server.url(),
+        "--until-app",
+        "broken-app=deployed",
+        "--fail-on",
+        "none",
+        "--timeout",
+        "4s",
+    ]);
+    patient.wait_stderr("listening", WAIT);
+    let publisher = Publisher::connect(&server.url());
+    for (subject, payload) in recorded(WADM_BROKEN_APP) {
+        publisher.publish(&subject, payload.as_bytes());
+    }
+    assert_eq!(
+        latwatch.wait_exit(WAIT).code(),
+        Some(4),
+        "{}",
+        latwatch.stderr()
+    );
+    let stderr = latwatch.stderr();
+    assert!(
+        stderr.contains("--fail-on: broken-app failed (v0.1.0): failed to fetch component"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("scaler broken_app-broken failed"),
+        "{stderr}"
+    );
+    assert_eq!(
+        patient.wait_exit(WAIT).code(),
+        Some(3),
+        "{}",
+        patient.stderr()
+    );
+    assert!(
+        patient
+            .stderr()
+            .contains("--until-app: broken-app is failed, not deployed: --timeout 4s expired"),
+        "{}",
+        patient.stderr()
+    );
+}
+
+/// The multi-tenant prefix applies to wadm's subjects as to the events'.
+#[test]
+fn the_subject_prefix_applies_to_wadm_subjects() {
+    let server = NatsServer::start();
+    let latwatch = Latwatch::listening(&server, &["--color", "never", "--subject-prefix", "acct"]);
+    assert!(latwatch
+        .stderr()
+        .contains("acct.wadm.evt.default.>, acct.wadm.status.default.*"));
+    let publisher = Publisher::connect(&server.url());
+    let messages = recorded(WADM_HELLO_APP);
+    // Unprefixed: another tenant's, not shown.
+    publisher.publish(&messages[5].0, messages[5].1.as_bytes());
+    for (subject, payload) in &messages[4..15] {
+        publisher.publish(&format!("acct.{subject}"), payload.as_bytes());
+    }
+    let mut lines = Vec::new();
+    collect_until_all(
+        &latwatch,
+        &[
+            "reconciling → deployed",
+            "manifest_published",
+            "component_scaled",
+        ],
+        &mut lines,
+    );
+    line_with(&lines, &["manifest_published", "hello-app  v0.0.1"]);
+    let first_status = lines.iter().filter(|l| l.contains("app_status")).count();
+    assert_eq!(first_status, 4, "{}", lines.join(""));
+    line_with(&lines, &["component_scaled", "app=hello-app"]);
+}
+
+/// `--no-apps`: no wadm subscription, lines or tags; `--until-app` needs applications.
+#[test]
+fn no_apps_turns_applications_off() {
+    let server = NatsServer::start();
+    let latwatch = Latwatch::listening(&server, &["--color", "never", "--no-apps"]);
+    assert!(!latwatch.stderr().contains("wadm"), "{}", latwatch.stderr());
+    let publisher = Publisher::connect(&server.url());
+    for (subject, payload) in recorded(WADM_HELLO_APP) {
+        publisher.publish(&subject, payload.as_bytes());
+    }
+    let mut lines = Vec::new();
+    collect_until(&latwatch, "host_stopped", &mut lines);
+    assert_eq!(
+        lines.len(),
+        17,
+        "unchanged heartbeats left out: {}",
+        lines.concat()
+    );
+    let text = lines.concat();
+    assert!(
+        !text.contains("app_status") && !text.contains("manifest_"),
+        "{text}"
+    );
+    assert!(!text.contains("app="), "{text}");
+
+    let (status, _, stderr) = run_with_stdin(&["--no-apps", "--until-app", "a=deployed"], b"");
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    let (status, _, stderr) = run_with_stdin(&["--until-app", "hello-app"], b"");
+    assert_eq!(status.code(), Some(2));
+    assert!(stderr.contains("give NAME=STATUS"), "{stderr}");
+    let (status, _, stderr) = run_with_stdin(&["--until-app", "hello-app=ready-ish"], b"");
+    assert_eq!(status.code(), Some(2));
+    assert!(stderr.contains("deployed, reconciling, failed"), "{stderr}");
+}
+
+/// `--until-app` on a capture: the first deployed ends the run; the bundled example shows the
+/// application's whole life.
+#[test]
+fn until_app_on_a_capture() {
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/hello-app.jsonl");
+    let (status, stdout, stderr) = run_with_stdin(
+        &[
+            "--input",
+            example,
+            "--until-app",
+            "hello-app=deployed",
+            "--color",
+            "never",
+        ],
+        b"",
+    );
+    assert!(status.success(), "{stderr}");
+    let stdout = String::from_utf8(stdout).unwrap();
+    assert!(
+        stdout
+            .trim_end()
+            .ends_with("hello-app  reconciling → deployed"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("--until: hello-app is deployed (v0.0.1)"),
+        "{stderr}"
+    );
+
+    let (status, _, stderr) = run_with_stdin(
+        &["--input", example, "--until-app", "hello-app=failed"],
+        b"",
+    );
+    assert_eq!(status.code(), Some(3));
+    assert!(
+        stderr.contains(
+            "the input ended before --until-app was reached: hello-app is undeployed, not failed"
+        ),
+        "{stderr}"
+    );
+}
