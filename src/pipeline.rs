@@ -272,7 +272,7 @@ impl Pipeline {
             Some(until) if !wadm => until.judge(&event, &self.lattice, &mut notes),
             _ => None,
         };
-        let app = facts.app.as_ref().map(|a| a.name.as_str());
+        let app = facts.app.as_ref().map(|a| a.name.as_ref());
         let keep =
             (!wadm || self.show_apps) && self.filter.keeps(&event, &self.lattice, app, &mut notes);
         if !notes.is_empty() {

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use crate::apps::AppRow;
-use crate::event::kind::{Kind, KINDS};
+use crate::event::kind::{Kind, KindId, KINDS};
 use crate::event::{Event, Severity};
 use crate::lattice::Lattice;
 use crate::text::{abbreviate_key, escape_untrusted, truncate};
@@ -76,7 +76,9 @@ impl Summary {
         if event.kind.severity() == Severity::Failure {
             self.failures += 1;
         }
-        if let Some(host) = event.publisher_or_host() {
+        // wadm's messages are about applications (the table below), not a host.
+        let wadm = event.kind.known().is_some_and(KindId::is_wadm);
+        if let Some(host) = event.publisher_or_host().filter(|_| !wadm) {
             match self.hosts.get_mut(host.as_ref()) {
                 Some(count) => *count += 1,
                 None => {
@@ -221,7 +223,7 @@ impl fmt::Display for Summary {
         write!(
             f,
             "summary: {} received, {} shown, {} filtered out, {} repeats hidden (unchanged \
-             heartbeats, health status), {} duplicates, {} invalid",
+             heartbeats, health status, application status), {} duplicates, {} invalid",
             self.received, self.shown, self.filtered, self.quiet, self.duplicates, self.invalid
         )?;
         if self.gaps > 0 {

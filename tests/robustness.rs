@@ -87,11 +87,52 @@ fn hostile_capture() -> Vec<u8> {
         )
         .into_bytes(),
     );
+    // wadm's messages, hostile: control characters and bidi overrides in every string a line
+    // shows, a manifest whose name is one, a status type no wadm sends.
+    let evil = r"\u001b[2J\u202e\u0007evil";
+    let status = format!(
+        r#"{{"status":{{"type":"failed","message":"{evil}"}},"scalers":[{{"id":"x","kind":"{evil}","name":"{evil}","status":{{"type":"failed","message":"{evil}2"}}}}]}}"#
+    );
+    let manifest = format!(
+        r#"{{"specversion":"1.0","id":"m","type":"com.wadm.manifest_published","source":"wadm","data":{{"metadata":{{"name":"{evil}","annotations":{{"version":"{evil}"}}}},"spec":{{"components":[{{"name":"{evil}","type":"component","properties":{{"id":"{evil}"}}}}]}}}}}}"#
+    );
+    let wadm = [
+        ("wadm.status.default.evil-app", status.into_bytes()),
+        (
+            "wadm.status.default.odd",
+            br#"{"status":{"type":"\u202eexploded"}}"#.to_vec(),
+        ),
+        ("wadm.evt.default.manifest_published", manifest.into_bytes()),
+    ];
     let mut capture = Vec::new();
-    for (i, payload) in payloads.iter().enumerate() {
-        let subject = format!("wasmbus.evt.default.p{i}");
+    // Every hostile payload once more as a status message and as a wadm event.
+    let as_wadm = payloads.iter().enumerate().flat_map(|(i, payload)| {
+        [
+            (format!("wadm.status.default.app{i}"), payload.clone()),
+            (
+                "wadm.evt.default.manifest_published".to_owned(),
+                payload.clone(),
+            ),
+        ]
+    });
+    let wadm = wadm
+        .into_iter()
+        .map(|(subject, payload)| (subject.to_owned(), payload))
+        .chain(as_wadm)
+        .collect::<Vec<_>>();
+    let host = payloads
+        .iter()
+        .enumerate()
+        .map(|(i, payload)| (format!("wasmbus.evt.default.p{i}"), payload.clone()));
+    // The plain event stays last.
+    let (last, host) = {
+        let mut host: Vec<_> = host.collect();
+        let last = host.pop().unwrap();
+        (last, host)
+    };
+    for (subject, payload) in host.into_iter().chain(wadm).chain([last]) {
         // latwatch's own key order: "subject" first marks a record.
-        let body = match std::str::from_utf8(payload) {
+        let body = match std::str::from_utf8(&payload) {
             Ok(text) => format!(r#""payload":{}"#, serde_json::to_string(text).unwrap()),
             Err(_) => format!(
                 r#""payload_base64":"{}""#,
@@ -137,6 +178,8 @@ fn every_output_mode_and_filter_survives_every_hostile_payload() {
         &["--until-filter", ".id == \"never\""],
         &["--summary"],
         &["--summary", "--filter", ".type", "-t", "*"],
+        &["--apps", "--app", "*", "--summary"],
+        &["--until-app", "evil-app=deployed"],
     ];
     for output in ["pretty", "json", "jsonl"] {
         for filter in filters {

@@ -19,7 +19,9 @@
 
 pub mod wire;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::value::RawValue;
@@ -51,11 +53,12 @@ pub struct AppStatus {
 /// What application memory says about one event, for the renderers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppFacts {
-    /// The application it belongs to.
-    pub name: String,
+    /// The application it belongs to (shared with application memory: tagging an event copies
+    /// no string).
+    pub name: Arc<str>,
     /// The lattice the application is in.
-    pub lattice: String,
-    /// Its deployed version, when known.
+    pub lattice: Arc<str>,
+    /// For wadm's messages: the application's deployed version, when known.
     pub version: Option<String>,
     /// For wadm's messages: what changed (`None`: nothing new, or a host event).
     pub change: Option<AppChange>,
@@ -120,6 +123,8 @@ struct Failure {
 
 #[derive(Debug, Default, Clone)]
 struct App {
+    name: Arc<str>,
+    lattice: Arc<str>,
     status: Option<String>,
     message: Option<String>,
     failing: Vec<(String, String)>,
@@ -139,28 +144,66 @@ struct App {
 struct LatticeApps {
     apps: BTreeMap<String, App>,
     /// Component, provider and config id → application.
-    owners: HashMap<String, String>,
+    owners: HashMap<String, Arc<str>>,
     /// wadm's form of an application name (`hello_app`) → the name, `None` when two names share it.
-    by_id_part: HashMap<String, Option<String>>,
+    by_id_part: HashMap<String, Option<Arc<str>>>,
 }
 
 impl LatticeApps {
+    /// Notes that `id` belongs to the (known) application `app`.
     fn own(&mut self, id: &str, app: &str) {
-        if self.owners.get(id).map(String::as_str) == Some(app) {
+        if self
+            .owners
+            .get(id)
+            .is_some_and(|owner| owner.as_ref() == app)
+        {
             return;
         }
+        let Some(name) = self.apps.get(app).map(|a| a.name.clone()) else {
+            return;
+        };
         if self.owners.len() < MAX_IDS || self.owners.contains_key(id) {
-            self.owners.insert(id.to_owned(), app.to_owned());
+            self.owners.insert(id.to_owned(), name);
+        }
+    }
+
+    /// [`LatticeApps::own`] with the application's shared name at hand: one lookup. True when
+    /// the id changed owner.
+    fn own_shared(&mut self, id: &str, app: &Arc<str>) -> bool {
+        match self.owners.get(id) {
+            Some(owner) if owner == app => false,
+            Some(_) => {
+                self.owners.insert(id.to_owned(), app.clone());
+                true
+            }
+            None => {
+                if self.owners.len() < MAX_IDS {
+                    self.owners.insert(id.to_owned(), app.clone());
+                }
+                false
+            }
         }
     }
 
     /// The application that owns `id`: known, else by wadm's naming.
-    fn owner(&self, id: &str) -> Option<&str> {
+    fn owner(&self, id: &str) -> Option<&Arc<str>> {
         if let Some(app) = self.owners.get(id) {
             return Some(app);
         }
         let part = id_app_part(id)?;
-        self.by_id_part.get(part)?.as_deref()
+        self.by_id_part.get(part)?.as_ref()
+    }
+
+    /// A host event of `app`: counted, and named.
+    fn host_event(&mut self, app: &str) -> Option<AppFacts> {
+        let known = self.apps.get_mut(app)?;
+        known.events += 1;
+        Some(AppFacts {
+            name: known.name.clone(),
+            lattice: known.lattice.clone(),
+            version: None,
+            change: None,
+        })
     }
 }
 
@@ -169,7 +212,26 @@ impl LatticeApps {
 pub struct Apps {
     lattices: BTreeMap<String, LatticeApps>,
     count: usize,
+    /// Annotations seen lately, as written, with what they taught (see [`Seen`]).
+    seen: Vec<Seen>,
+    /// The next entry of `seen` to replace.
+    seen_next: usize,
 }
+
+/// One `annotations` object as an event wrote it, in a lattice, about an id: its application is
+/// known and the id recorded as its. Every event of one scaler carries the same bytes, so a
+/// comparison replaces parsing them (2,000 instructions an event) and the id's hash lookup.
+/// Forgotten whenever an id changes owner.
+#[derive(Debug)]
+struct Seen {
+    annotations: String,
+    lattice: String,
+    id: Option<String>,
+    app: Arc<str>,
+}
+
+/// How many [`Seen`] entries are kept: a few scalers publishing at once.
+const SEEN: usize = 8;
 
 /// One application's row in `--summary`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -196,17 +258,22 @@ pub struct Observed {
 impl Apps {
     /// The lattice an event is in: its subject's, else (a capture without subjects) the one
     /// lattice applications are known in.
-    fn lattice_of<'s>(&'s self, subject: Option<&'s str>) -> &'s str {
-        let from_subject = subject.and_then(|s| match wadm_subject(s) {
-            Some(WadmSubject::Status { lattice, .. } | WadmSubject::Event { lattice }) => {
-                Some(lattice)
-            }
-            None => subject_lattice(s),
+    fn lattice_of<'e>(&self, subject: Option<&'e str>) -> Cow<'e, str> {
+        // Host events (nearly all) first: `subject_lattice` is a prefix test for them.
+        let from_subject = subject.and_then(|s| {
+            subject_lattice(s).or_else(|| match wadm_subject(s) {
+                Some(WadmSubject::Status { lattice, .. } | WadmSubject::Event { lattice }) => {
+                    Some(lattice)
+                }
+                None => None,
+            })
         });
         match from_subject {
-            Some(lattice) => lattice,
-            None if self.lattices.len() == 1 => self.lattices.keys().next().map_or("", |l| l),
-            None => "",
+            Some(lattice) => Cow::Borrowed(lattice),
+            None if self.lattices.len() == 1 => {
+                Cow::Owned(self.lattices.keys().next().cloned().unwrap_or_default())
+            }
+            None => Cow::Borrowed(""),
         }
     }
 
@@ -221,15 +288,23 @@ impl Apps {
             }
             self.count += 1;
             let apps = self.lattices.entry(lattice.to_owned()).or_default();
-            apps.apps.insert(name.to_owned(), App::default());
+            let shared: Arc<str> = Arc::from(name);
+            apps.apps.insert(
+                name.to_owned(),
+                App {
+                    name: shared.clone(),
+                    lattice: Arc::from(lattice),
+                    ..App::default()
+                },
+            );
             let part = name.replace('-', "_");
             match apps.by_id_part.get(&part) {
-                Some(Some(other)) if other != name => {
+                Some(Some(other)) if other.as_ref() != name => {
                     apps.by_id_part.insert(part, None);
                 }
                 Some(_) => {}
                 None => {
-                    apps.by_id_part.insert(part, Some(name.to_owned()));
+                    apps.by_id_part.insert(part, Some(shared));
                 }
             }
         }
@@ -253,24 +328,16 @@ impl Apps {
         }
     }
 
-    /// The facts of a host event of application `name` in `lattice`.
-    fn host_event_of(&mut self, lattice: &str, name: &str) -> Option<AppFacts> {
-        let app = self.lattices.get_mut(lattice)?.apps.get_mut(name)?;
-        app.events += 1;
-        Some(AppFacts {
-            name: name.to_owned(),
-            lattice: lattice.to_owned(),
-            version: app.version.clone(),
-            change: None,
-        })
-    }
-
     fn status(&mut self, event: &Event, at: DateTime<Utc>) -> Observed {
         let Some(WadmSubject::Status { lattice, app: name }) =
             event.raw.subject.and_then(wadm_subject)
         else {
             return Observed::default();
         };
+        // Not JSON, or not an object: decoding said so already.
+        if !event.problems.is_empty() {
+            return Observed::default();
+        }
         let message = match StatusMessage::parse(event.raw.payload) {
             Ok(message) => message,
             Err(why) => {
@@ -287,8 +354,8 @@ impl Apps {
         let quiet = change.is_none();
         Observed {
             app: Some(AppFacts {
-                name: name.to_owned(),
-                lattice: lattice.to_owned(),
+                name: app.name.clone(),
+                lattice: app.lattice.clone(),
                 version: app.version.clone(),
                 change,
             }),
@@ -316,10 +383,11 @@ impl Apps {
                 ..Observed::default()
             };
         };
-        let lattice = self.lattice_of(event.raw.subject).to_owned();
+        let lattice = self.lattice_of(event.raw.subject).into_owned();
         let Some(app) = self.app_mut(&lattice, &name) else {
             return Observed::default();
         };
+        let (shared, shared_lattice) = (app.name.clone(), app.lattice.clone());
         app.version = manifest.version.clone();
         app.deployed_at = Some(at);
         app.fresh = false;
@@ -329,10 +397,11 @@ impl Apps {
                 apps.own(id, &name);
             }
         }
+        self.seen.clear();
         Observed {
             app: Some(AppFacts {
-                name: name.clone(),
-                lattice,
+                name: shared,
+                lattice: shared_lattice,
                 version: manifest.version.clone(),
                 change: Some(AppChange::Published {
                     app: name,
@@ -354,7 +423,7 @@ impl Apps {
                 ..Observed::default()
             };
         };
-        let lattice = self.lattice_of(event.raw.subject).to_owned();
+        let lattice = self.lattice_of(event.raw.subject).into_owned();
         let Some(app) = self.app_mut(&lattice, &name) else {
             return Observed::default();
         };
@@ -362,14 +431,14 @@ impl Apps {
         app.unpublished = true;
         Observed {
             app: Some(AppFacts {
-                name: name.to_string(),
+                name: app.name.clone(),
+                lattice: app.lattice.clone(),
                 version: app.version.clone(),
                 change: Some(AppChange::Unpublished {
                     app: name.to_string(),
                     version: app.version.clone(),
                     again,
                 }),
-                lattice,
             }),
             ..Observed::default()
         }
@@ -381,13 +450,13 @@ impl Apps {
         for key in ["components", "providers"] {
             let Some(list) = data.get(key) else { continue };
             // Most heartbeats of a lattice without wadm carry no annotation at all.
-            if memchr::memmem::find(list.get().as_bytes(), APPSPEC.as_bytes()).is_none() {
+            if memchr::memmem::find(list.get().as_bytes(), b"appspec").is_none() {
                 continue;
             }
             let Ok(items) = serde_json::from_str::<Vec<HeartbeatItem>>(list.get()) else {
                 continue;
             };
-            let lattice = self.lattice_of(event.raw.subject).to_owned();
+            let lattice = self.lattice_of(event.raw.subject).into_owned();
             for item in items {
                 let Some(app) = item.annotations.get(APPSPEC).and_then(|a| a.as_str()) else {
                     continue;
@@ -399,12 +468,17 @@ impl Apps {
                     apps.own(&item.id, app);
                 }
             }
+            // What an id belongs to may have changed: annotations are read anew.
+            self.seen.clear();
         }
     }
 
-    /// The application a host event belongs to, learning from its annotations.
+    /// The application a host event belongs to, learning from its annotations. This runs for
+    /// every event of pretty and jsonl output: no string is copied unless something new is
+    /// learned.
     fn attribute(&mut self, event: &Event) -> Option<AppFacts> {
         let data = event.data()?;
+        let annotations = data.get("annotations");
         let own_id = match event.kind.about() {
             Some(About::Component) => data.str("component_id"),
             Some(About::Provider) => data.str("provider_id"),
@@ -412,21 +486,56 @@ impl Apps {
             Some(About::Config) => data.str("config_name"),
             _ => None,
         };
-        if let Some(app) = data.get("annotations").and_then(appspec) {
-            let lattice = self.lattice_of(event.raw.subject).to_owned();
-            self.app_mut(&lattice, &app)?;
-            if let (Some(id), Some(apps)) = (own_id, self.lattices.get_mut(&lattice)) {
-                apps.own(&id, &app);
+        let lattice = self.lattice_of(event.raw.subject);
+        if let Some(raw) = annotations {
+            let seen = self.seen.iter().find(|seen| {
+                seen.annotations == raw.get()
+                    && seen.lattice == lattice.as_ref()
+                    && seen.id.as_deref() == own_id.as_deref()
+            });
+            if let Some(seen) = seen {
+                let app = seen.app.clone();
+                return self.lattices.get_mut(lattice.as_ref())?.host_event(&app);
             }
-            return self.host_event_of(&lattice, &app);
         }
-        if self.lattices.is_empty() {
+        let annotated = annotations.and_then(appspec);
+        if annotated.is_none() && self.lattices.is_empty() {
             return None;
         }
-        let id = own_id?;
-        let lattice = self.lattice_of(event.raw.subject).to_owned();
-        let app = self.lattices.get(&lattice)?.owner(&id)?.to_owned();
-        self.host_event_of(&lattice, &app)
+        if let Some(app) = annotated {
+            let known = self
+                .lattices
+                .get(lattice.as_ref())
+                .is_some_and(|l| l.apps.contains_key(app.as_ref()));
+            if !known {
+                self.app_mut(&lattice, &app)?;
+            }
+            let apps = self.lattices.get_mut(lattice.as_ref())?;
+            let facts = apps.host_event(&app)?;
+            if let Some(id) = &own_id {
+                if apps.own_shared(id, &facts.name) {
+                    self.seen.clear();
+                }
+            }
+            if let Some(raw) = annotations {
+                let seen = Seen {
+                    annotations: raw.get().to_owned(),
+                    lattice: lattice.into_owned(),
+                    id: own_id.map(Cow::into_owned),
+                    app: facts.name.clone(),
+                };
+                if self.seen.len() < SEEN {
+                    self.seen.push(seen);
+                } else {
+                    self.seen[self.seen_next] = seen;
+                    self.seen_next = (self.seen_next + 1) % SEEN;
+                }
+            }
+            return Some(facts);
+        }
+        let apps = self.lattices.get_mut(lattice.as_ref())?;
+        let app = apps.owner(&own_id?)?.clone();
+        apps.host_event(&app)
     }
 
     /// Takes what was true at startup (the last status wadm stored, or its API's answer): `at`
@@ -455,6 +564,7 @@ impl Apps {
                 apps.own(id, &seed.app);
             }
         }
+        self.seen.clear();
         self.status_of(&seed.lattice, &seed.app)
     }
 
@@ -601,13 +711,46 @@ struct HeartbeatItem {
     annotations: HashMap<String, serde_json::Value>,
 }
 
-/// `wasmcloud.dev/appspec` in an `annotations` object.
-fn appspec(annotations: &RawValue) -> Option<String> {
-    memchr::memmem::find(annotations.get().as_bytes(), APPSPEC.as_bytes())?;
-    let map: HashMap<String, &RawValue> = serde_json::from_str(annotations.get()).ok()?;
-    let app = json_str(map.get(APPSPEC)?)?;
-    (!app.is_empty()).then(|| app.into_owned())
+/// `wasmcloud.dev/appspec` in an `annotations` object: its top-level keys are read borrowed, the
+/// other values skipped, so a nested key or one spelled with escapes cannot pass for it and nothing
+/// is allocated. The last one wins when the key is repeated, as in jq.
+fn appspec(annotations: &RawValue) -> Option<Cow<'_, str>> {
+    static APPSPEC_KEY: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"appspec"));
+    let bytes = annotations.get().as_bytes();
+    // Without the name, only escapes could spell the key.
+    if APPSPEC_KEY.find(bytes).is_none() && memchr::memchr(b'\\', bytes).is_none() {
+        return None;
+    }
+    struct Visitor;
+    impl<'de> serde::de::Visitor<'de> for Visitor {
+        type Value = Option<Cow<'de, str>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an annotations object")
+        }
+        fn visit_map<M: serde::de::MapAccess<'de>>(
+            self,
+            mut map: M,
+        ) -> Result<Self::Value, M::Error> {
+            let mut app = None;
+            while let Some(Key(key)) = map.next_key()? {
+                if key == APPSPEC {
+                    app = json_str(map.next_value::<&RawValue>()?);
+                } else {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(app)
+        }
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(annotations.get());
+    let app = serde::Deserializer::deserialize_map(&mut deserializer, Visitor).ok()??;
+    (!app.is_empty()).then_some(app)
 }
+
+/// A JSON object key, borrowed when it has no escapes.
+#[derive(serde::Deserialize)]
+struct Key<'a>(#[serde(borrow)] Cow<'a, str>);
 
 #[cfg(test)]
 mod tests;

@@ -80,7 +80,7 @@ fn host_events_are_attributed_by_annotation_and_by_known_ids() {
         observed
             .iter()
             .filter(|(s, _)| s.ends_with(subject_end))
-            .map(|(_, o)| o.app.as_ref().map(|a| a.name.clone()))
+            .map(|(_, o)| o.app.as_ref().map(|a| a.name.to_string()))
             .collect()
     };
     // Annotated by wadm.
@@ -120,7 +120,9 @@ fn observe_one(apps: &mut Apps, subject: &str, payload: &str) -> Option<String> 
         payload: payload.as_bytes(),
         received: Received::Now,
     });
-    apps.observe(&event, Utc::now()).app.map(|a| a.name)
+    apps.observe(&event, Utc::now())
+        .app
+        .map(|a| a.name.to_string())
 }
 
 #[test]
@@ -302,4 +304,93 @@ fn hostile_wadm_messages_are_problems_not_panics() {
         received: Received::Now,
     });
     assert!(apps.observe(&event, Utc::now()).problem.is_some());
+}
+
+#[test]
+fn only_the_top_level_appspec_annotation_names_the_app() {
+    let mut apps = Apps::default();
+    let scaled = |annotations: &str| {
+        host_event(
+            "component_scaled",
+            &format!(r#"{{"annotations":{annotations},"component_id":"c1"}}"#),
+        )
+    };
+    let subject = "wasmbus.evt.default.component_scaled";
+    for fooling in [
+        r#"{"nested":{"wasmcloud.dev/appspec":"evil"}}"#,
+        r#"{"\"wasmcloud.dev/appspec":"evil"}"#,
+        r#"{"note":"\"wasmcloud.dev/appspec\":\"evil\""}"#,
+        r#"{"wasmcloud.dev/appspec":""}"#,
+        r#"{"wasmcloud.dev/appspec":7}"#,
+    ] {
+        assert_eq!(
+            observe_one(&mut apps, subject, &scaled(fooling)),
+            None,
+            "{fooling}"
+        );
+    }
+    assert_eq!(
+        observe_one(
+            &mut apps,
+            subject,
+            &scaled(r#"{"wasmcloud.dev/app\u0073pec":"shop"}"#)
+        )
+        .as_deref(),
+        Some("shop"),
+        "an escaped spelling of the key is the key"
+    );
+    assert_eq!(
+        observe_one(
+            &mut apps,
+            subject,
+            &scaled(r#"{"wasmcloud.dev/appspec":"a","wasmcloud.dev/appspec":"b"}"#)
+        )
+        .as_deref(),
+        Some("b"),
+        "the last of a repeated key, as jq"
+    );
+}
+
+#[test]
+fn remembered_annotations_follow_an_id_that_changes_owner() {
+    let mut apps = Apps::default();
+    let subject = "wasmbus.evt.default.component_scaled";
+    let scaled = |app: &str| {
+        host_event(
+            "component_scaled",
+            &format!(
+                r#"{{"annotations":{{"wasmcloud.dev/appspec":"{app}"}},"component_id":"shared-id"}}"#
+            ),
+        )
+    };
+    let link = host_event("linkdef_set", r#"{"source_id":"shared-id","target":"x"}"#);
+    let link_subject = "wasmbus.evt.default.linkdef_set";
+    for _ in 0..3 {
+        assert_eq!(
+            observe_one(&mut apps, subject, &scaled("a")).as_deref(),
+            Some("a")
+        );
+    }
+    assert_eq!(
+        observe_one(&mut apps, link_subject, &link).as_deref(),
+        Some("a")
+    );
+    assert_eq!(
+        observe_one(&mut apps, subject, &scaled("b")).as_deref(),
+        Some("b")
+    );
+    assert_eq!(
+        observe_one(&mut apps, link_subject, &link).as_deref(),
+        Some("b")
+    );
+    // Back to a: the remembered annotations of a must not skip taking the id back.
+    assert_eq!(
+        observe_one(&mut apps, subject, &scaled("a")).as_deref(),
+        Some("a")
+    );
+    assert_eq!(
+        observe_one(&mut apps, link_subject, &link).as_deref(),
+        Some("a")
+    );
+    assert_eq!(apps.rows().iter().map(|r| r.events).sum::<u64>(), 8);
 }

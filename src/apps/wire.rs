@@ -42,7 +42,11 @@ pub enum WadmSubject<'a> {
 /// Reads a subject as one of wadm's, with or without a multi-tenant prefix. Host events
 /// (`wasmbus.evt.…`) and anything else give `None`.
 pub fn wadm_subject(subject: &str) -> Option<WadmSubject<'_>> {
-    let rest = after_token_run(subject, "wadm.")?;
+    let rest = match subject.strip_prefix("wadm.") {
+        Some(rest) => rest,
+        // A prefix's last token, then `wadm.`.
+        None => &subject[memchr::memmem::find(subject.as_bytes(), b".wadm.")? + ".wadm.".len()..],
+    };
     if let Some(rest) = rest.strip_prefix("status.") {
         let (lattice, app) = rest.split_once('.')?;
         if lattice.is_empty() || app.is_empty() || app.contains('.') {
@@ -53,15 +57,6 @@ pub fn wadm_subject(subject: &str) -> Option<WadmSubject<'_>> {
     let rest = rest.strip_prefix("evt.")?;
     let (lattice, _name) = rest.split_once('.')?;
     (!lattice.is_empty()).then_some(WadmSubject::Event { lattice })
-}
-
-/// What follows `marker` when it starts the subject or follows a `.` (a prefix's last token).
-fn after_token_run<'a>(subject: &'a str, marker: &str) -> Option<&'a str> {
-    if let Some(rest) = subject.strip_prefix(marker) {
-        return Some(rest);
-    }
-    let at = subject.find(&format!(".{marker}"))?;
-    Some(&subject[at + 1 + marker.len()..])
 }
 
 /// wadm's id for something an application named `name` creates: `<app>-<name>`, with `-` turned

@@ -541,6 +541,10 @@ pub fn subject_lattice(subject: &str) -> Option<&str> {
 }
 
 fn after_evt(subject: &str) -> Option<&str> {
+    // No prefix (nearly always): a comparison, not a search.
+    if let Some(rest) = subject.strip_prefix("wasmbus.evt.") {
+        return Some(rest);
+    }
     let start = subject.find("wasmbus.evt.")? + "wasmbus.evt.".len();
     Some(&subject[start..])
 }

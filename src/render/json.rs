@@ -59,16 +59,26 @@ pub fn write_jsonl(event: &Event, facts: &Facts, out: &mut impl Write) -> io::Re
         }
     }
     if facts.host_name.is_some() || !facts.changes.is_empty() || facts.app.is_some() {
-        let changes: Vec<serde_json::Value> = facts.changes.iter().map(change_json).collect();
-        let mut latwatch = serde_json::json!({ "host_name": facts.host_name, "changes": changes });
+        // Written field by field: most events of a deployed lattice carry their application
+        // here, and building a `serde_json::Value` for each doubled `-o jsonl`'s cost.
+        out.write_all(b",\"latwatch\":{\"changes\":")?;
+        if facts.changes.is_empty() {
+            out.write_all(b"[]")?;
+        } else {
+            let changes: Vec<serde_json::Value> = facts.changes.iter().map(change_json).collect();
+            serde_json::to_writer(&mut *out, &changes)?;
+        }
+        out.write_all(b",\"host_name\":")?;
+        serde_json::to_writer(&mut *out, &facts.host_name)?;
         if let Some(app) = &facts.app {
-            latwatch["app"] = app.name.clone().into();
+            out.write_all(b",\"app\":")?;
+            serde_json::to_writer(&mut *out, app.name.as_ref())?;
             if let Some(change) = &app.change {
-                latwatch["app_change"] = app_change_json(change);
+                out.write_all(b",\"app_change\":")?;
+                serde_json::to_writer(&mut *out, &app_change_json(change))?;
             }
         }
-        out.write_all(b",\"latwatch\":")?;
-        serde_json::to_writer(&mut *out, &latwatch)?;
+        out.write_all(b"}")?;
     }
     out.write_all(b"}\n")
 }
@@ -87,8 +97,8 @@ fn write_app_status(event: &Event, app: &AppFacts, out: &mut impl Write) -> io::
         .map(|(scaler, message)| serde_json::json!({"scaler": scaler, "message": message}))
         .collect();
     let status = serde_json::json!({
-        "app": app.name,
-        "lattice": app.lattice,
+        "app": app.name.as_ref(),
+        "lattice": app.lattice.as_ref(),
         "status": message.as_ref().map(|m| m.status.as_str()),
         "message": message.as_ref().and_then(|m| m.message.as_deref()),
         "version": app.version,

@@ -152,6 +152,10 @@ impl fmt::Display for AppChange {
                     (Some(from), to) if from != to => write!(f, "{from} → {to}")?,
                     (_, to) => f.write_str(to)?,
                 }
+                // A retry of the same failure: its message was shown with the failure.
+                if from.as_deref() == Some("failed") && to == "failed" {
+                    return Ok(());
+                }
                 if let Some(message) = message {
                     write!(f, "  {}", quoted(message))?;
                 }
