@@ -421,6 +421,38 @@ fn startup_learns_status_from_wadms_api_without_jetstream() {
         "{stderr}"
     );
     assert!(!stderr.contains("no application status"), "{stderr}");
+    // The application is known by name only (its manifest was published before latwatch
+    // started): a link and a config wadm named `hello_app-…` are its by wadm's naming; an id
+    // of no known application's form is nobody's.
+    let publisher = Publisher::connect(&server.url());
+    let messages = recorded(WADM_HELLO_APP);
+    for index in [6, 12] {
+        publisher.publish(&messages[index].0, messages[index].1.as_bytes());
+    }
+    publisher.publish(
+        "wasmbus.evt.default.config_set",
+        r#"{"specversion":"1.0","id":"c2","type":"com.wasmcloud.lattice.config_set","source":"NH","data":{"config_name":"other_app-address"}}"#,
+    );
+    let mut lines = Vec::new();
+    collect_until_all(
+        &latwatch,
+        &[
+            "other_app-address",
+            "hello_app-hello_http_address",
+            "linkdef_set",
+        ],
+        &mut lines,
+    );
+    assert!(
+        line_with(&lines, &["config_set", "hello_app-hello_http_address"])
+            .trim_end()
+            .ends_with("app=hello-app"),
+        "{lines:?}"
+    );
+    assert!(line_with(&lines, &["linkdef_set"])
+        .trim_end()
+        .ends_with("app=hello-app"));
+    assert!(!line_with(&lines, &["other_app-address"]).contains("app="));
     drop(latwatch);
 
     let mut until = Latwatch::spawn(&[

@@ -258,7 +258,18 @@ pub struct Intake {
 /// Where a drop episode stands.
 struct Dropping {
     from: DateTime<Utc>,
+    /// When the last message of the episode was dropped.
+    last: DateTime<Utc>,
     count: u64,
+}
+
+impl Dropping {
+    /// The episode as a gap in the queue, where the dropped messages would have been.
+    fn gap(self, to: DateTime<Utc>, last_seen: &Option<Bytes>) -> Item {
+        let mut gap = Gap::new(self.from, to, GapReason::Dropped);
+        gap.lost = Some(self.count);
+        Item::gap(gap, last_seen)
+    }
 }
 
 impl Intake {
@@ -288,6 +299,17 @@ impl Intake {
                 },
                 _ = tick.tick() => {
                     self.notice_freeze(&mut last_turn);
+                    // The end of a burst may be dropped with no message after it to close the
+                    // episode: close it once the buffer has drained to half.
+                    if dropping.is_some()
+                        && self.queue.held.load(Ordering::Acquire) <= self.queue.budget / 2
+                    {
+                        if let Some(episode) = dropping.take() {
+                            let to = episode.last;
+                            batch.push(episode.gap(to, &last_seen));
+                            push(&self.queue, &mut batch, 0, &mut last_seen);
+                        }
+                    }
                     if let Some(lost) = losses.look(taken) {
                         self.lost_inside_client(lost, quiet_since, &last_seen);
                     }
@@ -330,16 +352,16 @@ impl Intake {
                         }
                         Dropping {
                             from: now,
+                            last: now,
                             count: 0,
                         }
                     });
                     episode.count += 1;
+                    episode.last = now;
                 } else {
                     if let Some(episode) = dropping.take() {
-                        let mut gap = Gap::new(episode.from, now, GapReason::Dropped);
-                        gap.lost = Some(episode.count);
                         let seen = latest(&batch, &last_seen);
-                        batch.push(Item::gap(gap, &seen));
+                        batch.push(episode.gap(now, &seen));
                     }
                     held += cost;
                     added += cost;
@@ -398,6 +420,11 @@ impl Intake {
             if ended {
                 break;
             }
+        }
+        if let Some(episode) = dropping.take() {
+            let to = episode.last;
+            batch.push(episode.gap(to, &last_seen));
+            push(&self.queue, &mut batch, 0, &mut last_seen);
         }
         self.queue.closed.store(true, Ordering::Release);
         self.queue.ready.notify_one();
