@@ -69,6 +69,18 @@ fn publish_in_order(
     }
 }
 
+/// `latwatch --until-app TARGET --timeout TIMEOUT` on `server`.
+fn until_app(server: &NatsServer, target: &str, timeout: &str) -> Latwatch {
+    Latwatch::spawn(&[
+        "-s",
+        &server.url(),
+        "--until-app",
+        target,
+        "--timeout",
+        timeout,
+    ])
+}
+
 fn line_with<'l>(lines: &'l [String], needles: &[&str]) -> &'l str {
     lines
         .iter()
@@ -334,14 +346,7 @@ fn startup_learns_status_from_the_stream_and_until_app_exits_at_once() {
     );
     drop(latwatch);
 
-    let mut until = Latwatch::spawn(&[
-        "-s",
-        &server.url(),
-        "--until-app",
-        "hello-app=deployed",
-        "--timeout",
-        "20s",
-    ]);
+    let mut until = until_app(&server, "hello-app=deployed", "20s");
     let status = until.wait_exit(WAIT);
     assert_eq!(status.code(), Some(0), "{}", until.stderr());
     assert!(
@@ -369,14 +374,7 @@ fn a_status_older_than_the_newest_deploy_is_not_the_answer() {
     assert!(messages[17].0.ends_with("manifest_published"));
     publisher.publish_stored(&messages[17].0, messages[17].1.as_bytes());
 
-    let mut stale = Latwatch::spawn(&[
-        "-s",
-        &server.url(),
-        "--until-app",
-        "hello-app=deployed",
-        "--timeout",
-        "3s",
-    ]);
+    let mut stale = until_app(&server, "hello-app=deployed", "3s");
     assert_eq!(stale.wait_exit(WAIT).code(), Some(3), "{}", stale.stderr());
     assert!(
         stale
@@ -387,14 +385,7 @@ fn a_status_older_than_the_newest_deploy_is_not_the_answer() {
     );
 
     // The same wait, answered by the new version's statuses arriving live.
-    let mut waiting = Latwatch::spawn(&[
-        "-s",
-        &server.url(),
-        "--until-app",
-        "hello-app=deployed",
-        "--timeout",
-        "30s",
-    ]);
+    let mut waiting = until_app(&server, "hello-app=deployed", "30s");
     waiting.wait_stderr("listening", WAIT);
     // Seeding happens after "listening": give it its time before checking the wait still runs.
     std::thread::sleep(Duration::from_millis(500));
@@ -455,14 +446,7 @@ fn startup_learns_status_from_wadms_api_without_jetstream() {
     assert!(!line_with(&lines, &["other_app-address"]).contains("app="));
     drop(latwatch);
 
-    let mut until = Latwatch::spawn(&[
-        "-s",
-        &server.url(),
-        "--until-app",
-        "hello-app=deployed",
-        "--timeout",
-        "20s",
-    ]);
+    let mut until = until_app(&server, "hello-app=deployed", "20s");
     assert_eq!(until.wait_exit(WAIT).code(), Some(0), "{}", until.stderr());
 }
 
@@ -495,14 +479,7 @@ fn no_wadm_is_one_hint() {
 #[test]
 fn until_app_fails_with_the_failure() {
     let server = NatsServer::start();
-    let mut latwatch = Latwatch::spawn(&[
-        "-s",
-        &server.url(),
-        "--until-app",
-        "broken-app=deployed",
-        "--timeout",
-        "30s",
-    ]);
+    let mut latwatch = until_app(&server, "broken-app=deployed", "30s");
     latwatch.wait_stderr("listening", WAIT);
     let mut patient = Latwatch::spawn(&[
         "-s",

@@ -84,22 +84,8 @@ pub async fn run(
     let (client, mut notices, server) =
         connect(config, &shown, status, liveness.clone(), gaps_tx).await?;
 
-    let mut subscribers = Vec::with_capacity(config.subjects.len());
-    for subject in &config.subjects {
-        let subscriber = client
-            .subscribe(subject.clone())
-            .await
-            .with_context(|| format!("cannot subscribe to {subject} on {server}"))?;
-        subscribers.push(subscriber);
-    }
-    let mut wadm_subscribers = Vec::with_capacity(config.app_subjects.len());
-    for subject in &config.app_subjects {
-        let subscriber = client
-            .subscribe(subject.clone())
-            .await
-            .with_context(|| format!("cannot subscribe to {subject} on {server}"))?;
-        wadm_subscribers.push(subscriber);
-    }
+    let mut subscribers = subscribe(&client, &config.subjects, &server).await?;
+    let wadm_subscribers = subscribe(&client, &config.app_subjects, &server).await?;
     // One subscription (the usual case) is polled directly: merging streams costs a
     // FuturesUnordered round per message, and one channel keeps arrival order exactly.
     let events: intake::Messages = match subscribers.len() {
@@ -325,6 +311,23 @@ pub async fn run(
     }
     pipeline.flush()?;
     Ok(())
+}
+
+/// One subscription per subject.
+async fn subscribe(
+    client: &Client,
+    subjects: &[String],
+    server: &ServerName,
+) -> Result<Vec<async_nats::Subscriber>> {
+    let mut subscribers = Vec::with_capacity(subjects.len());
+    for subject in subjects {
+        let subscriber = client
+            .subscribe(subject.clone())
+            .await
+            .with_context(|| format!("cannot subscribe to {subject} on {server}"))?;
+        subscribers.push(subscriber);
+    }
+    Ok(subscribers)
 }
 
 /// Fills gaps from the stream that keeps the lattice's events, on a connection of its own (made
