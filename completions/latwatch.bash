@@ -25,6 +25,9 @@ _latwatch() {
             latwatch,man)
                 cmd="latwatch__subcmd__man"
                 ;;
+            latwatch,top)
+                cmd="latwatch__subcmd__top"
+                ;;
             latwatch__subcmd__help,completions)
                 cmd="latwatch__subcmd__help__subcmd__completions"
                 ;;
@@ -34,6 +37,9 @@ _latwatch() {
             latwatch__subcmd__help,man)
                 cmd="latwatch__subcmd__help__subcmd__man"
                 ;;
+            latwatch__subcmd__help,top)
+                cmd="latwatch__subcmd__help__subcmd__top"
+                ;;
             *)
                 ;;
         esac
@@ -41,7 +47,7 @@ _latwatch() {
 
     case "${cmd}" in
         latwatch)
-            opts="-s -x -t -i -o -n -q -h -V --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --subject-prefix --legacy --type --exclude-type --host --component --provider --app --filter --input --output --json --color --utc --full-ids --silence-hint --heartbeats --count --quiet --summary --apps --no-apps --record --since --last --stream --no-fill --buffer --ping-interval --until-app --until-type --until-host --until-component --until-provider --until-filter --fail-on --timeout --idle-timeout --help --version completions man help"
+            opts="-s -x -t -i -o -n -q -h -V --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --subject-prefix --legacy --type --exclude-type --host --component --provider --app --filter --input --output --json --color --utc --full-ids --silence-hint --heartbeats --count --quiet --summary --apps --no-apps --record --since --last --stream --no-fill --buffer --ping-interval --until-app --until-type --until-host --until-component --until-provider --until-filter --fail-on --timeout --idle-timeout --help --version completions man top help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -251,13 +257,125 @@ _latwatch() {
             return 0
             ;;
         latwatch__subcmd__completions)
-            opts="-h --out-dir --help bash elvish fish powershell zsh"
+            opts="-s -x -t -q -h --out-dir --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --subject-prefix --type --exclude-type --host --component --provider --app --filter --color --utc --full-ids --quiet --no-apps --ping-interval --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --out-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --creds)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nkey)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --seed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ctl-host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ctl-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lattice)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -x)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --subject-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --type)
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status" -- "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status" -- "${cur}"))
+                    return 0
+                    ;;
+                --exclude-type)
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status" -- "${cur}"))
+                    return 0
+                    ;;
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --component)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --provider)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --app)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --filter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --ping-interval)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -269,7 +387,7 @@ _latwatch() {
             return 0
             ;;
         latwatch__subcmd__help)
-            opts="completions man help"
+            opts="completions man top help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -324,13 +442,265 @@ _latwatch() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        latwatch__subcmd__help__subcmd__top)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         latwatch__subcmd__man)
-            opts="-h --help"
+            opts="-s -x -t -q -h --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --subject-prefix --type --exclude-type --host --component --provider --app --filter --color --utc --full-ids --quiet --no-apps --ping-interval --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --creds)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nkey)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --seed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ctl-host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ctl-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lattice)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -x)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --subject-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --type)
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status" -- "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status" -- "${cur}"))
+                    return 0
+                    ;;
+                --exclude-type)
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status" -- "${cur}"))
+                    return 0
+                    ;;
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --component)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --provider)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --app)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --filter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --ping-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latwatch__subcmd__top)
+            opts="-s -x -t -q -h --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --subject-prefix --type --exclude-type --host --component --provider --app --filter --color --utc --full-ids --quiet --no-apps --ping-interval --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --creds)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nkey)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --seed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ctl-host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ctl-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lattice)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -x)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --subject-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --type)
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status" -- "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status" -- "${cur}"))
+                    return 0
+                    ;;
+                --exclude-type)
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status" -- "${cur}"))
+                    return 0
+                    ;;
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --component)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --provider)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --app)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --filter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --ping-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -211,10 +211,298 @@ complete -c latwatch -n "__fish_latwatch_needs_command" -s h -l help -d 'Print h
 complete -c latwatch -n "__fish_latwatch_needs_command" -s V -l version -d 'Print version'
 complete -c latwatch -n "__fish_latwatch_needs_command" -f -a "completions" -d 'Print a shell completion script, or write all of them into a folder'
 complete -c latwatch -n "__fish_latwatch_needs_command" -f -a "man" -d 'Print the man page (roff): latwatch man > ~/.local/share/man/man1/latwatch.1'
+complete -c latwatch -n "__fish_latwatch_needs_command" -f -a "top" -d 'The lattice as a live table: hosts, components, providers, links and applications, as the control interface and wadm tell at start and every event changes them'
 complete -c latwatch -n "__fish_latwatch_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l out-dir -d 'Write every shell\'s script into DIR, under the standard names (latwatch.bash, _latwatch, latwatch.fish, _latwatch.ps1, latwatch.elv)' -r -F
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -s s -l server -d 'NATS server URL(s), comma-separated [default: nats://127.0.0.1:4222, or wash\'s WASMCLOUD_CTL_HOST/WASMCLOUD_CTL_PORT when set]' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l context -d 'A nats CLI context (~/.config/nats/context/NAME.json) for server, credentials and TLS [default: the context selected with `nats context select`, if any]' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l creds -d 'NATS credentials file (user JWT and seed); also read from wash\'s WASH_CTL_CREDS' -r -F
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l nkey -d 'File holding an nkey user seed' -r -F
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l jwt -d 'User JWT, with --seed (as wash takes them)' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l seed -d 'User nkey seed signing for --jwt' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l user -d 'User name (or user:password@ in the URL)' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l password -d 'Password for --user' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l token -d 'Authentication token' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l tls-ca -d 'CA certificate(s) to verify the server with (PEM)' -r -F
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l tls-cert -d 'Client certificate for mutual TLS (PEM), with --tls-key' -r -F
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l tls-key -d 'Client private key for mutual TLS (PEM), with --tls-cert' -r -F
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l ctl-host -d 'NATS host, as wash takes it; used only when --server and NATS_URL are not given' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l ctl-port -d 'NATS port, as wash takes it; used only when --server and NATS_URL are not given' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -s x -l lattice -d 'The lattice(s) to watch, comma-separated' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l subject-prefix -d 'Prefix of the event subjects in multi-tenant NATS accounts, as wadm uses it (P.wasmbus.evt.<lattice>.>)' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -s t -l type -d 'Show only these event kinds (repeatable, comma-separated; globs allowed)' -r -f -a "host_started\t''
+host_stopped\t''
+host_heartbeat\t''
+labels_changed\t''
+component_scaled\t''
+component_scale_failed\t''
+component_start_failed\t''
+provider_started\t''
+provider_start_failed\t''
+provider_stopped\t''
+health_check_passed\t''
+health_check_failed\t''
+health_check_status\t''
+linkdef_set\t''
+linkdef_set_failed\t''
+linkdef_deleted\t''
+config_set\t''
+config_deleted\t''
+actor_scaled\t''
+actor_scale_failed\t''
+actors_started\t''
+actors_start_failed\t''
+actors_stopped\t''
+actor_started\t''
+actor_stopped\t''
+actor_start_failed\t''
+actor_updated\t''
+actor_update_failed\t''
+refmap_set\t''
+manifest_published\t''
+manifest_unpublished\t''
+app_status\t''"
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l exclude-type -d 'Hide these event kinds (repeatable, comma-separated; globs allowed); wins over --type' -r -f -a "host_started\t''
+host_stopped\t''
+host_heartbeat\t''
+labels_changed\t''
+component_scaled\t''
+component_scale_failed\t''
+component_start_failed\t''
+provider_started\t''
+provider_start_failed\t''
+provider_stopped\t''
+health_check_passed\t''
+health_check_failed\t''
+health_check_status\t''
+linkdef_set\t''
+linkdef_set_failed\t''
+linkdef_deleted\t''
+config_set\t''
+config_deleted\t''
+actor_scaled\t''
+actor_scale_failed\t''
+actors_started\t''
+actors_start_failed\t''
+actors_stopped\t''
+actor_started\t''
+actor_stopped\t''
+actor_start_failed\t''
+actor_updated\t''
+actor_update_failed\t''
+refmap_set\t''
+manifest_published\t''
+manifest_unpublished\t''
+app_status\t''"
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l host -d 'Show only events about these hosts: key, key prefix, friendly name or glob (repeatable)' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l component -d 'Show only events about these components, including links to or from them (repeatable)' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l provider -d 'Show only events about these providers, including links to or from them (repeatable)' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l app -d 'Show only what belongs to these wadm applications: their events, wadm\'s events and status changes (names or globs, repeatable)' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l filter -d 'Show only events for which this jq expression is truthy (run on the CloudEvent JSON)' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l color -d 'When to color the output: auto colors a terminal unless NO_COLOR is set or TERM=dumb (CLICOLOR_FORCE forces it); json and jsonl are never colored' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l ping-interval -d 'How often to ping the server; after three unanswered pings the server counts as hung and latwatch reconnects (a duration: 2s, 500ms)' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l tls-first -d 'Start TLS before the NATS handshake, for servers configured with handshake_first'
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l all-lattices -d 'Watch every lattice on the server (wasmbus.evt.*.>)'
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l utc -d 'Show times in UTC instead of local time'
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l full-ids -d 'Show whole host keys instead of friendly names and abbreviations like NBXJ2O…MQOUB'
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -s q -l quiet -d 'No status lines on stderr (errors and warnings are still shown)'
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l no-apps -d 'Leave wadm applications out: no wadm subscriptions, status lines or app= tags'
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c latwatch -n "__fish_latwatch_using_subcommand man" -s h -l help -d 'Print help'
-complete -c latwatch -n "__fish_latwatch_using_subcommand help; and not __fish_seen_subcommand_from completions man help" -f -a "completions" -d 'Print a shell completion script, or write all of them into a folder'
-complete -c latwatch -n "__fish_latwatch_using_subcommand help; and not __fish_seen_subcommand_from completions man help" -f -a "man" -d 'Print the man page (roff): latwatch man > ~/.local/share/man/man1/latwatch.1'
-complete -c latwatch -n "__fish_latwatch_using_subcommand help; and not __fish_seen_subcommand_from completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -s s -l server -d 'NATS server URL(s), comma-separated [default: nats://127.0.0.1:4222, or wash\'s WASMCLOUD_CTL_HOST/WASMCLOUD_CTL_PORT when set]' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l context -d 'A nats CLI context (~/.config/nats/context/NAME.json) for server, credentials and TLS [default: the context selected with `nats context select`, if any]' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l creds -d 'NATS credentials file (user JWT and seed); also read from wash\'s WASH_CTL_CREDS' -r -F
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l nkey -d 'File holding an nkey user seed' -r -F
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l jwt -d 'User JWT, with --seed (as wash takes them)' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l seed -d 'User nkey seed signing for --jwt' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l user -d 'User name (or user:password@ in the URL)' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l password -d 'Password for --user' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l token -d 'Authentication token' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l tls-ca -d 'CA certificate(s) to verify the server with (PEM)' -r -F
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l tls-cert -d 'Client certificate for mutual TLS (PEM), with --tls-key' -r -F
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l tls-key -d 'Client private key for mutual TLS (PEM), with --tls-cert' -r -F
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l ctl-host -d 'NATS host, as wash takes it; used only when --server and NATS_URL are not given' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l ctl-port -d 'NATS port, as wash takes it; used only when --server and NATS_URL are not given' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -s x -l lattice -d 'The lattice(s) to watch, comma-separated' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l subject-prefix -d 'Prefix of the event subjects in multi-tenant NATS accounts, as wadm uses it (P.wasmbus.evt.<lattice>.>)' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -s t -l type -d 'Show only these event kinds (repeatable, comma-separated; globs allowed)' -r -f -a "host_started\t''
+host_stopped\t''
+host_heartbeat\t''
+labels_changed\t''
+component_scaled\t''
+component_scale_failed\t''
+component_start_failed\t''
+provider_started\t''
+provider_start_failed\t''
+provider_stopped\t''
+health_check_passed\t''
+health_check_failed\t''
+health_check_status\t''
+linkdef_set\t''
+linkdef_set_failed\t''
+linkdef_deleted\t''
+config_set\t''
+config_deleted\t''
+actor_scaled\t''
+actor_scale_failed\t''
+actors_started\t''
+actors_start_failed\t''
+actors_stopped\t''
+actor_started\t''
+actor_stopped\t''
+actor_start_failed\t''
+actor_updated\t''
+actor_update_failed\t''
+refmap_set\t''
+manifest_published\t''
+manifest_unpublished\t''
+app_status\t''"
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l exclude-type -d 'Hide these event kinds (repeatable, comma-separated; globs allowed); wins over --type' -r -f -a "host_started\t''
+host_stopped\t''
+host_heartbeat\t''
+labels_changed\t''
+component_scaled\t''
+component_scale_failed\t''
+component_start_failed\t''
+provider_started\t''
+provider_start_failed\t''
+provider_stopped\t''
+health_check_passed\t''
+health_check_failed\t''
+health_check_status\t''
+linkdef_set\t''
+linkdef_set_failed\t''
+linkdef_deleted\t''
+config_set\t''
+config_deleted\t''
+actor_scaled\t''
+actor_scale_failed\t''
+actors_started\t''
+actors_start_failed\t''
+actors_stopped\t''
+actor_started\t''
+actor_stopped\t''
+actor_start_failed\t''
+actor_updated\t''
+actor_update_failed\t''
+refmap_set\t''
+manifest_published\t''
+manifest_unpublished\t''
+app_status\t''"
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l host -d 'Show only events about these hosts: key, key prefix, friendly name or glob (repeatable)' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l component -d 'Show only events about these components, including links to or from them (repeatable)' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l provider -d 'Show only events about these providers, including links to or from them (repeatable)' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l app -d 'Show only what belongs to these wadm applications: their events, wadm\'s events and status changes (names or globs, repeatable)' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l filter -d 'Show only events for which this jq expression is truthy (run on the CloudEvent JSON)' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l color -d 'When to color the output: auto colors a terminal unless NO_COLOR is set or TERM=dumb (CLICOLOR_FORCE forces it); json and jsonl are never colored' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l ping-interval -d 'How often to ping the server; after three unanswered pings the server counts as hung and latwatch reconnects (a duration: 2s, 500ms)' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l tls-first -d 'Start TLS before the NATS handshake, for servers configured with handshake_first'
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l all-lattices -d 'Watch every lattice on the server (wasmbus.evt.*.>)'
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l utc -d 'Show times in UTC instead of local time'
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l full-ids -d 'Show whole host keys instead of friendly names and abbreviations like NBXJ2O…MQOUB'
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -s q -l quiet -d 'No status lines on stderr (errors and warnings are still shown)'
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l no-apps -d 'Leave wadm applications out: no wadm subscriptions, status lines or app= tags'
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -s s -l server -d 'NATS server URL(s), comma-separated [default: nats://127.0.0.1:4222, or wash\'s WASMCLOUD_CTL_HOST/WASMCLOUD_CTL_PORT when set]' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l context -d 'A nats CLI context (~/.config/nats/context/NAME.json) for server, credentials and TLS [default: the context selected with `nats context select`, if any]' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l creds -d 'NATS credentials file (user JWT and seed); also read from wash\'s WASH_CTL_CREDS' -r -F
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l nkey -d 'File holding an nkey user seed' -r -F
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l jwt -d 'User JWT, with --seed (as wash takes them)' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l seed -d 'User nkey seed signing for --jwt' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l user -d 'User name (or user:password@ in the URL)' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l password -d 'Password for --user' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l token -d 'Authentication token' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l tls-ca -d 'CA certificate(s) to verify the server with (PEM)' -r -F
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l tls-cert -d 'Client certificate for mutual TLS (PEM), with --tls-key' -r -F
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l tls-key -d 'Client private key for mutual TLS (PEM), with --tls-cert' -r -F
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l ctl-host -d 'NATS host, as wash takes it; used only when --server and NATS_URL are not given' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l ctl-port -d 'NATS port, as wash takes it; used only when --server and NATS_URL are not given' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -s x -l lattice -d 'The lattice(s) to watch, comma-separated' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l subject-prefix -d 'Prefix of the event subjects in multi-tenant NATS accounts, as wadm uses it (P.wasmbus.evt.<lattice>.>)' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -s t -l type -d 'Show only these event kinds (repeatable, comma-separated; globs allowed)' -r -f -a "host_started\t''
+host_stopped\t''
+host_heartbeat\t''
+labels_changed\t''
+component_scaled\t''
+component_scale_failed\t''
+component_start_failed\t''
+provider_started\t''
+provider_start_failed\t''
+provider_stopped\t''
+health_check_passed\t''
+health_check_failed\t''
+health_check_status\t''
+linkdef_set\t''
+linkdef_set_failed\t''
+linkdef_deleted\t''
+config_set\t''
+config_deleted\t''
+actor_scaled\t''
+actor_scale_failed\t''
+actors_started\t''
+actors_start_failed\t''
+actors_stopped\t''
+actor_started\t''
+actor_stopped\t''
+actor_start_failed\t''
+actor_updated\t''
+actor_update_failed\t''
+refmap_set\t''
+manifest_published\t''
+manifest_unpublished\t''
+app_status\t''"
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l exclude-type -d 'Hide these event kinds (repeatable, comma-separated; globs allowed); wins over --type' -r -f -a "host_started\t''
+host_stopped\t''
+host_heartbeat\t''
+labels_changed\t''
+component_scaled\t''
+component_scale_failed\t''
+component_start_failed\t''
+provider_started\t''
+provider_start_failed\t''
+provider_stopped\t''
+health_check_passed\t''
+health_check_failed\t''
+health_check_status\t''
+linkdef_set\t''
+linkdef_set_failed\t''
+linkdef_deleted\t''
+config_set\t''
+config_deleted\t''
+actor_scaled\t''
+actor_scale_failed\t''
+actors_started\t''
+actors_start_failed\t''
+actors_stopped\t''
+actor_started\t''
+actor_stopped\t''
+actor_start_failed\t''
+actor_updated\t''
+actor_update_failed\t''
+refmap_set\t''
+manifest_published\t''
+manifest_unpublished\t''
+app_status\t''"
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l host -d 'Show only events about these hosts: key, key prefix, friendly name or glob (repeatable)' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l component -d 'Show only events about these components, including links to or from them (repeatable)' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l provider -d 'Show only events about these providers, including links to or from them (repeatable)' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l app -d 'Show only what belongs to these wadm applications: their events, wadm\'s events and status changes (names or globs, repeatable)' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l filter -d 'Show only events for which this jq expression is truthy (run on the CloudEvent JSON)' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l color -d 'When to color the output: auto colors a terminal unless NO_COLOR is set or TERM=dumb (CLICOLOR_FORCE forces it); json and jsonl are never colored' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l ping-interval -d 'How often to ping the server; after three unanswered pings the server counts as hung and latwatch reconnects (a duration: 2s, 500ms)' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l tls-first -d 'Start TLS before the NATS handshake, for servers configured with handshake_first'
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l all-lattices -d 'Watch every lattice on the server (wasmbus.evt.*.>)'
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l utc -d 'Show times in UTC instead of local time'
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l full-ids -d 'Show whole host keys instead of friendly names and abbreviations like NBXJ2O…MQOUB'
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -s q -l quiet -d 'No status lines on stderr (errors and warnings are still shown)'
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l no-apps -d 'Leave wadm applications out: no wadm subscriptions, status lines or app= tags'
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c latwatch -n "__fish_latwatch_using_subcommand help; and not __fish_seen_subcommand_from completions man top help" -f -a "completions" -d 'Print a shell completion script, or write all of them into a folder'
+complete -c latwatch -n "__fish_latwatch_using_subcommand help; and not __fish_seen_subcommand_from completions man top help" -f -a "man" -d 'Print the man page (roff): latwatch man > ~/.local/share/man/man1/latwatch.1'
+complete -c latwatch -n "__fish_latwatch_using_subcommand help; and not __fish_seen_subcommand_from completions man top help" -f -a "top" -d 'The lattice as a live table: hosts, components, providers, links and applications, as the control interface and wadm tell at start and every event changes them'
+complete -c latwatch -n "__fish_latwatch_using_subcommand help; and not __fish_seen_subcommand_from completions man top help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

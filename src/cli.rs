@@ -78,6 +78,7 @@ pub struct Cli {
 
     /// The lattice(s) to watch, comma-separated
     #[arg(
+        global = true,
         short = 'x',
         long,
         env = "WASMCLOUD_LATTICE",
@@ -89,12 +90,13 @@ pub struct Cli {
     pub lattice: Vec<String>,
 
     /// Watch every lattice on the server (wasmbus.evt.*.>)
-    #[arg(long, help_heading = "What to watch")]
+    #[arg(global = true, long, help_heading = "What to watch")]
     pub all_lattices: bool,
 
     /// Prefix of the event subjects in multi-tenant NATS accounts, as wadm uses it
     /// (P.wasmbus.evt.<lattice>.>)
     #[arg(
+        global = true,
         long,
         value_name = "P",
         help_heading = "What to watch",
@@ -109,6 +111,7 @@ pub struct Cli {
 
     /// Show only these event kinds (repeatable, comma-separated; globs allowed)
     #[arg(
+        global = true,
         short = 't',
         long = "type",
         value_name = "TYPE",
@@ -121,6 +124,7 @@ pub struct Cli {
 
     /// Hide these event kinds (repeatable, comma-separated; globs allowed); wins over --type
     #[arg(
+        global = true,
         long = "exclude-type",
         value_name = "TYPE",
         value_delimiter = ',',
@@ -132,6 +136,7 @@ pub struct Cli {
 
     /// Show only events about these hosts: key, key prefix, friendly name or glob (repeatable)
     #[arg(
+        global = true,
         long = "host",
         value_name = "ID|NAME",
         value_delimiter = ',',
@@ -141,6 +146,7 @@ pub struct Cli {
 
     /// Show only events about these components, including links to or from them (repeatable)
     #[arg(
+        global = true,
         long = "component",
         value_name = "ID",
         value_delimiter = ',',
@@ -150,6 +156,7 @@ pub struct Cli {
 
     /// Show only events about these providers, including links to or from them (repeatable)
     #[arg(
+        global = true,
         long = "provider",
         value_name = "ID",
         value_delimiter = ',',
@@ -160,6 +167,7 @@ pub struct Cli {
     /// Show only what belongs to these wadm applications: their events, wadm's events and status
     /// changes (names or globs, repeatable)
     #[arg(
+        global = true,
         long = "app",
         value_name = "NAME",
         value_delimiter = ',',
@@ -169,7 +177,7 @@ pub struct Cli {
     pub app: Vec<String>,
 
     /// Show only events for which this jq expression is truthy (run on the CloudEvent JSON)
-    #[arg(long, value_name = "EXPR", help_heading = "Filters")]
+    #[arg(global = true, long, value_name = "EXPR", help_heading = "Filters")]
     pub filter: Option<String>,
 
     /// Read events from a file (or - for stdin) instead of NATS: raw CloudEvents, `-o jsonl`
@@ -195,6 +203,7 @@ pub struct Cli {
     /// When to color the output: auto colors a terminal unless NO_COLOR is set or TERM=dumb
     /// (CLICOLOR_FORCE forces it); json and jsonl are never colored
     #[arg(
+        global = true,
         long,
         value_enum,
         value_name = "WHEN",
@@ -204,11 +213,11 @@ pub struct Cli {
     pub color: ColorChoice,
 
     /// Show times in UTC instead of local time
-    #[arg(long, help_heading = "Output", hide_short_help = true)]
+    #[arg(global = true, long, help_heading = "Output", hide_short_help = true)]
     pub utc: bool,
 
     /// Show whole host keys instead of friendly names and abbreviations like NBXJ2O…MQOUB
-    #[arg(long, help_heading = "Output", hide_short_help = true)]
+    #[arg(global = true, long, help_heading = "Output", hide_short_help = true)]
     pub full_ids: bool,
 
     /// If nothing arrives within SECS of subscribing, explain on stderr why and which lattices on
@@ -237,7 +246,7 @@ pub struct Cli {
     pub count: Option<u64>,
 
     /// No status lines on stderr (errors and warnings are still shown)
-    #[arg(short, long, help_heading = "Output")]
+    #[arg(global = true, short, long, help_heading = "Output")]
     pub quiet: bool,
 
     /// At exit, print counts on stderr: messages received, shown, filtered out, per kind, per
@@ -251,7 +260,7 @@ pub struct Cli {
     pub apps: bool,
 
     /// Leave wadm applications out: no wadm subscriptions, status lines or app= tags
-    #[arg(long, help_heading = "Output", hide_short_help = true)]
+    #[arg(global = true, long, help_heading = "Output", hide_short_help = true)]
     pub no_apps: bool,
 
     /// Also append every received event (before filters) to FILE as a jsonl record, written as it
@@ -304,6 +313,7 @@ pub struct Cli {
     /// How often to ping the server; after three unanswered pings the server counts as hung and
     /// latwatch reconnects (a duration: 2s, 500ms)
     #[arg(
+        global = true,
         long,
         value_name = "DURATION",
         default_value = "2s",
@@ -450,6 +460,7 @@ pub struct ConnectionArgs {
     /// NATS server URL(s), comma-separated [default: nats://127.0.0.1:4222, or wash's
     /// WASMCLOUD_CTL_HOST/WASMCLOUD_CTL_PORT when set]
     #[arg(
+        global = true,
         short = 's',
         long = "server",
         env = "NATS_URL",
@@ -462,6 +473,7 @@ pub struct ConnectionArgs {
     /// A nats CLI context (~/.config/nats/context/NAME.json) for server, credentials and TLS
     /// [default: the context selected with `nats context select`, if any]
     #[arg(
+        global = true,
         long,
         env = "NATS_CONTEXT",
         value_name = "NAME",
@@ -471,6 +483,7 @@ pub struct ConnectionArgs {
 
     /// NATS credentials file (user JWT and seed); also read from wash's WASH_CTL_CREDS
     #[arg(
+        global = true,
         long,
         env = "NATS_CREDS",
         value_name = "FILE",
@@ -480,6 +493,7 @@ pub struct ConnectionArgs {
 
     /// File holding an nkey user seed
     #[arg(
+        global = true,
         long,
         env = "NATS_NKEY",
         value_name = "SEED_FILE",
@@ -490,6 +504,7 @@ pub struct ConnectionArgs {
 
     /// User JWT, with --seed (as wash takes them)
     #[arg(
+        global = true,
         long,
         env = "WASMCLOUD_CTL_JWT",
         value_name = "JWT",
@@ -502,6 +517,7 @@ pub struct ConnectionArgs {
 
     /// User nkey seed signing for --jwt
     #[arg(
+        global = true,
         long,
         env = "WASMCLOUD_CTL_SEED",
         value_name = "SEED",
@@ -514,6 +530,7 @@ pub struct ConnectionArgs {
 
     /// User name (or user:password@ in the URL)
     #[arg(
+        global = true,
         long,
         env = "NATS_USER",
         value_name = "USER",
@@ -524,6 +541,7 @@ pub struct ConnectionArgs {
 
     /// Password for --user
     #[arg(
+        global = true,
         long,
         env = "NATS_PASSWORD",
         value_name = "PASSWORD",
@@ -535,6 +553,7 @@ pub struct ConnectionArgs {
 
     /// Authentication token
     #[arg(
+        global = true,
         long,
         env = "NATS_TOKEN",
         value_name = "TOKEN",
@@ -546,6 +565,7 @@ pub struct ConnectionArgs {
 
     /// CA certificate(s) to verify the server with (PEM)
     #[arg(
+        global = true,
         long,
         env = "NATS_CA",
         value_name = "FILE",
@@ -556,6 +576,7 @@ pub struct ConnectionArgs {
 
     /// Client certificate for mutual TLS (PEM), with --tls-key
     #[arg(
+        global = true,
         long,
         env = "NATS_CERT",
         value_name = "FILE",
@@ -567,6 +588,7 @@ pub struct ConnectionArgs {
 
     /// Client private key for mutual TLS (PEM), with --tls-cert
     #[arg(
+        global = true,
         long,
         env = "NATS_KEY",
         value_name = "FILE",
@@ -577,11 +599,17 @@ pub struct ConnectionArgs {
     pub tls_key: Option<PathBuf>,
 
     /// Start TLS before the NATS handshake, for servers configured with handshake_first
-    #[arg(long, help_heading = "Connection", hide_short_help = true)]
+    #[arg(
+        global = true,
+        long,
+        help_heading = "Connection",
+        hide_short_help = true
+    )]
     pub tls_first: bool,
 
     /// NATS host, as wash takes it; used only when --server and NATS_URL are not given
     #[arg(
+        global = true,
         long,
         env = "WASMCLOUD_CTL_HOST",
         value_name = "HOST",
@@ -592,6 +620,7 @@ pub struct ConnectionArgs {
 
     /// NATS port, as wash takes it; used only when --server and NATS_URL are not given
     #[arg(
+        global = true,
         long,
         env = "WASMCLOUD_CTL_PORT",
         value_name = "PORT",
@@ -620,6 +649,14 @@ pub enum Command {
     },
     /// Print the man page (roff): latwatch man > ~/.local/share/man/man1/latwatch.1
     Man,
+    /// The lattice as a live table: hosts, components, providers, links and applications, as
+    /// the control interface and wadm tell at start and every event changes them
+    ///
+    /// Takes the connection and filter flags of the watcher (-s, --lattice, --context,
+    /// credentials, --host, --component, --provider, --app, ...). Keys: Tab/Shift-Tab between
+    /// panes, arrows/PageUp/PageDown/Home/End to scroll, / to filter the pane, Enter for the
+    /// selected row's JSON, p to pause the events, q/Esc/Ctrl-C to quit.
+    Top,
 }
 
 /// An event kind for `--type` and friends: any text (globs, kinds newer than latwatch), with the

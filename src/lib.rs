@@ -20,6 +20,7 @@
 //! - `pipeline`: the per-message path through the stages, shared by every source.
 //! - `record`: `--record`, every received event appended to a jsonl file.
 //! - `summary`: the counts `--summary` prints.
+//! - `top`: `latwatch top`, the lattice as a live table (ratatui).
 //! - `until`: `--until-*` and `--fail-on`, the scripting stop conditions.
 //! - `userinfo`: user info in server URLs, found and removed.
 //! - `exit_codes`: the only place exit numbers appear.
@@ -40,5 +41,6 @@ pub mod render;
 pub mod source;
 pub mod summary;
 pub mod text;
+pub mod top;
 pub mod until;
 pub mod userinfo;

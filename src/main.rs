@@ -13,7 +13,8 @@ use latwatch::{cli, source};
 
 fn main() -> std::process::ExitCode {
     let cli = cli::parse();
-    if let Some(command) = &cli.command {
+    let top = matches!(cli.command, Some(cli::Command::Top));
+    if let Some(command) = cli.command.as_ref().filter(|_| !top) {
         return match generate(command) {
             Ok(()) => ExitCode::Success.into(),
             Err(err) if is_broken_pipe(&err) => ExitCode::Success.into(),
@@ -22,6 +23,24 @@ fn main() -> std::process::ExitCode {
                 ExitCode::Failure.into()
             }
         };
+    }
+    if top {
+        use std::io::IsTerminal as _;
+        let why = if cli.input.is_some() {
+            Some("latwatch top watches a live lattice; `latwatch --input FILE` shows a capture")
+        } else if !std::io::stdout().is_terminal() {
+            Some(
+                "latwatch top draws on a terminal, and stdout is not one: use `latwatch` for \
+                 lines or `latwatch --json` for a pipe",
+            )
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            cli::command()
+                .error(clap::error::ErrorKind::ArgumentConflict, why)
+                .exit();
+        }
     }
     let config = match Config::from_cli(cli) {
         Ok(config) => config,
@@ -36,7 +55,11 @@ fn main() -> std::process::ExitCode {
     for warning in &config.warnings {
         status.warn(warning);
     }
-    match run(config, status) {
+    let ran = match top {
+        true => latwatch::top::run(config, status),
+        false => run(config, status),
+    };
+    match ran {
         Ok(code) => code.into(),
         // Rust ignores SIGPIPE, so `latwatch | head` ends with a write error: that is success.
         Err(err) if is_broken_pipe(&err) => ExitCode::Success.into(),
@@ -115,6 +138,8 @@ fn generate(command: &cli::Command) -> anyhow::Result<()> {
             }
         }
         cli::Command::Completions { .. } => unreachable_usage(),
+        // Not generated: `main` runs it.
+        cli::Command::Top => {}
         cli::Command::Man => clap_mangen::Man::new(definition).render(&mut stdout)?,
     }
     stdout.flush()?;

@@ -239,6 +239,8 @@ pub struct AppRow {
     pub lattice: String,
     pub name: String,
     pub status: Option<String>,
+    /// wadm's message with the status (why it is failing, what it is doing).
+    pub message: Option<String>,
     pub version: Option<String>,
     pub events: u64,
     pub failures: u64,
@@ -601,6 +603,7 @@ impl Apps {
                     lattice: lattice.clone(),
                     name: name.clone(),
                     status: app.status.clone(),
+                    message: app.message.clone(),
                     version: app.version.clone(),
                     events: app.events,
                     failures: app.failures,

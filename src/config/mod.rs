@@ -191,6 +191,8 @@ pub struct NatsConfig {
     pub app_subjects: Vec<String>,
     /// Learn every application's status at startup (from wadm's `wadm_status` stream or API).
     pub seed_apps: Option<AppsSeed>,
+    /// The lattice names given (`*` for `--all-lattices`): `latwatch top` asks each one's hosts.
+    pub lattices: Vec<String>,
 }
 
 /// Where application status is looked up at startup.
@@ -378,6 +380,7 @@ impl Config {
                     lattices: lattices.clone(),
                     prefix: cli.subject_prefix.clone(),
                 }),
+                lattices: lattices.clone(),
                 silence_hint: (cli.silence_hint > 0)
                     .then(|| std::time::Duration::from_secs(cli.silence_hint)),
             })),

@@ -178,7 +178,7 @@ impl AppPattern {
 }
 
 /// A `--host`/`--component`/`--provider` value: an exact id, a prefix of one, or a glob.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct IdMatcher {
     flag: &'static str,
     pattern: Pattern,
@@ -190,6 +190,15 @@ impl IdMatcher {
             flag,
             pattern: Pattern::new(text.trim()),
         }
+    }
+
+    /// Whether `text` matches exactly, as a prefix or as a glob, with nothing noted (`latwatch
+    /// top` filters rows with it).
+    pub fn matches_text(&self, text: &str) -> bool {
+        self.pattern.matches(text)
+            || (!self.pattern.glob
+                && !self.pattern.text.is_empty()
+                && text.starts_with(&self.pattern.text))
     }
 
     /// Whether `id` matches; a match only as a prefix is noted (two different ids make the value

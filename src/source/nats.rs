@@ -634,6 +634,43 @@ fn addresses(config: &NatsConfig) -> Result<Vec<async_nats::ServerAddr>> {
         .collect()
 }
 
+/// The connection `latwatch top` watches through: the watcher's server list, credentials, TLS
+/// and ping interval; async-nats reconnects forever and reports each connection event to
+/// `events` (top re-seeds its view after a reconnect). Returns the client and the server's name.
+pub async fn connect_for_top(
+    config: &NatsConfig,
+    events: mpsc::UnboundedSender<NatsEvent>,
+) -> Result<(Client, String)> {
+    let shown = config
+        .connection
+        .servers
+        .iter()
+        .map(|s| redact(s))
+        .collect::<Vec<_>>()
+        .join(",");
+    let options = ConnectOptions::new()
+        .name("latwatch-top")
+        .connection_timeout(CONNECT_TIMEOUT)
+        .ping_interval(config.ping_interval)
+        .max_reconnects(None)
+        .event_callback(move |event| {
+            let events = events.clone();
+            async move {
+                let _ = events.send(event);
+            }
+        });
+    let options = with_tls(
+        with_auth(options, &config.connection.auth).await?,
+        &config.connection.tls,
+    );
+    let client = options
+        .connect(addresses(config)?)
+        .await
+        .map_err(|err| connect_error(&err, &shown, config))?;
+    let name = name_for(&config.connection.servers, &client.server_info());
+    Ok((client, name))
+}
+
 /// A second connection, for the JetStream replay: same server, credentials and TLS; its own
 /// message counts, so the live subscription's loss accounting stays exact.
 async fn connect_for_replay(config: &NatsConfig, shown: &str) -> Result<Client> {

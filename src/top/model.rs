@@ -1,0 +1,476 @@
+//! What `latwatch top` shows, as data: hosts, components per host, providers per host, links,
+//! applications, and the newest event lines. Seeded from the control interface's replies
+//! (`host.ping`, `host.get`, `link.get`), then changed by every event; heartbeats reconcile a
+//! host's components and providers with what it says it runs.
+//!
+//! Every row keeps the JSON it last came from (cut to [`SOURCE_KEPT`]), for the details view.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+use crate::apps::AppRow;
+use crate::event::kind::KindId;
+use crate::event::{Data, Event, Severity};
+
+/// How much of a row's source JSON is kept for the details view.
+pub const SOURCE_KEPT: usize = 64 * 1024;
+/// How many event lines are kept.
+pub const EVENTS_KEPT: usize = 500;
+/// The annotation wadm puts on what it makes.
+const APPSPEC: &str = "wasmcloud.dev/appspec";
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HostRow {
+    pub name: Option<String>,
+    pub version: Option<String>,
+    /// Uptime as last reported, and when.
+    pub uptime: Option<(u64, DateTime<Utc>)>,
+    pub labels: BTreeMap<String, String>,
+    pub last_heartbeat: Option<DateTime<Utc>>,
+    pub silent: bool,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ComponentRow {
+    pub image: Option<String>,
+    pub instances: u64,
+    pub app: Option<String>,
+    pub changed: Option<DateTime<Utc>>,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProviderRow {
+    pub image: Option<String>,
+    /// `None` until a health check said.
+    pub healthy: Option<bool>,
+    pub app: Option<String>,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LinkKey {
+    pub source_id: String,
+    pub namespace: String,
+    pub package: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LinkRow {
+    pub target: String,
+    pub interfaces: Vec<String>,
+    pub source: String,
+}
+
+/// One event line for the events pane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventLine {
+    pub text: String,
+    pub severity: Severity,
+    pub source: String,
+}
+
+/// Everything the view shows.
+#[derive(Debug, Default)]
+pub struct Model {
+    pub hosts: BTreeMap<String, HostRow>,
+    /// (component id, host id) → row.
+    pub components: BTreeMap<(String, String), ComponentRow>,
+    /// (provider id, host id) → row.
+    pub providers: BTreeMap<(String, String), ProviderRow>,
+    pub links: BTreeMap<LinkKey, LinkRow>,
+    pub apps: Vec<AppRow>,
+    pub events: VecDeque<EventLine>,
+    /// Events received, for the rate.
+    pub received: u64,
+}
+
+/// `source` cut to what the details view keeps.
+pub fn kept(source: &str) -> String {
+    if source.len() <= SOURCE_KEPT {
+        return source.to_owned();
+    }
+    let mut end = SOURCE_KEPT;
+    while !source.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &source[..end])
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Item {
+    id: String,
+    image_ref: Option<String>,
+    max_instances: Option<u64>,
+    annotations: BTreeMap<String, Value>,
+}
+
+impl Item {
+    fn app(&self) -> Option<String> {
+        self.annotations
+            .get(APPSPEC)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    }
+}
+
+fn items(value: Option<&RawValue>) -> Option<Vec<Item>> {
+    value.and_then(|raw| serde_json::from_str(raw.get()).ok())
+}
+
+fn labels(value: Option<&RawValue>) -> Option<BTreeMap<String, String>> {
+    let map: BTreeMap<String, Value> = serde_json::from_str(value?.get()).ok()?;
+    Some(
+        map.into_iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => (k, s),
+                other => (k, other.to_string()),
+            })
+            .collect(),
+    )
+}
+
+fn str_of(data: &Data, key: &str) -> Option<String> {
+    data.str(key).map(|s| s.into_owned())
+}
+
+fn u64_of(data: &Data, key: &str) -> Option<u64> {
+    data.get(key).and_then(|raw| raw.get().parse().ok())
+}
+
+fn app_of(data: &Data) -> Option<String> {
+    let annotations: BTreeMap<String, Value> =
+        serde_json::from_str(data.get("annotations")?.get()).ok()?;
+    annotations
+        .get(APPSPEC)
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
+impl Model {
+    /// Takes one host's `host.ping` reply (`response` of the control interface's envelope).
+    pub fn seed_host(&mut self, response: &Value, source: &str, now: DateTime<Utc>) {
+        let Some(id) = response.get("id").and_then(Value::as_str) else {
+            return;
+        };
+        let host = self.hosts.entry(id.to_owned()).or_default();
+        host.name = response
+            .get("friendly_name")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        host.version = response
+            .get("version")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        host.uptime = response
+            .get("uptime_seconds")
+            .and_then(Value::as_u64)
+            .map(|s| (s, now));
+        if let Some(Value::Object(map)) = response.get("labels") {
+            host.labels = map
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().map_or(v.to_string(), str::to_owned)))
+                .collect();
+        }
+        host.source = kept(source);
+    }
+
+    /// Takes one host's `host.get` reply: what it runs.
+    pub fn seed_inventory(&mut self, host_id: &str, response: &Value, source: &str) {
+        let list = |key: &str| -> Vec<Item> {
+            response
+                .get(key)
+                .and_then(|v| serde_json::from_value(v.clone()).ok())
+                .unwrap_or_default()
+        };
+        self.replace_inventory(host_id, list("components"), list("providers"), source, None);
+    }
+
+    /// Takes `link.get`'s reply: every link.
+    pub fn seed_links(&mut self, response: &Value, source: &str) {
+        let Some(links) = response.as_array() else {
+            return;
+        };
+        self.links.clear();
+        for link in links {
+            let text = |key: &str| {
+                link.get(key)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let interfaces = link
+                .get("interfaces")
+                .and_then(Value::as_array)
+                .map(|list| {
+                    list.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default();
+            self.links.insert(
+                LinkKey {
+                    source_id: text("source_id"),
+                    namespace: text("wit_namespace"),
+                    package: text("wit_package"),
+                    name: text("name"),
+                },
+                LinkRow {
+                    target: text("target"),
+                    interfaces,
+                    source: kept(source),
+                },
+            );
+        }
+    }
+
+    /// A host's components and providers, as a heartbeat or `host.get` lists them: rows it no
+    /// longer lists go, listed ones are set.
+    fn replace_inventory(
+        &mut self,
+        host_id: &str,
+        components: Vec<Item>,
+        providers: Vec<Item>,
+        source: &str,
+        at: Option<DateTime<Utc>>,
+    ) {
+        let source = kept(source);
+        self.components.retain(|(_, host), _| host != host_id);
+        for item in components {
+            let key = (item.id.clone(), host_id.to_owned());
+            self.components.insert(
+                key,
+                ComponentRow {
+                    app: item.app(),
+                    image: item.image_ref,
+                    instances: item.max_instances.unwrap_or(1),
+                    changed: at,
+                    source: source.clone(),
+                },
+            );
+        }
+        let health: BTreeMap<String, Option<bool>> = self
+            .providers
+            .iter()
+            .filter(|((_, host), _)| host == host_id)
+            .map(|((id, _), row)| (id.clone(), row.healthy))
+            .collect();
+        self.providers.retain(|(_, host), _| host != host_id);
+        for item in providers {
+            let healthy = health.get(&item.id).copied().flatten();
+            self.providers.insert(
+                (item.id.clone(), host_id.to_owned()),
+                ProviderRow {
+                    app: item.app(),
+                    image: item.image_ref,
+                    healthy,
+                    source: source.clone(),
+                },
+            );
+        }
+    }
+
+    /// Changes the model by one event received at `at`.
+    pub fn observe(&mut self, event: &Event, at: DateTime<Utc>) {
+        self.received += 1;
+        let Some(kind) = event.kind.known() else {
+            return;
+        };
+        let Some(data) = event.data() else {
+            return;
+        };
+        let Some(host_id) = event.host_id().map(|h| h.into_owned()) else {
+            return;
+        };
+        let source = || std::str::from_utf8(event.raw.payload).map_or(String::new(), kept);
+        match kind {
+            KindId::HostStarted => {
+                let host = self.hosts.entry(host_id).or_default();
+                host.name = str_of(data, "friendly_name").or(host.name.take());
+                host.version = str_of(data, "version").or(host.version.take());
+                if let Some(labels) = labels(data.get("labels")) {
+                    host.labels = labels;
+                }
+                host.uptime = Some((0, at));
+                host.silent = false;
+                host.source = source();
+            }
+            KindId::HostStopped => {
+                self.hosts.remove(&host_id);
+                self.components.retain(|(_, host), _| *host != host_id);
+                self.providers.retain(|(_, host), _| *host != host_id);
+            }
+            KindId::HostHeartbeat => {
+                let host = self.hosts.entry(host_id.clone()).or_default();
+                host.name = str_of(data, "friendly_name").or(host.name.take());
+                host.version = str_of(data, "version").or(host.version.take());
+                if let Some(labels) = labels(data.get("labels")) {
+                    host.labels = labels;
+                }
+                if let Some(uptime) = u64_of(data, "uptime_seconds") {
+                    host.uptime = Some((uptime, at));
+                }
+                host.last_heartbeat = Some(at);
+                host.silent = false;
+                host.source = source();
+                // 1.x heartbeats list `components` and `providers`; older ones are left alone.
+                if let (Some(components), Some(providers)) =
+                    (items(data.get("components")), items(data.get("providers")))
+                {
+                    // A heartbeat reconciles: rows it confirms keep their last change time.
+                    let changed: BTreeMap<String, (u64, Option<DateTime<Utc>>)> = self
+                        .components
+                        .iter()
+                        .filter(|((_, host), _)| *host == host_id)
+                        .map(|((id, _), row)| (id.clone(), (row.instances, row.changed)))
+                        .collect();
+                    self.replace_inventory(&host_id, components, providers, &source(), Some(at));
+                    for ((id, host), row) in self.components.iter_mut() {
+                        if *host != host_id {
+                            continue;
+                        }
+                        if let Some((instances, when)) = changed.get(id) {
+                            if *instances == row.instances {
+                                row.changed = *when;
+                            }
+                        }
+                    }
+                }
+            }
+            KindId::LabelsChanged => {
+                if let Some(labels) = labels(data.get("labels")) {
+                    self.hosts.entry(host_id).or_default().labels = labels;
+                }
+            }
+            KindId::ComponentScaled | KindId::ActorScaled => {
+                let Some(id) = str_of(data, "component_id").or_else(|| str_of(data, "actor_id"))
+                else {
+                    return;
+                };
+                let max = u64_of(data, "max_instances").unwrap_or(1);
+                let key = (id, host_id);
+                if max == 0 {
+                    self.components.remove(&key);
+                    return;
+                }
+                let row = self.components.entry(key).or_default();
+                row.instances = max;
+                row.image = str_of(data, "image_ref").or(row.image.take());
+                row.app = app_of(data).or(row.app.take());
+                row.changed = Some(at);
+                row.source = source();
+            }
+            KindId::ProviderStarted => {
+                let Some(id) = str_of(data, "provider_id") else {
+                    return;
+                };
+                let row = self.providers.entry((id, host_id)).or_default();
+                row.image = str_of(data, "image_ref").or(row.image.take());
+                row.app = app_of(data).or(row.app.take());
+                row.source = source();
+            }
+            KindId::ProviderStopped => {
+                if let Some(id) = str_of(data, "provider_id") {
+                    self.providers.remove(&(id, host_id));
+                }
+            }
+            KindId::HealthCheckPassed | KindId::HealthCheckFailed => {
+                let Some(id) = str_of(data, "provider_id") else {
+                    return;
+                };
+                let row = self.providers.entry((id, host_id)).or_default();
+                row.healthy = Some(kind == KindId::HealthCheckPassed);
+                row.source = source();
+            }
+            KindId::LinkdefSet | KindId::LinkdefDeleted => {
+                let key = LinkKey {
+                    source_id: str_of(data, "source_id").unwrap_or_default(),
+                    namespace: str_of(data, "wit_namespace").unwrap_or_default(),
+                    package: str_of(data, "wit_package").unwrap_or_default(),
+                    name: str_of(data, "name").unwrap_or_default(),
+                };
+                if kind == KindId::LinkdefDeleted {
+                    self.links.remove(&key);
+                    return;
+                }
+                let interfaces = data
+                    .get("interfaces")
+                    .and_then(|raw| serde_json::from_str::<Vec<String>>(raw.get()).ok())
+                    .unwrap_or_default();
+                self.links.insert(
+                    key,
+                    LinkRow {
+                        target: str_of(data, "target").unwrap_or_default(),
+                        interfaces,
+                        source: source(),
+                    },
+                );
+            }
+            _ => {}
+        }
+    }
+
+    /// A host stopped heartbeating (lattice memory's judgement).
+    pub fn silent(&mut self, host_id: &str) {
+        if let Some(host) = self.hosts.get_mut(host_id) {
+            host.silent = true;
+        }
+    }
+
+    /// Adds an event line; the oldest go past [`EVENTS_KEPT`].
+    pub fn push_event(&mut self, line: EventLine) {
+        if self.events.len() == EVENTS_KEPT {
+            self.events.pop_front();
+        }
+        self.events.push_back(line);
+    }
+
+    /// Components: instances over every host, per id.
+    pub fn instances_of(&self, id: &str) -> u64 {
+        self.components
+            .range((id.to_owned(), String::new())..)
+            .take_while(|((cid, _), _)| cid == id)
+            .map(|(_, row)| row.instances)
+            .sum()
+    }
+
+    /// The host's name, else its key.
+    pub fn host_label(&self, host_id: &str) -> String {
+        self.hosts
+            .get(host_id)
+            .and_then(|h| h.name.clone())
+            .unwrap_or_else(|| crate::text::abbreviate_key(host_id).into_owned())
+    }
+
+    /// Hosts alive, hosts silent.
+    pub fn host_counts(&self) -> (usize, usize) {
+        let silent = self.hosts.values().filter(|h| h.silent).count();
+        (self.hosts.len() - silent, silent)
+    }
+
+    /// Applications whose status is `failed`.
+    pub fn apps_failing(&self) -> usize {
+        self.apps
+            .iter()
+            .filter(|a| a.status.as_deref() == Some("failed"))
+            .count()
+    }
+}
+
+/// A control-interface reply: `{"success", "message", "response"}`; the `response` when it
+/// succeeded.
+pub fn ctl_response(payload: &[u8]) -> Option<Value> {
+    let reply: Value = serde_json::from_slice(payload).ok()?;
+    if reply.get("success").and_then(Value::as_bool) != Some(true) {
+        return None;
+    }
+    reply.get("response").cloned()
+}

@@ -1,0 +1,758 @@
+//! Drawing `latwatch top` with ratatui: a header, five panes (hosts, components, providers,
+//! links, applications) and the newest events, in any terminal of at least 40×12. Every string
+//! from the lattice is escaped (`text::escape_untrusted`) and cut to its column, never wrapped.
+
+use chrono::{DateTime, Utc};
+use ratatui::layout::{Constraint, Direction, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::Frame;
+
+use super::model::Model;
+use crate::event::Severity;
+use crate::filter::{AppPattern, IdMatcher};
+use crate::text::{escape_untrusted, truncate};
+
+/// The smallest terminal the view draws in.
+pub const MIN_WIDTH: u16 = 40;
+pub const MIN_HEIGHT: u16 = 12;
+/// No cell shows more characters than this.
+const CELL_CHARS: usize = 80;
+
+/// The panes, in Tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Hosts,
+    Components,
+    Providers,
+    Links,
+    Apps,
+    Events,
+}
+
+pub const PANES: [Pane; 6] = [
+    Pane::Hosts,
+    Pane::Components,
+    Pane::Providers,
+    Pane::Links,
+    Pane::Apps,
+    Pane::Events,
+];
+
+impl Pane {
+    fn index(self) -> usize {
+        PANES.iter().position(|p| *p == self).unwrap_or(0)
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Pane::Hosts => "hosts",
+            Pane::Components => "components",
+            Pane::Providers => "providers",
+            Pane::Links => "links",
+            Pane::Apps => "applications",
+            Pane::Events => "events",
+        }
+    }
+}
+
+/// The `--host`, `--component`, `--provider` and `--app` flags, applied to rows.
+#[derive(Debug, Default)]
+pub struct RowFilter {
+    pub hosts: Vec<IdMatcher>,
+    pub components: Vec<IdMatcher>,
+    pub providers: Vec<IdMatcher>,
+    pub apps: Vec<AppPattern>,
+}
+
+impl RowFilter {
+    fn host(&self, id: &str, name: Option<&str>) -> bool {
+        self.hosts.is_empty()
+            || self
+                .hosts
+                .iter()
+                .any(|m| m.matches_text(id) || name.is_some_and(|n| m.matches_text(n)))
+    }
+
+    fn app(&self, app: Option<&str>) -> bool {
+        self.apps.is_empty() || app.is_some_and(|a| self.apps.iter().any(|p| p.matches(a)))
+    }
+}
+
+/// What the keys changed: focus, selection, filters, details, pause.
+#[derive(Debug, Default)]
+pub struct Ui {
+    pub focus: usize,
+    pub selected: [usize; 6],
+    pub filters: [String; 6],
+    /// Typing into the focused pane's filter.
+    pub editing: bool,
+    /// The details view: a title and the JSON shown.
+    pub details: Option<(String, String)>,
+    pub details_scroll: u16,
+    /// The events pane is paused: it shows the first this many events of the model's ring
+    /// (counted from the model's total received, see `Model::events`).
+    pub paused: Option<Vec<super::model::EventLine>>,
+    pub color: bool,
+}
+
+impl Ui {
+    pub fn focused(&self) -> Pane {
+        PANES[self.focus % PANES.len()]
+    }
+}
+
+/// What the header says beside the model's counts.
+#[derive(Debug, Default, Clone)]
+pub struct Header {
+    pub server: String,
+    pub lattice: String,
+    pub state: String,
+    pub rate: f64,
+}
+
+/// One row of a pane: its cells, its style, and the JSON it came from.
+pub struct PaneRow {
+    pub cells: Vec<String>,
+    pub severity: Option<Severity>,
+    pub source: String,
+}
+
+fn cell(text: &str) -> String {
+    truncate(&escape_untrusted(text), CELL_CHARS).into_owned()
+}
+
+fn age(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+    match at {
+        Some(at) => format!("{}s", (now - at).num_seconds().max(0)),
+        None => "-".to_owned(),
+    }
+}
+
+fn uptime(seconds: u64) -> String {
+    match seconds {
+        0..=59 => format!("{seconds}s"),
+        60..=3599 => format!("{}m", seconds / 60),
+        3600..=86_399 => format!("{}h{}m", seconds / 3600, seconds / 60 % 60),
+        _ => format!("{}d{}h", seconds / 86_400, seconds / 3600 % 24),
+    }
+}
+
+/// The rows of a pane from `start`, at most `len` of them, with its header cells and how many
+/// there are in all, filtered by the flags and the pane's text filter. Only the rows shown are
+/// made into text (a lattice of 100,000 components draws 50 rows a frame, not 100,000), unless
+/// a text filter must read them all.
+pub fn rows(
+    pane: Pane,
+    model: &Model,
+    ui: &Ui,
+    flags: &RowFilter,
+    now: DateTime<Utc>,
+    start: usize,
+    len: usize,
+) -> (Vec<&'static str>, usize, Vec<PaneRow>) {
+    let filter = ui.filters[pane.index()].to_lowercase();
+    let (filter, start, len) = (filter.as_str(), start, len);
+    match pane {
+        Pane::Hosts => window(
+            vec!["host", "version", "uptime", "heartbeat", "labels"],
+            || {
+                model
+                    .hosts
+                    .iter()
+                    .filter(|(id, h)| flags.host(id, h.name.as_deref()))
+            },
+            |(id, host)| {
+                let name = host.name.clone().unwrap_or_else(|| id.clone());
+                let labels: Vec<String> = host
+                    .labels
+                    .iter()
+                    .filter(|(k, _)| !k.starts_with("hostcore."))
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect();
+                let heartbeat = match host.silent {
+                    true => format!("SILENT {}", age(host.last_heartbeat, now)),
+                    false => age(host.last_heartbeat, now),
+                };
+                PaneRow {
+                    cells: vec![
+                        cell(&name),
+                        cell(host.version.as_deref().unwrap_or("-")),
+                        host.uptime
+                            .map(|(s, at)| uptime(s + (now - at).num_seconds().max(0) as u64))
+                            .unwrap_or_else(|| "-".into()),
+                        heartbeat,
+                        cell(&labels.join(",")),
+                    ],
+                    severity: host.silent.then_some(Severity::Removal),
+                    source: host.source.clone(),
+                }
+            },
+            (filter, start, len),
+        ),
+        Pane::Components => window(
+            vec![
+                "component",
+                "app",
+                "host",
+                "inst",
+                "total",
+                "image",
+                "changed",
+            ],
+            || {
+                model.components.iter().filter(|((id, host), row)| {
+                    let host_name = model.hosts.get(host).and_then(|h| h.name.as_deref());
+                    flags.host(host, host_name)
+                        && (flags.components.is_empty()
+                            || flags.components.iter().any(|m| m.matches_text(id)))
+                        && flags.app(row.app.as_deref())
+                })
+            },
+            |((id, host), row)| PaneRow {
+                cells: vec![
+                    cell(id),
+                    cell(row.app.as_deref().unwrap_or("-")),
+                    cell(&model.host_label(host)),
+                    row.instances.to_string(),
+                    model.instances_of(id).to_string(),
+                    cell(row.image.as_deref().unwrap_or("-")),
+                    age(row.changed, now),
+                ],
+                severity: None,
+                source: row.source.clone(),
+            },
+            (filter, start, len),
+        ),
+        Pane::Providers => window(
+            vec!["provider", "host", "health", "app"],
+            || {
+                model.providers.iter().filter(|((id, host), row)| {
+                    let host_name = model.hosts.get(host).and_then(|h| h.name.as_deref());
+                    flags.host(host, host_name)
+                        && (flags.providers.is_empty()
+                            || flags.providers.iter().any(|m| m.matches_text(id)))
+                        && flags.app(row.app.as_deref())
+                })
+            },
+            |((id, host), row)| PaneRow {
+                cells: vec![
+                    cell(id),
+                    cell(&model.host_label(host)),
+                    match row.healthy {
+                        Some(true) => "healthy".into(),
+                        Some(false) => "UNHEALTHY".into(),
+                        None => "-".into(),
+                    },
+                    cell(row.app.as_deref().unwrap_or("-")),
+                ],
+                severity: (row.healthy == Some(false)).then_some(Severity::Failure),
+                source: row.source.clone(),
+            },
+            (filter, start, len),
+        ),
+        Pane::Links => window(
+            vec!["source → target", "interface", "name"],
+            || model.links.iter(),
+            |(key, row)| PaneRow {
+                cells: vec![
+                    cell(&format!("{} → {}", key.source_id, row.target)),
+                    cell(&format!(
+                        "{}:{}/{}",
+                        key.namespace,
+                        key.package,
+                        row.interfaces.join(",")
+                    )),
+                    cell(&key.name),
+                ],
+                severity: None,
+                source: row.source.clone(),
+            },
+            (filter, start, len),
+        ),
+        Pane::Apps => window(
+            vec!["application", "status", "version", "message"],
+            || model.apps.iter().filter(|app| flags.app(Some(&app.name))),
+            |app| {
+                let status = app.status.clone().unwrap_or_else(|| "-".into());
+                let severity = match status.as_str() {
+                    "failed" | "unhealthy" => Some(Severity::Failure),
+                    "deployed" => Some(Severity::Arrival),
+                    "undeployed" => Some(Severity::Removal),
+                    _ => None,
+                };
+                PaneRow {
+                    cells: vec![
+                        cell(&app.name),
+                        cell(&status),
+                        cell(app.version.as_deref().unwrap_or("-")),
+                        cell(app.message.as_deref().unwrap_or("")),
+                    ],
+                    severity,
+                    source: String::new(),
+                }
+            },
+            (filter, start, len),
+        ),
+        Pane::Events => {
+            let events: Vec<&super::model::EventLine> = match &ui.paused {
+                Some(paused) => paused.iter().collect(),
+                None => model.events.iter().collect(),
+            };
+            window(
+                vec!["event"],
+                || events.iter(),
+                |line| PaneRow {
+                    // Pretty lines are escaped already; escaping again is a no-op for them.
+                    cells: vec![escape_untrusted(&line.text).into_owned()],
+                    severity: Some(line.severity),
+                    source: line.source.clone(),
+                },
+                (filter, start, len),
+            )
+        }
+    }
+}
+
+/// The rows `candidates` gives, counted, and made into text from `start` for `len` rows; with a
+/// text filter, all made and filtered first.
+fn window<I: Iterator>(
+    header: Vec<&'static str>,
+    candidates: impl Fn() -> I,
+    make: impl Fn(I::Item) -> PaneRow,
+    (filter, start, len): (&str, usize, usize),
+) -> (Vec<&'static str>, usize, Vec<PaneRow>) {
+    if filter.is_empty() {
+        let total = candidates().count();
+        let rows = candidates().skip(start).take(len).map(make).collect();
+        return (header, total, rows);
+    }
+    let all: Vec<PaneRow> = candidates()
+        .map(make)
+        .filter(|row| row.cells.iter().any(|c| c.to_lowercase().contains(filter)))
+        .collect();
+    let total = all.len();
+    (
+        header,
+        total,
+        all.into_iter().skip(start).take(len).collect(),
+    )
+}
+
+fn severity_style(severity: Option<Severity>, color: bool) -> Style {
+    if !color {
+        return Style::default();
+    }
+    match severity {
+        Some(Severity::Failure) => Style::default().fg(Color::Red),
+        Some(Severity::Removal) => Style::default().fg(Color::Yellow),
+        Some(Severity::Arrival) => Style::default().fg(Color::Green),
+        Some(Severity::Change) => Style::default().fg(Color::Cyan),
+        Some(Severity::Liveness) => Style::default().add_modifier(Modifier::DIM),
+        Some(Severity::Neutral) | None => Style::default(),
+    }
+}
+
+/// Column widths: the first column takes what the others leave.
+fn widths(pane: Pane) -> Vec<Constraint> {
+    match pane {
+        Pane::Hosts => vec![
+            Constraint::Fill(2),
+            Constraint::Length(8),
+            Constraint::Length(7),
+            Constraint::Length(10),
+            Constraint::Fill(2),
+        ],
+        Pane::Components => vec![
+            Constraint::Fill(3),
+            Constraint::Fill(2),
+            Constraint::Fill(2),
+            Constraint::Length(4),
+            Constraint::Length(5),
+            Constraint::Fill(3),
+            Constraint::Length(7),
+        ],
+        Pane::Providers => vec![
+            Constraint::Fill(3),
+            Constraint::Fill(2),
+            Constraint::Length(9),
+            Constraint::Fill(2),
+        ],
+        Pane::Links => vec![
+            Constraint::Fill(4),
+            Constraint::Fill(3),
+            Constraint::Fill(1),
+        ],
+        Pane::Apps => vec![
+            Constraint::Fill(2),
+            Constraint::Length(11),
+            Constraint::Length(9),
+            Constraint::Fill(4),
+        ],
+        Pane::Events => vec![Constraint::Fill(1)],
+    }
+}
+
+/// Draws the whole view.
+pub fn draw(
+    frame: &mut Frame,
+    model: &Model,
+    ui: &mut Ui,
+    header: &Header,
+    flags: &RowFilter,
+    now: DateTime<Utc>,
+) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let text = format!(
+            "latwatch top needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT} (this one is {}×{}); q quits",
+            area.width, area.height
+        );
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+        return;
+    }
+    let events_height = (area.height / 4).clamp(4, 12);
+    let [top, keys, middle, bottom] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(events_height),
+    ])
+    .areas(area);
+    let (alive, silent) = model.host_counts();
+    let providers_unhealthy = model
+        .providers
+        .values()
+        .filter(|p| p.healthy == Some(false))
+        .count();
+    let summary = format!(
+        " latwatch top  {}  lattice {}  hosts {alive}{}  components {}  providers {}{}  apps {}{}  {:.1} ev/s  {}",
+        escape_untrusted(&header.server),
+        escape_untrusted(&header.lattice),
+        if silent > 0 { format!(" ({silent} silent)") } else { String::new() },
+        model.components.len(),
+        model.providers.len(),
+        if providers_unhealthy > 0 { format!(" ({providers_unhealthy} unhealthy)") } else { String::new() },
+        model.apps.len(),
+        match model.apps_failing() { 0 => String::new(), n => format!(" ({n} failing)") },
+        header.rate,
+        escape_untrusted(&header.state),
+    );
+    let bold = match ui.color {
+        true => Style::default().add_modifier(Modifier::REVERSED),
+        false => Style::default(),
+    };
+    frame.render_widget(Paragraph::new(summary).style(bold), top);
+    let hint = match (ui.editing, ui.paused.is_some()) {
+        (true, _) => format!(
+            " filter {}: {}▏ (Enter keeps it, Esc clears it)",
+            ui.focused().title(),
+            escape_untrusted(&ui.filters[ui.focus])
+        ),
+        (false, paused) => format!(
+            " Tab pane  ↑↓ PgUp PgDn Home End scroll  / filter  Enter details  p {}  q quit",
+            if paused { "resume (paused)" } else { "pause" }
+        ),
+    };
+    frame.render_widget(Paragraph::new(hint), keys);
+
+    // The focused pane gets more room.
+    let weight = |pane: Pane| if ui.focused() == pane { 3 } else { 1 };
+    let [hosts, components, pair, apps] = Layout::vertical([
+        Constraint::Fill(weight(Pane::Hosts)),
+        Constraint::Fill(weight(Pane::Components) + 1),
+        Constraint::Fill(weight(Pane::Providers).max(weight(Pane::Links))),
+        Constraint::Fill(weight(Pane::Apps)),
+    ])
+    .areas(middle);
+    let [providers, links] = Layout::default()
+        .direction(Direction::Horizontal)
+        .constraints([Constraint::Fill(1), Constraint::Fill(1)])
+        .areas(pair);
+    for (pane, area) in [
+        (Pane::Hosts, hosts),
+        (Pane::Components, components),
+        (Pane::Providers, providers),
+        (Pane::Links, links),
+        (Pane::Apps, apps),
+        (Pane::Events, bottom),
+    ] {
+        draw_pane(frame, pane, area, model, ui, flags, now);
+    }
+    if let Some((title, text)) = &ui.details {
+        let popup = Rect {
+            x: area.x + area.width / 10,
+            y: area.y + area.height / 10,
+            width: area.width - area.width / 5,
+            height: area.height - area.height / 5,
+        };
+        frame.render_widget(Clear, popup);
+        frame.render_widget(
+            Paragraph::new(escape_untrusted(text).into_owned())
+                .wrap(Wrap { trim: false })
+                .scroll((ui.details_scroll, 0))
+                .block(
+                    Block::default()
+                        .borders(Borders::ALL)
+                        .title(format!(" {} (Esc closes, ↑↓ scroll) ", cell(title))),
+                ),
+            popup,
+        );
+    }
+}
+
+fn draw_pane(
+    frame: &mut Frame,
+    pane: Pane,
+    area: Rect,
+    model: &Model,
+    ui: &mut Ui,
+    flags: &RowFilter,
+    now: DateTime<Utc>,
+) {
+    // Rows that fit: the title line, the header row (not for events), the rest.
+    let visible = area
+        .height
+        .saturating_sub(if pane == Pane::Events { 1 } else { 2 }) as usize;
+    let focused = ui.focused() == pane;
+    let total = rows(pane, model, ui, flags, now, 0, 0).1;
+    {
+        let selected = &mut ui.selected[pane.index()];
+        // The events pane follows the newest line unless a line was chosen.
+        if pane == Pane::Events && !focused {
+            *selected = total.saturating_sub(1);
+        }
+        if *selected >= total {
+            *selected = total.saturating_sub(1);
+        }
+    }
+    let selected = ui.selected[pane.index()];
+    let start = (selected + 1).saturating_sub(visible.max(1));
+    let (header, count, rows) = rows(pane, model, ui, flags, now, start, visible);
+    let filter = &ui.filters[pane.index()];
+    let mut title = vec![Span::raw(format!(" {} ({count})", pane.title()))];
+    if !filter.is_empty() {
+        title.push(Span::raw(format!(" /{}", escape_untrusted(filter))));
+    }
+    title.push(Span::raw(" "));
+    let title_style = match (focused, ui.color) {
+        (true, true) => Style::default().add_modifier(Modifier::BOLD | Modifier::REVERSED),
+        (true, false) => Style::default().add_modifier(Modifier::BOLD),
+        _ => Style::default(),
+    };
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .title(Line::from(title).style(title_style));
+    let color = ui.color;
+    let table_rows: Vec<Row> = rows
+        .into_iter()
+        .map(|row| {
+            Row::new(row.cells.into_iter().map(Cell::from))
+                .style(severity_style(row.severity, color))
+        })
+        .collect();
+    let header_row = (pane != Pane::Events).then(|| {
+        Row::new(header.into_iter().map(Cell::from))
+            .style(Style::default().add_modifier(Modifier::DIM))
+    });
+    let mut table = Table::new(table_rows, widths(pane))
+        .block(block)
+        .column_spacing(1);
+    if let Some(header_row) = header_row {
+        table = table.header(header_row);
+    }
+    if focused {
+        table = table.row_highlight_style(Style::default().add_modifier(Modifier::REVERSED));
+    }
+    let mut state = TableState::default();
+    if count > 0 {
+        state.select(Some(selected - start));
+    }
+    frame.render_stateful_widget(table, area, &mut state);
+}
+
+/// The JSON behind the focused pane's selected row, pretty-printed when it is JSON.
+pub fn selected_source(
+    model: &Model,
+    ui: &Ui,
+    flags: &RowFilter,
+    now: DateTime<Utc>,
+) -> Option<(String, String)> {
+    let pane = ui.focused();
+    let (_, _, rows) = rows(pane, model, ui, flags, now, ui.selected[pane.index()], 1);
+    let row = rows.into_iter().next()?;
+    let text = match serde_json::from_str::<serde_json::Value>(&row.source) {
+        Ok(value) => serde_json::to_string_pretty(&value).unwrap_or(row.source),
+        Err(_) if row.source.is_empty() => "(nothing recorded for this row)".to_owned(),
+        Err(_) => row.source,
+    };
+    Some((row.cells.first().cloned().unwrap_or_default(), text))
+}
+
+/// How many rows the focused pane has now (for the keys that move the selection).
+pub fn row_count(model: &Model, ui: &Ui, flags: &RowFilter, now: DateTime<Utc>) -> usize {
+    rows(ui.focused(), model, ui, flags, now, 0, 0).1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{decode_with_data, RawMessage, Received};
+    use crate::top::model::{ctl_response, EventLine};
+    use ratatui::backend::TestBackend;
+    use ratatui::Terminal;
+
+    const REPLIES: &str = include_str!("../../tests/fixtures/ctl-replies-hello-app.jsonl");
+
+    /// The model the recorded control-interface replies give.
+    fn seeded() -> Model {
+        let now = Utc::now();
+        let mut model = Model::default();
+        for line in REPLIES.lines() {
+            let entry: serde_json::Value = serde_json::from_str(line).unwrap();
+            let subject = entry["request_subject"].as_str().unwrap();
+            let reply = entry["replies"][0].as_str().unwrap();
+            let Some(response) = ctl_response(reply.as_bytes()) else {
+                continue;
+            };
+            if subject.ends_with("host.ping") {
+                model.seed_host(&response, reply, now);
+            } else if let Some(host) = subject.split("host.get.").nth(1) {
+                model.seed_inventory(host, &response, reply);
+            } else if subject.ends_with("link.get") {
+                model.seed_links(&response, reply);
+            }
+        }
+        model
+    }
+
+    fn screen(model: &Model, width: u16, height: u16) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        let mut ui = Ui::default();
+        terminal
+            .draw(|frame| {
+                view_draw(frame, model, &mut ui);
+            })
+            .unwrap();
+        let buffer = terminal.backend().buffer().clone();
+        let mut text = String::new();
+        for y in 0..buffer.area.height {
+            for x in 0..buffer.area.width {
+                text.push_str(buffer[(x, y)].symbol());
+            }
+            text.push('\n');
+        }
+        text
+    }
+
+    fn view_draw(frame: &mut Frame, model: &Model, ui: &mut Ui) {
+        let header = Header {
+            server: "nats://127.0.0.1:4222".into(),
+            lattice: "default".into(),
+            state: "live".into(),
+            rate: 0.0,
+        };
+        draw(frame, model, ui, &header, &RowFilter::default(), Utc::now());
+    }
+
+    #[test]
+    fn the_recorded_lattice_fits_80_by_24_and_uses_200_by_50() {
+        let model = seeded();
+        for (width, height) in [(80, 24), (200, 50)] {
+            let text = screen(&model, width, height);
+            assert_eq!(text.lines().count(), height as usize);
+            for needle in [
+                "latwatch top",
+                "hosts (1)",
+                "aged-sunset-0616",
+                "components (1)",
+                "hello_app-hello",
+                "providers (1)",
+                "links (1)",
+                "applications (0)",
+                "events (0)",
+            ] {
+                assert!(
+                    text.contains(needle),
+                    "{width}×{height}: no {needle}:\n{text}"
+                );
+            }
+        }
+        let wide = screen(&model, 200, 50);
+        assert!(
+            wide.contains("hello_app-httpserver → hello_app-hello"),
+            "{wide}"
+        );
+        assert!(
+            wide.contains("file:///srv/lab/hello_plugin_s.wasm"),
+            "{wide}"
+        );
+    }
+
+    #[test]
+    fn long_names_are_cut_not_wrapped_and_hostile_strings_escaped() {
+        let mut model = seeded();
+        let long = "x".repeat(500);
+        let hostile = "evil\u{1b}[2J\u{202e}\u{7}name";
+        let payload = format!(
+            r#"{{"specversion":"1.0","id":"1","type":"com.wasmcloud.lattice.component_scaled","source":"NH","data":{{"host_id":"NH","component_id":"{long}","image_ref":{},"max_instances":3}}}}"#,
+            serde_json::to_string(hostile).unwrap()
+        );
+        let event = decode_with_data(RawMessage {
+            subject: Some("wasmbus.evt.default.component_scaled"),
+            payload: payload.as_bytes(),
+            received: Received::Now,
+        });
+        model.observe(&event, Utc::now());
+        model.push_event(EventLine {
+            text: format!("00:00:00.000  component_scaled  {hostile}"),
+            severity: Severity::Arrival,
+            source: payload.clone(),
+        });
+        for (width, height) in [(80, 24), (200, 50)] {
+            let text = screen(&model, width, height);
+            assert_eq!(text.lines().count(), height as usize, "nothing wraps");
+            assert!(
+                !text
+                    .lines()
+                    .flat_map(str::chars)
+                    .any(crate::text::needs_escape),
+                "a raw control or bidi character reached the screen:\n{text}"
+            );
+            assert!(text.contains("xxxxxxxx"), "{text}");
+            assert!(!text.contains(&"x".repeat(201)), "the long id is cut");
+        }
+    }
+
+    #[test]
+    fn a_tiny_terminal_gets_a_message() {
+        let text = screen(&seeded(), 30, 8);
+        assert!(text.contains("needs a"), "{text}");
+        let text = screen(&seeded(), 1, 1);
+        assert_eq!(text.lines().count(), 1);
+    }
+
+    #[test]
+    fn the_flags_and_the_pane_filter_narrow_rows() {
+        let model = seeded();
+        let mut ui = Ui::default();
+        let now = Utc::now();
+        let none = RowFilter::default();
+        assert_eq!(rows(Pane::Components, &model, &ui, &none, now, 0, 99).1, 1);
+        let other = RowFilter {
+            components: vec![IdMatcher::new("--component", "other*")],
+            ..RowFilter::default()
+        };
+        assert_eq!(rows(Pane::Components, &model, &ui, &other, now, 0, 99).1, 0);
+        let by_app = RowFilter {
+            apps: vec![AppPattern::new("hello-*")],
+            ..RowFilter::default()
+        };
+        assert_eq!(rows(Pane::Providers, &model, &ui, &by_app, now, 0, 99).1, 1);
+        ui.filters[Pane::Hosts.index()] = "SUNSET".into();
+        assert_eq!(rows(Pane::Hosts, &model, &ui, &none, now, 0, 99).1, 1);
+        ui.filters[Pane::Hosts.index()] = "nothing".into();
+        assert_eq!(rows(Pane::Hosts, &model, &ui, &none, now, 0, 99).1, 0);
+    }
+}

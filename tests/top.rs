@@ -1,0 +1,245 @@
+//! `latwatch top` in a real terminal: tmux gives it a pseudo-terminal of a chosen size, a real
+//! nats-server carries the events, and the control interface and wadm are answered from the
+//! recorded real replies. The screen is read back with `tmux capture-pane`.
+
+mod support;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use support::*;
+
+const WAIT: Duration = Duration::from_secs(20);
+const HOST: &str = "NDWZ6XD7GOIE343PD5PZMS753LNNJ5SGDLEER7SJJOO754CSWM7HBY5A";
+
+/// A tmux server of the test's own (its own socket), killed on drop.
+struct Tmux {
+    socket: String,
+    _dir: TestDir,
+    exit_file: std::path::PathBuf,
+}
+
+impl Tmux {
+    /// Runs `latwatch ARGS` in a new `width`×`height` terminal; when it ends, its exit code is
+    /// written to a file and the pane stays open (so the restored screen can be read).
+    fn start(args: &[&str], width: u16, height: u16) -> Tmux {
+        let dir = temp_dir("top");
+        let exit_file = dir.join("exit");
+        let socket = format!("latwatch-{}-{}", std::process::id(), free_port());
+        let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
+        let config = dir.join("config");
+        std::fs::create_dir_all(&config).unwrap();
+        let script = format!(
+            "env -u NATS_URL -u NATS_CONTEXT XDG_CONFIG_HOME='{}' '{}' {}; echo $? > '{}'; sleep 600",
+            config.display(),
+            env!("CARGO_BIN_EXE_latwatch"),
+            quoted.join(" "),
+            exit_file.display()
+        );
+        let status = Command::new("tmux")
+            .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d"])
+            .args(["-x", &width.to_string(), "-y", &height.to_string()])
+            .args(["sh", "-c", &script])
+            .env("TERM", "xterm-256color")
+            .status()
+            .expect(
+                "tmux runs: the end-to-end test of latwatch top needs tmux (apt-get install tmux)",
+            );
+        assert!(status.success());
+        Tmux {
+            socket,
+            _dir: dir,
+            exit_file,
+        }
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let output = Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .expect("tmux");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p"])
+    }
+
+    /// Waits until the screen satisfies `check`; panics with the screen otherwise.
+    fn wait_for(&self, what: &str, check: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let screen = self.screen();
+            if check(&screen) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the screen never showed {what}:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys"];
+        args.extend_from_slice(keys);
+        self.tmux(&args);
+    }
+
+    fn alternate_screen(&self) -> bool {
+        self.tmux(&["display-message", "-p", "#{alternate_on}"])
+            .trim()
+            == "1"
+    }
+
+    /// latwatch's exit code, once it has ended.
+    fn exit_code(&self) -> i32 {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Ok(text) = std::fs::read_to_string(&self.exit_file) {
+                if let Ok(code) = text.trim().parse() {
+                    return code;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "latwatch top did not end:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+/// The screen line that holds every one of `parts`.
+fn row<'s>(screen: &'s str, parts: &[&str]) -> Option<&'s str> {
+    screen
+        .lines()
+        .find(|line| parts.iter().all(|p| line.contains(p)))
+}
+
+/// The cells of a row, split on runs of spaces.
+fn cells(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
+}
+
+#[test]
+fn top_starts_from_the_lattice_and_follows_its_events() {
+    let server = NatsServer::start();
+    let _lattice = Responder::start(&server.url(), recorded_replies());
+    let top = Tmux::start(&["top", "-s", &server.url(), "--color", "never"], 140, 40);
+
+    // From the control interface and wadm's API: the host, what it runs, the link, the app.
+    let screen = top.wait_for("the seeded lattice", |s| {
+        s.contains("aged-sunset-0616")
+            && s.contains("hello_app-hello")
+            && s.contains("links (1)")
+            && s.contains("hello_app-httpserver → hello_app")
+            && row(s, &["hello-app", "deployed"]).is_some()
+    });
+    assert!(
+        top.alternate_screen(),
+        "the view is on the alternate screen"
+    );
+    let component = row(&screen, &["hello_app-hello ", "aged-sunset-0616"]).unwrap();
+    assert_eq!(
+        &cells(component)[..5],
+        ["hello_app-hello", "hello-app", "aged-sunset-0616", "2", "2"],
+        "{screen}"
+    );
+    assert!(screen.contains("hosts 1"), "{screen}");
+
+    // An instance count going 2 → 4, as the recorded v2 deploy scaled it.
+    let publisher = Publisher::connect(&server.url());
+    let messages = recorded(WADM_HELLO_APP);
+    assert!(messages[19].1.contains(r#""max_instances":4"#));
+    publisher.publish(&messages[19].0, messages[19].1.as_bytes());
+    top.wait_for("4 instances", |s| {
+        row(s, &["hello_app-hello ", "aged-sunset-0616"])
+            .is_some_and(|line| cells(line)[3..5] == ["4", "4"])
+    });
+
+    // A provider turning unhealthy.
+    publisher.publish(
+        "wasmbus.evt.default.health_check_failed",
+        format!(
+            r#"{{"specversion":"1.0","id":"h1","type":"com.wasmcloud.lattice.health_check_failed","source":"{HOST}","data":{{"host_id":"{HOST}","provider_id":"hello_app-httpserver"}}}}"#
+        ),
+    );
+    let screen = top.wait_for("an unhealthy provider", |s| s.contains("UNHEALTHY"));
+    assert!(screen.contains("1 unhealthy"), "{screen}");
+
+    // A host going silent: three heartbeats teach it a 1 s interval, then nothing.
+    for index in [21, 22, 23] {
+        publisher.publish(&messages[index].0, messages[index].1.as_bytes());
+        std::thread::sleep(Duration::from_millis(1100));
+    }
+    let screen = top.wait_for("a silent host", |s| s.contains("SILENT"));
+    assert!(screen.contains("(1 silent)"), "{screen}");
+    // The events pane shows the events as pretty lines.
+    assert!(screen.contains("health_check_failed"), "{screen}");
+
+    top.keys(&["q"]);
+    assert_eq!(top.exit_code(), 0);
+    assert!(
+        !top.alternate_screen(),
+        "the terminal is restored:\n{}",
+        top.screen()
+    );
+}
+
+#[test]
+fn keys_filter_show_details_and_quit() {
+    let server = NatsServer::start();
+    let _lattice = Responder::start(&server.url(), recorded_replies());
+    let top = Tmux::start(&["top", "-s", &server.url(), "--color", "never"], 120, 36);
+    top.wait_for("the seeded lattice", |s| s.contains("links (1)"));
+    // Tab to components, filter them, open the selected row's JSON.
+    top.keys(&["Tab"]);
+    top.keys(&[
+        "/", "h", "e", "l", "l", "o", "_", "a", "p", "p", "-", "h", "Enter",
+    ]);
+    let screen = top.wait_for("the filtered pane", |s| s.contains("/hello_app-h"));
+    assert!(screen.contains("components (1)"), "{screen}");
+    top.keys(&["Enter"]);
+    let screen = top.wait_for("the details", |s| s.contains("\"image_ref\""));
+    assert!(screen.contains("Esc closes"), "{screen}");
+    top.keys(&["Escape"]);
+    top.wait_for("the details closed", |s| !s.contains("Esc closes"));
+    // Ctrl-C quits too, with 0.
+    top.keys(&["C-c"]);
+    assert_eq!(top.exit_code(), 0);
+    assert!(!top.alternate_screen());
+}
+
+#[test]
+fn a_tiny_terminal_gets_a_message_and_resizing_works() {
+    let server = NatsServer::start();
+    let top = Tmux::start(&["top", "-s", &server.url(), "--color", "never"], 30, 8);
+    top.wait_for("the size message", |s| s.contains("needs a terminal"));
+    top.tmux(&["resize-window", "-x", "100", "-y", "30"]);
+    top.wait_for("the panes", |s| {
+        s.contains("components (0)") && s.contains("latwatch top")
+    });
+    top.keys(&["q"]);
+    assert_eq!(top.exit_code(), 0);
+}
+
+#[test]
+fn top_needs_a_terminal() {
+    let (status, stdout, stderr) = run_with_stdin(&["top", "-s", "nats://127.0.0.1:1"], b"");
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(stdout.is_empty());
+    assert!(stderr.contains("stdout is not one"), "{stderr}");
+    assert!(stderr.contains("latwatch --json"), "{stderr}");
+}
