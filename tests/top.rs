@@ -202,7 +202,7 @@ fn top_starts_from_the_lattice_and_follows_its_events() {
 fn keys_filter_show_details_and_quit() {
     let server = NatsServer::start();
     let _lattice = Responder::start(&server.url(), recorded_replies());
-    let top = Tmux::start(&["top", "-s", &server.url(), "--color", "never"], 120, 36);
+    let top = Tmux::start(&["top", "-s", &server.url(), "--color", "never"], 120, 50);
     top.wait_for("the seeded lattice", |s| s.contains("links (1)"));
     // Tab to components, filter them, open the selected row's JSON.
     top.keys(&["Tab"]);
@@ -212,10 +212,28 @@ fn keys_filter_show_details_and_quit() {
     let screen = top.wait_for("the filtered pane", |s| s.contains("/hello_app-h"));
     assert!(screen.contains("components (1)"), "{screen}");
     top.keys(&["Enter"]);
-    let screen = top.wait_for("the details", |s| s.contains("\"image_ref\""));
+    let screen = top.wait_for("the details", |s| s.contains("as latwatch holds it"));
+    assert!(
+        screen.contains(r#""image": "file:///srv/lab/hello_plugin_s.wasm""#),
+        "{screen}"
+    );
     assert!(screen.contains("Esc closes"), "{screen}");
     top.keys(&["Escape"]);
     top.wait_for("the details closed", |s| !s.contains("Esc closes"));
+    // The events pane's lines open the event's own JSON.
+    let publisher = Publisher::connect(&server.url());
+    let messages = recorded(WADM_HELLO_APP);
+    publisher.publish(&messages[19].0, messages[19].1.as_bytes());
+    top.wait_for("the event", |s| s.contains("events (1)"));
+    top.keys(&["BTab", "BTab", "Enter"]);
+    let screen = top.wait_for("the event's JSON", |s| {
+        s.contains("\"specversion\": \"1.0\"")
+    });
+    assert!(
+        screen.contains("com.wasmcloud.lattice.component_scaled"),
+        "{screen}"
+    );
+    top.keys(&["Escape"]);
     // Ctrl-C quits too, with 0.
     top.keys(&["C-c"]);
     assert_eq!(top.exit_code(), 0);

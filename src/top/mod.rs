@@ -220,12 +220,57 @@ fn observe(
     filter: &crate::filter::Filter,
     lines: &Pretty,
 ) {
+    let mut engine = Engine {
+        model,
+        lattice,
+        apps,
+        filter,
+        lines,
+    };
+    engine.take(message.subject.as_str(), &message.payload, now);
+}
+
+/// What one message goes through in `latwatch top`: borrowed parts, so the benchmark
+/// (`benches/top.rs`) measures the very path the view runs.
+pub struct Engine<'a> {
+    pub model: &'a mut Model,
+    pub lattice: &'a mut Lattice,
+    pub apps: &'a mut Apps,
+    pub filter: &'a crate::filter::Filter,
+    pub lines: &'a Pretty,
+}
+
+impl Engine<'_> {
+    /// One message, received at `now`.
+    pub fn take(&mut self, subject: &str, payload: &[u8], now: chrono::DateTime<Utc>) {
+        let (model, lattice, apps, filter, lines) = (
+            &mut *self.model,
+            &mut *self.lattice,
+            &mut *self.apps,
+            self.filter,
+            self.lines,
+        );
+        take(subject, payload, now, model, lattice, apps, filter, lines);
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn take(
+    subject: &str,
+    payload: &[u8],
+    now: chrono::DateTime<Utc>,
+    model: &mut Model,
+    lattice: &mut Lattice,
+    apps: &mut Apps,
+    filter: &crate::filter::Filter,
+    lines: &Pretty,
+) {
     let raw = RawMessage {
-        subject: Some(message.subject.as_str()),
-        payload: &message.payload,
+        subject: Some(subject),
+        payload,
         received: Received::Live(now),
     };
-    let event = match wadm_subject(&message.subject) {
+    let event = match wadm_subject(subject) {
         Some(WadmSubject::Status { .. }) => decode_app_status(raw),
         _ => decode_with_data(raw),
     };
@@ -260,7 +305,7 @@ fn observe(
     model.push_event(EventLine {
         text,
         severity,
-        source: std::str::from_utf8(&message.payload).map_or(String::new(), model::kept),
+        source: std::str::from_utf8(payload).map_or(String::new(), model::kept),
     });
 }
 
@@ -293,8 +338,8 @@ fn apply(
             lattice.observe(&event, now);
         }
     }
-    for (host, response, source) in &seeded.inventories {
-        model.seed_inventory(host, response, source);
+    for (host, response, _) in &seeded.inventories {
+        model.seed_inventory(host, response);
     }
     if let Some((response, source)) = &seeded.links {
         model.seed_links(response, source);

@@ -5,7 +5,9 @@
 //!
 //! Every row keeps the JSON it last came from (cut to [`SOURCE_KEPT`]), for the details view.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -16,12 +18,11 @@ use crate::apps::AppRow;
 use crate::event::kind::KindId;
 use crate::event::{Data, Event, Severity};
 
-/// How much of a row's source JSON is kept for the details view.
-pub const SOURCE_KEPT: usize = 64 * 1024;
+/// How much of a row's or an event line's source JSON is kept for the details view (a
+/// heartbeat of 100 components is 37 KB; 500 event lines of them would hold 18 MB).
+pub const SOURCE_KEPT: usize = 8 * 1024;
 /// How many event lines are kept.
 pub const EVENTS_KEPT: usize = 500;
-/// The annotation wadm puts on what it makes.
-const APPSPEC: &str = "wasmcloud.dev/appspec";
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HostRow {
@@ -37,9 +38,10 @@ pub struct HostRow {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ComponentRow {
-    pub image: Option<String>,
+    /// Interned: a thousand hosts running one component share its image's text.
+    pub image: Option<Arc<str>>,
     pub instances: u64,
-    pub app: Option<String>,
+    pub app: Option<Arc<str>>,
     pub changed: Option<DateTime<Utc>>,
     pub source: String,
 }
@@ -80,11 +82,15 @@ pub struct EventLine {
 #[derive(Debug, Default)]
 pub struct Model {
     pub hosts: BTreeMap<String, HostRow>,
-    /// (component id, host id) → row.
-    pub components: BTreeMap<(String, String), ComponentRow>,
+    /// (component id, host id) → row; ids interned (`strings`).
+    pub components: BTreeMap<(Arc<str>, Arc<str>), ComponentRow>,
     /// (provider id, host id) → row.
     pub providers: BTreeMap<(String, String), ProviderRow>,
     pub links: BTreeMap<LinkKey, LinkRow>,
+    /// Host id → the ids of its components (an index into `components`).
+    by_host: HashMap<Arc<str>, BTreeSet<Arc<str>>>,
+    /// Every component id, host id, image and application name rows hold, once.
+    strings: HashSet<Arc<str>>,
     pub apps: Vec<AppRow>,
     pub events: VecDeque<EventLine>,
     /// Events received, for the rate.
@@ -103,26 +109,51 @@ pub fn kept(source: &str) -> String {
     format!("{}…", &source[..end])
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Item {
-    id: String,
-    image_ref: Option<String>,
+/// A component or provider as a heartbeat or `host.get` lists it, read borrowed.
+#[derive(Deserialize)]
+struct Item<'a> {
+    #[serde(borrow, default)]
+    id: Cow<'a, str>,
+    #[serde(borrow, default)]
+    image_ref: Option<Cow<'a, str>>,
+    #[serde(default)]
     max_instances: Option<u64>,
-    annotations: BTreeMap<String, Value>,
+    #[serde(borrow, default)]
+    annotations: Option<&'a RawValue>,
 }
 
-impl Item {
-    fn app(&self) -> Option<String> {
-        self.annotations
-            .get(APPSPEC)
-            .and_then(Value::as_str)
-            .map(str::to_owned)
+impl Item<'_> {
+    fn app(&self) -> Option<Cow<'_, str>> {
+        self.annotations.and_then(crate::apps::appspec)
     }
 }
 
-fn items(value: Option<&RawValue>) -> Option<Vec<Item>> {
+fn items(value: Option<&RawValue>) -> Option<Vec<Item<'_>>> {
     value.and_then(|raw| serde_json::from_str(raw.get()).ok())
+}
+
+/// `target` set to `value` unless it holds it already (no allocation for an unchanged row).
+fn set(target: &mut Option<String>, value: Option<&str>) {
+    if target.as_deref() != value {
+        *target = value.map(str::to_owned);
+    }
+}
+
+/// One shared copy of `text`.
+fn intern(strings: &mut HashSet<Arc<str>>, text: &str) -> Arc<str> {
+    if let Some(shared) = strings.get(text) {
+        return shared.clone();
+    }
+    let shared: Arc<str> = Arc::from(text);
+    strings.insert(shared.clone());
+    shared
+}
+
+/// `target` set to the interned `value` unless it holds it already.
+fn set_shared(strings: &mut HashSet<Arc<str>>, target: &mut Option<Arc<str>>, value: Option<&str>) {
+    if target.as_deref() != value {
+        *target = value.map(|v| intern(strings, v));
+    }
 }
 
 fn labels(value: Option<&RawValue>) -> Option<BTreeMap<String, String>> {
@@ -146,12 +177,7 @@ fn u64_of(data: &Data, key: &str) -> Option<u64> {
 }
 
 fn app_of(data: &Data) -> Option<String> {
-    let annotations: BTreeMap<String, Value> =
-        serde_json::from_str(data.get("annotations")?.get()).ok()?;
-    annotations
-        .get(APPSPEC)
-        .and_then(Value::as_str)
-        .map(str::to_owned)
+    crate::apps::appspec(data.get("annotations")?).map(Cow::into_owned)
 }
 
 impl Model {
@@ -183,14 +209,12 @@ impl Model {
     }
 
     /// Takes one host's `host.get` reply: what it runs.
-    pub fn seed_inventory(&mut self, host_id: &str, response: &Value, source: &str) {
-        let list = |key: &str| -> Vec<Item> {
-            response
-                .get(key)
-                .and_then(|v| serde_json::from_value(v.clone()).ok())
-                .unwrap_or_default()
-        };
-        self.replace_inventory(host_id, list("components"), list("providers"), source, None);
+    pub fn seed_inventory(&mut self, host_id: &str, response: &Value) {
+        let text = |key: &str| response.get(key).map_or("[]".to_owned(), Value::to_string);
+        let (components, providers) = (text("components"), text("providers"));
+        let components: Vec<Item> = serde_json::from_str(&components).unwrap_or_default();
+        let providers: Vec<Item> = serde_json::from_str(&providers).unwrap_or_default();
+        self.replace_inventory(host_id, components, providers, None);
     }
 
     /// Takes `link.get`'s reply: every link.
@@ -233,48 +257,48 @@ impl Model {
     }
 
     /// A host's components and providers, as a heartbeat or `host.get` lists them: rows it no
-    /// longer lists go, listed ones are set.
+    /// longer lists go, listed ones are set; a row whose instances did not change keeps its
+    /// last change time. Only this host's rows are touched (`by_host`), so a heartbeat costs
+    /// the same with 10 hosts or 1,000. Rows set here keep no source JSON of their own (the
+    /// details view shows the row; a heartbeat of 100 components is 37 KB).
     fn replace_inventory(
         &mut self,
         host_id: &str,
         components: Vec<Item>,
         providers: Vec<Item>,
-        source: &str,
         at: Option<DateTime<Utc>>,
     ) {
-        let source = kept(source);
-        self.components.retain(|(_, host), _| host != host_id);
-        for item in components {
-            let key = (item.id.clone(), host_id.to_owned());
-            self.components.insert(
-                key,
-                ComponentRow {
-                    app: item.app(),
-                    image: item.image_ref,
-                    instances: item.max_instances.unwrap_or(1),
-                    changed: at,
-                    source: source.clone(),
-                },
-            );
-        }
-        let health: BTreeMap<String, Option<bool>> = self
-            .providers
+        let host: Arc<str> = intern(&mut self.strings, host_id);
+        let listed: BTreeSet<Arc<str>> = components
             .iter()
-            .filter(|((_, host), _)| host == host_id)
-            .map(|((id, _), row)| (id.clone(), row.healthy))
+            .map(|i| intern(&mut self.strings, &i.id))
             .collect();
-        self.providers.retain(|(_, host), _| host != host_id);
-        for item in providers {
-            let healthy = health.get(&item.id).copied().flatten();
-            self.providers.insert(
-                (item.id.clone(), host_id.to_owned()),
-                ProviderRow {
-                    app: item.app(),
-                    image: item.image_ref,
-                    healthy,
-                    source: source.clone(),
-                },
-            );
+        let before = self.by_host.remove(host_id).unwrap_or_default();
+        for gone in before.difference(&listed) {
+            self.components.remove(&(gone.clone(), host.clone()));
+        }
+        for item in &components {
+            let instances = item.max_instances.unwrap_or(1);
+            let id = intern(&mut self.strings, &item.id);
+            let row = self.components.entry((id, host.clone())).or_default();
+            if row.instances != instances {
+                row.instances = instances;
+                row.changed = at;
+            }
+            set_shared(&mut self.strings, &mut row.image, item.image_ref.as_deref());
+            set_shared(&mut self.strings, &mut row.app, item.app().as_deref());
+        }
+        self.by_host.insert(host, listed);
+        let listed: BTreeSet<&str> = providers.iter().map(|i| i.id.as_ref()).collect();
+        self.providers
+            .retain(|(id, host), _| host != host_id || listed.contains(id.as_str()));
+        for item in &providers {
+            let row = self
+                .providers
+                .entry((item.id.to_string(), host_id.to_owned()))
+                .or_default();
+            set(&mut row.image, item.image_ref.as_deref());
+            set(&mut row.app, item.app().as_deref());
         }
     }
 
@@ -305,7 +329,10 @@ impl Model {
             }
             KindId::HostStopped => {
                 self.hosts.remove(&host_id);
-                self.components.retain(|(_, host), _| *host != host_id);
+                let host = intern(&mut self.strings, &host_id);
+                for id in self.by_host.remove(host_id.as_str()).unwrap_or_default() {
+                    self.components.remove(&(id, host.clone()));
+                }
                 self.providers.retain(|(_, host), _| *host != host_id);
             }
             KindId::HostHeartbeat => {
@@ -320,29 +347,16 @@ impl Model {
                 }
                 host.last_heartbeat = Some(at);
                 host.silent = false;
-                host.source = source();
+                // A small heartbeat is kept whole; a large one (100 components: 37 KB) would
+                // cost a thousand hosts 37 MB: its components keep their own rows.
+                if event.raw.payload.len() <= 8 * 1024 {
+                    host.source = source();
+                }
                 // 1.x heartbeats list `components` and `providers`; older ones are left alone.
                 if let (Some(components), Some(providers)) =
                     (items(data.get("components")), items(data.get("providers")))
                 {
-                    // A heartbeat reconciles: rows it confirms keep their last change time.
-                    let changed: BTreeMap<String, (u64, Option<DateTime<Utc>>)> = self
-                        .components
-                        .iter()
-                        .filter(|((_, host), _)| *host == host_id)
-                        .map(|((id, _), row)| (id.clone(), (row.instances, row.changed)))
-                        .collect();
-                    self.replace_inventory(&host_id, components, providers, &source(), Some(at));
-                    for ((id, host), row) in self.components.iter_mut() {
-                        if *host != host_id {
-                            continue;
-                        }
-                        if let Some((instances, when)) = changed.get(id) {
-                            if *instances == row.instances {
-                                row.changed = *when;
-                            }
-                        }
-                    }
+                    self.replace_inventory(&host_id, components, providers, Some(at));
                 }
             }
             KindId::LabelsChanged => {
@@ -356,15 +370,27 @@ impl Model {
                     return;
                 };
                 let max = u64_of(data, "max_instances").unwrap_or(1);
-                let key = (id, host_id);
+                let (id, host) = (
+                    intern(&mut self.strings, &id),
+                    intern(&mut self.strings, &host_id),
+                );
+                let key = (id.clone(), host.clone());
                 if max == 0 {
                     self.components.remove(&key);
+                    if let Some(ids) = self.by_host.get_mut(&host) {
+                        ids.remove(&id);
+                    }
                     return;
                 }
+                self.by_host.entry(host).or_default().insert(id);
                 let row = self.components.entry(key).or_default();
                 row.instances = max;
-                row.image = str_of(data, "image_ref").or(row.image.take());
-                row.app = app_of(data).or(row.app.take());
+                if let Some(image) = data.str("image_ref") {
+                    set_shared(&mut self.strings, &mut row.image, Some(&image));
+                }
+                if let Some(app) = app_of(data) {
+                    set_shared(&mut self.strings, &mut row.app, Some(&app));
+                }
                 row.changed = Some(at);
                 row.source = source();
             }
@@ -436,8 +462,8 @@ impl Model {
     /// Components: instances over every host, per id.
     pub fn instances_of(&self, id: &str) -> u64 {
         self.components
-            .range((id.to_owned(), String::new())..)
-            .take_while(|((cid, _), _)| cid == id)
+            .range((Arc::<str>::from(id), Arc::<str>::from(""))..)
+            .take_while(|((cid, _), _)| cid.as_ref() == id)
             .map(|(_, row)| row.instances)
             .sum()
     }

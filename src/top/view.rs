@@ -154,6 +154,7 @@ pub fn rows(
 ) -> (Vec<&'static str>, usize, Vec<PaneRow>) {
     let filter = ui.filters[pane.index()].to_lowercase();
     let (filter, start, len) = (filter.as_str(), start, len);
+    let unnarrowed = |count: usize, narrowed: bool| (!narrowed).then_some(count);
     match pane {
         Pane::Hosts => window(
             vec!["host", "version", "uptime", "heartbeat", "labels"],
@@ -189,7 +190,12 @@ pub fn rows(
                     source: host.source.clone(),
                 }
             },
-            (filter, start, len),
+            (
+                filter,
+                start,
+                len,
+                unnarrowed(model.hosts.len(), !flags.hosts.is_empty()),
+            ),
         ),
         Pane::Components => window(
             vec![
@@ -203,8 +209,15 @@ pub fn rows(
             ],
             || {
                 model.components.iter().filter(|((id, host), row)| {
-                    let host_name = model.hosts.get(host).and_then(|h| h.name.as_deref());
-                    flags.host(host, host_name)
+                    // No lookup per row unless --host asks (a frame counts 100,000 rows).
+                    (flags.hosts.is_empty()
+                        || flags.host(
+                            host,
+                            model
+                                .hosts
+                                .get(host.as_ref())
+                                .and_then(|h| h.name.as_deref()),
+                        ))
                         && (flags.components.is_empty()
                             || flags.components.iter().any(|m| m.matches_text(id)))
                         && flags.app(row.app.as_deref())
@@ -223,14 +236,25 @@ pub fn rows(
                 severity: None,
                 source: row.source.clone(),
             },
-            (filter, start, len),
+            (
+                filter,
+                start,
+                len,
+                unnarrowed(
+                    model.components.len(),
+                    !(flags.hosts.is_empty()
+                        && flags.components.is_empty()
+                        && flags.apps.is_empty()),
+                ),
+            ),
         ),
         Pane::Providers => window(
             vec!["provider", "host", "health", "app"],
             || {
                 model.providers.iter().filter(|((id, host), row)| {
-                    let host_name = model.hosts.get(host).and_then(|h| h.name.as_deref());
-                    flags.host(host, host_name)
+                    // No lookup per row unless --host asks (a frame counts 100,000 rows).
+                    (flags.hosts.is_empty()
+                        || flags.host(host, model.hosts.get(host).and_then(|h| h.name.as_deref())))
                         && (flags.providers.is_empty()
                             || flags.providers.iter().any(|m| m.matches_text(id)))
                         && flags.app(row.app.as_deref())
@@ -250,7 +274,17 @@ pub fn rows(
                 severity: (row.healthy == Some(false)).then_some(Severity::Failure),
                 source: row.source.clone(),
             },
-            (filter, start, len),
+            (
+                filter,
+                start,
+                len,
+                unnarrowed(
+                    model.providers.len(),
+                    !(flags.hosts.is_empty()
+                        && flags.providers.is_empty()
+                        && flags.apps.is_empty()),
+                ),
+            ),
         ),
         Pane::Links => window(
             vec!["source → target", "interface", "name"],
@@ -269,7 +303,7 @@ pub fn rows(
                 severity: None,
                 source: row.source.clone(),
             },
-            (filter, start, len),
+            (filter, start, len, Some(model.links.len())),
         ),
         Pane::Apps => window(
             vec!["application", "status", "version", "message"],
@@ -293,7 +327,12 @@ pub fn rows(
                     source: String::new(),
                 }
             },
-            (filter, start, len),
+            (
+                filter,
+                start,
+                len,
+                unnarrowed(model.apps.len(), !flags.apps.is_empty()),
+            ),
         ),
         Pane::Events => {
             let events: Vec<&super::model::EventLine> = match &ui.paused {
@@ -309,7 +348,7 @@ pub fn rows(
                     severity: Some(line.severity),
                     source: line.source.clone(),
                 },
-                (filter, start, len),
+                (filter, start, len, Some(events.len())),
             )
         }
     }
@@ -321,10 +360,11 @@ fn window<I: Iterator>(
     header: Vec<&'static str>,
     candidates: impl Fn() -> I,
     make: impl Fn(I::Item) -> PaneRow,
-    (filter, start, len): (&str, usize, usize),
+    (filter, start, len, known): (&str, usize, usize, Option<usize>),
 ) -> (Vec<&'static str>, usize, Vec<PaneRow>) {
     if filter.is_empty() {
-        let total = candidates().count();
+        // No flag narrows the rows: their number is the map's, not a walk over 100,000.
+        let total = known.unwrap_or_else(|| candidates().count());
         let rows = candidates().skip(start).take(len).map(make).collect();
         return (header, total, rows);
     }
@@ -489,14 +529,18 @@ pub fn draw(
         };
         frame.render_widget(Clear, popup);
         frame.render_widget(
-            Paragraph::new(escape_untrusted(text).into_owned())
-                .wrap(Wrap { trim: false })
-                .scroll((ui.details_scroll, 0))
-                .block(
-                    Block::default()
-                        .borders(Borders::ALL)
-                        .title(format!(" {} (Esc closes, ↑↓ scroll) ", cell(title))),
-                ),
+            Paragraph::new(
+                text.lines()
+                    .map(|line| Line::from(escape_untrusted(line).into_owned()))
+                    .collect::<Vec<_>>(),
+            )
+            .wrap(Wrap { trim: false })
+            .scroll((ui.details_scroll, 0))
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(format!(" {} (Esc closes, ↑↓ scroll) ", cell(title))),
+            ),
             popup,
         );
     }
@@ -580,11 +624,23 @@ pub fn selected_source(
     now: DateTime<Utc>,
 ) -> Option<(String, String)> {
     let pane = ui.focused();
-    let (_, _, rows) = rows(pane, model, ui, flags, now, ui.selected[pane.index()], 1);
+    let (header, _, rows) = rows(pane, model, ui, flags, now, ui.selected[pane.index()], 1);
     let row = rows.into_iter().next()?;
     let text = match serde_json::from_str::<serde_json::Value>(&row.source) {
         Ok(value) => serde_json::to_string_pretty(&value).unwrap_or(row.source),
-        Err(_) if row.source.is_empty() => "(nothing recorded for this row)".to_owned(),
+        // A row a heartbeat or the control interface set keeps no JSON of its own: the row,
+        // as latwatch holds it.
+        Err(_) if row.source.is_empty() => {
+            let object: serde_json::Map<String, serde_json::Value> = header
+                .iter()
+                .zip(&row.cells)
+                .map(|(name, cell)| ((*name).to_owned(), cell.clone().into()))
+                .collect();
+            format!(
+                "(as latwatch holds it, from the host's heartbeat or the control interface)\n{}",
+                serde_json::to_string_pretty(&object).unwrap_or_default()
+            )
+        }
         Err(_) => row.source,
     };
     Some((row.cells.first().cloned().unwrap_or_default(), text))
@@ -619,7 +675,7 @@ mod tests {
             if subject.ends_with("host.ping") {
                 model.seed_host(&response, reply, now);
             } else if let Some(host) = subject.split("host.get.").nth(1) {
-                model.seed_inventory(host, &response, reply);
+                model.seed_inventory(host, &response);
             } else if subject.ends_with("link.get") {
                 model.seed_links(&response, reply);
             }
