@@ -502,12 +502,17 @@ pub fn draw(
     let [hosts, components, pair, apps] = Layout::vertical([
         Constraint::Fill(weight(Pane::Hosts)),
         Constraint::Fill(weight(Pane::Components) + 1),
-        Constraint::Fill(weight(Pane::Providers).max(weight(Pane::Links))),
+        Constraint::Fill(weight(Pane::Providers).max(weight(Pane::Links)) + 1),
         Constraint::Fill(weight(Pane::Apps)),
     ])
     .areas(middle);
+    // Side by side only when both have room for their ids; stacked, each gets the full width.
+    let direction = match pair.width >= 160 {
+        true => Direction::Horizontal,
+        false => Direction::Vertical,
+    };
     let [providers, links] = Layout::default()
-        .direction(Direction::Horizontal)
+        .direction(direction)
         .constraints([Constraint::Fill(1), Constraint::Fill(1)])
         .areas(pair);
     for (pane, area) in [
