@@ -261,3 +261,33 @@ fn top_needs_a_terminal() {
     assert!(stderr.contains("stdout is not one"), "{stderr}");
     assert!(stderr.contains("latwatch --json"), "{stderr}");
 }
+
+/// A reconnect asks the lattice again (what changed during the outage is not in any event
+/// latwatch saw), and the header says so.
+#[test]
+fn a_reconnect_asks_the_lattice_again() {
+    let server = NatsServer::start();
+    let _lattice = Responder::start(&server.url(), recorded_replies());
+    let proxy = Proxy::start(server.port);
+    let top = Tmux::start(&["top", "-s", &proxy.url(), "--color", "never"], 120, 40);
+    top.wait_for("the seeded lattice", |s| {
+        s.contains("links (1)") && s.contains(" live")
+    });
+    // An event the control interface will not confirm: 4 instances, where host.get says 2.
+    let publisher = Publisher::connect(&server.url());
+    let messages = recorded(WADM_HELLO_APP);
+    publisher.publish(&messages[19].0, messages[19].1.as_bytes());
+    let instances = |s: &str, n: &str| {
+        row(s, &["hello_app-hello ", "aged-sunset-0616"]).is_some_and(|line| cells(line)[3] == n)
+    };
+    top.wait_for("4 instances", |s| instances(s, "4"));
+    proxy.cut();
+    top.wait_for("the outage", |s| s.contains("DISCONNECTED"));
+    proxy.restore();
+    // Seeded again: the host's own answer replaces what the events said.
+    top.wait_for("the lattice asked again", |s| {
+        s.contains(" live") && !s.contains("DISCONNECTED") && instances(s, "2")
+    });
+    top.keys(&["q"]);
+    assert_eq!(top.exit_code(), 0);
+}

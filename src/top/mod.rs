@@ -139,6 +139,7 @@ async fn watch(
     frame.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut second = tokio::time::interval(Duration::from_secs(1));
     let mut dirty = true;
+    let mut was_down = false;
     let mut rate_from = (std::time::Instant::now(), 0u64);
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let outcome: Result<ExitCode> = loop {
@@ -174,8 +175,11 @@ async fn watch(
                 match notice {
                     async_nats::Event::Disconnected => {
                         header.state = "DISCONNECTED: reconnecting…".into();
+                        was_down = true;
                     }
-                    async_nats::Event::Connected => {
+                    // The first connection says "connected" too: only a reconnect asks again.
+                    async_nats::Event::Connected if was_down => {
+                        was_down = false;
                         header.state = "reconnected: asking the lattice again…".into();
                         tokio::spawn(seed(client.clone(), config.clone(), seeded_tx.clone()));
                     }

@@ -467,7 +467,8 @@ pub fn draw(
         .filter(|p| p.healthy == Some(false))
         .count();
     let summary = format!(
-        " latwatch top  {}  lattice {}  hosts {alive}{}  components {}  providers {}{}  apps {}{}  {:.1} ev/s  {}",
+        " latwatch top  {}  {}  lattice {}  hosts {alive}{}  components {}  providers {}{}  apps {}{}  {:.1} ev/s",
+        escape_untrusted(&header.state),
         escape_untrusted(&header.server),
         escape_untrusted(&header.lattice),
         if silent > 0 { format!(" ({silent} silent)") } else { String::new() },
@@ -477,7 +478,6 @@ pub fn draw(
         model.apps.len(),
         match model.apps_failing() { 0 => String::new(), n => format!(" ({n} failing)") },
         header.rate,
-        escape_untrusted(&header.state),
     );
     let bold = match ui.color {
         true => Style::default().add_modifier(Modifier::REVERSED),
