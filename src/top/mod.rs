@@ -159,10 +159,17 @@ async fn watch(
             }
             Some(message) = messages.next() => {
                 let now = Utc::now();
-                observe(&message, now, &mut model, &mut lattice, &mut apps, &stages.filter, &lines);
+                let mut engine = Engine {
+                    model: &mut model,
+                    lattice: &mut lattice,
+                    apps: &mut apps,
+                    filter: &stages.filter,
+                    lines: &lines,
+                };
+                engine.take(message.subject.as_str(), &message.payload, now);
                 // Take whatever else is already here before drawing.
                 while let Some(Some(message)) = messages.next().now_or_never() {
-                    observe(&message, now, &mut model, &mut lattice, &mut apps, &stages.filter, &lines);
+                    engine.take(message.subject.as_str(), &message.payload, now);
                 }
                 dirty = true;
             }
@@ -214,26 +221,6 @@ async fn watch(
     outcome
 }
 
-/// One message into the model, lattice and application memory, and the events pane.
-fn observe(
-    message: &async_nats::Message,
-    now: chrono::DateTime<Utc>,
-    model: &mut Model,
-    lattice: &mut Lattice,
-    apps: &mut Apps,
-    filter: &crate::filter::Filter,
-    lines: &Pretty,
-) {
-    let mut engine = Engine {
-        model,
-        lattice,
-        apps,
-        filter,
-        lines,
-    };
-    engine.take(message.subject.as_str(), &message.payload, now);
-}
-
 /// What one message goes through in `latwatch top`: borrowed parts, so the benchmark
 /// (`benches/top.rs`) measures the very path the view runs.
 pub struct Engine<'a> {
@@ -245,72 +232,59 @@ pub struct Engine<'a> {
 }
 
 impl Engine<'_> {
-    /// One message, received at `now`.
+    /// One message, received at `now`, into the model, lattice and application memory, and the
+    /// events pane.
     pub fn take(&mut self, subject: &str, payload: &[u8], now: chrono::DateTime<Utc>) {
-        let (model, lattice, apps, filter, lines) = (
-            &mut *self.model,
-            &mut *self.lattice,
-            &mut *self.apps,
-            self.filter,
-            self.lines,
-        );
-        take(subject, payload, now, model, lattice, apps, filter, lines);
+        let Engine {
+            model,
+            lattice,
+            apps,
+            filter,
+            lines,
+        } = self;
+        let raw = RawMessage {
+            subject: Some(subject),
+            payload,
+            received: Received::Live(now),
+        };
+        let event = match wadm_subject(subject) {
+            Some(WadmSubject::Status { .. }) => decode_app_status(raw),
+            _ => decode_with_data(raw),
+        };
+        let mut facts = lattice.observe(&event, now);
+        let observed = apps.observe(&event, now);
+        let changed_app = observed.app.as_ref().is_some_and(|a| a.change.is_some());
+        facts.app = observed.app;
+        model.observe(&event, now);
+        if changed_app
+            || event
+                .kind
+                .known()
+                .is_some_and(crate::event::kind::KindId::is_wadm)
+        {
+            model.apps = apps.rows();
+        }
+        let app = facts.app.as_ref().map(|a| a.name.as_ref());
+        let mut notes: Vec<Note> = Vec::new();
+        if !filter.keeps(&event, lattice, app, &mut notes) || facts.quiet {
+            return;
+        }
+        let mut text = Vec::new();
+        if lines.render(&event, &facts, &mut text).is_err() {
+            return;
+        }
+        let text = String::from_utf8_lossy(&text).trim_end().to_owned();
+        let severity = facts
+            .app
+            .as_ref()
+            .and_then(|a| a.change.as_ref())
+            .map_or(event.kind.severity(), |c| c.severity());
+        model.push_event(EventLine {
+            text,
+            severity,
+            source: std::str::from_utf8(payload).map_or(String::new(), model::kept),
+        });
     }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn take(
-    subject: &str,
-    payload: &[u8],
-    now: chrono::DateTime<Utc>,
-    model: &mut Model,
-    lattice: &mut Lattice,
-    apps: &mut Apps,
-    filter: &crate::filter::Filter,
-    lines: &Pretty,
-) {
-    let raw = RawMessage {
-        subject: Some(subject),
-        payload,
-        received: Received::Live(now),
-    };
-    let event = match wadm_subject(subject) {
-        Some(WadmSubject::Status { .. }) => decode_app_status(raw),
-        _ => decode_with_data(raw),
-    };
-    let mut facts = lattice.observe(&event, now);
-    let observed = apps.observe(&event, now);
-    let changed_app = observed.app.as_ref().is_some_and(|a| a.change.is_some());
-    facts.app = observed.app;
-    model.observe(&event, now);
-    if changed_app
-        || event
-            .kind
-            .known()
-            .is_some_and(crate::event::kind::KindId::is_wadm)
-    {
-        model.apps = apps.rows();
-    }
-    let app = facts.app.as_ref().map(|a| a.name.as_ref());
-    let mut notes: Vec<Note> = Vec::new();
-    if !filter.keeps(&event, lattice, app, &mut notes) || facts.quiet {
-        return;
-    }
-    let mut text = Vec::new();
-    if lines.render(&event, &facts, &mut text).is_err() {
-        return;
-    }
-    let text = String::from_utf8_lossy(&text).trim_end().to_owned();
-    let severity = facts
-        .app
-        .as_ref()
-        .and_then(|a| a.change.as_ref())
-        .map_or(event.kind.severity(), |c| c.severity());
-    model.push_event(EventLine {
-        text,
-        severity,
-        source: std::str::from_utf8(payload).map_or(String::new(), model::kept),
-    });
 }
 
 /// What a seeding learned, into the model and memories.
