@@ -66,13 +66,7 @@ pub async fn run(
     let deadline = tokio::time::sleep(limits.timeout.unwrap_or(never));
     tokio::pin!(deadline);
     tokio::pin!(shutdown);
-    let shown = config
-        .connection
-        .servers
-        .iter()
-        .map(|s| redact(s))
-        .collect::<Vec<_>>()
-        .join(",");
+    let shown = shown_servers(config);
     if let Some((name, path)) = &config.connection.context {
         status.info(format_args!(
             "using nats context {name} ({})",
@@ -622,6 +616,17 @@ async fn connect(
     Ok((client, notices_rx, server))
 }
 
+/// The server list as messages show it: credentials removed.
+fn shown_servers(config: &NatsConfig) -> String {
+    config
+        .connection
+        .servers
+        .iter()
+        .map(|s| redact(s))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 fn addresses(config: &NatsConfig) -> Result<Vec<async_nats::ServerAddr>> {
     config
         .connection
@@ -641,13 +646,7 @@ pub async fn connect_for_top(
     config: &NatsConfig,
     events: mpsc::UnboundedSender<NatsEvent>,
 ) -> Result<(Client, String)> {
-    let shown = config
-        .connection
-        .servers
-        .iter()
-        .map(|s| redact(s))
-        .collect::<Vec<_>>()
-        .join(",");
+    let shown = shown_servers(config);
     let options = ConnectOptions::new()
         .name("latwatch-top")
         .connection_timeout(CONNECT_TIMEOUT)
