@@ -580,7 +580,7 @@ fn inventory(data: &Data) -> Inventory {
     inventory
 }
 
-fn string_map(raw: &RawValue) -> Option<BTreeMap<String, String>> {
+pub(crate) fn string_map(raw: &RawValue) -> Option<BTreeMap<String, String>> {
     let map = serde_json::from_str::<Data>(raw.get()).ok()?;
     Some(
         map.keys()

@@ -56,7 +56,7 @@ fn main() -> std::process::ExitCode {
         status.warn(warning);
     }
     let ran = match top {
-        true => latwatch::top::run(config, status),
+        true => latwatch::top::run(config),
         false => run(config, status),
     };
     match ran {

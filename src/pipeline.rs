@@ -11,7 +11,7 @@ use std::io;
 
 use chrono::{DateTime, Utc};
 
-use crate::apps::wire::WadmSubject;
+use crate::apps::wire::{wadm_subject, WadmSubject};
 use crate::apps::{Apps, Seed};
 use crate::config::Stages;
 use crate::dedupe::Dedupe;
@@ -168,7 +168,7 @@ impl Pipeline {
         self.counts.received += 1;
         // wadm's messages go around the byte pre-check (application memory needs each one) and
         // never reach the JSON formats unless applications were asked for.
-        if let Some(wadm) = raw.subject.and_then(wadm_subject_fast) {
+        if let Some(wadm) = raw.subject.and_then(wadm_subject) {
             if self.apps.is_none() {
                 self.counts.filtered += 1;
                 return Ok(Flow::Continue);
@@ -472,15 +472,6 @@ impl Pipeline {
         }
         flushed.map(|()| self.exit)
     }
-}
-
-/// A wadm subject, after a test that lets every host event (`[P.]wasmbus.…`) through at the cost
-/// of comparing a few bytes.
-fn wadm_subject_fast(subject: &str) -> Option<WadmSubject<'_>> {
-    if subject.starts_with("wasmbus.") {
-        return None;
-    }
-    crate::apps::wire::wadm_subject(subject)
 }
 
 /// When an event happened, for lattice memory: now, for a message arriving live; its own time

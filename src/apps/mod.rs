@@ -27,7 +27,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::value::RawValue;
 
 use crate::event::kind::{About, KindId};
-use crate::event::{json_str, subject_lattice, Event, Severity};
+use crate::event::{json_str, Event, Severity};
 use wire::{id_app_part, wadm_subject, ManifestSummary, StatusMessage, WadmSubject};
 
 /// Applications remembered, over all lattices.
@@ -62,6 +62,8 @@ pub struct AppFacts {
     pub version: Option<String>,
     /// For wadm's messages: what changed (`None`: nothing new, or a host event).
     pub change: Option<AppChange>,
+    /// For a status message: the status it gave (read once, here; `-o jsonl` writes it).
+    pub status: Option<AppStatus>,
 }
 
 /// What one wadm message changed, for the renderers to word.
@@ -203,6 +205,7 @@ impl LatticeApps {
             lattice: known.lattice.clone(),
             version: None,
             change: None,
+            status: None,
         })
     }
 }
@@ -261,15 +264,7 @@ impl Apps {
     /// The lattice an event is in: its subject's, else (a capture without subjects) the one
     /// lattice applications are known in.
     fn lattice_of<'e>(&self, subject: Option<&'e str>) -> Cow<'e, str> {
-        // Host events (nearly all) first: `subject_lattice` is a prefix test for them.
-        let from_subject = subject.and_then(|s| {
-            subject_lattice(s).or_else(|| match wadm_subject(s) {
-                Some(WadmSubject::Status { lattice, .. } | WadmSubject::Event { lattice }) => {
-                    Some(lattice)
-                }
-                None => None,
-            })
-        });
+        let from_subject = subject.and_then(wire::lattice_of_subject);
         match from_subject {
             Some(lattice) => Cow::Borrowed(lattice),
             None if self.lattices.len() == 1 => {
@@ -360,6 +355,7 @@ impl Apps {
                 lattice: app.lattice.clone(),
                 version: app.version.clone(),
                 change,
+                status: app.view(),
             }),
             quiet,
             problem: None,
@@ -412,6 +408,7 @@ impl Apps {
                     providers: manifest.providers,
                     links: manifest.links,
                 }),
+                status: None,
             }),
             ..Observed::default()
         }
@@ -441,6 +438,7 @@ impl Apps {
                     version: app.version.clone(),
                     again,
                 }),
+                status: None,
             }),
             ..Observed::default()
         }
@@ -575,14 +573,7 @@ impl Apps {
 
     /// An application's status as known now.
     pub fn status_of(&self, lattice: &str, name: &str) -> Option<AppStatus> {
-        let app = self.lattices.get(lattice)?.apps.get(name)?;
-        Some(AppStatus {
-            status: app.status.clone()?,
-            message: app.message.clone(),
-            failing: app.failing.clone(),
-            fresh: app.fresh,
-            version: app.version.clone(),
-        })
+        self.lattices.get(lattice)?.apps.get(name)?.view()
     }
 
     /// The status of every application of this name, in every lattice watched.
@@ -632,6 +623,17 @@ pub struct Seed {
 }
 
 impl App {
+    /// Its status as known now, when it has one.
+    fn view(&self) -> Option<AppStatus> {
+        Some(AppStatus {
+            status: self.status.clone()?,
+            message: self.message.clone(),
+            failing: self.failing.clone(),
+            fresh: self.fresh,
+            version: self.version.clone(),
+        })
+    }
+
     /// Takes a status; says what to show (`None`: nothing new). `live`: it arrived now (a seeded
     /// status is shown by the caller its own way).
     fn take_status(

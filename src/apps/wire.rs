@@ -42,6 +42,10 @@ pub enum WadmSubject<'a> {
 /// Reads a subject as one of wadm's, with or without a multi-tenant prefix. Host events
 /// (`wasmbus.evt.…`) and anything else give `None`.
 pub fn wadm_subject(subject: &str) -> Option<WadmSubject<'_>> {
+    // Host events, nearly every message: a comparison, not a search.
+    if subject.starts_with("wasmbus.") {
+        return None;
+    }
     let rest = match subject.strip_prefix("wadm.") {
         Some(rest) => rest,
         // A prefix's last token, then `wadm.`.
@@ -57,6 +61,13 @@ pub fn wadm_subject(subject: &str) -> Option<WadmSubject<'_>> {
     let rest = rest.strip_prefix("evt.")?;
     let (lattice, _name) = rest.split_once('.')?;
     (!lattice.is_empty()).then_some(WadmSubject::Event { lattice })
+}
+
+/// The lattice of a host event's subject (`wasmbus.evt.<lattice>.…`) or of one of wadm's.
+pub fn lattice_of_subject(subject: &str) -> Option<&str> {
+    crate::event::subject_lattice(subject).or_else(|| match wadm_subject(subject)? {
+        WadmSubject::Status { lattice, .. } | WadmSubject::Event { lattice } => Some(lattice),
+    })
 }
 
 /// wadm's id for something an application named `name` creates: `<app>-<name>`, with `-` turned

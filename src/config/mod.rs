@@ -189,25 +189,23 @@ pub struct NatsConfig {
     /// wadm's subjects, when applications are watched: `[P.]wadm.evt.<lattice>.>` and
     /// `[P.]wadm.status.<lattice>.*` per lattice. Never replayed or filled from the events' stream.
     pub app_subjects: Vec<String>,
-    /// Learn every application's status at startup (from wadm's `wadm_status` stream or API).
-    pub seed_apps: Option<AppsSeed>,
-    /// The lattice names given (`*` for `--all-lattices`): `latwatch top` asks each one's hosts.
-    pub lattices: Vec<String>,
-}
-
-/// Where application status is looked up at startup.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AppsSeed {
-    /// Lattice names, or `*` for `--all-lattices`.
+    /// The lattice names given (`*` for `--all-lattices`): application status is learned for
+    /// each at startup, and `latwatch top` asks each one's hosts.
     pub lattices: Vec<String>,
     /// `--subject-prefix`.
-    pub prefix: Option<String>,
+    pub subject_prefix: Option<String>,
 }
 
-impl AppsSeed {
-    /// `[P.]<subject>`.
-    pub fn subject(&self, subject: &str) -> String {
-        match &self.prefix {
+impl NatsConfig {
+    /// Applications are watched: their status is learned at startup too (from wadm's
+    /// `wadm_status` stream or API).
+    pub fn watches_apps(&self) -> bool {
+        !self.app_subjects.is_empty()
+    }
+
+    /// `[P.]<subject>`, with `--subject-prefix`.
+    pub fn prefixed(&self, subject: &str) -> String {
+        match &self.subject_prefix {
             Some(prefix) => format!("{prefix}.{subject}"),
             None => subject.to_owned(),
         }
@@ -376,11 +374,8 @@ impl Config {
                     true => app_subjects(&lattices, cli.subject_prefix.as_deref()),
                     false => Vec::new(),
                 },
-                seed_apps: plan.apps.watch.then(|| AppsSeed {
-                    lattices: lattices.clone(),
-                    prefix: cli.subject_prefix.clone(),
-                }),
                 lattices: lattices.clone(),
+                subject_prefix: cli.subject_prefix.clone(),
                 silence_hint: (cli.silence_hint > 0)
                     .then(|| std::time::Duration::from_secs(cli.silence_hint)),
             })),
@@ -1060,7 +1055,7 @@ mod tests {
             ["acct.wadm.evt.*.>", "acct.wadm.status.*.*"]
         );
         assert!(nats(&["--json"]).app_subjects.is_empty());
-        assert!(nats(&["--json"]).seed_apps.is_none());
+        assert!(!nats(&["--json"]).watches_apps());
         // wadm's kinds are never asked of wasmbus.evt.
         assert_eq!(
             subjects_for(&["-t", "app_status,component_scaled"]),

@@ -7,7 +7,6 @@
 
 use std::io::{self, Write};
 
-use crate::apps::wire::StatusMessage;
 use crate::apps::{AppChange, AppFacts};
 use crate::event::kind::KindId;
 use crate::event::{Event, Problems};
@@ -88,19 +87,18 @@ pub fn write_jsonl(event: &Event, facts: &Facts, out: &mut impl Write) -> io::Re
 /// and its version (wadm's own `version` field is always empty); `change` is what pretty output
 /// words (`null` for a repeat), `wadm` the message as wadm sent it (what `--input` reads back).
 fn write_app_status(event: &Event, app: &AppFacts, out: &mut impl Write) -> io::Result<()> {
-    let message = StatusMessage::parse(event.raw.payload).ok();
-    let failing: Vec<serde_json::Value> = message
-        .as_ref()
-        .map(|m| m.failing())
+    let now = app.status.as_ref();
+    let failing: Vec<serde_json::Value> = now
+        .map(|s| s.failing.as_slice())
         .unwrap_or_default()
-        .into_iter()
+        .iter()
         .map(|(scaler, message)| serde_json::json!({"scaler": scaler, "message": message}))
         .collect();
     let status = serde_json::json!({
         "app": app.name.as_ref(),
         "lattice": app.lattice.as_ref(),
-        "status": message.as_ref().map(|m| m.status.as_str()),
-        "message": message.as_ref().and_then(|m| m.message.as_deref()),
+        "status": now.map(|s| s.status.as_str()),
+        "message": now.and_then(|s| s.message.as_deref()),
         "version": app.version,
         "failing": failing,
         "change": app.change.as_ref().map(app_change_json),

@@ -13,10 +13,10 @@ use owo_colors::{OwoColorize, Style};
 use serde_json::value::RawValue;
 
 use super::style::Palette;
-use crate::apps::wire::{wadm_subject, WadmSubject};
+use crate::apps::wire::lattice_of_subject;
 use crate::apps::AppChange;
 use crate::event::kind::{Field, KindId, Layout, Show};
-use crate::event::{json_str, subject_lattice, Data, Event, Kind, Problems, Severity};
+use crate::event::{json_str, Data, Event, Kind, Problems, Severity};
 use crate::lattice::{Change, Counts, Facts, Silence};
 use crate::text::{abbreviate_key, escape_untrusted, truncate};
 
@@ -81,14 +81,7 @@ impl Pretty {
         self.time(event, out)?;
         out.write_all(b"  ")?;
         if let Some(width) = self.lattice_width {
-            let lattice = event.raw.subject.and_then(|subject| {
-                subject_lattice(subject).or_else(|| match wadm_subject(subject) {
-                    Some(WadmSubject::Status { lattice, .. } | WadmSubject::Event { lattice }) => {
-                        Some(lattice)
-                    }
-                    None => None,
-                })
-            });
+            let lattice = event.raw.subject.and_then(lattice_of_subject);
             let lattice = lattice.unwrap_or("-");
             let style = self.palette.as_ref().map(|p| p.label);
             self.paint(

@@ -138,10 +138,10 @@ pub async fn run(
     };
 
     // What is true now about applications, then history; live messages wait in the queue.
-    if let Some(apps) = &config.seed_apps {
+    if config.watches_apps() {
         let learning = async {
             match filler.client().await {
-                Ok(client) => wadm::learn(client, apps).await,
+                Ok(client) => wadm::learn(client, config).await,
                 Err(err) => wadm::Learned {
                     hint: Some(format!("no application status at startup: {err:#}")),
                     ..wadm::Learned::default()
@@ -598,14 +598,7 @@ async fn connect(
             let notices = notices.clone();
             async move { notices.on(event) }
         });
-    let options = with_tls(
-        with_auth(options, &config.connection.auth).await?,
-        &config.connection.tls,
-    );
-    let client = options
-        .connect(addresses(config)?)
-        .await
-        .map_err(|err| connect_error(&err, shown, config))?;
+    let client = open(options, config, shown).await?;
     server.learn(&client.server_info());
     tokio::spawn(announce_reconnects(
         client.clone(),
@@ -658,14 +651,7 @@ pub async fn connect_for_top(
                 let _ = events.send(event);
             }
         });
-    let options = with_tls(
-        with_auth(options, &config.connection.auth).await?,
-        &config.connection.tls,
-    );
-    let client = options
-        .connect(addresses(config)?)
-        .await
-        .map_err(|err| connect_error(&err, &shown, config))?;
+    let client = open(options, config, &shown).await?;
     let name = name_for(&config.connection.servers, &client.server_info());
     Ok((client, name))
 }
@@ -676,6 +662,12 @@ async fn connect_for_replay(config: &NatsConfig, shown: &str) -> Result<Client> 
     let options = ConnectOptions::new()
         .name("latwatch-replay")
         .connection_timeout(CONNECT_TIMEOUT);
+    open(options, config, shown).await
+}
+
+/// Connects with `options` plus the configuration's credentials and TLS; an error names the
+/// server (`shown`) and says what to do.
+async fn open(options: ConnectOptions, config: &NatsConfig, shown: &str) -> Result<Client> {
     let options = with_tls(
         with_auth(options, &config.connection.auth).await?,
         &config.connection.tls,

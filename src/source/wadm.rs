@@ -27,7 +27,7 @@ use serde_json::value::RawValue;
 
 use crate::apps::wire::{wadm_subject, ManifestSummary, StatusMessage, WadmSubject};
 use crate::apps::Seed;
-use crate::config::AppsSeed;
+use crate::config::NatsConfig;
 use crate::event::kind::KindId;
 use crate::event::{decode_with_data, RawMessage, Received};
 
@@ -45,12 +45,12 @@ pub struct Learned {
 
 /// Learns every application's status now. Never fails: what cannot be read is left out, and
 /// when nothing could be read at all `hint` says why.
-pub async fn learn(client: Client, apps: &AppsSeed) -> Learned {
+pub async fn learn(client: Client, config: &NatsConfig) -> Learned {
     let js = jetstream::new(client.clone());
     let mut seeds: HashMap<(String, String), Seed> = HashMap::new();
     let mut stream_error = None;
-    for lattice in &apps.lattices {
-        let filter = apps.subject(&format!("wadm.status.{lattice}.*"));
+    for lattice in &config.lattices {
+        let filter = config.prefixed(&format!("wadm.status.{lattice}.*"));
         match stored(&js, &filter, DeliverPolicy::LastPerSubject).await {
             Ok(messages) => {
                 for message in messages {
@@ -68,7 +68,7 @@ pub async fn learn(client: Client, apps: &AppsSeed) -> Learned {
             }
             Err(why) => stream_error = Some(why),
         }
-        let filter = apps.subject(&format!("wadm.evt.{lattice}.>"));
+        let filter = config.prefixed(&format!("wadm.evt.{lattice}.>"));
         if let Ok(messages) = stored(&js, &filter, DeliverPolicy::All).await {
             for message in messages {
                 deploy(&mut seeds, &message);
@@ -76,7 +76,7 @@ pub async fn learn(client: Client, apps: &AppsSeed) -> Learned {
         }
     }
     // wadm's API needs lattice names: with --all-lattices, those the stream named.
-    let mut lattices: Vec<String> = apps
+    let mut lattices: Vec<String> = config
         .lattices
         .iter()
         .filter(|l| *l != "*")
@@ -89,7 +89,7 @@ pub async fn learn(client: Client, apps: &AppsSeed) -> Learned {
     }
     let mut api_error = None;
     for lattice in &lattices {
-        let subject = apps.subject(&format!("wadm.api.{lattice}.model.get"));
+        let subject = config.prefixed(&format!("wadm.api.{lattice}.model.get"));
         match ask(&client, subject).await {
             Ok(models) => {
                 for model in models {

@@ -31,7 +31,6 @@ use crate::event::{decode_app_status, decode_with_data, RawMessage, Received};
 use crate::exit_codes::ExitCode;
 use crate::filter::notes::Note;
 use crate::lattice::Lattice;
-use crate::output::Status;
 use crate::render::{Pretty, Renderer};
 use crate::source::{nats, wadm};
 use model::{ctl_response, EventLine, Model};
@@ -55,7 +54,7 @@ struct Seeded {
 }
 
 /// Runs `latwatch top` until the user quits. The caller checked stdout is a terminal.
-pub fn run(config: Config, status: Status) -> Result<ExitCode> {
+pub fn run(config: Config) -> Result<ExitCode> {
     let SourceConfig::Nats(nats) = config.source else {
         anyhow::bail!("latwatch top watches a live lattice; --input replays a capture as lines");
     };
@@ -63,14 +62,10 @@ pub fn run(config: Config, status: Status) -> Result<ExitCode> {
         .worker_threads(1)
         .enable_all()
         .build()?;
-    runtime.block_on(watch(config.stages, *nats, status))
+    runtime.block_on(watch(config.stages, *nats))
 }
 
-async fn watch(
-    stages: crate::config::Stages,
-    config: NatsConfig,
-    status: Status,
-) -> Result<ExitCode> {
+async fn watch(stages: crate::config::Stages, config: NatsConfig) -> Result<ExitCode> {
     let (notices_tx, mut notices) = mpsc::unbounded_channel();
     // Connecting happens before the terminal is taken: an error reads as the watcher's do.
     let (client, server) = nats::connect_for_top(&config, notices_tx).await?;
@@ -217,7 +212,6 @@ async fn watch(
         }
     };
     ratatui::restore();
-    let _ = status;
     outcome
 }
 
@@ -356,8 +350,8 @@ async fn seed(client: Client, config: NatsConfig, done: mpsc::UnboundedSender<Se
             }
         }
     }
-    if let Some(apps) = &config.seed_apps {
-        seeded.apps = wadm::learn(client.clone(), apps).await.seeds;
+    if config.watches_apps() {
+        seeded.apps = wadm::learn(client.clone(), &config).await.seeds;
     }
     let _ = done.send(seeded);
 }

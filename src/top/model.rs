@@ -156,16 +156,9 @@ fn set_shared(strings: &mut HashSet<Arc<str>>, target: &mut Option<Arc<str>>, va
     }
 }
 
+/// A labels object, read as lattice memory reads it.
 fn labels(value: Option<&RawValue>) -> Option<BTreeMap<String, String>> {
-    let map: BTreeMap<String, Value> = serde_json::from_str(value?.get()).ok()?;
-    Some(
-        map.into_iter()
-            .map(|(k, v)| match v {
-                Value::String(s) => (k, s),
-                other => (k, other.to_string()),
-            })
-            .collect(),
-    )
+    crate::lattice::string_map(value?)
 }
 
 fn str_of(data: &Data, key: &str) -> Option<String> {
