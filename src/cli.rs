@@ -408,7 +408,8 @@ pub struct Cli {
 
 /// The command definition as help shows it: every environment variable whose value carries user
 /// info (`nats://user:password@host`, a token before `@`) is shown with it removed, so `--help`
-/// never prints a secret. Parsing is the same as [`Cli`]'s own.
+/// never prints a secret, and one holding a character a terminal would act on is shown escaped
+/// (a shared environment is not trusted input). Parsing is the same as [`Cli`]'s own.
 pub fn command() -> clap::Command {
     let mut command = <Cli as clap::CommandFactory>::command();
     let secret_env: Vec<(clap::Id, String)> = command
@@ -421,14 +422,15 @@ pub fn command() -> clap::Command {
             let has_secret = value
                 .split(',')
                 .any(|url| crate::userinfo::userinfo(url).is_some());
-            has_secret.then(|| {
-                let shown = format!(
-                    "[env: {}={}]",
-                    name.to_string_lossy(),
-                    crate::userinfo::redact(&value)
-                );
-                (arg.get_id().clone(), shown)
-            })
+            let shown = match has_secret {
+                true => crate::userinfo::redact(&value),
+                false if value.chars().any(crate::text::needs_escape) => {
+                    crate::text::escape_untrusted(&value).into_owned()
+                }
+                false => return None,
+            };
+            let shown = format!("[env: {}={shown}]", name.to_string_lossy());
+            Some((arg.get_id().clone(), shown))
         })
         .collect();
     for (id, shown) in secret_env {
@@ -448,8 +450,44 @@ pub fn command() -> clap::Command {
 /// Parses the command line with [`command`]'s definition (clap exits on a usage error or help).
 pub fn parse() -> Cli {
     use clap::FromArgMatches;
-    let matches = command().get_matches();
-    Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit())
+    let matches = command()
+        .try_get_matches()
+        .unwrap_or_else(|err| usage_error(err));
+    Cli::from_arg_matches(&matches).unwrap_or_else(|err| usage_error(err))
+}
+
+/// Exits with clap's error. clap quotes what was typed or set (an invalid value, an unknown flag)
+/// and, on a terminal, prints it raw: when an argument or the environment value clap checks
+/// (`WASMCLOUD_CTL_PORT`) holds a character a terminal would act on, the error is made again from
+/// the arguments escaped (`text::escape_untrusted`) and printed plain, each line escaped.
+fn usage_error(err: clap::Error) -> ! {
+    use std::io::Write as _;
+    let hostile = |text: &str| text.chars().any(crate::text::needs_escape);
+    let args: Vec<String> = std::env::args_os()
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .collect();
+    let from_env = std::env::var_os("WASMCLOUD_CTL_PORT")
+        .is_some_and(|value| hostile(&value.to_string_lossy()));
+    if !err.use_stderr() || !(from_env || args.iter().any(|arg| hostile(arg))) {
+        err.exit()
+    }
+    let escaped = args
+        .iter()
+        .map(|arg| crate::text::escape_untrusted(arg).into_owned());
+    let again = command()
+        .color(clap::ColorChoice::Never)
+        .try_get_matches_from(escaped)
+        .err()
+        .filter(clap::Error::use_stderr)
+        .unwrap_or(err);
+    // `to_string` leaves clap's styling out; what is left is escaped line by line.
+    let text = again.render().to_string();
+    let _ = write!(
+        std::io::stderr().lock(),
+        "{}",
+        crate::text::escape_lines(&text)
+    );
+    std::process::exit(again.exit_code())
 }
 
 /// How to reach the NATS server: address, credentials, TLS, and wash's and the nats CLI's ways of

@@ -45,8 +45,13 @@ fn main() -> std::process::ExitCode {
     let config = match Config::from_cli(cli) {
         Ok(config) => config,
         // clap prints a usage error the way it prints its own, and exits 2.
+        // The message may quote what was typed (`--lattice`, a path): escaped like every
+        // outside text.
         Err(why) => cli::command()
-            .error(clap::error::ErrorKind::ValueValidation, why)
+            .error(
+                clap::error::ErrorKind::ValueValidation,
+                latwatch::text::escape_lines(&why),
+            )
             .exit(),
     };
     let status = Status {
@@ -133,8 +138,14 @@ fn generate(command: &cli::Command) -> anyhow::Result<()> {
             use clap::ValueEnum;
             for shell in clap_complete::Shell::value_variants() {
                 let path = clap_complete::generate_to(*shell, &mut definition, "latwatch", dir)
-                    .with_context(|| format!("cannot write completions into {}", dir.display()))?;
-                Status { quiet: false }.info(format_args!("wrote {}", path.display()));
+                    .with_context(|| {
+                        format!(
+                            "cannot write completions into {}",
+                            latwatch::text::escape_path(dir)
+                        )
+                    })?;
+                Status { quiet: false }
+                    .info(format_args!("wrote {}", latwatch::text::escape_path(&path)));
             }
         }
         cli::Command::Completions { .. } => unreachable_usage(),

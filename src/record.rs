@@ -33,7 +33,7 @@ impl Recorder {
                 format!(
                     "cannot open --record {} for appending: check the directory exists and is \
                      writable",
-                    path.display()
+                    crate::text::escape_path(path)
                 )
             })?;
         Ok(Recorder {
@@ -50,7 +50,7 @@ impl Recorder {
             // Not a closed stdout: this must end latwatch with an error that names the file.
             io::Error::other(format!(
                 "cannot write --record {}: {err}",
-                self.path.display()
+                crate::text::escape_path(&self.path)
             ))
         })
     }

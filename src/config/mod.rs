@@ -352,7 +352,7 @@ impl Config {
                 return Err(format!(
                     "--since/--last replay history from a NATS server's JetStream; --input {} \
                      is read whole (use --filter on the event time to narrow it)",
-                    path.display()
+                    crate::text::escape_path(&path)
                 ))
             }
             Some(path) => SourceConfig::File(path),
@@ -592,8 +592,9 @@ fn lattices(given: &[String], all: bool) -> Result<Vec<String>, String> {
     let bad = |l: &&String| l.contains(['.', '*', '>']) || l.contains(char::is_whitespace);
     if let Some(bad) = names.iter().find(bad) {
         return Err(format!(
-            "--lattice {bad}: a lattice name is one subject token (no '.', '*', '>' or spaces); \
-             use --all-lattices to watch every lattice"
+            "--lattice {}: a lattice name is one subject token (no '.', '*', '>' or spaces); \
+             use --all-lattices to watch every lattice",
+            crate::text::escape_untrusted(bad)
         ));
     }
     Ok(names)
@@ -771,7 +772,7 @@ fn connection(flags: &ConnectionArgs, warnings: &mut Vec<String>) -> Result<Conn
             return Err(format!(
                 "{flag} {} is a directory; give the file itself (as `nsc` writes it: \
                  ~/.local/share/nats/nsc/keys/creds/OPERATOR/ACCOUNT/USER.creds)",
-                file.display()
+                crate::text::escape_path(file)
             ));
         }
         Auth::Creds(file) | Auth::Nkey(file) => warnings.extend(readable_by_others(file)),
@@ -811,9 +812,9 @@ fn readable_by_others(file: &std::path::Path) -> Option<String> {
         (mode & 0o077 != 0).then(|| {
             format!(
                 "{} holds a secret and other users can read it (mode {:o}); chmod 600 {}",
-                file.display(),
+                crate::text::escape_path(file),
                 mode & 0o777,
-                file.display()
+                crate::text::escape_path(file)
             )
         })
     }

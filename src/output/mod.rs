@@ -61,7 +61,12 @@ impl Status {
     }
 
     fn write(&self, line: std::fmt::Arguments) {
+        // The net under every caller's escaping (`text::escape_lines`): a value no caller thought
+        // of (a path in an error chain, a server's error text) cannot bring a raw control
+        // character to a terminal or a CI log either.
+        let text = line.to_string();
+        let text = crate::text::escape_lines(&text);
         // stderr is unbuffered; a failure to write a status line has nowhere to be reported.
-        let _ = writeln!(io::stderr().lock(), "{line}");
+        let _ = writeln!(io::stderr().lock(), "{text}");
     }
 }

@@ -150,7 +150,7 @@ fn read_all(path: &Path, pipeline: &mut Pipeline, reading: &Reading) -> Result<(
         Box::new(File::open(path).with_context(|| {
             format!(
                 "cannot read --input {}: check the path (use - for stdin)",
-                path.display()
+                crate::text::escape_path(path)
             )
         })?)
     };
@@ -163,7 +163,7 @@ fn read_all(path: &Path, pipeline: &mut Pipeline, reading: &Reading) -> Result<(
         }
         line.clear();
         let read = read_line(&mut reader, &mut line, MAX_LINE)
-            .with_context(|| format!("cannot read --input {}", path.display()))?;
+            .with_context(|| format!("cannot read --input {}", crate::text::escape_path(path)))?;
         if read == 0 {
             pipeline.input_ended();
             break;

@@ -69,8 +69,9 @@ pub async fn run(
     let shown = shown_servers(config);
     if let Some((name, path)) = &config.connection.context {
         status.info(format_args!(
-            "using nats context {name} ({})",
-            path.display()
+            "using nats context {} ({})",
+            escape_untrusted(name),
+            crate::text::escape_path(path)
         ));
     }
     let liveness = Arc::new(Liveness::new(Utc::now()));
@@ -109,7 +110,7 @@ pub async fn run(
         .collect();
     status.info(format_args!(
         "listening on {} at {server}",
-        listened.join(", ")
+        escape_untrusted(&listened.join(", "))
     ));
     let looked_at = Arc::new(AtomicU64::new(0));
     let queue = Arc::new(Queue::new(config.buffer));
@@ -686,13 +687,13 @@ async fn with_auth(options: ConnectOptions, auth: &Auth) -> Result<ConnectOption
         Auth::Creds(path) => options.credentials_file(path).await.map_err(|err| {
             anyhow!(
                 "--creds {}: cannot use this credentials file ({}); it must hold a user JWT and an nkey seed, as `nsc` writes them",
-                path.display(),
+                crate::text::escape_path(path),
                 err.kind()
             )
         })?,
         Auth::Nkey(path) => {
             let seed = std::fs::read_to_string(path).map_err(|err| {
-                anyhow!("--nkey {}: cannot read the seed file ({err})", path.display())
+                anyhow!("--nkey {}: cannot read the seed file ({err})", crate::text::escape_path(path))
             })?;
             options.nkey(seed.trim().to_owned())
         }
