@@ -381,10 +381,14 @@ impl Pipeline {
             };
             if self.show_apps && matches!(self.renderer, Renderer::Pretty(_)) {
                 let name = match several {
-                    true => format!("{}/{}", seed.lattice, seed.app),
-                    false => seed.app.clone(),
+                    true => format!(
+                        "{}/{}",
+                        escape_untrusted(&seed.lattice),
+                        crate::text::escape_name(&seed.app)
+                    ),
+                    false => crate::text::escape_name(&seed.app).into_owned(),
                 };
-                let mut line = format!("{}  {}", escape_untrusted(&name), status.status);
+                let mut line = format!("{name}  {}", escape_untrusted(&status.status));
                 if let Some(version) = &status.version {
                     line.push_str(&format!("  {}", escape_untrusted(version)));
                 }

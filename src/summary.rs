@@ -182,9 +182,14 @@ fn app_table(apps: &[AppRow]) -> String {
     let rows: Vec<[String; 5]> = apps
         .iter()
         .map(|app| {
+            // The name escaped as names are (`text::escape_name`), then cut.
             let name = match several {
-                true => format!("{}/{}", app.lattice, app.name),
-                false => app.name.clone(),
+                true => format!(
+                    "{}/{}",
+                    escape_untrusted(&app.lattice),
+                    crate::text::escape_name(&app.name)
+                ),
+                false => crate::text::escape_name(&app.name).into_owned(),
             };
             [
                 cell(&name),

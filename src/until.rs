@@ -81,22 +81,24 @@ impl AppWait {
             .targets
             .iter()
             .map(|target| {
-                let name = escape_untrusted(&target.name);
+                let name = crate::text::escape_name(&target.name);
+                let wanted = escape_untrusted(&target.status);
                 let now = apps
                     .statuses_named(&target.name)
                     .max_by_key(|s| s.fresh)
                     .map(|s| match s.fresh {
-                        true => s.status,
-                        false => format!("{} (before its newest deploy)", s.status),
+                        true => escape_untrusted(&s.status).into_owned(),
+                        false => {
+                            format!("{} (before its newest deploy)", escape_untrusted(&s.status))
+                        }
                     });
                 match now {
-                    Some(now) => format!("{name} is {now}, not {}", target.status),
+                    Some(now) => format!("{name} is {now}, not {wanted}"),
                     None if apps.knows(&target.name) => {
-                        format!("{name} has no status yet (waiting for {})", target.status)
+                        format!("{name} has no status yet (waiting for {wanted})")
                     }
                     None => format!(
-                        "no status of {name} seen (waiting for {}; is the name right?)",
-                        target.status
+                        "no status of {name} seen (waiting for {wanted}; is the name right?)"
                     ),
                 }
             })
@@ -107,9 +109,10 @@ impl AppWait {
 
 /// `hello-app is deployed (v0.0.2)`, or with a failure its message and failing scalers.
 fn describe_app(name: &str, status: &AppStatus) -> String {
+    let name = crate::text::escape_name(name);
     let mut text = match status.status.as_str() {
-        "failed" => format!("{} failed", escape_untrusted(name)),
-        other => format!("{} is {other}", escape_untrusted(name)),
+        "failed" => format!("{name} failed"),
+        other => format!("{name} is {}", escape_untrusted(other)),
     };
     if let Some(version) = &status.version {
         let _ = write!(text, " ({})", escape_untrusted(version));

@@ -291,3 +291,70 @@ fn a_reconnect_asks_the_lattice_again() {
     top.keys(&["q"]);
     assert_eq!(top.exit_code(), 0);
 }
+
+/// Text from wadm reaches the terminal escaped: a status type keeps its case (`failed\e[2J`),
+/// an OSC title, BEL, a switch off the alternate screen and a bidi override are shown, not
+/// obeyed; an application name mixing scripts shows the odd code point (`h\u{435}llo-app`), in
+/// the applications pane and in the events pane.
+#[test]
+fn hostile_statuses_are_shown_escaped_and_mixed_names_marked() {
+    let server = NatsServer::start();
+    let json = |text: &str| serde_json::to_string(text).unwrap();
+    let app = "h\u{435}llo-app";
+    let model = format!(
+        r#"{{"result":"success","models":[{{"name":{},"deployed_version":"v1","detailed_status":{{"status":{{"type":{},"message":{}}}}}}}]}}"#,
+        json(app),
+        json("failed\u{1b}[2J"),
+        json("\u{1b}]0;pwned\u{7}\u{1b}[?1049l\u{202e}")
+    );
+    let _wadm = Responder::start(
+        &server.url(),
+        vec![("wadm.api.default.model.get".to_owned(), model)],
+    );
+    let top = Tmux::start(&["top", "-s", &server.url(), "--color", "never"], 140, 40);
+    let screen = top.wait_for("the application", |s| {
+        row(s, &["h\\u{435}llo-app", "failed\\e[2J"]).is_some()
+    });
+    assert!(
+        screen.contains("\\e]0;pwned\\x07\\e[?1049l\\u{202e}"),
+        "{screen}"
+    );
+    let publisher = Publisher::connect(&server.url());
+    publisher.publish(
+        &format!("wadm.status.default.{app}"),
+        format!(
+            r#"{{"status":{{"type":{}}}}}"#,
+            json("Failed\u{1b}]0;pwned\u{7}")
+        ),
+    );
+    top.wait_for("the status line", |s| {
+        row(
+            s,
+            &[
+                "app_status",
+                "h\\u{435}llo-app  failed\\e[2J → Failed\\e]0;pwned\\x07",
+            ],
+        )
+        .is_some()
+    });
+    assert!(top.alternate_screen(), "{}", top.screen());
+    let title = top.tmux(&["display-message", "-p", "#{pane_title}"]);
+    assert!(!title.contains("pwned"), "{title}");
+    top.keys(&["q"]);
+    assert_eq!(top.exit_code(), 0);
+}
+
+/// On a terminal clap prints its errors styled, and would print what was typed raw with them:
+/// a value holding escape sequences is quoted escaped, and the terminal's title stays.
+#[test]
+fn a_usage_error_on_a_terminal_quotes_the_value_escaped() {
+    let top = Tmux::start(&["--timeout", "\u{1b}]0;pwned\u{7}\u{1b}[2J"], 100, 20);
+    assert_eq!(top.exit_code(), 2, "{}", top.screen());
+    let screen = top.screen();
+    assert!(
+        screen.contains("invalid value '\\e]0;pwned\\x07\\e[2J' for '--timeout"),
+        "{screen}"
+    );
+    let title = top.tmux(&["display-message", "-p", "#{pane_title}"]);
+    assert!(!title.contains("pwned"), "{title}");
+}

@@ -331,21 +331,34 @@ impl Apps {
         else {
             return Observed::default();
         };
-        // Not JSON, or not an object: decoding said so already.
-        if !event.problems.is_empty() {
-            return Observed::default();
-        }
-        let message = match StatusMessage::parse(event.raw.payload) {
-            Ok(message) => message,
-            Err(why) => {
-                return Observed {
-                    problem: Some(why),
-                    ..Observed::default()
-                }
-            }
+        // Not JSON, or not an object: decoding said so already. Otherwise not a status wadm
+        // sends: said here. Either way the subject names the application: the line shows it,
+        // `--app` keeps it, `--summary` counts it; its status stays what it was.
+        let (message, problem) = match event.problems.is_empty() {
+            false => (None, None),
+            true => match StatusMessage::parse(event.raw.payload) {
+                Ok(message) => (Some(message), None),
+                Err(why) => (None, Some(why)),
+            },
         };
         let Some(app) = self.app_mut(lattice, name) else {
-            return Observed::default();
+            return Observed {
+                problem,
+                ..Observed::default()
+            };
+        };
+        let Some(message) = message else {
+            return Observed {
+                app: Some(AppFacts {
+                    name: app.name.clone(),
+                    lattice: app.lattice.clone(),
+                    version: app.version.clone(),
+                    change: None,
+                    status: None,
+                }),
+                quiet: false,
+                problem,
+            };
         };
         let change = app.take_status(name, message, at, true);
         let quiet = change.is_none();

@@ -306,6 +306,38 @@ fn hostile_wadm_messages_are_problems_not_panics() {
     assert!(apps.observe(&event, Utc::now()).problem.is_some());
 }
 
+/// A status wadm could not have sent still names its application in the subject: the event is
+/// that application's, and the status it had stays.
+#[test]
+fn a_malformed_status_keeps_its_application() {
+    let mut apps = Apps::default();
+    let status = |apps: &mut Apps, payload: &str| {
+        let event = decode_app_status(RawMessage {
+            subject: Some("wadm.status.default.shop"),
+            payload: payload.as_bytes(),
+            received: Received::Now,
+        });
+        let observed = apps.observe(&event, Utc::now());
+        (observed, event.problems.len())
+    };
+    for payload in ["not json", "[]", r#"{"status":"deployed"}"#] {
+        let (observed, problems) = status(&mut apps, payload);
+        let app = observed.app.expect("the subject names the application");
+        assert_eq!(
+            (app.name.as_ref(), app.lattice.as_ref()),
+            ("shop", "default")
+        );
+        assert!(app.change.is_none() && app.status.is_none(), "{payload}");
+        assert!(problems > 0 || observed.problem.is_some(), "{payload}");
+    }
+    assert_eq!(apps.rows().len(), 1);
+    assert_eq!(apps.rows()[0].status, None);
+    // A real status, then a malformed one: the status stays.
+    status(&mut apps, r#"{"status":{"type":"deployed"}}"#);
+    status(&mut apps, r#"{"status":{"type":7}}"#);
+    assert_eq!(apps.rows()[0].status.as_deref(), Some("deployed"));
+}
+
 #[test]
 fn only_the_top_level_appspec_annotation_names_the_app() {
     let mut apps = Apps::default();

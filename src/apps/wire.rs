@@ -19,14 +19,17 @@ pub const STATUSES: &[&str] = &[
     "unhealthy",
 ];
 
-/// A status as wadm names it, lower-cased, older names mapped to today's: `ready` is `deployed`,
-/// `compensating` is `reconciling`. Names latwatch does not know are kept as they are.
+/// A status as wadm names it: a known name in today's words whatever its case (`Ready` and
+/// `ready` are `deployed`, `compensating` is `reconciling`). Any other text is kept exactly as
+/// it came, never lower-cased or trimmed: it is shown escaped, and `failed\e[2J` must read as
+/// what was sent, not as `failed\e[2j`.
 pub fn normalize_status(name: &str) -> String {
-    let lower = name.trim().to_ascii_lowercase();
-    match lower.as_str() {
-        "ready" => "deployed".to_owned(),
-        "compensating" => "reconciling".to_owned(),
-        _ => lower,
+    let known = |word: &str| name.trim().eq_ignore_ascii_case(word);
+    match STATUSES.iter().find(|word| known(word)) {
+        Some(word) => (*word).to_owned(),
+        None if known("ready") => "deployed".to_owned(),
+        None if known("compensating") => "reconciling".to_owned(),
+        None => name.to_owned(),
     }
 }
 
@@ -324,6 +327,10 @@ mod tests {
         assert_eq!(normalize_status("Ready"), "deployed");
         assert_eq!(normalize_status("compensating"), "reconciling");
         assert_eq!(normalize_status("failed"), "failed");
+        assert_eq!(normalize_status(" Failed "), "failed");
+        // Text latwatch does not know is kept as it came, for its escaped display.
+        assert_eq!(normalize_status("failed\u{1b}[2J"), "failed\u{1b}[2J");
+        assert_eq!(normalize_status("Scaling Up"), "Scaling Up");
     }
 
     #[test]

@@ -24,8 +24,10 @@ pub fn write_json(event: &Event, out: &mut impl Write) -> io::Result<()> {
 /// What latwatch learned goes in one extra field, `"latwatch": {"host_name", "changes"}`, each
 /// change an object ([`change_json`]).
 pub fn write_jsonl(event: &Event, facts: &Facts, out: &mut impl Write) -> io::Result<()> {
-    if let (Some(KindId::AppStatus), Some(app), false) =
-        (event.kind.known(), &facts.app, event.is_unreadable())
+    // A status with a problem is written as any flagged event (with its `error`), its
+    // application under `latwatch`.
+    if let (Some(KindId::AppStatus), Some(app), true) =
+        (event.kind.known(), &facts.app, event.problems.is_empty())
     {
         return write_app_status(event, app, out);
     }

@@ -18,7 +18,7 @@ use crate::apps::AppChange;
 use crate::event::kind::{Field, KindId, Layout, Show};
 use crate::event::{json_str, Data, Event, Kind, Problems, Severity};
 use crate::lattice::{Change, Counts, Facts, Silence};
-use crate::text::{abbreviate_key, escape_untrusted, truncate};
+use crate::text::{abbreviate_key, escape_name, escape_untrusted, truncate};
 
 /// Width of the event-name column: the longest known name, `component_scale_failed`.
 const NAME_WIDTH: usize = 22;
@@ -131,7 +131,15 @@ impl Pretty {
                     line.app_change(change)?;
                 }
             }
-            (Some(data), _) if wadm => line.keys(data)?,
+            (data, _) if wadm => {
+                // A status that said nothing readable: the application its subject names.
+                if let Some(app) = &facts.app {
+                    line.app_name(&app.name)?;
+                }
+                if let Some(data) = data {
+                    line.keys(data)?;
+                }
+            }
             (Some(data), Kind::Known(spec)) => match spec.layout {
                 Layout::Fields(fields) => line.fields(data, fields)?,
                 Layout::Scale(fields) => line.scale(data, fields)?,
@@ -417,7 +425,12 @@ impl<W: Write> Line<'_, W> {
         let style = self.palette().map(|p| p.label);
         self.out.write_all(b"  ")?;
         self.pretty.paint(self.out, style, "app=")?;
-        write!(self.out, "{}", truncate(&escape_untrusted(name), 64))
+        write!(self.out, "{}", truncate(&escape_name(name), 64))
+    }
+
+    /// The application a wadm message is about, when it says nothing more: `hello-app`.
+    fn app_name(&mut self, name: &str) -> io::Result<()> {
+        write!(self.out, "  {}", truncate(&escape_name(name), 64))
     }
 
     /// A kind latwatch does not know: its data keys.
