@@ -101,13 +101,13 @@ fn a_stored_status_is_listed_and_waited_on_escaped() {
         "--until-app",
         &target,
         "--timeout",
-        "3s",
+        "10s",
     ]));
     assert_eq!(code, Some(3), "{stderr}");
     assert!(
         stderr.contains(&format!(
             "--until-app: {MIXED_SHOWN} is {FAILED_CLEAR_SHOWN}{HOSTILE_SHOWN}, not deployed: \
-             --timeout 3s expired (exit 3)"
+             --timeout 10s expired (exit 3)"
         )),
         "{stderr}"
     );
