@@ -250,7 +250,8 @@ pub struct Intake {
     pub looked_at: Arc<AtomicU64>,
     /// Reconnects (and other gaps found outside), to put in the queue where they happened.
     pub gaps: mpsc::UnboundedReceiver<Gap>,
-    /// `--record`: every message that reached latwatch, as it arrives, however slow stdout is.
+    /// `--record`: every message that reached latwatch, queued as it arrives (the recorder's
+    /// thread writes it), however slow stdout or the file is.
     pub recorder: Option<Recorder>,
     pub status: Status,
 }
@@ -326,15 +327,12 @@ impl Intake {
             while let Some(message) = next.take() {
                 taken += 1;
                 if let Some(recorder) = &mut self.recorder {
-                    let event = decode(RawMessage {
+                    // Queued for the recorder's own thread: a stuck file never holds this task up.
+                    recorder.record(&decode(RawMessage {
                         subject: Some(message.subject.as_str()),
                         payload: &message.payload,
                         received: Received::Live(now),
-                    });
-                    if let Err(err) = recorder.record(&event) {
-                        self.status.error(format_args!("{err}; recording stopped"));
-                        self.recorder = None;
-                    }
+                    }));
                 }
                 let cost = cost(&message.subject, &message.payload);
                 if held + cost > self.queue.budget {
