@@ -1,7 +1,8 @@
 //! Stopping and recording under pressure, against a real nats-server: Ctrl-C and SIGTERM end a run
 //! whose stdout nobody reads; `--record` into a FIFO whose reader stopped (or never came) holds up
 //! neither stdout nor startup, and what it could not write is counted exactly; a full disk under
-//! `--record` is exit 1 with the reason.
+//! `--record` is exit 1 with the reason; an event larger than `--buffer` passes when the output is
+//! idle, and is named as such when it must be dropped.
 
 mod support;
 
@@ -19,6 +20,15 @@ fn mkfifo(path: &Path) {
     let name = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
     // SAFETY: a valid NUL-terminated path; mkfifo only reads it.
     assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0, "mkfifo");
+}
+
+/// A real-shaped event with `size` bytes of configuration name, `id` as its id.
+fn event_of(size: usize, id: &str) -> Vec<u8> {
+    format!(
+        r#"{{"specversion":"1.0","id":"{id}","type":"com.wasmcloud.lattice.config_set","source":"NBIGHOST","datacontenttype":"application/json","time":"2026-01-01T00:00:00Z","data":{{"config_name":"{}"}}}}"#,
+        "x".repeat(size)
+    )
+    .into_bytes()
 }
 
 fn sentinel() -> &'static str {
@@ -185,4 +195,61 @@ fn a_full_disk_under_record_is_exit_1_with_the_reason() {
     assert_eq!(status.code(), Some(1), "{stderr}");
     assert_eq!(String::from_utf8_lossy(&stdout).lines().count(), 2);
     assert!(stderr.contains("No space left on device"), "{stderr}");
+}
+
+/// An event larger than the whole `--buffer` is shown when nothing else waits for stdout: the
+/// buffer bounds what piles up, not the size of one event. Before, it was dropped, with a warning
+/// blaming a slow output.
+#[test]
+fn an_event_larger_than_the_buffer_passes_when_the_output_is_idle() {
+    let dir = temp_dir("oversized");
+    let config = dir.join("server.conf");
+    std::fs::write(&config, "max_payload: 8388608\n").unwrap();
+    let server = NatsServer::start_with(&["-c", config.to_str().unwrap()]);
+    let latwatch = Latwatch::listening(&server, &["--json", "--buffer", "1MiB"]);
+    let publisher = Publisher::connect(&server.url());
+    publisher.publish("wasmbus.evt.default.config_set", event_of(2 << 20, "big"));
+    publisher.publish_event("default", sentinel());
+    let lines = latwatch.lines(2, WAIT);
+    assert!(lines[0].len() > 2 << 20, "the big event comes first");
+    assert!(lines[0].contains(r#""id":"big""#));
+    assert_eq!(lines[1].trim_end(), sentinel());
+    let stderr = latwatch.stderr();
+    assert!(!stderr.contains("dropp"), "{stderr}");
+}
+
+/// When such an event must be dropped (stdout is stalled and events wait), the warning says it
+/// is larger than the buffer, not that the output is slow.
+#[test]
+fn an_event_larger_than_the_buffer_is_named_when_it_is_dropped() {
+    let dir = temp_dir("oversized");
+    let config = dir.join("server.conf");
+    std::fs::write(&config, "max_payload: 8388608\n").unwrap();
+    let server = NatsServer::start_with(&["-c", config.to_str().unwrap()]);
+    let latwatch = Latwatch::spawn_stalled(latwatch_command(&[
+        "-s",
+        &server.url(),
+        "--json",
+        "--buffer",
+        "1MiB",
+    ]));
+    latwatch.wait_stderr("listening", WAIT);
+    let publisher = Publisher::connect(&server.url());
+    let template = FIXTURES_1X.lines().nth(2).unwrap();
+    // Enough to block stdout, then more that waits behind it.
+    for _ in 0..2 {
+        publisher.publish_burst(
+            "wasmbus.evt.default.component_scaled",
+            (0..1000).map(|_| template.as_bytes().to_vec()),
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    // At most the first can pass (if nothing waited); the second finds the first waiting.
+    publisher.publish("wasmbus.evt.default.config_set", event_of(2 << 20, "big1"));
+    publisher.publish("wasmbus.evt.default.config_set", event_of(2 << 20, "big2"));
+    let stderr = latwatch.wait_stderr("larger than the whole 1 MiB --buffer", WAIT);
+    assert!(
+        stderr.contains("an event of 2.0 MiB on wasmbus.evt.default.config_set"),
+        "{stderr}"
+    );
 }
