@@ -31,6 +31,31 @@ fn event_of(size: usize, id: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// Waits until the pipe `stdout` reads from is full (60 KiB of the 64 KiB a pipe takes by
+/// default, unread) and has not moved for a while: latwatch is stuck writing to it.
+fn wait_until_full(stdout: &std::process::ChildStdout) {
+    use std::os::fd::AsRawFd;
+    let deadline = std::time::Instant::now() + WAIT;
+    let (mut last, mut since) = (0, std::time::Instant::now());
+    loop {
+        let mut unread: libc::c_int = 0;
+        // SAFETY: FIONREAD writes one c_int through the pointer given.
+        let asked = unsafe { libc::ioctl(stdout.as_raw_fd(), libc::FIONREAD, &mut unread) };
+        assert_eq!(asked, 0, "FIONREAD");
+        if unread != last {
+            (last, since) = (unread, std::time::Instant::now());
+        }
+        if unread >= 60 << 10 && since.elapsed() >= Duration::from_millis(300) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "stdout's pipe never filled ({unread} bytes)"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 fn sentinel() -> &'static str {
     FIXTURES_1X.lines().next().unwrap()
 }
@@ -79,7 +104,9 @@ fn signals_end_a_run_whose_stdout_nobody_reads() {
             "wasmbus.evt.default.component_scaled",
             (0..5000).map(|_| template.as_bytes().to_vec()),
         );
-        std::thread::sleep(Duration::from_millis(500));
+        // latwatch is stuck once the pipe is full: 3 MB cannot all be in its own buffer.
+        let stdout = latwatch.take_stdout();
+        wait_until_full(&stdout);
         latwatch.signal(signal);
         let status = latwatch.wait_exit(WAIT);
         let stderr = latwatch.stderr();
