@@ -50,11 +50,13 @@ Scripting and history:
 Exit codes:
   0  success: Ctrl-C, SIGTERM, --count reached, end of --input, stdout closed (| head),
      an --until-* match, --idle-timeout
-  1  runtime error: cannot connect, cannot read --input, cannot write, no stream for --since
-  2  usage error: a bad flag or value
+  1  runtime error: cannot connect, cannot read --input, cannot write (stdout or --record),
+     no stream for --since
+  2  usage error: a bad flag or value, --input and --record the same file
   3  --timeout expired, or --input ended before an --until-* match
   4  a --fail-on event arrived (with --until-*: by default a *_failed event about the same
-     host, component or provider; with --until-app: a named application failed)";
+     host, component or provider; with --until-app: a named application failed)
+  129, 131  latwatch top ended by SIGHUP, SIGQUIT (the terminal restored first)";
 
 /// Watch a wasmCloud lattice: every lattice event as one readable line, or raw JSON for jq.
 ///

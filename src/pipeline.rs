@@ -25,7 +25,7 @@ use crate::filter::{Filter, Prefilter};
 use crate::gap::{Filled, Gap};
 use crate::lattice::{Facts, Lattice};
 use crate::output::{Sink, Status};
-use crate::record::Recorder;
+use crate::record::{self, Recorder};
 use crate::render::{Outcome, Renderer};
 use crate::summary::Summary;
 use crate::text::escape_untrusted;
@@ -201,7 +201,7 @@ impl Pipeline {
     /// Every stage after decoding.
     fn take(&mut self, mut event: Event, record: bool) -> io::Result<Flow> {
         if let (Some(recorder), true) = (&mut self.recorder, record) {
-            recorder.record(&event)?;
+            recorder.record(&event);
         }
         if let Some(refilled) = &mut self.refilled {
             if let Some(id) = event.envelope.as_ref().and_then(|e| e.id()) {
@@ -465,16 +465,30 @@ impl Pipeline {
         self.counts.received
     }
 
-    /// Ends the run: flushes stdout, then prints the summary when asked for (even with `-q`:
-    /// it was asked for). Says how to exit.
+    /// Ends the run: flushes stdout, lets `--record` write out what it holds, then prints the
+    /// summary when asked for (even with `-q`: it was asked for) and what the recording could not
+    /// write. Says how to exit: 1 after a failed recording, even when stdout closed.
     pub fn finish(mut self) -> io::Result<ExitCode> {
         let flushed = self.sink.flush();
+        let recorded = self
+            .recorder
+            .take()
+            .map(|recorder| recorder.close(record::PATIENCE, None));
+        if let Some(recorded) = &recorded {
+            self.counts.unrecorded = recorded.not_written;
+        }
         if self.summary {
             self.counts.jq_errors = self.notes.jq_errors;
             let apps = self.apps.as_ref().map(Apps::rows).unwrap_or_default();
             self.status.report(self.counts.report(&self.lattice, &apps));
         }
-        flushed.map(|()| self.exit)
+        let failed = recorded.is_some_and(|recorded| recorded.tell(self.status));
+        match flushed {
+            Err(err) if failed && err.kind() == io::ErrorKind::BrokenPipe => Ok(ExitCode::Failure),
+            Err(err) => Err(err),
+            Ok(()) if failed => Ok(ExitCode::Failure),
+            Ok(()) => Ok(self.exit),
+        }
     }
 }
 

@@ -50,6 +50,8 @@ pub struct Summary {
     /// Events a jq expression (`--filter`, `--until-filter`) could not judge: counted as not
     /// matching.
     pub jq_errors: u64,
+    /// `--record` records that did not reach the file (its writer could not keep up, or failed).
+    pub unrecorded: u64,
     /// Received events per host key.
     hosts: HashMap<String, u64>,
     /// Host names as learned while running: lattice memory forgets stopped hosts, a summary not.
@@ -244,6 +246,9 @@ impl fmt::Display for Summary {
                 ", {} the jq expression could not judge (counted as not matching)",
                 self.jq_errors
             )?;
+        }
+        if self.unrecorded > 0 {
+            write!(f, ", {} not written to --record", self.unrecorded)?;
         }
         if let (Some(first), Some(last)) = (self.first, self.last) {
             let seconds = last.duration_since(first).as_secs_f64();

@@ -17,23 +17,27 @@ struct Tmux {
     socket: String,
     _dir: TestDir,
     exit_file: std::path::PathBuf,
+    stty_file: std::path::PathBuf,
 }
 
 impl Tmux {
-    /// Runs `latwatch ARGS` in a new `width`×`height` terminal; when it ends, its exit code is
-    /// written to a file and the pane stays open (so the restored screen can be read).
+    /// Runs `latwatch ARGS` in a new `width`×`height` terminal; when it ends, the terminal's
+    /// settings (`stty -a`) and its exit code are written to files and the pane stays open (so
+    /// the restored screen can be read).
     fn start(args: &[&str], width: u16, height: u16) -> Tmux {
         let dir = temp_dir("top");
         let exit_file = dir.join("exit");
+        let stty_file = dir.join("stty");
         let socket = format!("latwatch-{}-{}", std::process::id(), free_port());
         let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
         let config = dir.join("config");
         std::fs::create_dir_all(&config).unwrap();
         let script = format!(
-            "env -u NATS_URL -u NATS_CONTEXT XDG_CONFIG_HOME='{}' '{}' {}; echo $? > '{}'; sleep 600",
+            "env -u NATS_URL -u NATS_CONTEXT XDG_CONFIG_HOME='{}' '{}' {}; code=$?; stty -a > '{}' 2>&1; echo $code > '{}'; sleep 600",
             config.display(),
             env!("CARGO_BIN_EXE_latwatch"),
             quoted.join(" "),
+            stty_file.display(),
             exit_file.display()
         );
         let status = Command::new("tmux")
@@ -50,7 +54,42 @@ impl Tmux {
             socket,
             _dir: dir,
             exit_file,
+            stty_file,
         }
+    }
+
+    /// latwatch's process id: the pane's shell runs it as its only child (`env` execs it).
+    fn latwatch_pid(&self) -> u32 {
+        let shell: u32 = self
+            .tmux(&["display-message", "-p", "#{pane_pid}"])
+            .trim()
+            .parse()
+            .expect("the pane's pid");
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let child = std::fs::read_dir("/proc")
+                .expect("/proc")
+                .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+                .find(|pid| {
+                    // "pid (comm) state ppid …": the comm may hold spaces, so split after it.
+                    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+                        stat.rsplit_once(')')
+                            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                            .and_then(|ppid| ppid.parse::<u32>().ok())
+                            == Some(shell)
+                    })
+                });
+            if let Some(pid) = child {
+                return pid;
+            }
+            assert!(Instant::now() < deadline, "latwatch is not running");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// `stty -a` in the pane after latwatch ended (written before the exit code is).
+    fn terminal_settings(&self) -> String {
+        std::fs::read_to_string(&self.stty_file).expect("the terminal settings")
     }
 
     fn tmux(&self, args: &[&str]) -> String {
@@ -357,4 +396,34 @@ fn a_usage_error_on_a_terminal_quotes_the_value_escaped() {
     );
     let title = top.tmux(&["display-message", "-p", "#{pane_title}"]);
     assert!(!title.contains("pwned"), "{title}");
+}
+
+/// SIGINT, SIGHUP and SIGQUIT end `latwatch top` the way SIGTERM and `q` do: the alternate
+/// screen left, raw mode off (the shell after it echoes and reads lines again), exit 0, 129 and
+/// 131. Before, they killed it with the terminal left raw on the alternate screen.
+#[test]
+fn signals_restore_the_terminal() {
+    let server = NatsServer::start();
+    for (signal, code) in [("INT", 0), ("HUP", 129), ("QUIT", 131), ("TERM", 0)] {
+        let top = Tmux::start(&["top", "-s", &server.url(), "--color", "never"], 100, 30);
+        top.wait_for("the panes", |s| {
+            s.contains("components (0)") && s.contains("latwatch top")
+        });
+        assert!(top.alternate_screen());
+        support::signal(top.latwatch_pid(), signal);
+        assert_eq!(top.exit_code(), code, "SIG{signal}:\n{}", top.screen());
+        assert!(
+            !top.alternate_screen(),
+            "SIG{signal}: the alternate screen is left:\n{}",
+            top.screen()
+        );
+        let settings = top.terminal_settings();
+        let words: Vec<&str> = settings.split_whitespace().collect();
+        for mode in ["icanon", "echo", "isig"] {
+            assert!(
+                words.contains(&mode),
+                "SIG{signal}: the terminal is still raw (no {mode}):\n{settings}"
+            );
+        }
+    }
 }

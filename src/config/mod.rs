@@ -347,6 +347,9 @@ impl Config {
             cli.legacy || cli.since.is_some() || cli.last.is_some(),
             |remember| AppsPlan::new(&cli, output, remember),
         );
+        if let (Some(input), Some(record)) = (&cli.input, &cli.record) {
+            not_the_same_file(input, record)?;
+        }
         let source = match cli.input {
             Some(path) if replay.is_some() => {
                 return Err(format!(
@@ -397,6 +400,55 @@ impl Config {
             idle_timeout: cli.idle_timeout,
         })
     }
+}
+
+/// `--input F --record F` would read back its own records until the disk is full: the same file
+/// by device and inode, so a hard link, a symlink or `--input - < F` is caught too. A character
+/// device (`/dev/null`, a terminal) reads nothing back.
+fn not_the_same_file(input: &std::path::Path, record: &std::path::Path) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{FileTypeExt as _, MetadataExt as _};
+        // A recording that does not exist yet is no file being read.
+        let Ok(recording) = std::fs::metadata(record) else {
+            return Ok(());
+        };
+        let read = match input == std::path::Path::new("-") {
+            true => {
+                use std::os::fd::AsFd as _;
+                std::io::stdin()
+                    .as_fd()
+                    .try_clone_to_owned()
+                    .and_then(|fd| std::fs::File::from(fd).metadata())
+            }
+            false => std::fs::metadata(input),
+        };
+        let Ok(read) = read else {
+            return Ok(()); // reading it fails later, with its own message
+        };
+        if read.dev() == recording.dev()
+            && read.ino() == recording.ino()
+            && !recording.file_type().is_char_device()
+        {
+            let shown = |path: &std::path::Path| {
+                crate::text::escape_untrusted(&path.display().to_string()).into_owned()
+            };
+            return Err(format!(
+                "--input {} and --record {} are the same file: latwatch would read its own \
+                 records back until the disk is full; record to another file",
+                match input == std::path::Path::new("-") {
+                    true => "- (stdin)".to_owned(),
+                    false => shown(input),
+                },
+                shown(record)
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (input, record);
+    }
+    Ok(())
 }
 
 /// `--until-*` and `--fail-on`, matched like the filter flags.

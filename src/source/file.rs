@@ -31,6 +31,7 @@ use crate::gap::Gap;
 use crate::output::progress::{Progress, FILE_REFRESH};
 use crate::output::Status;
 use crate::pipeline::{Flow, Pipeline, Stop};
+use crate::shutdown::Shutdown;
 use crate::source::Limits;
 
 /// A file run as other threads see it: how far it is (for `--idle-timeout` and the progress bar),
@@ -59,30 +60,34 @@ pub enum FileStop {
 ///
 /// The reader blocks in its reads; the watcher sets [`Reading::stop`], which the reader sees at
 /// its next line. A reader blocked on a silent stdin has already flushed, so after a grace period
-/// the watcher ends the process itself, saying what the pipeline would have said.
+/// the watcher ends the process itself (`Shutdown::exit_now`: `--record` is written out first),
+/// saying what the pipeline would have said.
 pub fn drive(
     path: &Path,
     pipeline: &mut Pipeline,
     status: Status,
     limits: Limits,
     runtime: &tokio::runtime::Runtime,
-    shutdown: impl Future<Output = ()> + Send + 'static,
+    shutdown: &Shutdown,
 ) -> Result<()> {
     let reading = Arc::new(Reading::default());
     let watcher = reading.clone();
+    let (signalled, ending) = (shutdown.signalled(), shutdown.clone());
     runtime.spawn(async move {
-        let why = watch(&watcher, limits, shutdown).await;
+        let why = watch(&watcher, limits, signalled).await;
         let _ = watcher.stop.set(why);
         tokio::time::sleep(Duration::from_millis(200)).await;
         // Still blocked in a read (a silent stdin): say what the pipeline would, and go.
         let code = match why {
             FileStop::Signal => ExitCode::Success,
             FileStop::Limit(stop) => {
-                stop.tell(status, false);
+                if !ending.is_exiting() {
+                    stop.tell(status, false);
+                }
                 stop.exit_code()
             }
         };
-        std::process::exit(code.number().into());
+        ending.exit_now(code);
     });
     let total = (path != Path::new("-"))
         .then(|| std::fs::metadata(path).ok().map(|m| m.len()))

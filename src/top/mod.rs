@@ -7,8 +7,8 @@
 //! application memory follows wadm. `view.rs` draws it with ratatui; a frame is drawn only when
 //! something changed (or once a second, for the ages), at most ten a second.
 //!
-//! The terminal is put back by `ratatui::restore` on every way out: `q`, Esc, Ctrl-C, SIGTERM,
-//! an error, and a panic (ratatui's hook).
+//! The terminal is put back by `ratatui::restore` on every way out: `q`, Esc, Ctrl-C, SIGINT,
+//! SIGTERM, SIGHUP and SIGQUIT (exit 0, 0, 129, 131), an error, and a panic (ratatui's hook).
 
 pub mod model;
 pub mod view;
@@ -84,6 +84,8 @@ async fn watch(stages: crate::config::Stages, config: NatsConfig) -> Result<Exit
         .await
         .with_context(|| format!("the server at {server} did not confirm the subscription"))?;
 
+    // Taken before the terminal is: from here on a signal ends the loop, which restores it.
+    let mut signals = Signals::new()?;
     let (keys_tx, mut keys) = mpsc::unbounded_channel();
     std::thread::spawn(move || {
         while let Ok(event) = ratatui::crossterm::event::read() {
@@ -136,10 +138,9 @@ async fn watch(stages: crate::config::Stages, config: NatsConfig) -> Result<Exit
     let mut dirty = true;
     let mut was_down = false;
     let mut rate_from = (std::time::Instant::now(), 0u64);
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let outcome: Result<ExitCode> = loop {
         tokio::select! {
-            _ = terminate.recv() => break Ok(ExitCode::Success),
+            code = signals.recv() => break Ok(code),
             Some(key) = keys.recv() => {
                 match key {
                     TermEvent::Key(key) if key.kind != KeyEventKind::Release => {
@@ -213,6 +214,57 @@ async fn watch(stages: crate::config::Stages, config: NatsConfig) -> Result<Exit
     };
     ratatui::restore();
     outcome
+}
+
+/// The signals that end `latwatch top`, each through the loop's end, which restores the
+/// terminal: SIGINT (raw mode makes Ctrl-C a key, but `kill -INT` is still a signal) and SIGTERM
+/// exit 0, SIGHUP 129, SIGQUIT 131.
+struct Signals {
+    #[cfg(unix)]
+    kinds: Vec<(tokio::signal::unix::Signal, ExitCode)>,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Signals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let mut kinds = Vec::new();
+            for (kind, code) in [
+                (SignalKind::interrupt(), ExitCode::Success),
+                (SignalKind::terminate(), ExitCode::Success),
+                (SignalKind::hangup(), ExitCode::HungUp),
+                (SignalKind::quit(), ExitCode::Quit),
+            ] {
+                kinds.push((signal(kind)?, code));
+            }
+            Ok(Signals { kinds })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(Signals {})
+        }
+    }
+
+    /// The exit code of the next signal.
+    async fn recv(&mut self) -> ExitCode {
+        #[cfg(unix)]
+        {
+            let waits = self.kinds.iter_mut().map(|(signal, code)| {
+                let code = *code;
+                Box::pin(async move {
+                    signal.recv().await;
+                    code
+                })
+            });
+            futures_util::future::select_all(waits).await.0
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            ExitCode::Success
+        }
+    }
 }
 
 /// What one message goes through in `latwatch top`: borrowed parts, so the benchmark
