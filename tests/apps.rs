@@ -633,3 +633,52 @@ fn until_app_on_a_capture() {
         "{stderr}"
     );
 }
+
+/// Issue 19, item 12: a prefix ending in `wadm` or beginning with `wasmbus` is a prefix like any
+/// other: subjects are read by position after it, so wadm's status messages stay status lines
+/// (they read as invalid host events when the subject was searched for `wadm.`/`wasmbus.`).
+#[test]
+fn prefixes_that_look_like_subjects_read_as_prefixes() {
+    let server = NatsServer::start();
+    let publisher = Publisher::connect(&server.url());
+    let messages = recorded(WADM_HELLO_APP);
+    for prefix in ["acme.wadm", "wasmbus.x"] {
+        let latwatch = Latwatch::listening(
+            &server,
+            &[
+                "--color",
+                "never",
+                "--subject-prefix",
+                prefix,
+                "--lattice",
+                "default,other",
+            ],
+        );
+        let mut lines = Vec::new();
+        let prefixed = |index: usize| format!("{prefix}.{}", messages[index].0);
+        publisher.publish(&prefixed(4), messages[4].1.as_bytes());
+        collect_until(&latwatch, "manifest_published", &mut lines);
+        publisher.publish(&prefixed(5), messages[5].1.as_bytes());
+        collect_until(&latwatch, "app_status", &mut lines);
+        publisher.publish(&prefixed(8), messages[8].1.as_bytes());
+        collect_until(&latwatch, "component_scaled", &mut lines);
+
+        let text = lines.concat();
+        assert!(!text.contains("invalid"), "{prefix}: {text}");
+        let published = line_with(&lines, &["manifest_published", "hello-app  v0.0.1"]);
+        let status = line_with(&lines, &["app_status", "hello-app  reconciling"]);
+        let scaled = line_with(&lines, &["component_scaled"]);
+        assert!(
+            scaled.trim_end().ends_with("app=hello-app"),
+            "{prefix}: {text}"
+        );
+        // The lattice column reads each subject's lattice after the prefix too.
+        for line in [published, status, scaled] {
+            assert_eq!(
+                line.split_whitespace().nth(1),
+                Some("default"),
+                "{prefix}: {line}"
+            );
+        }
+    }
+}

@@ -28,7 +28,7 @@ use serde_json::value::RawValue;
 
 use crate::event::kind::{About, KindId};
 use crate::event::{json_str, Event, Severity};
-use wire::{id_app_part, wadm_subject, ManifestSummary, StatusMessage, WadmSubject};
+use wire::{id_app_part, ManifestSummary, StatusMessage, SubjectReader, WadmSubject};
 
 /// Applications remembered, over all lattices.
 const MAX_APPS: usize = 10_000;
@@ -219,6 +219,8 @@ pub struct Apps {
     seen: Vec<Seen>,
     /// The next entry of `seen` to replace.
     seen_next: usize,
+    /// How subjects are read (`--subject-prefix`).
+    subjects: SubjectReader,
 }
 
 /// One `annotations` object as an event wrote it, in a lattice, about an id: its application is
@@ -261,10 +263,23 @@ pub struct Observed {
 }
 
 impl Apps {
+    /// Application memory for subjects under `subjects`' prefix.
+    pub fn new(subjects: SubjectReader) -> Apps {
+        Apps {
+            subjects,
+            ..Apps::default()
+        }
+    }
+
+    /// How subjects are read.
+    pub fn subjects(&self) -> &SubjectReader {
+        &self.subjects
+    }
+
     /// The lattice an event is in: its subject's, else (a capture without subjects) the one
     /// lattice applications are known in.
     fn lattice_of<'e>(&self, subject: Option<&'e str>) -> Cow<'e, str> {
-        let from_subject = subject.and_then(wire::lattice_of_subject);
+        let from_subject = subject.and_then(|s| self.subjects.lattice(s));
         match from_subject {
             Some(lattice) => Cow::Borrowed(lattice),
             None if self.lattices.len() == 1 => {
@@ -327,7 +342,7 @@ impl Apps {
 
     fn status(&mut self, event: &Event, at: DateTime<Utc>) -> Observed {
         let Some(WadmSubject::Status { lattice, app: name }) =
-            event.raw.subject.and_then(wadm_subject)
+            event.raw.subject.and_then(|s| self.subjects.wadm(s))
         else {
             return Observed::default();
         };

@@ -32,7 +32,7 @@ fn observe_all(apps: &mut Apps, fixture: &str) -> Vec<(String, Observed)> {
                 payload: payload.as_bytes(),
                 received: Received::Now,
             };
-            let event = match wadm_subject(&subject) {
+            let event = match apps.subjects().wadm(&subject) {
                 Some(WadmSubject::Status { .. }) => decode_app_status(raw),
                 _ => decode_with_data(raw),
             };
@@ -393,4 +393,24 @@ fn remembered_annotations_follow_an_id_that_changes_owner() {
         Some("a")
     );
     assert_eq!(apps.rows().iter().map(|r| r.events).sum::<u64>(), 8);
+}
+
+#[test]
+fn subjects_are_read_after_the_prefix() {
+    for prefix in ["acme.wadm", "wasmbus.x"] {
+        let mut apps = Apps::new(SubjectReader::new(Some(prefix)));
+        let subject = format!("{prefix}.wadm.status.default.hello-app");
+        let event = decode_app_status(RawMessage {
+            subject: Some(&subject),
+            payload: br#"{"status":{"type":"deployed"}}"#,
+            received: Received::Now,
+        });
+        let observed = apps.observe(&event, Utc::now());
+        assert!(observed.problem.is_none(), "{prefix}");
+        assert_eq!(
+            apps.status_of("default", "hello-app").map(|s| s.status),
+            Some("deployed".to_owned()),
+            "{prefix}"
+        );
+    }
 }

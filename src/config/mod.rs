@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use crate::apps::wire::SubjectReader;
 use crate::cli::{Cli, ColorChoice, ConnectionArgs, Output};
 use crate::filter::jq::JqFilter;
 use crate::filter::{AppPattern, Filter, IdMatcher, Prefilter, TypePattern};
@@ -158,6 +159,8 @@ pub struct Stages {
     pub summary: bool,
     /// `--until-*` / `--fail-on`.
     pub until: Option<Until>,
+    /// How subjects are read: by position after `--subject-prefix`.
+    pub subjects: SubjectReader,
 }
 
 /// Where events come from.
@@ -201,6 +204,11 @@ impl NatsConfig {
     /// `wadm_status` stream or API).
     pub fn watches_apps(&self) -> bool {
         !self.app_subjects.is_empty()
+    }
+
+    /// How subjects under `--subject-prefix` are read.
+    pub fn subject_reader(&self) -> SubjectReader {
+        SubjectReader::new(self.subject_prefix.as_deref())
     }
 
     /// `[P.]<subject>`, with `--subject-prefix`.
@@ -331,6 +339,7 @@ impl Config {
                 utc: cli.utc,
                 full_ids: cli.full_ids,
                 lattice_width: several_lattices.then_some(lattice_width.max(ALL_LATTICES_WIDTH)),
+                subjects: SubjectReader::new(cli.subject_prefix.as_deref()),
                 offset: LocalOffset::default(),
                 heartbeats: cli.heartbeats,
             }),
@@ -389,6 +398,7 @@ impl Config {
                 count: cli.count,
                 summary: cli.summary,
                 until,
+                subjects: SubjectReader::new(cli.subject_prefix.as_deref()),
             },
             quiet: cli.quiet,
             warnings,
