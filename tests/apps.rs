@@ -634,6 +634,73 @@ fn until_app_on_a_capture() {
     );
 }
 
+/// `payload` with every `from` replaced by `to` (a recorded message made another application's).
+fn renamed(payload: &str, pairs: &[(&str, &str)]) -> String {
+    pairs.iter().fold(payload.to_owned(), |text, (from, to)| {
+        text.replace(from, to)
+    })
+}
+
+/// Issue 19, item 11: wadm gives `hello-app` and `hello_app` the same ids. When both manifests
+/// claim them, an event about such an id without annotations belongs to neither (the newest
+/// manifest used to take it); an annotated one names the application its annotations name.
+#[test]
+fn ids_two_manifests_claim_belong_to_neither() {
+    let server = NatsServer::start();
+    let latwatch = Latwatch::listening(&server, &["--color", "never"]);
+    let publisher = Publisher::connect(&server.url());
+    let messages = recorded(WADM_HELLO_APP);
+    let mut lines = Vec::new();
+    let (subject, first) = &messages[4];
+    publisher.publish(subject, first.as_bytes());
+    collect_until(&latwatch, "hello-app  v0.0.1", &mut lines);
+    let second = renamed(first, &[(r#""name":"hello-app""#, r#""name":"hello_app""#)]);
+    assert_ne!(&second, first, "the manifest was renamed");
+    publisher.publish(subject, second.as_bytes());
+    collect_until(&latwatch, "hello_app  v0.0.1", &mut lines);
+
+    // Unannotated: a config and a link about ids both manifests name.
+    publisher.publish(&messages[6].0, messages[6].1.as_bytes());
+    publisher.publish(&messages[12].0, messages[12].1.as_bytes());
+    // Annotated: each names its own application.
+    publisher.publish(&messages[8].0, messages[8].1.as_bytes());
+    let other = renamed(
+        &messages[9].1,
+        &[(
+            r#""wasmcloud.dev/appspec":"hello-app""#,
+            r#""wasmcloud.dev/appspec":"hello_app""#,
+        )],
+    );
+    assert_ne!(other, messages[9].1, "the annotation was renamed");
+    publisher.publish(&messages[9].0, other.as_bytes());
+    collect_while(&latwatch, &mut lines, |lines| {
+        lines
+            .iter()
+            .filter(|l| l.contains("component_scaled"))
+            .count()
+            == 2
+    });
+
+    let config = line_with(&lines, &["config_set", "hello_app-hello_http_address"]);
+    assert!(!config.contains("app="), "{}", lines.concat());
+    let link = line_with(&lines, &["linkdef_set"]);
+    assert!(!link.contains("app="), "{}", lines.concat());
+    let scaled: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.contains("component_scaled"))
+        .collect();
+    assert!(
+        scaled[0].trim_end().ends_with("app=hello-app"),
+        "{}",
+        lines.concat()
+    );
+    assert!(
+        scaled[1].trim_end().ends_with("app=hello_app"),
+        "{}",
+        lines.concat()
+    );
+}
+
 /// Issue 19, item 12: a prefix ending in `wadm` or beginning with `wasmbus` is a prefix like any
 /// other: subjects are read by position after it, so wadm's status messages stay status lines
 /// (they read as invalid host events when the subject was searched for `wadm.`/`wasmbus.`).
