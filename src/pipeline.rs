@@ -272,7 +272,9 @@ impl Pipeline {
         let mut notes = Vec::new();
         let verdict = match &self.until {
             _ if app_verdict.is_some() => app_verdict,
-            Some(until) if !wadm => until.judge(&event, &self.lattice, &mut notes),
+            Some(until) if !wadm => {
+                until.judge(&event, &self.lattice, facts.app.as_ref(), &mut notes)
+            }
             _ => None,
         };
         let app = facts.app.as_ref().map(|a| a.name.as_ref());

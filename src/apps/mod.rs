@@ -639,16 +639,16 @@ impl Apps {
         self.lattices.get(lattice)?.apps.get(name)?.view()
     }
 
-    /// The status of every application of this name, in every lattice watched.
-    pub fn statuses_named<'s>(&'s self, name: &'s str) -> impl Iterator<Item = AppStatus> + 's {
-        self.lattices
-            .keys()
-            .filter_map(move |lattice| self.status_of(lattice, name))
-    }
-
-    /// Whether an application of this name is known at all.
-    pub fn knows(&self, name: &str) -> bool {
-        self.lattices.values().any(|l| l.apps.contains_key(name))
+    /// Every application of this name, in every lattice watched: its lattice and its status,
+    /// when it has one.
+    pub fn named<'s>(
+        &'s self,
+        name: &'s str,
+    ) -> impl Iterator<Item = (&'s str, Option<AppStatus>)> + 's {
+        self.lattices.iter().filter_map(move |(lattice, apps)| {
+            let app = apps.apps.get(name)?;
+            Some((lattice.as_str(), app.view()))
+        })
     }
 
     /// Every application, for `--summary`.

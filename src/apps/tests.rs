@@ -520,3 +520,17 @@ fn subjects_are_read_after_the_prefix() {
         );
     }
 }
+
+#[test]
+fn applications_of_one_name_are_listed_per_lattice() {
+    let mut apps = Apps::default();
+    publish(&mut apps, "a", "hello-app");
+    publish(&mut apps, "b", "hello-app");
+    publish(&mut apps, "b", "other");
+    let named: Vec<(&str, bool)> = apps
+        .named("hello-app")
+        .map(|(lattice, status)| (lattice, status.is_some()))
+        .collect();
+    assert_eq!(named, [("a", false), ("b", false)]);
+    assert_eq!(apps.named("nobody").count(), 0);
+}

@@ -345,7 +345,7 @@ impl Config {
             }),
         };
         let mut warnings: Vec<String> = warnings;
-        let until = until(&cli, &mut warnings)?;
+        let until = until(&cli, &lattices, &mut warnings)?;
         let replay = replay(&cli)?;
         let plan = Plan::new(
             &filter,
@@ -410,8 +410,17 @@ impl Config {
 }
 
 /// `--until-*` and `--fail-on`, matched like the filter flags.
-fn until(cli: &Cli, warnings: &mut Vec<String>) -> Result<Option<Until>, String> {
-    let app_targets = app_targets(&cli.until_app)?;
+fn until(
+    cli: &Cli,
+    lattices: &[String],
+    warnings: &mut Vec<String>,
+) -> Result<Option<Until>, String> {
+    // A capture holds whatever lattices it holds; a server is asked for these only.
+    let watched = match cli.input.is_some() || cli.all_lattices {
+        true => None,
+        false => Some(lattices),
+    };
+    let app_targets = app_targets(&cli.until_app, watched)?;
     let waiting = !(cli.until_type.is_empty()
         && cli.until_host.is_empty()
         && cli.until_component.is_empty()
@@ -431,6 +440,7 @@ fn until(cli: &Cli, warnings: &mut Vec<String>) -> Result<Option<Until>, String>
     let apps = (!app_targets.is_empty()).then_some(AppWait {
         targets: app_targets,
         fail: !fail_off,
+        several_lattices: cli.all_lattices || lattices.len() > 1,
     });
     let types = |flag: &str,
                  values: &[&str],
@@ -483,8 +493,9 @@ fn until(cli: &Cli, warnings: &mut Vec<String>) -> Result<Option<Until>, String>
     }))
 }
 
-/// `--until-app NAME=STATUS` values, checked.
-fn app_targets(values: &[String]) -> Result<Vec<AppTarget>, String> {
+/// `--until-app [LATTICE/]NAME=STATUS` values, checked; a LATTICE must be one of `watched`
+/// (`None`: any).
+fn app_targets(values: &[String], watched: Option<&[String]>) -> Result<Vec<AppTarget>, String> {
     let statuses = crate::apps::wire::STATUSES.join(", ");
     values
         .iter()
@@ -497,12 +508,34 @@ fn app_targets(values: &[String]) -> Result<Vec<AppTarget>, String> {
                      (statuses: {statuses})"
                 ));
             };
-            let name = name.trim();
-            if name.is_empty() || name.contains(['*', '?', '.', ' ']) {
+            let (lattice, name) = match name.trim().split_once('/') {
+                Some((lattice, name)) => (Some(lattice.trim()), name.trim()),
+                None => (None, name.trim()),
+            };
+            let bad =
+                |token: &str| token.is_empty() || token.contains(['*', '?', '>', '.', '/', ' ']);
+            if bad(name) {
                 return Err(format!(
                     "--until-app {shown}: NAME is one application's name as in its manifest \
-                     (no globs, dots or spaces), e.g. hello-app=deployed"
+                     (no globs, dots or spaces), e.g. hello-app=deployed or \
+                     LATTICE/NAME=STATUS for one lattice's"
                 ));
+            }
+            if lattice.is_some_and(bad) {
+                return Err(format!(
+                    "--until-app {shown}: LATTICE/NAME names one lattice (no globs, dots or \
+                     spaces), e.g. default/hello-app=deployed"
+                ));
+            }
+            if let (Some(lattice), Some(watched)) = (lattice, watched) {
+                if !watched.iter().any(|w| w == lattice) {
+                    return Err(format!(
+                        "--until-app {shown}: lattice '{}' is not watched (--lattice {}); add it \
+                         to --lattice",
+                        crate::text::escape_untrusted(lattice),
+                        crate::text::escape_untrusted(&watched.join(","))
+                    ));
+                }
             }
             let status = crate::apps::wire::normalize_status(status);
             if !crate::apps::wire::STATUSES.contains(&status.as_str()) {
@@ -513,6 +546,7 @@ fn app_targets(values: &[String]) -> Result<Vec<AppTarget>, String> {
                 ));
             }
             Ok(AppTarget {
+                lattice: lattice.map(str::to_owned),
                 name: name.to_owned(),
                 status,
             })
@@ -1099,9 +1133,36 @@ mod tests {
             .until
             .unwrap();
         assert!(off.failure.is_none() && !off.apps.unwrap().fail);
-        for bad in ["a", "=deployed", "a*=deployed", "a=up"] {
+        for bad in [
+            "a",
+            "=deployed",
+            "a*=deployed",
+            "a=up",
+            "/a=deployed",
+            "x/=deployed",
+            "x/y/z=deployed",
+            "x.y/a=deployed",
+        ] {
             assert!(config(&["--until-app", bad]).is_err(), "{bad}");
         }
+        let wait = |args: &[&str]| config(args).unwrap().stages.until.unwrap().apps.unwrap();
+        let one = wait(&[
+            "--lattice",
+            "a,b",
+            "--until-app",
+            "b/hello-app=deployed,x=failed",
+        ]);
+        assert_eq!(one.targets[0].lattice.as_deref(), Some("b"));
+        assert_eq!(one.targets[0].name, "hello-app");
+        assert_eq!(one.targets[1].lattice, None);
+        assert!(one.several_lattices);
+        assert!(!wait(&["--until-app", "default/x=deployed"]).several_lattices);
+        let unwatched = config(&["--lattice", "a,b", "--until-app", "c/x=deployed"]);
+        assert!(unwatched
+            .unwrap_err()
+            .contains("lattice 'c' is not watched"));
+        assert!(config(&["--all-lattices", "--until-app", "c/x=deployed"]).is_ok());
+        assert!(config(&["--input", "f", "--until-app", "c/x=deployed"]).is_ok());
     }
 
     #[test]
