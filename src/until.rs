@@ -128,10 +128,12 @@ impl AppWait {
                 let label = self.label(lattice, &target.name);
                 words.push(match status {
                     Some(s) if s.fresh && s.status == *wanted => format!("{label} is {wanted}"),
-                    Some(s) if s.fresh => format!("{label} is {}, not {wanted}", s.status),
+                    Some(s) if s.fresh => {
+                        format!("{label} is {}, not {wanted}", escape_untrusted(&s.status))
+                    }
                     Some(s) => format!(
                         "{label} is {} (before its newest deploy), not {wanted}",
-                        s.status
+                        escape_untrusted(&s.status)
                     ),
                     None => format!("{label} has no status yet (waiting for {wanted})"),
                 });
