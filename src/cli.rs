@@ -55,7 +55,8 @@ Exit codes:
   2  usage error: a bad flag or value, --input and --record the same file
   3  --timeout expired, or --input ended before an --until-* match
   4  a --fail-on event arrived (with --until-*: by default a *_failed event about the same
-     host, component or provider; with --until-app: a named application failed)
+     host, component or provider; with --until-app: an awaited application failed, or a
+     --fail-on event of one of them)
   129, 131  latwatch top ended by SIGHUP, SIGQUIT (the terminal restored first)";
 
 /// Watch a wasmCloud lattice: every lattice event as one readable line, or raw JSON for jq.
@@ -326,10 +327,11 @@ pub struct Cli {
     pub ping_interval: std::time::Duration,
 
     /// Exit 0 when every named wadm application has this status (NAME=STATUS, e.g.
-    /// hello-app=deployed; repeatable); exit 4 if one fails
+    /// hello-app=deployed; repeatable); exit 4 if one fails. LATTICE/NAME is that lattice's
+    /// application; a bare NAME is every application of that name in the lattices watched
     #[arg(
         long,
-        value_name = "NAME=STATUS",
+        value_name = "[LATTICE/]NAME=STATUS",
         value_delimiter = ',',
         help_heading = "Scripting",
         conflicts_with_all = ["no_apps", "until_type", "until_host", "until_component", "until_provider", "until_filter"]
@@ -387,7 +389,9 @@ pub struct Cli {
     pub until_filter: Option<String>,
 
     /// Exit 4 when an event of these kinds arrives about the --until-host/component/provider
-    /// (all hosts when none is given); `none` turns it off [default with --until-*: *_failed]
+    /// (all hosts when none is given), with --until-app of an awaited application (an event of
+    /// no known application never fails it); `none` turns it off [default with --until-*:
+    /// *_failed]
     #[arg(
         long,
         value_name = "TYPE",

@@ -11,7 +11,7 @@ use std::io;
 
 use chrono::{DateTime, Utc};
 
-use crate::apps::wire::{wadm_subject, WadmSubject};
+use crate::apps::wire::{SubjectReader, WadmSubject};
 use crate::apps::{Apps, Seed};
 use crate::config::Stages;
 use crate::dedupe::Dedupe;
@@ -103,6 +103,8 @@ pub struct Pipeline {
     apps: Option<Apps>,
     /// Print wadm's messages (`Plan::apps.show`); else they only feed application memory.
     show_apps: bool,
+    /// How subjects are read (`--subject-prefix`).
+    subjects: SubjectReader,
     /// `Plan::remember`.
     remember: bool,
     /// `Plan::read_data`.
@@ -142,8 +144,9 @@ impl Pipeline {
             filter: stages.filter,
             notes: Notes::default(),
             lattice: Lattice::default(),
-            apps: plan.apps.memory.then(Apps::default),
+            apps: plan.apps.memory.then(|| Apps::new(stages.subjects.clone())),
             show_apps: plan.apps.show,
+            subjects: stages.subjects,
             dedupe: plan.dedupe.then(|| Dedupe::new(DEDUPE_WINDOW)),
             sink,
             status,
@@ -168,7 +171,7 @@ impl Pipeline {
         self.counts.received += 1;
         // wadm's messages go around the byte pre-check (application memory needs each one) and
         // never reach the JSON formats unless applications were asked for.
-        if let Some(wadm) = raw.subject.and_then(wadm_subject) {
+        if let Some(wadm) = raw.subject.and_then(|s| self.subjects.wadm(s)) {
             if self.apps.is_none() {
                 self.counts.filtered += 1;
                 return Ok(Flow::Continue);
@@ -269,7 +272,9 @@ impl Pipeline {
         let mut notes = Vec::new();
         let verdict = match &self.until {
             _ if app_verdict.is_some() => app_verdict,
-            Some(until) if !wadm => until.judge(&event, &self.lattice, &mut notes),
+            Some(until) if !wadm => {
+                until.judge(&event, &self.lattice, facts.app.as_ref(), &mut notes)
+            }
             _ => None,
         };
         let app = facts.app.as_ref().map(|a| a.name.as_ref());

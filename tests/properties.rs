@@ -12,6 +12,7 @@ fn pretty() -> Renderer {
         utc: true,
         full_ids: false,
         lattice_width: Some(8),
+        subjects: Default::default(),
         offset: LocalOffset::default(),
         heartbeats: true,
     })

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use crate::apps::wire::SubjectReader;
 use crate::cli::{Cli, ColorChoice, ConnectionArgs, Output};
 use crate::filter::jq::JqFilter;
 use crate::filter::{AppPattern, Filter, IdMatcher, Prefilter, TypePattern};
@@ -158,6 +159,8 @@ pub struct Stages {
     pub summary: bool,
     /// `--until-*` / `--fail-on`.
     pub until: Option<Until>,
+    /// How subjects are read: by position after `--subject-prefix`.
+    pub subjects: SubjectReader,
 }
 
 /// Where events come from.
@@ -201,6 +204,11 @@ impl NatsConfig {
     /// `wadm_status` stream or API).
     pub fn watches_apps(&self) -> bool {
         !self.app_subjects.is_empty()
+    }
+
+    /// How subjects under `--subject-prefix` are read.
+    pub fn subject_reader(&self) -> SubjectReader {
+        SubjectReader::new(self.subject_prefix.as_deref())
     }
 
     /// `[P.]<subject>`, with `--subject-prefix`.
@@ -331,12 +339,13 @@ impl Config {
                 utc: cli.utc,
                 full_ids: cli.full_ids,
                 lattice_width: several_lattices.then_some(lattice_width.max(ALL_LATTICES_WIDTH)),
+                subjects: SubjectReader::new(cli.subject_prefix.as_deref()),
                 offset: LocalOffset::default(),
                 heartbeats: cli.heartbeats,
             }),
         };
         let mut warnings: Vec<String> = warnings;
-        let until = until(&cli, &mut warnings)?;
+        let until = until(&cli, &lattices, &mut warnings)?;
         let replay = replay(&cli)?;
         let plan = Plan::new(
             &filter,
@@ -392,6 +401,7 @@ impl Config {
                 count: cli.count,
                 summary: cli.summary,
                 until,
+                subjects: SubjectReader::new(cli.subject_prefix.as_deref()),
             },
             quiet: cli.quiet,
             warnings,
@@ -452,8 +462,17 @@ fn not_the_same_file(input: &std::path::Path, record: &std::path::Path) -> Resul
 }
 
 /// `--until-*` and `--fail-on`, matched like the filter flags.
-fn until(cli: &Cli, warnings: &mut Vec<String>) -> Result<Option<Until>, String> {
-    let app_targets = app_targets(&cli.until_app)?;
+fn until(
+    cli: &Cli,
+    lattices: &[String],
+    warnings: &mut Vec<String>,
+) -> Result<Option<Until>, String> {
+    // A capture holds whatever lattices it holds; a server is asked for these only.
+    let watched = match cli.input.is_some() || cli.all_lattices {
+        true => None,
+        false => Some(lattices),
+    };
+    let app_targets = app_targets(&cli.until_app, watched)?;
     let waiting = !(cli.until_type.is_empty()
         && cli.until_host.is_empty()
         && cli.until_component.is_empty()
@@ -473,6 +492,7 @@ fn until(cli: &Cli, warnings: &mut Vec<String>) -> Result<Option<Until>, String>
     let apps = (!app_targets.is_empty()).then_some(AppWait {
         targets: app_targets,
         fail: !fail_off,
+        several_lattices: cli.all_lattices || lattices.len() > 1,
     });
     let types = |flag: &str,
                  values: &[&str],
@@ -525,8 +545,9 @@ fn until(cli: &Cli, warnings: &mut Vec<String>) -> Result<Option<Until>, String>
     }))
 }
 
-/// `--until-app NAME=STATUS` values, checked.
-fn app_targets(values: &[String]) -> Result<Vec<AppTarget>, String> {
+/// `--until-app [LATTICE/]NAME=STATUS` values, checked; a LATTICE must be one of `watched`
+/// (`None`: any).
+fn app_targets(values: &[String], watched: Option<&[String]>) -> Result<Vec<AppTarget>, String> {
     let statuses = crate::apps::wire::STATUSES.join(", ");
     values
         .iter()
@@ -539,12 +560,34 @@ fn app_targets(values: &[String]) -> Result<Vec<AppTarget>, String> {
                      (statuses: {statuses})"
                 ));
             };
-            let name = name.trim();
-            if name.is_empty() || name.contains(['*', '?', '.', ' ']) {
+            let (lattice, name) = match name.trim().split_once('/') {
+                Some((lattice, name)) => (Some(lattice.trim()), name.trim()),
+                None => (None, name.trim()),
+            };
+            let bad =
+                |token: &str| token.is_empty() || token.contains(['*', '?', '>', '.', '/', ' ']);
+            if bad(name) {
                 return Err(format!(
                     "--until-app {shown}: NAME is one application's name as in its manifest \
-                     (no globs, dots or spaces), e.g. hello-app=deployed"
+                     (no globs, dots or spaces), e.g. hello-app=deployed or \
+                     LATTICE/NAME=STATUS for one lattice's"
                 ));
+            }
+            if lattice.is_some_and(bad) {
+                return Err(format!(
+                    "--until-app {shown}: LATTICE/NAME names one lattice (no globs, dots or \
+                     spaces), e.g. default/hello-app=deployed"
+                ));
+            }
+            if let (Some(lattice), Some(watched)) = (lattice, watched) {
+                if !watched.iter().any(|w| w == lattice) {
+                    return Err(format!(
+                        "--until-app {shown}: lattice '{}' is not watched (--lattice {}); add it \
+                         to --lattice",
+                        crate::text::escape_untrusted(lattice),
+                        crate::text::escape_untrusted(&watched.join(","))
+                    ));
+                }
             }
             let status = crate::apps::wire::normalize_status(status);
             if !crate::apps::wire::STATUSES.contains(&status.as_str()) {
@@ -555,6 +598,7 @@ fn app_targets(values: &[String]) -> Result<Vec<AppTarget>, String> {
                 ));
             }
             Ok(AppTarget {
+                lattice: lattice.map(str::to_owned),
                 name: name.to_owned(),
                 status,
             })
@@ -1142,9 +1186,36 @@ mod tests {
             .until
             .unwrap();
         assert!(off.failure.is_none() && !off.apps.unwrap().fail);
-        for bad in ["a", "=deployed", "a*=deployed", "a=up"] {
+        for bad in [
+            "a",
+            "=deployed",
+            "a*=deployed",
+            "a=up",
+            "/a=deployed",
+            "x/=deployed",
+            "x/y/z=deployed",
+            "x.y/a=deployed",
+        ] {
             assert!(config(&["--until-app", bad]).is_err(), "{bad}");
         }
+        let wait = |args: &[&str]| config(args).unwrap().stages.until.unwrap().apps.unwrap();
+        let one = wait(&[
+            "--lattice",
+            "a,b",
+            "--until-app",
+            "b/hello-app=deployed,x=failed",
+        ]);
+        assert_eq!(one.targets[0].lattice.as_deref(), Some("b"));
+        assert_eq!(one.targets[0].name, "hello-app");
+        assert_eq!(one.targets[1].lattice, None);
+        assert!(one.several_lattices);
+        assert!(!wait(&["--until-app", "default/x=deployed"]).several_lattices);
+        let unwatched = config(&["--lattice", "a,b", "--until-app", "c/x=deployed"]);
+        assert!(unwatched
+            .unwrap_err()
+            .contains("lattice 'c' is not watched"));
+        assert!(config(&["--all-lattices", "--until-app", "c/x=deployed"]).is_ok());
+        assert!(config(&["--input", "f", "--until-app", "c/x=deployed"]).is_ok());
     }
 
     #[test]

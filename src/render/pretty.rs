@@ -13,7 +13,7 @@ use owo_colors::{OwoColorize, Style};
 use serde_json::value::RawValue;
 
 use super::style::Palette;
-use crate::apps::wire::lattice_of_subject;
+use crate::apps::wire::SubjectReader;
 use crate::apps::AppChange;
 use crate::event::kind::{Field, KindId, Layout, Show};
 use crate::event::{json_str, Data, Event, Kind, Problems, Severity};
@@ -38,6 +38,8 @@ pub struct Pretty {
     pub full_ids: bool,
     /// When several lattices are watched: show each event's lattice in a column this wide.
     pub lattice_width: Option<usize>,
+    /// How the lattice is read from a subject (`--subject-prefix`).
+    pub subjects: SubjectReader,
     /// The local UTC offset, looked up once per quarter hour of event time.
     pub offset: LocalOffset,
     /// `--heartbeats`: print every heartbeat, not only those that change something.
@@ -81,7 +83,7 @@ impl Pretty {
         self.time(event, out)?;
         out.write_all(b"  ")?;
         if let Some(width) = self.lattice_width {
-            let lattice = event.raw.subject.and_then(lattice_of_subject);
+            let lattice = event.raw.subject.and_then(|s| self.subjects.lattice(s));
             let lattice = lattice.unwrap_or("-");
             let style = self.palette.as_ref().map(|p| p.label);
             self.paint(
@@ -525,6 +527,7 @@ mod tests {
             utc: true,
             full_ids: false,
             lattice_width: None,
+            subjects: SubjectReader::default(),
             offset: LocalOffset::default(),
             heartbeats: true,
         }

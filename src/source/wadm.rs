@@ -25,7 +25,7 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::apps::wire::{wadm_subject, ManifestSummary, StatusMessage, WadmSubject};
+use crate::apps::wire::{ManifestSummary, StatusMessage, SubjectReader, WadmSubject};
 use crate::apps::Seed;
 use crate::config::NatsConfig;
 use crate::event::kind::KindId;
@@ -49,12 +49,14 @@ pub async fn learn(client: Client, config: &NatsConfig) -> Learned {
     let js = jetstream::new(client.clone());
     let mut seeds: HashMap<(String, String), Seed> = HashMap::new();
     let mut stream_error = None;
+    let subjects = config.subject_reader();
     for lattice in &config.lattices {
         let filter = config.prefixed(&format!("wadm.status.{lattice}.*"));
         match stored(&js, &filter, DeliverPolicy::LastPerSubject).await {
             Ok(messages) => {
                 for message in messages {
-                    let Some(WadmSubject::Status { lattice, app }) = wadm_subject(&message.subject)
+                    let Some(WadmSubject::Status { lattice, app }) =
+                        subjects.wadm(&message.subject)
                     else {
                         continue;
                     };
@@ -71,7 +73,7 @@ pub async fn learn(client: Client, config: &NatsConfig) -> Learned {
         let filter = config.prefixed(&format!("wadm.evt.{lattice}.>"));
         if let Ok(messages) = stored(&js, &filter, DeliverPolicy::All).await {
             for message in messages {
-                deploy(&mut seeds, &message);
+                deploy(&mut seeds, &message, &subjects);
             }
         }
     }
@@ -138,8 +140,12 @@ fn seed_for<'s>(
 }
 
 /// A stored `manifest_published`: the application's newest deploy, its version and its ids.
-fn deploy(seeds: &mut HashMap<(String, String), Seed>, message: &Message) {
-    let Some(WadmSubject::Event { lattice }) = wadm_subject(&message.subject) else {
+fn deploy(
+    seeds: &mut HashMap<(String, String), Seed>,
+    message: &Message,
+    subjects: &SubjectReader,
+) {
+    let Some(WadmSubject::Event { lattice }) = subjects.wadm(&message.subject) else {
         return;
     };
     let event = decode_with_data(RawMessage {

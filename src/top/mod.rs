@@ -24,7 +24,7 @@ use ratatui::crossterm::event::{
 };
 use tokio::sync::mpsc;
 
-use crate::apps::wire::{wadm_subject, WadmSubject};
+use crate::apps::wire::WadmSubject;
 use crate::apps::{Apps, Seed};
 use crate::config::{Config, NatsConfig, SourceConfig};
 use crate::event::{decode_app_status, decode_with_data, RawMessage, Received};
@@ -102,6 +102,7 @@ async fn watch(stages: crate::config::Stages, config: NatsConfig) -> Result<Exit
             utc: false,
             full_ids: false,
             lattice_width: None,
+            subjects: Default::default(),
             offset: Default::default(),
             heartbeats: false,
         },
@@ -129,7 +130,7 @@ async fn watch(stages: crate::config::Stages, config: NatsConfig) -> Result<Exit
     };
     let mut model = Model::default();
     let mut lattice = Lattice::default();
-    let mut apps = Apps::default();
+    let mut apps = Apps::new(stages.subjects.clone());
     let (seeded_tx, mut seeded) = mpsc::unbounded_channel();
     tokio::spawn(seed(client.clone(), config.clone(), seeded_tx.clone()));
     let mut frame = tokio::time::interval(FRAME);
@@ -293,7 +294,7 @@ impl Engine<'_> {
             payload,
             received: Received::Live(now),
         };
-        let event = match wadm_subject(subject) {
+        let event = match apps.subjects().wadm(subject) {
             Some(WadmSubject::Status { .. }) => decode_app_status(raw),
             _ => decode_with_data(raw),
         };
