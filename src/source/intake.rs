@@ -68,6 +68,9 @@ pub enum Item {
 pub struct GapMark {
     pub gap: Gap,
     pub last_seen: Option<Bytes>,
+    /// For the intake's own drops: the first and the last message it dropped. It received (and
+    /// recorded) every one of them, so a fill knows exactly where they lie in a stream.
+    pub dropped: Option<(Bytes, Bytes)>,
 }
 
 impl Item {
@@ -75,6 +78,7 @@ impl Item {
         Item::Gap(Box::new(GapMark {
             gap,
             last_seen: last_seen.clone(),
+            dropped: None,
         }))
     }
 }
@@ -94,6 +98,8 @@ pub struct Queue {
     ready: Notify,
     /// Every subscription ended (the client closed).
     closed: AtomicBool,
+    /// Messages the intake has taken off the subscriptions (queued, or dropped past the budget).
+    taken: AtomicU64,
 }
 
 impl Queue {
@@ -104,6 +110,7 @@ impl Queue {
             budget,
             ready: Notify::new(),
             closed: AtomicBool::new(false),
+            taken: AtomicU64::new(0),
         }
     }
 
@@ -141,6 +148,12 @@ impl Queue {
 
     pub fn budget(&self) -> usize {
         self.budget
+    }
+
+    /// How many messages the intake has taken off the subscriptions, every one of them in the
+    /// queue by now or dropped (compare the connection's `in_messages`).
+    pub fn taken(&self) -> u64 {
+        self.taken.load(Ordering::Acquire)
     }
 }
 
@@ -261,6 +274,9 @@ struct Dropping {
     /// When the last message of the episode was dropped.
     last: DateTime<Utc>,
     count: u64,
+    /// The first and the last message dropped.
+    first_dropped: Bytes,
+    last_dropped: Bytes,
 }
 
 impl Dropping {
@@ -268,7 +284,11 @@ impl Dropping {
     fn gap(self, to: DateTime<Utc>, last_seen: &Option<Bytes>) -> Item {
         let mut gap = Gap::new(self.from, to, GapReason::Dropped);
         gap.lost = Some(self.count);
-        Item::gap(gap, last_seen)
+        Item::Gap(Box::new(GapMark {
+            gap,
+            last_seen: last_seen.clone(),
+            dropped: Some((self.first_dropped, self.last_dropped)),
+        }))
     }
 }
 
@@ -354,10 +374,13 @@ impl Intake {
                             from: now,
                             last: now,
                             count: 0,
+                            first_dropped: message.payload.clone(),
+                            last_dropped: Bytes::new(),
                         }
                     });
                     episode.count += 1;
                     episode.last = now;
+                    episode.last_dropped = message.payload;
                 } else {
                     if let Some(episode) = dropping.take() {
                         let seen = latest(&batch, &last_seen);
@@ -378,6 +401,7 @@ impl Intake {
                         std::mem::take(&mut added),
                         &mut last_seen,
                     );
+                    self.queue.taken.store(taken, Ordering::Release);
                     held = self.queue.held.load(Ordering::Acquire);
                 }
                 // `unconstrained`: tokio's cooperative budget would otherwise answer "not ready"
@@ -415,6 +439,7 @@ impl Intake {
                 };
             }
             push(&self.queue, &mut batch, added, &mut last_seen);
+            self.queue.taken.store(taken, Ordering::Release);
             self.liveness.on_messages(now);
             quiet_since = Utc::now();
             if ended {
