@@ -6,7 +6,6 @@
 //! flush when no further message is immediately ready. Lattice memory sees every decoded event
 //! before the filter, so names learned from events that are not shown still count.
 
-use std::collections::HashSet;
 use std::io;
 
 use chrono::{DateTime, Utc};
@@ -14,7 +13,7 @@ use chrono::{DateTime, Utc};
 use crate::apps::wire::{SubjectReader, WadmSubject};
 use crate::apps::{Apps, Seed};
 use crate::config::Stages;
-use crate::dedupe::Dedupe;
+use crate::dedupe::{self, Dedupe, Expected};
 use crate::event::decode_app_status;
 use crate::event::kind::KindId;
 use crate::event::{cut_short, decode, decode_with_data, Problem, Problems, RawMessage};
@@ -30,17 +29,6 @@ use crate::render::{Outcome, Renderer};
 use crate::summary::Summary;
 use crate::text::escape_untrusted;
 use crate::until::{Until, Verdict};
-
-/// After a fill, live events that are not among the filled ones before the filled set is
-/// forgotten: live events come in the stream's order, so the first misses mean the fill's end is
-/// passed; a margin covers publishers whose order differs slightly between the two.
-const REFILL_MISSES: u64 = 10_000;
-
-/// The ids of events a fill showed, which may arrive live once more.
-struct Refilled {
-    ids: HashSet<String>,
-    misses: u64,
-}
 
 /// How many CloudEvent ids `--legacy` remembers to drop the second copy of an event.
 const DEDUPE_WINDOW: usize = 4096;
@@ -114,8 +102,8 @@ pub struct Pipeline {
     dedupe: Option<Dedupe>,
     until: Option<Until>,
     recorder: Option<Recorder>,
-    /// Set after a fill from a stream: see [`Pipeline::expect_again`].
-    refilled: Option<Refilled>,
+    /// What fills supplied: see [`Pipeline::expect_again`].
+    expected: Expected,
     /// How the run ends, once something decided it.
     exit: ExitCode,
     sink: Sink,
@@ -135,7 +123,7 @@ impl Pipeline {
             prefilter: plan.prefilter,
             until: stages.until,
             recorder: None,
-            refilled: None,
+            expected: Expected::default(),
             exit: ExitCode::Success,
             renderer: stages.renderer,
             remember: plan.remember,
@@ -165,6 +153,13 @@ impl Pipeline {
     /// every live message as it arrives, however slow stdout is).
     pub fn handle_recorded(&mut self, raw: RawMessage) -> io::Result<Flow> {
         self.handle_from(raw, false)
+    }
+
+    /// [`Pipeline::handle`] for a message a gap's fill supplied from a stream (its `received` is
+    /// [`Received::Filled`]): recorded only when `record`, i.e. when the recording does not hold
+    /// it already (latwatch received it and dropped it itself).
+    pub fn handle_filled(&mut self, raw: RawMessage, record: bool) -> io::Result<Flow> {
+        self.handle_from(raw, record)
     }
 
     fn handle_from(&mut self, raw: RawMessage, record: bool) -> io::Result<Flow> {
@@ -206,17 +201,13 @@ impl Pipeline {
         if let (Some(recorder), true) = (&mut self.recorder, record) {
             recorder.record(&event);
         }
-        if let Some(refilled) = &mut self.refilled {
-            if let Some(id) = event.envelope.as_ref().and_then(|e| e.id()) {
-                if refilled.ids.remove(id.as_ref()) {
-                    self.counts.duplicates += 1;
-                    return Ok(Flow::Continue);
-                }
-                refilled.misses += 1;
-                if refilled.misses > REFILL_MISSES || refilled.ids.is_empty() {
-                    self.refilled = None;
-                }
-            }
+        // By the bytes, not the id: an event without one is not shown twice either.
+        if !self.expected.is_empty()
+            && !event.raw.received.filled()
+            && self.expected.arrived(dedupe::key(event.raw.payload))
+        {
+            self.counts.duplicates += 1;
+            return Ok(Flow::Continue);
         }
         if let (Some(dedupe), Some(id)) = (
             &mut self.dedupe,
@@ -319,11 +310,16 @@ impl Pipeline {
         }
     }
 
-    /// A gap was just filled from a stream with the events of `ids`: the same events may still
-    /// arrive live (they were queued meanwhile), and are then dropped as duplicates. The set is
-    /// forgotten once live events stop matching it.
-    pub fn expect_again(&mut self, ids: HashSet<String>) {
-        self.refilled = (!ids.is_empty()).then_some(Refilled { ids, misses: 0 });
+    /// A gap was just filled from a stream with these messages ([`dedupe::key`]s): should one
+    /// still arrive live (it was on its way meanwhile) it is dropped as a duplicate, and a later
+    /// fill does not supply it again. Forgotten once live messages stop matching.
+    pub fn expect_again(&mut self, keys: impl IntoIterator<Item = u64>) {
+        self.expected.add(keys);
+    }
+
+    /// Whether a fill supplied this message already and it has not arrived live since.
+    pub fn supplied(&self, key: u64) -> bool {
+        self.expected.contains(key)
     }
 
     /// `--record`: every decoded message is appended there from now on.
@@ -504,7 +500,10 @@ fn moment(event: &Event) -> DateTime<Utc> {
     match event.raw.received {
         Received::Now => return Utc::now(),
         Received::Live(at) => return at,
-        Received::At(_) | Received::Recorded(_) => {}
+        Received::At(_)
+        | Received::Filled(_)
+        | Received::Recorded(_)
+        | Received::RecordedFilled(_) => {}
     }
     event.happened_at().unwrap_or_else(Utc::now)
 }

@@ -6,7 +6,9 @@
 //!   message as its `"wadm"`, or `"error"` + `"payload"` for a
 //!   payload that was not JSON): the event bytes are used as they are, so `--json` on a replayed
 //!   record prints what was received, byte for byte;
-//! - a `{"gap": {"from", "to"}}` record, passed on as a gap (kept by `-o jsonl`).
+//! - a `{"gap": {"from", "to", …}}` record, passed on as a gap (kept by `-o jsonl` as recorded).
+//!
+//! A record marked `"filled": true` (an event a gap's fill supplied) keeps its mark.
 //!
 //! Blank lines are skipped. Reading is synchronous and borrows each line from one reused buffer; the
 //! sink is flushed whenever the reader has nothing buffered, i.e. before a read that may block, so a
@@ -258,6 +260,10 @@ struct Record<'a> {
     /// A wadm status message: `{…, "wadm": <the message as wadm sent it>}`.
     #[serde(borrow)]
     app_status: Option<AppStatusRecord<'a>>,
+    /// `true`: supplied by a gap's fill from a stream. Raw, so that another value cannot make
+    /// the record unreadable.
+    #[serde(borrow)]
+    filled: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
@@ -313,7 +319,9 @@ fn handle_line(line: &[u8], pipeline: &mut Pipeline) -> io::Result<Flow> {
     if line.starts_with(br#"{"subject":"#) {
         if let Ok(record) = serde_json::from_slice::<Record>(line) {
             let subject = record.subject.and_then(json_str);
+            let filled = record.filled.is_some_and(|value| value.get() == "true");
             let received = match record.received.and_then(json_str) {
+                Some(Cow::Borrowed(text)) if filled => Received::RecordedFilled(text),
                 Some(Cow::Borrowed(text)) => Received::Recorded(text),
                 _ => Received::Now,
             };

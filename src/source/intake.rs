@@ -70,6 +70,9 @@ pub enum Item {
 pub struct GapMark {
     pub gap: Gap,
     pub last_seen: Option<Bytes>,
+    /// For the intake's own drops: the first and the last message it dropped. It received (and
+    /// recorded) every one of them, so a fill knows exactly where they lie in a stream.
+    pub dropped: Option<(Bytes, Bytes)>,
 }
 
 impl Item {
@@ -77,6 +80,7 @@ impl Item {
         Item::Gap(Box::new(GapMark {
             gap,
             last_seen: last_seen.clone(),
+            dropped: None,
         }))
     }
 }
@@ -96,6 +100,8 @@ pub struct Queue {
     ready: Notify,
     /// Every subscription ended (the client closed).
     closed: AtomicBool,
+    /// Messages the intake has taken off the subscriptions (queued, or dropped past the budget).
+    taken: AtomicU64,
 }
 
 impl Queue {
@@ -106,6 +112,7 @@ impl Queue {
             budget,
             ready: Notify::new(),
             closed: AtomicBool::new(false),
+            taken: AtomicU64::new(0),
         }
     }
 
@@ -143,6 +150,12 @@ impl Queue {
 
     pub fn budget(&self) -> usize {
         self.budget
+    }
+
+    /// How many messages the intake has taken off the subscriptions, every one of them in the
+    /// queue by now or dropped (compare the connection's `in_messages`).
+    pub fn taken(&self) -> u64 {
+        self.taken.load(Ordering::Acquire)
     }
 }
 
@@ -267,6 +280,9 @@ struct Dropping {
     /// "Output is slower" was considered for this episode (an event larger than the buffer is
     /// not a slow output).
     said_slow: bool,
+    /// The first and the last message dropped.
+    first_dropped: Bytes,
+    last_dropped: Bytes,
 }
 
 impl Dropping {
@@ -274,7 +290,11 @@ impl Dropping {
     fn gap(self, to: DateTime<Utc>, last_seen: &Option<Bytes>) -> Item {
         let mut gap = Gap::new(self.from, to, GapReason::Dropped);
         gap.lost = Some(self.count);
-        Item::gap(gap, last_seen)
+        Item::Gap(Box::new(GapMark {
+            gap,
+            last_seen: last_seen.clone(),
+            dropped: Some((self.first_dropped, self.last_dropped)),
+        }))
     }
 }
 
@@ -375,6 +395,8 @@ impl Intake {
                         last: now,
                         count: 0,
                         said_slow: false,
+                        first_dropped: message.payload.clone(),
+                        last_dropped: Bytes::new(),
                     });
                     if !oversized && !episode.said_slow {
                         episode.said_slow = true;
@@ -390,6 +412,7 @@ impl Intake {
                     }
                     episode.count += 1;
                     episode.last = now;
+                    episode.last_dropped = message.payload;
                 } else {
                     if let Some(episode) = dropping.take() {
                         let seen = latest(&batch, &last_seen);
@@ -410,6 +433,7 @@ impl Intake {
                         std::mem::take(&mut added),
                         &mut last_seen,
                     );
+                    self.queue.taken.store(taken, Ordering::Release);
                     held = self.queue.held.load(Ordering::Acquire);
                 }
                 // `unconstrained`: tokio's cooperative budget would otherwise answer "not ready"
@@ -447,6 +471,7 @@ impl Intake {
                 };
             }
             push(&self.queue, &mut batch, added, &mut last_seen);
+            self.queue.taken.store(taken, Ordering::Release);
             self.liveness.on_messages(now);
             quiet_since = Utc::now();
             if ended {

@@ -15,7 +15,7 @@
 //! trip every `--ping-interval`), not from when the client noticed; a hung server is noticed
 //! after three unanswered pings.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -29,6 +29,7 @@ use futures_util::FutureExt;
 use tokio::sync::mpsc;
 
 use crate::config::{redact, Auth, NatsConfig, Tls};
+use crate::dedupe;
 use crate::event::{subject_lattice, RawMessage, Received};
 use crate::gap::{Filled, Gap, GapReason};
 use crate::output::Status;
@@ -79,6 +80,8 @@ pub async fn run(
     let (client, mut notices, server) =
         connect(config, &shown, status, liveness.clone(), gaps_tx).await?;
 
+    // A fill never looks before this: nothing stored earlier was missed.
+    let listening = Utc::now();
     let mut subscribers = subscribe(&client, &config.subjects, &server).await?;
     let wadm_subscribers = subscribe(&client, &config.app_subjects, &server).await?;
     // One subscription (the usual case) is polled directly: merging streams costs a
@@ -136,6 +139,10 @@ pub async fn run(
         shown: shown.clone(),
         client: None,
         said: Vec::new(),
+        live: client.clone(),
+        queue: queue.clone(),
+        looked_at: looked_at.clone(),
+        listening,
     };
 
     // What is true now about applications, then history; live messages wait in the queue.
@@ -287,10 +294,7 @@ pub async fn run(
                 }
                 Item::Gap(mark) => {
                     pipeline.flush()?;
-                    let intake::GapMark { gap, last_seen } = *mark;
-                    flow = filler
-                        .fill(gap, last_seen.as_deref(), pipeline, status)
-                        .await?;
+                    flow = filler.fill(*mark, &mut pending, pipeline, status).await?;
                 }
             }
             handled += 1;
@@ -333,7 +337,20 @@ struct Filler<'a> {
     client: Option<Client>,
     /// Reasons a gap was not filled, said once each.
     said: Vec<String>,
+    /// The live connection, its intake's queue and the messages others took off it: what the
+    /// live subscription delivered after a gap.
+    live: Client,
+    queue: Arc<Queue>,
+    looked_at: Arc<AtomicU64>,
+    /// When latwatch began listening.
+    listening: chrono::DateTime<Utc>,
 }
+
+/// At most this many messages delivered live after a gap are looked for in the stream: the first
+/// one found is where the fill ends.
+const LIVE_KEYS: usize = 4096;
+/// How long a fill waits for the intake to take what the server sent before a round trip.
+const CATCH_UP: Duration = Duration::from_secs(2);
 
 impl Filler<'_> {
     async fn client(&mut self) -> Result<Client> {
@@ -345,66 +362,177 @@ impl Filler<'_> {
         Ok(client)
     }
 
-    /// Says what `gap` is, fills it when it can, and records it (`-o jsonl`).
+    /// Fills the gap `mark` when it can; says what it is and records it (`-o jsonl`) before the
+    /// events that fill it. `pending` holds the queued items after it.
     async fn fill(
         &mut self,
-        mut gap: Gap,
-        last_seen: Option<&[u8]>,
+        mark: intake::GapMark,
+        pending: &mut VecDeque<Item>,
         pipeline: &mut Pipeline,
         status: Status,
     ) -> Result<Flow> {
-        let mut flow = Flow::Continue;
-        let filled = if !self.config.fill {
-            Filled::No("--no-fill".to_owned())
+        let intake::GapMark {
+            mut gap,
+            last_seen,
+            dropped,
+        } = mark;
+        let why = if !self.config.fill {
+            "--no-fill".to_owned()
         } else {
             match self.client().await {
-                Err(err) => Filled::No(format!("cannot connect to fill it ({err:#})")),
+                Err(err) => format!("cannot connect to fill it ({err:#})"),
                 Ok(client) => {
-                    let (filled, next) = jetstream::fill(
+                    let ends = jetstream::Ends {
+                        after: last_seen,
+                        dropped,
+                        listening: self.listening,
+                    };
+                    let live = self.live_after(pending);
+                    let filled = jetstream::fill(
                         client,
                         &self.config.subjects,
                         self.config.stream.as_deref(),
-                        &gap,
-                        last_seen,
+                        &mut gap,
+                        &ends,
+                        live,
                         pipeline,
+                        &mut |gap, pipeline| tell(gap, pipeline, status),
                     )
                     .await?;
-                    flow = next;
-                    filled
+                    match filled {
+                        Ok(flow) => {
+                            pipeline.flush()?;
+                            return Ok(flow);
+                        }
+                        Err(why) => why,
+                    }
                 }
             }
         };
-        let what = match (gap.reason, gap.lost) {
-            (GapReason::Dropped, Some(lost)) => {
-                format!("{lost} events dropped over {:.1}s", gap.seconds())
-            }
-            _ => format!("gap of {:.1}s", gap.seconds()),
-        };
-        match &filled {
-            Filled::From { stream, events } => status.warn(format_args!(
-                "{what} filled from stream {stream} ({events} events)"
-            )),
-            Filled::No(why) if why == "--no-fill" => status.warn(format_args!(
+        let what = what(&gap);
+        if why == "--no-fill" {
+            status.warn(format_args!(
                 "{what}: events published meanwhile were not received (--no-fill)"
-            )),
-            Filled::No(why) => {
-                if self.said.contains(why) {
-                    status.warn(format_args!("{what} not filled: {why}"));
-                } else {
-                    status.warn(format_args!(
-                        "{what} not filled: {why}; wadm's stream wasmbus_events keeps 70 s of \
-                         them, or create one: `nats stream add lattice_events --subjects \
-                         'wasmbus.evt.*.>' --max-age 1h --defaults`"
-                    ));
-                    self.said.push(why.clone());
+            ));
+        } else if self.said.contains(&why) {
+            status.warn(format_args!("{what} not filled: {why}"));
+        } else {
+            status.warn(format_args!(
+                "{what} not filled: {why}; wadm's stream wasmbus_events keeps 70 s of \
+                 them, or create one: `nats stream add lattice_events --subjects \
+                 'wasmbus.evt.*.>' --max-age 1h --defaults`"
+            ));
+            self.said.push(why.clone());
+        }
+        gap.filled = Some(Filled::No(why));
+        pipeline.gap(&gap)?;
+        pipeline.flush()?;
+        Ok(Flow::Continue)
+    }
+
+    /// The keys of the first messages the live subscription delivered after the gap
+    /// (`pending`'s, the filled subjects' only), and of the first message of a drop that
+    /// follows; asked once the fill has fixed the stream's end. A round trip on the live
+    /// connection brings everything the server sent before it, and the intake takes it into the
+    /// queue: a message the stream stored by then was delivered by then, so the fill does not
+    /// supply (and record) it a second time.
+    async fn live_after(&self, pending: &mut VecDeque<Item>) -> HashSet<u64> {
+        // Disconnected (a drop gap reached during an outage), nothing more is on its way.
+        let connected = self.live.connection_state() == async_nats::connection::State::Connected;
+        if connected
+            && tokio::time::timeout(CATCH_UP, self.live.flush())
+                .await
+                .is_ok_and(|flushed| flushed.is_ok())
+        {
+            let counted = self.live.statistics().in_messages.load(Ordering::Acquire);
+            let deadline = tokio::time::Instant::now() + CATCH_UP;
+            while self.queue.taken() + self.looked_at.load(Ordering::Relaxed) < counted
+                && tokio::time::Instant::now() < deadline
+            {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        }
+        let mut more = VecDeque::new();
+        self.queue.take(&mut more);
+        pending.append(&mut more);
+        let mut keys = HashSet::new();
+        for item in pending.iter() {
+            if keys.len() >= LIVE_KEYS {
+                break;
+            }
+            match item {
+                Item::Message {
+                    subject, payload, ..
+                } if self
+                    .config
+                    .subjects
+                    .iter()
+                    .any(|s| jetstream::subject_matches(s, subject.as_str())) =>
+                {
+                    keys.insert(dedupe::key(payload));
+                }
+                Item::Message { .. } => {}
+                Item::Gap(mark) => {
+                    if let Some((first, _)) = &mark.dropped {
+                        keys.insert(dedupe::key(first));
+                    }
                 }
             }
         }
-        gap.filled = Some(filled);
-        pipeline.gap(&gap)?;
-        pipeline.flush()?;
-        Ok(flow)
+        keys
     }
+}
+
+/// What a gap is, for stderr.
+fn what(gap: &Gap) -> String {
+    match (gap.reason, gap.lost) {
+        (GapReason::Dropped, Some(lost)) => {
+            format!("{lost} events dropped over {:.1}s", gap.seconds())
+        }
+        _ => format!("gap of {:.1}s", gap.seconds()),
+    }
+}
+
+/// Says on stderr what a fill from a stream made of `gap` (which window is lost, and why), and
+/// records the gap (`-o jsonl`).
+fn tell(gap: &Gap, pipeline: &mut Pipeline, status: Status) -> std::io::Result<()> {
+    let what = what(gap);
+    if let Some(Filled::From {
+        stream,
+        events,
+        missing,
+    }) = &gap.filled
+    {
+        match missing {
+            None => status.warn(format_args!(
+                "{what} filled from stream {stream} ({events} events)"
+            )),
+            Some(missing) => {
+                let local = |t: chrono::DateTime<Utc>| {
+                    t.with_timezone(&chrono::Local)
+                        .format("%H:%M:%S%.3f")
+                        .to_string()
+                };
+                let count = missing
+                    .events
+                    .map_or(String::new(), |n| format!(" ({n} events)"));
+                let lost = format!(
+                    "{}–{} is lost{count}: {}",
+                    local(missing.from),
+                    local(missing.to),
+                    missing.why
+                );
+                if gap.partly_filled() {
+                    status.warn(format_args!(
+                        "{what} partly filled from stream {stream} ({events} events): {lost}"
+                    ));
+                } else {
+                    status.warn(format_args!("{what} not filled: {lost}"));
+                }
+            }
+        }
+    }
+    pipeline.gap(gap)
 }
 
 /// A round trip every `every`: the proof that events can flow, for timing outages.
