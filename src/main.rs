@@ -13,6 +13,13 @@ use latwatch::source::Limits;
 use latwatch::{cli, source};
 
 fn main() -> std::process::ExitCode {
+    // A jq worker judges events for a watcher that started it (`filter::worker`).
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|arg| arg == latwatch::filter::worker::WORKER_ARG)
+    {
+        return latwatch::filter::worker::serve();
+    }
     let cli = cli::parse();
     let top = matches!(cli.command, Some(cli::Command::Top));
     if let Some(command) = cli.command.as_ref().filter(|_| !top) {

@@ -52,8 +52,10 @@ pub struct Summary {
     pub jq_errors: u64,
     /// `--record` records that did not reach the file (its writer could not keep up, or failed).
     pub unrecorded: u64,
-    /// Received events per host key.
+    /// Received events per host key, for at most [`crate::lattice::MAX_HOSTS`] hosts.
     hosts: HashMap<String, u64>,
+    /// Received events of hosts past that bound (spoofed ids must not grow the table).
+    other_hosts: u64,
     /// Host names as learned while running: lattice memory forgets stopped hosts, a summary not.
     names: HashMap<String, String>,
     /// Received events per known kind, by its row in the kind table (an array index, not a map
@@ -81,11 +83,13 @@ impl Summary {
         // wadm's messages are about applications (the table below), not a host.
         let wadm = event.kind.known().is_some_and(KindId::is_wadm);
         if let Some(host) = event.publisher_or_host().filter(|_| !wadm) {
+            let room = self.hosts.len() < crate::lattice::MAX_HOSTS;
             match self.hosts.get_mut(host.as_ref()) {
                 Some(count) => *count += 1,
-                None => {
+                None if room => {
                     self.hosts.insert(host.into_owned(), 1);
                 }
+                None => self.other_hosts += 1,
             }
         }
         let kind = event.kind;
@@ -109,7 +113,8 @@ impl Summary {
 
     /// Remembers a host's name for the report.
     pub fn name(&mut self, host: &str, name: &str) {
-        if self.names.get(host).map(String::as_str) != Some(name) {
+        let room = self.names.len() < crate::lattice::MAX_HOSTS || self.names.contains_key(host);
+        if room && self.names.get(host).map(String::as_str) != Some(name) {
             self.names.insert(host.to_owned(), name.to_owned());
         }
     }
@@ -149,6 +154,23 @@ impl Summary {
             self.hosts.len(),
             self.failures
         );
+        let forgotten = lattice.forgotten();
+        if forgotten > 0 {
+            let _ = write!(
+                out,
+                "\nhosts forgotten: {forgotten} (the least recently heard first, to keep at most {} \
+                 known)",
+                crate::lattice::MAX_HOSTS
+            );
+        }
+        if self.other_hosts > 0 {
+            let _ = write!(
+                out,
+                "\nevents of hosts not listed below: {} (hosts past the first {})",
+                self.other_hosts,
+                crate::lattice::MAX_HOSTS
+            );
+        }
         let mut hosts: Vec<(String, u64)> = self
             .hosts
             .iter()

@@ -427,3 +427,58 @@ fn signals_restore_the_terminal() {
         }
     }
 }
+
+/// A `--filter` whose cost the events decide (the four expressions of issue 19, chosen by
+/// `.data.k`) neither freezes nor ends the view: the sentinel after them is shown, and `q` quits
+/// even while more of them wait to be judged.
+#[test]
+fn an_expensive_filter_does_not_freeze_top() {
+    let server = NatsServer::start();
+    let filter = r#"def f: 1 + f; .data.sentinel or (
+        if .data.k == "reduce" then (reduce range(1e15) as $i (0; . + 1)) > 0
+        elif .data.k == "range" then [range(.data.n)] | length > 0
+        elif .data.k == "repeat" then .data.s * .data.n | length > 0
+        else f end)"#;
+    let top = Tmux::start(
+        &[
+            "top",
+            "-s",
+            &server.url(),
+            "--color",
+            "never",
+            "--filter",
+            filter,
+        ],
+        140,
+        40,
+    );
+    top.wait_for("the view", |s| s.contains("events (0)"));
+    let publisher = Publisher::connect(&server.url());
+    let event = |id: &str, data: &str| {
+        format!(
+            r#"{{"specversion":"1.0","id":"{id}","type":"com.wasmcloud.lattice.component_scaled","source":"{HOST}","data":{{"component_id":"{id}","host_id":"{HOST}","max_instances":1,{data}}}}}"#
+        )
+    };
+    let costly = |k: &str| event(k, &format!(r#""k":"{k}","n":1000000000000000,"s":"abc""#));
+    let subject = "wasmbus.evt.default.component_scaled";
+    for k in ["reduce", "recursion", "range", "repeat"] {
+        publisher.publish(subject, costly(k));
+    }
+    publisher.publish(subject, event("sentinel-component", r#""sentinel":true"#));
+    let screen = top.wait_for("the sentinel", |s| s.contains("sentinel-component"));
+    assert!(
+        screen.contains("events (1)"),
+        "only the sentinel:\n{screen}"
+    );
+    // More of them queued, and the user quits meanwhile.
+    for k in ["reduce", "recursion", "range", "repeat"] {
+        publisher.publish(subject, costly(k));
+    }
+    top.keys(&["q"]);
+    assert_eq!(top.exit_code(), 0);
+    assert!(
+        !top.alternate_screen(),
+        "the terminal is restored:\n{}",
+        top.screen()
+    );
+}

@@ -164,8 +164,14 @@ async fn watch(stages: crate::config::Stages, config: NatsConfig) -> Result<Exit
                     lines: &lines,
                 };
                 engine.take(message.subject.as_str(), &message.payload, now);
-                // Take whatever else is already here before drawing.
-                while let Some(Some(message)) = messages.next().now_or_never() {
+                // Take whatever else is already here before drawing, for a frame's time at most:
+                // an expensive `--filter` (each event up to its budget) must not keep keys and
+                // signals waiting behind a queue of events.
+                let draining = std::time::Instant::now();
+                while draining.elapsed() < FRAME {
+                    let Some(Some(message)) = messages.next().now_or_never() else {
+                        break;
+                    };
                     engine.take(message.subject.as_str(), &message.payload, now);
                 }
                 dirty = true;
