@@ -131,7 +131,9 @@ impl AppWait {
             for (lattice, status) in target.apps(apps) {
                 let label = self.label(lattice, &target.name);
                 words.push(match status {
-                    Some(s) if s.fresh && s.status == target.status => format!("{label} is {wanted}"),
+                    Some(s) if s.fresh && s.status == target.status => {
+                        format!("{label} is {wanted}")
+                    }
                     Some(s) if s.fresh => {
                         format!("{label} is {}, not {wanted}", escape_untrusted(&s.status))
                     }
