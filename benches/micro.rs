@@ -39,6 +39,7 @@ fn benches(c: &mut Criterion) {
         utc: true,
         full_ids: false,
         lattice_width: None,
+        subjects: Default::default(),
         offset: Default::default(),
         heartbeats: true,
     });

@@ -70,6 +70,7 @@ fn main() {
         utc: true,
         full_ids: false,
         lattice_width: None,
+        subjects: Default::default(),
         offset: Default::default(),
         heartbeats: true,
     };

@@ -124,7 +124,7 @@ complete -c latwatch -n "__fish_latwatch_needs_command" -l last -d 'First replay
 complete -c latwatch -n "__fish_latwatch_needs_command" -l stream -d 'The JetStream stream to replay and fill gaps from [default: the stream that stores the lattice\'s subjects, e.g. wadm\'s wasmbus_events]' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l buffer -d 'Memory for events that stdout cannot take yet (a slow reader); past it events are dropped, reported, and filled from a stream when there is one (e.g. 64MiB, 1GiB)' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l ping-interval -d 'How often to ping the server; after three unanswered pings the server counts as hung and latwatch reconnects (a duration: 2s, 500ms)' -r
-complete -c latwatch -n "__fish_latwatch_needs_command" -l until-app -d 'Exit 0 when every named wadm application has this status (NAME=STATUS, e.g. hello-app=deployed; repeatable); exit 4 if one fails' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -l until-app -d 'Exit 0 when every named wadm application has this status (NAME=STATUS, e.g. hello-app=deployed; repeatable); exit 4 if one fails. LATTICE/NAME is that lattice\'s application; a bare NAME is every application of that name in the lattices watched' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l until-type -d 'Exit 0 when an event of one of these kinds arrives (with the other --until-* flags: all must match)' -r -f -a "host_started\t''
 host_stopped\t''
 host_heartbeat\t''
@@ -161,7 +161,7 @@ complete -c latwatch -n "__fish_latwatch_needs_command" -l until-host -d 'Exit 0
 complete -c latwatch -n "__fish_latwatch_needs_command" -l until-component -d 'Exit 0 when an event about one of these components arrives' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l until-provider -d 'Exit 0 when an event about one of these providers arrives' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l until-filter -d 'Exit 0 when an event for which this jq expression is truthy arrives' -r
-complete -c latwatch -n "__fish_latwatch_needs_command" -l fail-on -d 'Exit 4 when an event of these kinds arrives about the --until-host/component/provider (all hosts when none is given); `none` turns it off [default with --until-*: *_failed]' -r -f -a "host_started\t''
+complete -c latwatch -n "__fish_latwatch_needs_command" -l fail-on -d 'Exit 4 when an event of these kinds arrives about the --until-host/component/provider (all hosts when none is given), with --until-app of an awaited application (an event of no known application never fails it); `none` turns it off [default with --until-*: *_failed]' -r -f -a "host_started\t''
 host_stopped\t''
 host_heartbeat\t''
 labels_changed\t''

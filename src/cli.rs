@@ -50,11 +50,14 @@ Scripting and history:
 Exit codes:
   0  success: Ctrl-C, SIGTERM, --count reached, end of --input, stdout closed (| head),
      an --until-* match, --idle-timeout
-  1  runtime error: cannot connect, cannot read --input, cannot write, no stream for --since
-  2  usage error: a bad flag or value
+  1  runtime error: cannot connect, cannot read --input, cannot write (stdout or --record),
+     no stream for --since
+  2  usage error: a bad flag or value, --input and --record the same file
   3  --timeout expired, or --input ended before an --until-* match
   4  a --fail-on event arrived (with --until-*: by default a *_failed event about the same
-     host, component or provider; with --until-app: a named application failed)";
+     host, component or provider; with --until-app: an awaited application failed, or a
+     --fail-on event of one of them)
+  129, 131  latwatch top ended by SIGHUP, SIGQUIT (the terminal restored first)";
 
 /// Watch a wasmCloud lattice: every lattice event as one readable line, or raw JSON for jq.
 ///
@@ -324,10 +327,11 @@ pub struct Cli {
     pub ping_interval: std::time::Duration,
 
     /// Exit 0 when every named wadm application has this status (NAME=STATUS, e.g.
-    /// hello-app=deployed; repeatable); exit 4 if one fails
+    /// hello-app=deployed; repeatable); exit 4 if one fails. LATTICE/NAME is that lattice's
+    /// application; a bare NAME is every application of that name in the lattices watched
     #[arg(
         long,
-        value_name = "NAME=STATUS",
+        value_name = "[LATTICE/]NAME=STATUS",
         value_delimiter = ',',
         help_heading = "Scripting",
         conflicts_with_all = ["no_apps", "until_type", "until_host", "until_component", "until_provider", "until_filter"]
@@ -385,7 +389,9 @@ pub struct Cli {
     pub until_filter: Option<String>,
 
     /// Exit 4 when an event of these kinds arrives about the --until-host/component/provider
-    /// (all hosts when none is given); `none` turns it off [default with --until-*: *_failed]
+    /// (all hosts when none is given), with --until-app of an awaited application (an event of
+    /// no known application never fails it); `none` turns it off [default with --until-*:
+    /// *_failed]
     #[arg(
         long,
         value_name = "TYPE",
@@ -408,7 +414,8 @@ pub struct Cli {
 
 /// The command definition as help shows it: every environment variable whose value carries user
 /// info (`nats://user:password@host`, a token before `@`) is shown with it removed, so `--help`
-/// never prints a secret. Parsing is the same as [`Cli`]'s own.
+/// never prints a secret, and one holding a character a terminal would act on is shown escaped
+/// (a shared environment is not trusted input). Parsing is the same as [`Cli`]'s own.
 pub fn command() -> clap::Command {
     let mut command = <Cli as clap::CommandFactory>::command();
     let secret_env: Vec<(clap::Id, String)> = command
@@ -421,14 +428,15 @@ pub fn command() -> clap::Command {
             let has_secret = value
                 .split(',')
                 .any(|url| crate::userinfo::userinfo(url).is_some());
-            has_secret.then(|| {
-                let shown = format!(
-                    "[env: {}={}]",
-                    name.to_string_lossy(),
-                    crate::userinfo::redact(&value)
-                );
-                (arg.get_id().clone(), shown)
-            })
+            let shown = match has_secret {
+                true => crate::userinfo::redact(&value),
+                false if value.chars().any(crate::text::needs_escape) => {
+                    crate::text::escape_untrusted(&value).into_owned()
+                }
+                false => return None,
+            };
+            let shown = format!("[env: {}={shown}]", name.to_string_lossy());
+            Some((arg.get_id().clone(), shown))
         })
         .collect();
     for (id, shown) in secret_env {
@@ -448,8 +456,44 @@ pub fn command() -> clap::Command {
 /// Parses the command line with [`command`]'s definition (clap exits on a usage error or help).
 pub fn parse() -> Cli {
     use clap::FromArgMatches;
-    let matches = command().get_matches();
-    Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit())
+    let matches = command()
+        .try_get_matches()
+        .unwrap_or_else(|err| usage_error(err));
+    Cli::from_arg_matches(&matches).unwrap_or_else(|err| usage_error(err))
+}
+
+/// Exits with clap's error. clap quotes what was typed or set (an invalid value, an unknown flag)
+/// and, on a terminal, prints it raw: when an argument or the environment value clap checks
+/// (`WASMCLOUD_CTL_PORT`) holds a character a terminal would act on, the error is made again from
+/// the arguments escaped (`text::escape_untrusted`) and printed plain, each line escaped.
+fn usage_error(err: clap::Error) -> ! {
+    use std::io::Write as _;
+    let hostile = |text: &str| text.chars().any(crate::text::needs_escape);
+    let args: Vec<String> = std::env::args_os()
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .collect();
+    let from_env = std::env::var_os("WASMCLOUD_CTL_PORT")
+        .is_some_and(|value| hostile(&value.to_string_lossy()));
+    if !err.use_stderr() || !(from_env || args.iter().any(|arg| hostile(arg))) {
+        err.exit()
+    }
+    let escaped = args
+        .iter()
+        .map(|arg| crate::text::escape_untrusted(arg).into_owned());
+    let again = command()
+        .color(clap::ColorChoice::Never)
+        .try_get_matches_from(escaped)
+        .err()
+        .filter(clap::Error::use_stderr)
+        .unwrap_or(err);
+    // `to_string` leaves clap's styling out; what is left is escaped line by line.
+    let text = again.render().to_string();
+    let _ = write!(
+        std::io::stderr().lock(),
+        "{}",
+        crate::text::escape_lines(&text)
+    );
+    std::process::exit(again.exit_code())
 }
 
 /// How to reach the NATS server: address, credentials, TLS, and wash's and the nats CLI's ways of

@@ -15,6 +15,11 @@ pub enum ExitCode {
     /// An event matched `--fail-on` (by default with `--until`: a `*_failed` kind about the same
     /// host, component or provider).
     FailedEvent,
+    /// `latwatch top` ended by SIGHUP (128 + 1, as a shell reports it), after restoring the
+    /// terminal.
+    HungUp,
+    /// `latwatch top` ended by SIGQUIT (128 + 3), after restoring the terminal.
+    Quit,
 }
 
 impl ExitCode {
@@ -24,6 +29,8 @@ impl ExitCode {
             ExitCode::Failure => 1,
             ExitCode::TimedOut => 3,
             ExitCode::FailedEvent => 4,
+            ExitCode::HungUp => 129,
+            ExitCode::Quit => 131,
         }
     }
 }
@@ -45,6 +52,8 @@ mod tests {
             (ExitCode::Failure, 1),
             (ExitCode::TimedOut, 3),
             (ExitCode::FailedEvent, 4),
+            (ExitCode::HungUp, 129),
+            (ExitCode::Quit, 131),
         ] {
             assert_eq!(code.number(), number);
         }

@@ -1,7 +1,7 @@
 //! A gap: a stretch of time in which events may have reached the lattice but not latwatch (the
 //! connection was down, or latwatch had to drop what it could not hold). Sources find gaps, the
-//! JetStream filler may fill them, and `-o jsonl` writes each one as a record so that a consumer
-//! knows where events may be missing.
+//! JetStream filler may fill them, and `-o jsonl` writes each one as a record, before the events
+//! that fill it, so that a consumer knows where events may be missing.
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -31,8 +31,53 @@ impl GapReason {
 pub enum Filled {
     /// Not tried (`--input`, `--no-fill`) or not possible; the reason is for stderr.
     No(String),
-    /// Replayed from this stream: `events` shown that had not been.
-    From { stream: String, events: u64 },
+    /// Read from this stream: `events` it supplied that latwatch had not received or shown
+    /// (not those the live subscription delivered anyway); `missing`, when the stream no longer
+    /// held the gap's start.
+    From {
+        stream: String,
+        events: u64,
+        missing: Option<Missing>,
+    },
+}
+
+/// The part of a gap the stream no longer held (it keeps a limited age or count, or was purged):
+/// events from then are lost for good.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Missing {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    /// How many could not be recovered, when that is known (drops are counted; a disconnect's
+    /// losses are not).
+    #[serde(default)]
+    pub events: Option<u64>,
+    /// Why, for stderr (not recorded).
+    #[serde(skip)]
+    pub why: String,
+}
+
+/// `"filled"` in a gap record: `true`, `false` or `"partial"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+enum FilledValue {
+    Flag(bool),
+    Word(Partial),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Partial {
+    Partial,
+}
+
+impl FilledValue {
+    fn as_str(self) -> &'static str {
+        match self {
+            FilledValue::Flag(true) => "true",
+            FilledValue::Flag(false) => "false",
+            FilledValue::Word(Partial::Partial) => "\"partial\"",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -50,13 +95,20 @@ pub struct Gap {
     #[serde(skip)]
     pub filled: Option<Filled>,
     #[serde(default, rename = "filled")]
-    recorded_filled: Option<bool>,
+    recorded_filled: Option<FilledValue>,
     #[serde(default, rename = "events")]
     recorded_events: Option<u64>,
+    #[serde(default, rename = "missing")]
+    recorded_missing: Option<Missing>,
 }
 
 fn disconnected() -> GapReason {
     GapReason::Disconnected
+}
+
+/// A time as gap records write it.
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
 impl Gap {
@@ -69,6 +121,7 @@ impl Gap {
             filled: None,
             recorded_filled: None,
             recorded_events: None,
+            recorded_missing: None,
         }
     }
 
@@ -77,26 +130,63 @@ impl Gap {
         (self.to - self.from).num_milliseconds().max(0) as f64 / 1000.0
     }
 
-    /// The `-o jsonl` record: `{"gap":{"from","to","reason","lost"?,"filled","events"?}}`.
+    /// A fill found the stream no longer held the gap's start, but it held a later part of it
+    /// (or supplied some of its events).
+    pub fn partly_filled(&self) -> bool {
+        match &self.filled {
+            Some(Filled::From {
+                missing: Some(missing),
+                events,
+                ..
+            }) => *events > 0 || missing.to < self.to,
+            _ => false,
+        }
+    }
+
+    /// What the fill made of it: `true` when the stream held the whole gap, `"partial"` when it
+    /// held only its later part, `false` when nothing was filled.
+    fn filled_value(&self) -> FilledValue {
+        match &self.filled {
+            Some(Filled::From { missing: None, .. }) => FilledValue::Flag(true),
+            Some(_) if self.partly_filled() => FilledValue::Word(Partial::Partial),
+            Some(_) => FilledValue::Flag(false),
+            None => self.recorded_filled.unwrap_or(FilledValue::Flag(false)),
+        }
+    }
+
+    /// The `-o jsonl` record:
+    /// `{"gap":{"from","to","reason","lost"?,"filled","events"?,"missing"?:{"from","to","events"?}}}`.
     pub fn record(&self) -> String {
-        let time = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
         let mut record = format!(
             r#"{{"gap":{{"from":"{}","to":"{}","reason":"{}""#,
-            time(self.from),
-            time(self.to),
+            rfc3339(self.from),
+            rfc3339(self.to),
             self.reason.as_str()
         );
         if let Some(lost) = self.lost {
             record.push_str(&format!(r#","lost":{lost}"#));
         }
-        let (filled, events) = match &self.filled {
-            Some(Filled::From { events, .. }) => (true, Some(*events)),
-            Some(Filled::No(_)) => (false, None),
-            None => (self.recorded_filled.unwrap_or(false), self.recorded_events),
+        let (events, missing) = match &self.filled {
+            Some(Filled::From {
+                events, missing, ..
+            }) => (Some(*events), missing.as_ref()),
+            Some(Filled::No(_)) => (None, None),
+            None => (self.recorded_events, self.recorded_missing.as_ref()),
         };
-        record.push_str(&format!(r#","filled":{filled}"#));
+        record.push_str(&format!(r#","filled":{}"#, self.filled_value().as_str()));
         if let Some(events) = events {
             record.push_str(&format!(r#","events":{events}"#));
+        }
+        if let Some(missing) = missing {
+            record.push_str(&format!(
+                r#","missing":{{"from":"{}","to":"{}""#,
+                rfc3339(missing.from),
+                rfc3339(missing.to)
+            ));
+            if let Some(events) = missing.events {
+                record.push_str(&format!(r#","events":{events}"#));
+            }
+            record.push('}');
         }
         record.push_str("}}");
         record
@@ -107,27 +197,29 @@ impl Gap {
 mod tests {
     use super::*;
 
+    #[derive(Deserialize)]
+    struct Record {
+        gap: Gap,
+    }
+
+    fn at(ms: i64) -> DateTime<Utc> {
+        DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::milliseconds(ms)
+    }
+
     #[test]
     fn a_record_reads_back_as_written() {
-        let mut gap = Gap::new(
-            DateTime::<Utc>::UNIX_EPOCH,
-            DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::milliseconds(4100),
-            GapReason::Dropped,
-        );
+        let mut gap = Gap::new(at(0), at(4100), GapReason::Dropped);
         gap.lost = Some(37);
         gap.filled = Some(Filled::From {
             stream: "wasmbus_events".into(),
             events: 37,
+            missing: None,
         });
         let record = gap.record();
         assert_eq!(
             record,
             r#"{"gap":{"from":"1970-01-01T00:00:00.000000Z","to":"1970-01-01T00:00:04.100000Z","reason":"dropped","lost":37,"filled":true,"events":37}}"#
         );
-        #[derive(Deserialize)]
-        struct Record {
-            gap: Gap,
-        }
         let back: Record = serde_json::from_str(&record).unwrap();
         assert_eq!(back.gap.record(), record);
         assert_eq!(back.gap.seconds(), 4.1);
@@ -136,5 +228,48 @@ mod tests {
         )
         .unwrap();
         assert_eq!(old.gap.reason, GapReason::Disconnected);
+    }
+
+    #[test]
+    fn what_the_stream_no_longer_held_is_recorded() {
+        let mut gap = Gap::new(at(0), at(10_000), GapReason::Dropped);
+        gap.lost = Some(50);
+        let missing = Missing {
+            from: at(0),
+            to: at(6_000),
+            events: Some(30),
+            why: "it keeps 4s".into(),
+        };
+        gap.filled = Some(Filled::From {
+            stream: "s".into(),
+            events: 20,
+            missing: Some(missing.clone()),
+        });
+        let record = gap.record();
+        assert_eq!(
+            record,
+            r#"{"gap":{"from":"1970-01-01T00:00:00.000000Z","to":"1970-01-01T00:00:10.000000Z","reason":"dropped","lost":50,"filled":"partial","events":20,"missing":{"from":"1970-01-01T00:00:00.000000Z","to":"1970-01-01T00:00:06.000000Z","events":30}}}"#
+        );
+        let back: Record = serde_json::from_str(&record).unwrap();
+        assert_eq!(back.gap.record(), record);
+
+        // Nothing of the gap held and nothing supplied: not filled at all.
+        let mut gone = Gap::new(at(0), at(10_000), GapReason::Disconnected);
+        gone.filled = Some(Filled::From {
+            stream: "s".into(),
+            events: 0,
+            missing: Some(Missing {
+                to: at(10_000),
+                events: None,
+                ..missing
+            }),
+        });
+        let record = gone.record();
+        assert!(
+            record.contains(r#""filled":false,"events":0,"missing":{"#),
+            "{record}"
+        );
+        let back: Record = serde_json::from_str(&record).unwrap();
+        assert_eq!(back.gap.record(), record);
     }
 }

@@ -5,7 +5,9 @@
 //! [`Lattice::observe`] turns an event into [`Facts`] for the renderers: the host's name, what a
 //! heartbeat changed (or that it changed nothing and can stay quiet), health flips; and
 //! [`Lattice::tick`] notices hosts that went silent. State is bounded: a host that stopped, or was
-//! silent for an hour, is forgotten.
+//! silent for an hour, is forgotten, and at most [`MAX_HOSTS`] are known at once (spoofed host ids
+//! cannot grow it: 200,000 of them took 358 MB); past that the least recently heard are forgotten
+//! first, and counted ([`Lattice::forgotten`]).
 //!
 //! Memory sees every decoded event before the filter, so what is learned from an event that is not
 //! shown (a heartbeat hidden by `--type`) still counts.
@@ -39,6 +41,13 @@ const SHORTEST_SILENCE: Duration = Duration::seconds(5);
 const FORGET_AFTER: Duration = Duration::hours(1);
 /// A first heartbeat lists ids when there are at most this many.
 const LIST_IDS_UP_TO: usize = 5;
+/// Hosts known at most. A new host past it makes room by forgetting the tenth of the known hosts
+/// heard from longest ago: one sort per thousand new hosts, nothing on the per-event path.
+pub const MAX_HOSTS: usize = 10_000;
+const FORGET_AT_ONCE: usize = MAX_HOSTS / 10;
+
+/// When a host was last heard from, and last heartbeat.
+type LastHeard = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
 
 /// What latwatch knows about one host.
 #[derive(Debug, Default)]
@@ -181,6 +190,8 @@ pub struct Lattice {
     hosts: HashMap<String, Host>,
     /// How many known hosts carry each name: a name on two hosts needs the key beside it.
     name_counts: HashMap<String, usize>,
+    /// Hosts forgotten to stay within [`MAX_HOSTS`].
+    forgotten: u64,
 }
 
 /// Moves one count from a host's old name to its new one.
@@ -244,6 +255,9 @@ impl Lattice {
         }
         // Look up before inserting: most events are about a known host, and a key costs an allocation.
         if !self.hosts.contains_key(host_id.as_ref()) {
+            if self.hosts.len() >= MAX_HOSTS {
+                self.make_room();
+            }
             self.hosts.insert(host_id.to_string(), Host::default());
         }
         let Some(host) = self.hosts.get_mut(host_id.as_ref()) else {
@@ -313,6 +327,34 @@ impl Lattice {
             .as_ref()
             .is_some_and(|n| self.name_counts.get(n).is_some_and(|&count| count > 1));
         facts
+    }
+
+    /// Forgets the [`FORGET_AT_ONCE`] hosts heard from longest ago (never heard, or only before
+    /// any heartbeat, first).
+    fn make_room(&mut self) {
+        // (last heard, last heartbeat): `None` sorts first.
+        let mut heard: Vec<(LastHeard, &String)> = self
+            .hosts
+            .iter()
+            .map(|(id, host)| ((host.last_seen, host.last_heartbeat), id))
+            .collect();
+        let count = FORGET_AT_ONCE.min(heard.len());
+        if count == 0 {
+            return;
+        }
+        heard.select_nth_unstable_by_key(count - 1, |&(heard, _)| heard);
+        let oldest: Vec<String> = heard[..count].iter().map(|(_, id)| (*id).clone()).collect();
+        for id in oldest {
+            if let Some(host) = self.hosts.remove(&id) {
+                recount(&mut self.name_counts, host.name.as_deref(), None);
+                self.forgotten += 1;
+            }
+        }
+    }
+
+    /// Hosts forgotten so far to stay within [`MAX_HOSTS`] (for `--summary`).
+    pub fn forgotten(&self) -> u64 {
+        self.forgotten
     }
 
     /// The friendly name of a host, once learned.
@@ -628,6 +670,42 @@ mod tests {
     const HTTP: &str = r#"[{"id":"http-server","image_ref":"ghcr.io/x/http:0.23.0"}]"#;
     const TWO: &str =
         r#"[{"id":"hello-http","image_ref":"ghcr.io/x/hello:0.1.0","max_instances":8}]"#;
+
+    #[test]
+    fn hosts_are_bounded_and_the_least_recently_heard_go_first() {
+        let mut lattice = Lattice::default();
+        let beat = |id: usize| {
+            format!(
+                r#"{{"type":"com.wasmcloud.lattice.host_heartbeat","source":"N{id}","data":{{"host_id":"N{id}","friendly_name":"host-{id}","components":[],"providers":[]}}}}"#
+            )
+        };
+        // Host 0 keeps heartbeating; the others once each, in order.
+        for id in 0..MAX_HOSTS + 50 {
+            observe(&mut lattice, &beat(id), id as i64);
+            observe(&mut lattice, &beat(0), id as i64);
+        }
+        let (known, _) = lattice.hosts();
+        assert!(known <= MAX_HOSTS, "{known}");
+        assert_eq!(lattice.forgotten(), FORGET_AT_ONCE as u64);
+        assert_eq!(known as u64 + lattice.forgotten(), MAX_HOSTS as u64 + 50);
+        assert_eq!(
+            lattice.host_name("N0"),
+            Some("host-0"),
+            "heard from all along"
+        );
+        assert_eq!(lattice.host_name("N1"), None, "among the oldest");
+        assert_eq!(lattice.host_name(&format!("N{FORGET_AT_ONCE}")), None);
+        assert!(lattice
+            .host_name(&format!("N{}", FORGET_AT_ONCE + 1))
+            .is_some());
+        assert!(
+            !lattice.name_counts.contains_key("host-1"),
+            "names forgotten too"
+        );
+        // A forgotten host that comes back is met anew: its heartbeat is an inventory again.
+        let back = observe(&mut lattice, &beat(1), MAX_HOSTS as i64 + 60);
+        assert!(matches!(back.changes[..], [Change::Inventory { .. }]));
+    }
 
     #[test]
     fn the_first_heartbeat_is_an_inventory_and_unchanged_ones_are_quiet() {

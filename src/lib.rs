@@ -19,6 +19,7 @@
 //! - `output`: the stdout sink and the stderr status voice.
 //! - `pipeline`: the per-message path through the stages, shared by every source.
 //! - `record`: `--record`, every received event appended to a jsonl file.
+//! - `shutdown`: Ctrl-C and SIGTERM end the run, even with the pipeline stuck on a blocked stdout.
 //! - `summary`: the counts `--summary` prints.
 //! - `top`: `latwatch top`, the lattice as a live table (ratatui).
 //! - `until`: `--until-*` and `--fail-on`, the scripting stop conditions.
@@ -38,6 +39,7 @@ pub mod output;
 pub mod pipeline;
 pub mod record;
 pub mod render;
+pub mod shutdown;
 pub mod source;
 pub mod summary;
 pub mod text;

@@ -8,10 +8,18 @@ use latwatch::exit_codes::ExitCode;
 use latwatch::output::{Sink, Status};
 use latwatch::pipeline::Pipeline;
 use latwatch::record::Recorder;
+use latwatch::shutdown::Shutdown;
 use latwatch::source::Limits;
 use latwatch::{cli, source};
 
 fn main() -> std::process::ExitCode {
+    // A jq worker judges events for a watcher that started it (`filter::worker`).
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|arg| arg == latwatch::filter::worker::WORKER_ARG)
+    {
+        return latwatch::filter::worker::serve();
+    }
     let cli = cli::parse();
     let top = matches!(cli.command, Some(cli::Command::Top));
     if let Some(command) = cli.command.as_ref().filter(|_| !top) {
@@ -45,8 +53,13 @@ fn main() -> std::process::ExitCode {
     let config = match Config::from_cli(cli) {
         Ok(config) => config,
         // clap prints a usage error the way it prints its own, and exits 2.
+        // The message may quote what was typed (`--lattice`, a path): escaped like every
+        // outside text.
         Err(why) => cli::command()
-            .error(clap::error::ErrorKind::ValueValidation, why)
+            .error(
+                clap::error::ErrorKind::ValueValidation,
+                latwatch::text::escape_lines(&why),
+            )
             .exit(),
     };
     let status = Status {
@@ -79,16 +92,19 @@ fn run(config: Config, status: Status) -> anyhow::Result<ExitCode> {
         .worker_threads(1)
         .enable_all()
         .build()?;
-    let mut pipeline = Pipeline::new(config.stages, Sink::stdout(), status);
-    if let Some(path) = &config.record {
-        pipeline.record_to(Recorder::open(path)?);
-    }
-    // Live messages are recorded by the NATS intake as they arrive; the pipeline's recorder
-    // takes what comes from files and from JetStream (replays, fills).
-    let live_recorder = match (&config.record, &config.source) {
-        (Some(path), SourceConfig::Nats(_)) => Some(Recorder::open(path)?),
-        _ => None,
+    // One recorder, one writer thread: the NATS intake records live messages as they arrive,
+    // the pipeline what comes from files and from JetStream (replays, fills).
+    let recorder = match &config.record {
+        Some(path) => Some(Recorder::open(path, status)?),
+        None => None,
     };
+    let shutdown = Shutdown::install(recorder.clone(), status)?;
+    let mut pipeline = Pipeline::new(config.stages, Sink::stdout(), status);
+    if let Some(recorder) = &recorder {
+        // What the pipeline records comes from a file or a stream: it waits for room rather
+        // than drop (the live intake's records never wait).
+        pipeline.record_to(recorder.clone().waiting());
+    }
     let limits = Limits {
         timeout: config.timeout,
         idle: config.idle_timeout,
@@ -97,23 +113,30 @@ fn run(config: Config, status: Status) -> anyhow::Result<ExitCode> {
         SourceConfig::Nats(nats) => runtime.block_on(source::nats::run(
             &nats,
             &mut pipeline,
-            live_recorder,
+            recorder,
             status,
             limits,
-            shutdown_signal(),
+            shutdown.signalled(),
         )),
-        SourceConfig::File(path) => source::file::drive(
-            &path,
-            &mut pipeline,
-            status,
-            limits,
-            &runtime,
-            shutdown_signal(),
-        ),
+        SourceConfig::File(path) => {
+            source::file::drive(&path, &mut pipeline, status, limits, &runtime, &shutdown)
+        }
     };
     let finished = pipeline.finish();
-    ran?;
-    Ok(finished?)
+    // The watcher may be ending the process already (stdout stuck after a signal): leave it to.
+    if !shutdown.claim_exit() {
+        loop {
+            std::thread::park();
+        }
+    }
+    match (ran, finished) {
+        // stdout closed (exit 0) and the recording failed (exit 1): the failure counts.
+        (Err(err), Ok(ExitCode::Failure)) if is_broken_pipe(&err) => Ok(ExitCode::Failure),
+        (ran, finished) => {
+            ran?;
+            Ok(finished?)
+        }
+    }
 }
 
 /// `latwatch completions …` and `latwatch man`: generated from the clap definition.
@@ -133,8 +156,14 @@ fn generate(command: &cli::Command) -> anyhow::Result<()> {
             use clap::ValueEnum;
             for shell in clap_complete::Shell::value_variants() {
                 let path = clap_complete::generate_to(*shell, &mut definition, "latwatch", dir)
-                    .with_context(|| format!("cannot write completions into {}", dir.display()))?;
-                Status { quiet: false }.info(format_args!("wrote {}", path.display()));
+                    .with_context(|| {
+                        format!(
+                            "cannot write completions into {}",
+                            latwatch::text::escape_path(dir)
+                        )
+                    })?;
+                Status { quiet: false }
+                    .info(format_args!("wrote {}", latwatch::text::escape_path(&path)));
             }
         }
         cli::Command::Completions { .. } => unreachable_usage(),
@@ -154,29 +183,6 @@ fn unreachable_usage() {
             "completions needs a SHELL or --out-dir DIR",
         )
         .exit()
-}
-
-/// Resolves on Ctrl-C or SIGTERM: both end latwatch normally, after a flush.
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = terminate.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

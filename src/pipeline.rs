@@ -6,15 +6,14 @@
 //! flush when no further message is immediately ready. Lattice memory sees every decoded event
 //! before the filter, so names learned from events that are not shown still count.
 
-use std::collections::HashSet;
 use std::io;
 
 use chrono::{DateTime, Utc};
 
-use crate::apps::wire::{wadm_subject, WadmSubject};
+use crate::apps::wire::{SubjectReader, WadmSubject};
 use crate::apps::{Apps, Seed, Stored};
 use crate::config::Stages;
-use crate::dedupe::Dedupe;
+use crate::dedupe::{self, Dedupe, Expected};
 use crate::event::decode_app_status;
 use crate::event::kind::KindId;
 use crate::event::{cut_short, decode, decode_with_data, Problem, Problems, RawMessage};
@@ -25,22 +24,11 @@ use crate::filter::{Filter, Prefilter};
 use crate::gap::{Filled, Gap};
 use crate::lattice::{Facts, Lattice};
 use crate::output::{Sink, Status};
-use crate::record::Recorder;
+use crate::record::{self, Recorder};
 use crate::render::{Outcome, Renderer};
 use crate::summary::Summary;
 use crate::text::escape_untrusted;
 use crate::until::{Until, Verdict};
-
-/// After a fill, live events that are not among the filled ones before the filled set is
-/// forgotten: live events come in the stream's order, so the first misses mean the fill's end is
-/// passed; a margin covers publishers whose order differs slightly between the two.
-const REFILL_MISSES: u64 = 10_000;
-
-/// The ids of events a fill showed, which may arrive live once more.
-struct Refilled {
-    ids: HashSet<String>,
-    misses: u64,
-}
 
 /// How many CloudEvent ids `--legacy` remembers to drop the second copy of an event.
 const DEDUPE_WINDOW: usize = 4096;
@@ -103,6 +91,8 @@ pub struct Pipeline {
     apps: Option<Apps>,
     /// Print wadm's messages (`Plan::apps.show`); else they only feed application memory.
     show_apps: bool,
+    /// How subjects are read (`--subject-prefix`).
+    subjects: SubjectReader,
     /// `Plan::remember`.
     remember: bool,
     /// `Plan::read_data`.
@@ -112,8 +102,8 @@ pub struct Pipeline {
     dedupe: Option<Dedupe>,
     until: Option<Until>,
     recorder: Option<Recorder>,
-    /// Set after a fill from a stream: see [`Pipeline::expect_again`].
-    refilled: Option<Refilled>,
+    /// What fills supplied: see [`Pipeline::expect_again`].
+    expected: Expected,
     /// How the run ends, once something decided it.
     exit: ExitCode,
     sink: Sink,
@@ -133,7 +123,7 @@ impl Pipeline {
             prefilter: plan.prefilter,
             until: stages.until,
             recorder: None,
-            refilled: None,
+            expected: Expected::default(),
             exit: ExitCode::Success,
             renderer: stages.renderer,
             remember: plan.remember,
@@ -142,8 +132,9 @@ impl Pipeline {
             filter: stages.filter,
             notes: Notes::default(),
             lattice: Lattice::default(),
-            apps: plan.apps.memory.then(Apps::default),
+            apps: plan.apps.memory.then(|| Apps::new(stages.subjects.clone())),
             show_apps: plan.apps.show,
+            subjects: stages.subjects,
             dedupe: plan.dedupe.then(|| Dedupe::new(DEDUPE_WINDOW)),
             sink,
             status,
@@ -164,11 +155,18 @@ impl Pipeline {
         self.handle_from(raw, false)
     }
 
+    /// [`Pipeline::handle`] for a message a gap's fill supplied from a stream (its `received` is
+    /// [`Received::Filled`]): recorded only when `record`, i.e. when the recording does not hold
+    /// it already (latwatch received it and dropped it itself).
+    pub fn handle_filled(&mut self, raw: RawMessage, record: bool) -> io::Result<Flow> {
+        self.handle_from(raw, record)
+    }
+
     fn handle_from(&mut self, raw: RawMessage, record: bool) -> io::Result<Flow> {
         self.counts.received += 1;
         // wadm's messages go around the byte pre-check (application memory needs each one) and
         // never reach the JSON formats unless applications were asked for.
-        if let Some(wadm) = raw.subject.and_then(wadm_subject) {
+        if let Some(wadm) = raw.subject.and_then(|s| self.subjects.wadm(s)) {
             if self.apps.is_none() {
                 self.counts.filtered += 1;
                 return Ok(Flow::Continue);
@@ -201,19 +199,15 @@ impl Pipeline {
     /// Every stage after decoding.
     fn take(&mut self, mut event: Event, record: bool) -> io::Result<Flow> {
         if let (Some(recorder), true) = (&mut self.recorder, record) {
-            recorder.record(&event)?;
+            recorder.record(&event);
         }
-        if let Some(refilled) = &mut self.refilled {
-            if let Some(id) = event.envelope.as_ref().and_then(|e| e.id()) {
-                if refilled.ids.remove(id.as_ref()) {
-                    self.counts.duplicates += 1;
-                    return Ok(Flow::Continue);
-                }
-                refilled.misses += 1;
-                if refilled.misses > REFILL_MISSES || refilled.ids.is_empty() {
-                    self.refilled = None;
-                }
-            }
+        // By the bytes, not the id: an event without one is not shown twice either.
+        if !self.expected.is_empty()
+            && !event.raw.received.filled()
+            && self.expected.arrived(dedupe::key(event.raw.payload))
+        {
+            self.counts.duplicates += 1;
+            return Ok(Flow::Continue);
         }
         if let (Some(dedupe), Some(id)) = (
             &mut self.dedupe,
@@ -269,7 +263,9 @@ impl Pipeline {
         let mut notes = Vec::new();
         let verdict = match &self.until {
             _ if app_verdict.is_some() => app_verdict,
-            Some(until) if !wadm => until.judge(&event, &self.lattice, &mut notes),
+            Some(until) if !wadm => {
+                until.judge(&event, &self.lattice, facts.app.as_ref(), &mut notes)
+            }
             _ => None,
         };
         let app = facts.app.as_ref().map(|a| a.name.as_ref());
@@ -314,11 +310,16 @@ impl Pipeline {
         }
     }
 
-    /// A gap was just filled from a stream with the events of `ids`: the same events may still
-    /// arrive live (they were queued meanwhile), and are then dropped as duplicates. The set is
-    /// forgotten once live events stop matching it.
-    pub fn expect_again(&mut self, ids: HashSet<String>) {
-        self.refilled = (!ids.is_empty()).then_some(Refilled { ids, misses: 0 });
+    /// A gap was just filled from a stream with these messages ([`dedupe::key`]s): should one
+    /// still arrive live (it was on its way meanwhile) it is dropped as a duplicate, and a later
+    /// fill does not supply it again. Forgotten once live messages stop matching.
+    pub fn expect_again(&mut self, keys: impl IntoIterator<Item = u64>) {
+        self.expected.add(keys);
+    }
+
+    /// Whether a fill supplied this message already and it has not arrived live since.
+    pub fn supplied(&self, key: u64) -> bool {
+        self.expected.contains(key)
     }
 
     /// `--record`: every decoded message is appended there from now on.
@@ -396,10 +397,14 @@ impl Pipeline {
             };
             if self.show_apps && matches!(self.renderer, Renderer::Pretty(_)) {
                 let name = match several {
-                    true => format!("{}/{}", seed.lattice, seed.app),
-                    false => seed.app.clone(),
+                    true => format!(
+                        "{}/{}",
+                        escape_untrusted(&seed.lattice),
+                        crate::text::escape_name(&seed.app)
+                    ),
+                    false => crate::text::escape_name(&seed.app).into_owned(),
                 };
-                let mut line = format!("{}  {}", escape_untrusted(&name), status.status);
+                let mut line = format!("{name}  {}", escape_untrusted(&status.status));
                 if let Some(version) = &status.version {
                     line.push_str(&format!("  {}", escape_untrusted(version)));
                 }
@@ -526,16 +531,30 @@ impl Pipeline {
         self.counts.received
     }
 
-    /// Ends the run: flushes stdout, then prints the summary when asked for (even with `-q`:
-    /// it was asked for). Says how to exit.
+    /// Ends the run: flushes stdout, lets `--record` write out what it holds, then prints the
+    /// summary when asked for (even with `-q`: it was asked for) and what the recording could not
+    /// write. Says how to exit: 1 after a failed recording, even when stdout closed.
     pub fn finish(mut self) -> io::Result<ExitCode> {
         let flushed = self.sink.flush();
+        let recorded = self
+            .recorder
+            .take()
+            .map(|recorder| recorder.close(record::PATIENCE, None));
+        if let Some(recorded) = &recorded {
+            self.counts.unrecorded = recorded.not_written;
+        }
         if self.summary {
             self.counts.jq_errors = self.notes.jq_errors;
             let apps = self.apps.as_ref().map(Apps::rows).unwrap_or_default();
             self.status.report(self.counts.report(&self.lattice, &apps));
         }
-        flushed.map(|()| self.exit)
+        let failed = recorded.is_some_and(|recorded| recorded.tell(self.status));
+        match flushed {
+            Err(err) if failed && err.kind() == io::ErrorKind::BrokenPipe => Ok(ExitCode::Failure),
+            Err(err) => Err(err),
+            Ok(()) if failed => Ok(ExitCode::Failure),
+            Ok(()) => Ok(self.exit),
+        }
     }
 }
 
@@ -551,8 +570,8 @@ pub struct Ahead {
 
 impl Ahead {
     /// One queued message.
-    pub fn note(&mut self, subject: &str, payload: &bytes::Bytes) {
-        match wadm_subject(subject) {
+    pub fn note(&mut self, subjects: &SubjectReader, subject: &str, payload: &bytes::Bytes) {
+        match subjects.wadm(subject) {
             Some(WadmSubject::Status { .. }) => {
                 self.statuses.insert(subject.to_owned());
             }
@@ -579,7 +598,10 @@ fn moment(event: &Event) -> DateTime<Utc> {
     match event.raw.received {
         Received::Now => return Utc::now(),
         Received::Live(at) => return at,
-        Received::At(_) | Received::Recorded(_) => {}
+        Received::At(_)
+        | Received::Filled(_)
+        | Received::Recorded(_)
+        | Received::RecordedFilled(_) => {}
     }
     event.happened_at().unwrap_or_else(Utc::now)
 }

@@ -50,8 +50,12 @@ pub struct Summary {
     /// Events a jq expression (`--filter`, `--until-filter`) could not judge: counted as not
     /// matching.
     pub jq_errors: u64,
-    /// Received events per host key.
+    /// `--record` records that did not reach the file (its writer could not keep up, or failed).
+    pub unrecorded: u64,
+    /// Received events per host key, for at most [`crate::lattice::MAX_HOSTS`] hosts.
     hosts: HashMap<String, u64>,
+    /// Received events of hosts past that bound (spoofed ids must not grow the table).
+    other_hosts: u64,
     /// Host names as learned while running: lattice memory forgets stopped hosts, a summary not.
     names: HashMap<String, String>,
     /// Received events per known kind, by its row in the kind table (an array index, not a map
@@ -79,11 +83,13 @@ impl Summary {
         // wadm's messages are about applications (the table below), not a host.
         let wadm = event.kind.known().is_some_and(KindId::is_wadm);
         if let Some(host) = event.publisher_or_host().filter(|_| !wadm) {
+            let room = self.hosts.len() < crate::lattice::MAX_HOSTS;
             match self.hosts.get_mut(host.as_ref()) {
                 Some(count) => *count += 1,
-                None => {
+                None if room => {
                     self.hosts.insert(host.into_owned(), 1);
                 }
+                None => self.other_hosts += 1,
             }
         }
         let kind = event.kind;
@@ -107,7 +113,8 @@ impl Summary {
 
     /// Remembers a host's name for the report.
     pub fn name(&mut self, host: &str, name: &str) {
-        if self.names.get(host).map(String::as_str) != Some(name) {
+        let room = self.names.len() < crate::lattice::MAX_HOSTS || self.names.contains_key(host);
+        if room && self.names.get(host).map(String::as_str) != Some(name) {
             self.names.insert(host.to_owned(), name.to_owned());
         }
     }
@@ -147,6 +154,23 @@ impl Summary {
             self.hosts.len(),
             self.failures
         );
+        let forgotten = lattice.forgotten();
+        if forgotten > 0 {
+            let _ = write!(
+                out,
+                "\nhosts forgotten: {forgotten} (the least recently heard first, to keep at most {} \
+                 known)",
+                crate::lattice::MAX_HOSTS
+            );
+        }
+        if self.other_hosts > 0 {
+            let _ = write!(
+                out,
+                "\nevents of hosts not listed below: {} (hosts past the first {})",
+                self.other_hosts,
+                crate::lattice::MAX_HOSTS
+            );
+        }
         let mut hosts: Vec<(String, u64)> = self
             .hosts
             .iter()
@@ -182,9 +206,14 @@ fn app_table(apps: &[AppRow]) -> String {
     let rows: Vec<[String; 5]> = apps
         .iter()
         .map(|app| {
+            // The name escaped as names are (`text::escape_name`), then cut.
             let name = match several {
-                true => format!("{}/{}", app.lattice, app.name),
-                false => app.name.clone(),
+                true => format!(
+                    "{}/{}",
+                    escape_untrusted(&app.lattice),
+                    crate::text::escape_name(&app.name)
+                ),
+                false => crate::text::escape_name(&app.name).into_owned(),
             };
             [
                 cell(&name),
@@ -239,6 +268,9 @@ impl fmt::Display for Summary {
                 ", {} the jq expression could not judge (counted as not matching)",
                 self.jq_errors
             )?;
+        }
+        if self.unrecorded > 0 {
+            write!(f, ", {} not written to --record", self.unrecorded)?;
         }
         if let (Some(first), Some(last)) = (self.first, self.last) {
             let seconds = last.duration_since(first).as_secs_f64();

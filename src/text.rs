@@ -35,21 +35,121 @@ pub fn escape_untrusted(text: &str) -> Cow<'_, str> {
     }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{1b}' => out.push_str("\\e"),
-            c if needs_escape(c) && (c as u32) < 0x100 => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c if needs_escape(c) => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
-            c => out.push(c),
+        push_escaped(&mut out, c);
+    }
+    Cow::Owned(out)
+}
+
+/// One character as [`escape_untrusted`] shows it.
+fn push_escaped(out: &mut String, c: char) {
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        '\u{1b}' => out.push_str("\\e"),
+        c if needs_escape(c) && (c as u32) < 0x100 => {
+            let _ = write!(out, "\\x{:02x}", c as u32);
+        }
+        c if needs_escape(c) => {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+        c => out.push(c),
+    }
+}
+
+/// The scripts whose letters pass for one another (`е` U+0435 CYRILLIC SMALL LETTER IE is drawn
+/// as Latin `e`), and the compatibility forms of ASCII (fullwidth `ｅ`, mathematical `𝐞`,
+/// letterlike `K` KELVIN SIGN). Other scripts (Han, Arabic, …) have no letter a reader takes for
+/// a Latin one, and ASCII digits and punctuation belong to every script: neither is told apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lookalike {
+    Latin,
+    Greek,
+    Cyrillic,
+    Armenian,
+    Cherokee,
+    /// A form of an ASCII character that exists to look like it.
+    Compatibility,
+}
+
+/// The [`Lookalike`] script of `c`, by Unicode block (a coarse script table: enough to tell
+/// the scripts above apart, without a dependency for the full one).
+fn lookalike(c: char) -> Option<Lookalike> {
+    Some(match c {
+        'a'..='z' | 'A'..='Z' => Lookalike::Latin,
+        '\u{d7}' | '\u{f7}' => return None,
+        '\u{c0}'..='\u{24f}' | '\u{1e00}'..='\u{1eff}' | '\u{2c60}'..='\u{2c7f}' => {
+            Lookalike::Latin
+        }
+        '\u{a720}'..='\u{a7ff}' | '\u{ab30}'..='\u{ab6f}' => Lookalike::Latin,
+        '\u{370}'..='\u{3ff}' | '\u{1f00}'..='\u{1fff}' => Lookalike::Greek,
+        '\u{400}'..='\u{52f}' | '\u{1c80}'..='\u{1c8f}' => Lookalike::Cyrillic,
+        '\u{2de0}'..='\u{2dff}' | '\u{a640}'..='\u{a69f}' => Lookalike::Cyrillic,
+        '\u{531}'..='\u{58f}' => Lookalike::Armenian,
+        '\u{13a0}'..='\u{13ff}' | '\u{ab70}'..='\u{abbf}' => Lookalike::Cherokee,
+        '\u{2100}'..='\u{214f}' | '\u{ff01}'..='\u{ff5e}' | '\u{1d400}'..='\u{1d7ff}' => {
+            Lookalike::Compatibility
+        }
+        _ => return None,
+    })
+}
+
+/// True when a name could pass for another: it holds letters of two or more of the scripts
+/// whose letters look alike (Latin, Greek, Cyrillic, Armenian, Cherokee: `hеllo-app` with a
+/// Cyrillic `е`), or a compatibility form of an ASCII character (`ｈello`, `𝐡ello`, `K`). A name
+/// in one script (`привет`, `héllo`, `商店-shop`) is not marked: the rule is UTS #39's "mixed
+/// script" narrowed to the scripts that are confused with Latin, by block, not by font.
+pub fn mixes_scripts(name: &str) -> bool {
+    let mut first = None;
+    for script in name.chars().filter_map(lookalike) {
+        if script == Lookalike::Compatibility {
+            return true;
+        }
+        match first {
+            None => first = Some(script),
+            Some(first) if first != script => return true,
+            Some(_) => {}
+        }
+    }
+    false
+}
+
+/// A name (an application's) made fit for a terminal line: [`escape_untrusted`], and when it
+/// [`mixes_scripts`], every character of those scripts outside ASCII shown as its code point
+/// (`h\u{435}llo-app`), the way invisible characters are: the reader sees that it is not
+/// `hello-app`. Escaping twice changes nothing.
+pub fn escape_name(name: &str) -> Cow<'_, str> {
+    if name.is_ascii() || !mixes_scripts(name) {
+        return escape_untrusted(name);
+    }
+    let mut out = String::with_capacity(name.len() + 16);
+    for c in name.chars() {
+        if !c.is_ascii() && lookalike(c).is_some() {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            push_escaped(&mut out, c);
         }
     }
     Cow::Owned(out)
+}
+
+/// [`escape_untrusted`] for a message of several lines: each line is escaped, the line breaks
+/// between them stay (`--summary`'s table on stderr). Every status line goes through it (the
+/// `Status` type): callers escape what they interpolate, which turns a line break in a value
+/// into `\n`, and this is the net under them. Escaped text is left as it is.
+pub fn escape_lines(message: &str) -> Cow<'_, str> {
+    if !message.chars().any(|c| c != '\n' && needs_escape(c)) {
+        return Cow::Borrowed(message);
+    }
+    let lines: Vec<Cow<str>> = message.split('\n').map(escape_untrusted).collect();
+    Cow::Owned(lines.join("\n"))
+}
+
+/// A path as a message shows it (`--record`, `--input`, `--creds`, a context file): escaped like
+/// any outside text, since a file name may hold any byte but `/` and NUL. Not UTF-8 is shown
+/// with U+FFFD, as `Path::display` does.
+pub fn escape_path(path: &std::path::Path) -> String {
+    escape_untrusted(&path.to_string_lossy()).into_owned()
 }
 
 /// At most `max` characters of `text`, with `…` when cut.
@@ -121,6 +221,60 @@ mod tests {
     fn strips_c1_controls_and_tags() {
         assert_eq!(escape_untrusted("\u{9b}31m"), "\\x9b31m");
         assert_eq!(escape_untrusted("\u{e0041}"), "\\u{e0041}");
+    }
+
+    #[test]
+    fn names_that_mix_lookalike_scripts_show_their_code_points() {
+        // A Cyrillic `е` (U+0435) in a Latin name.
+        assert!(mixes_scripts("h\u{435}llo-app"));
+        assert_eq!(escape_name("h\u{435}llo-app"), "h\\u{435}llo-app");
+        // Greek omicron, Armenian oh, Cherokee, and the compatibility forms of ASCII.
+        for name in [
+            "hell\u{3bf}",
+            "hell\u{585}",
+            "\u{13a0}pp",
+            "\u{ff48}\u{ff45}\u{ff4c}\u{ff4c}\u{ff4f}",
+            "\u{1d421}ello",
+            "\u{212a}8s",
+        ] {
+            assert!(mixes_scripts(name), "{name}");
+            assert!(
+                escape_name(name).is_ascii(),
+                "{name}: {}",
+                escape_name(name)
+            );
+        }
+        // One script, or scripts no one takes for Latin: shown as they are.
+        for name in [
+            "hello-app",
+            "héllo-wörld",
+            "привет",
+            "сервис-2",
+            "商店-shop",
+            "αβγ",
+        ] {
+            assert!(!mixes_scripts(name), "{name}");
+            assert_eq!(escape_name(name), name);
+        }
+        // Cyrillic with a Latin letter: every non-ASCII letter is shown, é too.
+        assert_eq!(escape_name("c\u{430}fé"), "c\\u{430}f\\u{e9}");
+        // Controls are escaped as everywhere, and escaping twice changes nothing.
+        let hostile = "h\u{435}llo\u{1b}]0;x\u{7}\u{202e}";
+        let once = escape_name(hostile).into_owned();
+        assert_eq!(once, "h\\u{435}llo\\e]0;x\\x07\\u{202e}");
+        assert_eq!(escape_name(&once), once);
+        assert_eq!(escape_untrusted(&once), once);
+    }
+
+    #[test]
+    fn message_lines_keep_their_breaks_and_lose_every_control_character() {
+        assert_eq!(escape_lines("summary: 1\n  a  1"), "summary: 1\n  a  1");
+        assert_eq!(
+            escape_lines("cannot open --record /tmp/\u{1b}]0;x\u{7}\u{202e}\nnext\r"),
+            "cannot open --record /tmp/\\e]0;x\\x07\\u{202e}\nnext\\r"
+        );
+        // What a caller escaped already stays as it is.
+        assert_eq!(escape_lines("app x  failed\\e[2J"), "app x  failed\\e[2J");
     }
 
     #[test]

@@ -5,11 +5,12 @@
 //! A failure is "about the same subject" as the wait: `--fail-on`'s types (by default every
 //! `*_failed` kind) ANDed with the `--until-host/--until-component/--until-provider` matchers, so
 //! `--until-type component_scaled --until-component echo` fails on `component_scale_failed` for
-//! echo, not on a health check of some other provider.
+//! echo, not on a health check of some other provider. With `--until-app`, `--fail-on`'s events
+//! are judged for the awaited applications only (application memory says whose an event is).
 
 use std::fmt::Write as _;
 
-use crate::apps::{AppStatus, Apps};
+use crate::apps::{AppFacts, AppStatus, Apps};
 use crate::event::Event;
 use crate::filter::notes::Note;
 use crate::filter::Filter;
@@ -35,11 +36,27 @@ pub struct Until {
     pub apps: Option<AppWait>,
 }
 
-/// `--until-app NAME=STATUS`: one application and the status it must reach.
+/// `--until-app [LATTICE/]NAME=STATUS`: an application and the status it must reach.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppTarget {
+    /// `LATTICE/NAME`: the application of that lattice only. `None`: every application of this
+    /// name latwatch knows, in every lattice watched.
+    pub lattice: Option<String>,
     pub name: String,
     pub status: String,
+}
+
+impl AppTarget {
+    /// Whether the application `name` of `lattice` is one this target is about.
+    fn covers(&self, lattice: &str, name: &str) -> bool {
+        self.name == name && self.lattice.as_deref().is_none_or(|l| l == lattice)
+    }
+
+    /// The applications this target is about, each with its lattice and status.
+    fn apps<'a>(&'a self, apps: &'a Apps) -> impl Iterator<Item = (&'a str, Option<AppStatus>)> {
+        apps.named(&self.name)
+            .filter(|(lattice, _)| self.lattice.as_deref().is_none_or(|l| l == *lattice))
+    }
 }
 
 /// `--until-app`: every target must be reached; a target application whose status becomes
@@ -49,67 +66,108 @@ pub struct AppTarget {
 pub struct AppWait {
     pub targets: Vec<AppTarget>,
     pub fail: bool,
+    /// Several lattices are watched: every message names each application as `LATTICE/NAME`.
+    pub several_lattices: bool,
 }
 
 impl AppWait {
+    /// Whether the application `name` of `lattice` is one the wait is about: `--fail-on`'s
+    /// events are judged for these only.
+    pub fn awaits(&self, lattice: &str, name: &str) -> bool {
+        self.targets.iter().any(|t| t.covers(lattice, name))
+    }
+
+    /// How messages name an application: `LATTICE/NAME` when several lattices are watched or a
+    /// target named its lattice, else `NAME`. Escaped.
+    fn label(&self, lattice: &str, name: &str) -> String {
+        let named = self
+            .targets
+            .iter()
+            .any(|t| t.lattice.is_some() && t.covers(lattice, name));
+        match self.several_lattices || named {
+            true => format!(
+                "{}/{}",
+                escape_untrusted(lattice),
+                crate::text::escape_name(name)
+            ),
+            false => crate::text::escape_name(name).into_owned(),
+        }
+    }
+
     /// Judges the wait against what application memory knows now. Only a status seen after the
-    /// application's newest deploy counts (`AppStatus::fresh`).
+    /// application's newest deploy counts (`AppStatus::fresh`). A bare NAME is reached when every
+    /// application of that name latwatch knows has the status (at least one).
     pub fn judge(&self, apps: &Apps) -> Option<Verdict> {
         if self.fail {
             for target in self.targets.iter().filter(|t| t.status != "failed") {
-                let failed = apps
-                    .statuses_named(&target.name)
-                    .find(|s| s.fresh && s.status == "failed");
-                if let Some(failed) = failed {
-                    return Some(Verdict::Failed(describe_app(&target.name, &failed)));
+                for (lattice, status) in target.apps(apps) {
+                    if let Some(failed) = status.filter(|s| s.fresh && s.status == "failed") {
+                        let label = self.label(lattice, &target.name);
+                        return Some(Verdict::Failed(describe_app(&label, &failed)));
+                    }
                 }
             }
         }
         let mut reached = Vec::new();
         for target in &self.targets {
-            let status = apps
-                .statuses_named(&target.name)
-                .find(|s| s.fresh && s.status == target.status)?;
-            reached.push(describe_app(&target.name, &status));
+            let before = reached.len();
+            for (lattice, status) in target.apps(apps) {
+                let status = status.filter(|s| s.fresh && s.status == target.status)?;
+                reached.push(describe_app(&self.label(lattice, &target.name), &status));
+            }
+            if reached.len() == before {
+                return None;
+            }
         }
         Some(Verdict::Reached(reached.join("; ")))
     }
 
     /// Where each target stands, for the message when the wait times out.
     pub fn standing(&self, apps: &Apps) -> String {
-        let words: Vec<String> = self
-            .targets
-            .iter()
-            .map(|target| {
-                let name = escape_untrusted(&target.name);
-                let now = apps
-                    .statuses_named(&target.name)
-                    .max_by_key(|s| s.fresh)
-                    .map(|s| match s.fresh {
-                        true => s.status,
-                        false => format!("{} (before its newest deploy)", s.status),
-                    });
-                match now {
-                    Some(now) => format!("{name} is {now}, not {}", target.status),
-                    None if apps.knows(&target.name) => {
-                        format!("{name} has no status yet (waiting for {})", target.status)
+        let mut words = Vec::new();
+        for target in &self.targets {
+            let wanted = escape_untrusted(&target.status);
+            let before = words.len();
+            for (lattice, status) in target.apps(apps) {
+                let label = self.label(lattice, &target.name);
+                words.push(match status {
+                    Some(s) if s.fresh && s.status == target.status => format!("{label} is {wanted}"),
+                    Some(s) if s.fresh => {
+                        format!("{label} is {}, not {wanted}", escape_untrusted(&s.status))
                     }
-                    None => format!(
-                        "no status of {name} seen (waiting for {}; is the name right?)",
-                        target.status
+                    Some(s) => format!(
+                        "{label} is {} (before its newest deploy), not {wanted}",
+                        escape_untrusted(&s.status)
                     ),
-                }
-            })
-            .collect();
+                    None => format!("{label} has no status yet (waiting for {wanted})"),
+                });
+            }
+            if words.len() == before {
+                let name = match &target.lattice {
+                    Some(lattice) => self.label(lattice, &target.name),
+                    None if self.several_lattices => {
+                        format!(
+                            "{} in any lattice watched",
+                            crate::text::escape_name(&target.name)
+                        )
+                    }
+                    None => crate::text::escape_name(&target.name).into_owned(),
+                };
+                words.push(format!(
+                    "no status of {name} seen (waiting for {wanted}; is the name right?)"
+                ));
+            }
+        }
         words.join("; ")
     }
 }
 
-/// `hello-app is deployed (v0.0.2)`, or with a failure its message and failing scalers.
-fn describe_app(name: &str, status: &AppStatus) -> String {
+/// `hello-app is deployed (v0.0.2)`, or with a failure its message and failing scalers. `label`
+/// is escaped already ([`AppWait::label`]).
+fn describe_app(label: &str, status: &AppStatus) -> String {
     let mut text = match status.status.as_str() {
-        "failed" => format!("{} failed", escape_untrusted(name)),
-        other => format!("{} is {other}", escape_untrusted(name)),
+        "failed" => format!("{label} failed"),
+        other => format!("{label} is {}", escape_untrusted(other)),
     };
     if let Some(version) = &status.version {
         let _ = write!(text, " ({})", escape_untrusted(version));
@@ -134,15 +192,32 @@ fn describe_app(name: &str, status: &AppStatus) -> String {
 
 impl Until {
     /// Failures are checked first: an event that is both (a `--until-type '*'`) is a failure.
+    /// `app` is the application the event belongs to: with `--until-app`, `--fail-on` judges
+    /// the awaited applications' events only, and an event of no known application is none of
+    /// theirs.
     pub fn judge<'a>(
         &'a self,
         event: &'a Event<'_>,
         lattice: &'a Lattice,
+        app: Option<&AppFacts>,
         notes: &mut Vec<Note<'a>>,
     ) -> Option<Verdict> {
         if let Some(failure) = &self.failure {
-            if failure.keeps(event, lattice, None, notes) {
-                return Some(Verdict::Failed(describe(event)));
+            let awaited = match (&self.apps, app) {
+                (None, _) => Some(None),
+                (Some(wait), Some(app)) if wait.awaits(&app.lattice, &app.name) => {
+                    Some(Some(wait.label(&app.lattice, &app.name)))
+                }
+                (Some(_), _) => None,
+            };
+            if let Some(label) = awaited {
+                if failure.keeps(event, lattice, None, notes) {
+                    let what = describe(event);
+                    return Some(Verdict::Failed(match label {
+                        Some(label) => format!("{label}: {what}"),
+                        None => what,
+                    }));
+                }
             }
         }
         let target = self.target.as_ref()?;

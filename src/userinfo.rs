@@ -11,11 +11,19 @@ pub fn userinfo(url: &str) -> Option<(&str, Option<&str>)> {
     })
 }
 
-/// A URL fit to show: user info removed (`nats://u:p@host:4222` → `nats://host:4222`). Each
-/// comma-separated URL of a list is cleaned.
+/// A URL fit to show: user info removed (`nats://u:p@host:4222` → `nats://host:4222`), escaped
+/// (`NATS_URL` may come from a shared environment). Each comma-separated URL of a list is cleaned.
 pub fn redact(url: &str) -> String {
+    crate::text::escape_untrusted(&without_userinfo(url)).into_owned()
+}
+
+fn without_userinfo(url: &str) -> String {
     if url.contains(',') {
-        return url.split(',').map(redact).collect::<Vec<_>>().join(",");
+        return url
+            .split(',')
+            .map(without_userinfo)
+            .collect::<Vec<_>>()
+            .join(",");
     }
     let (scheme, authority) = split(url);
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
@@ -63,6 +71,10 @@ mod tests {
         assert_eq!(redact("tls://s3cr3t@host:4222/x"), "tls://host:4222/x");
         assert_eq!(redact("u:p@host:4222"), "host:4222");
         assert_eq!(redact("nats://host:4222"), "nats://host:4222");
+        assert_eq!(
+            redact("nats://u:p@h\u{1b}]0;x\u{7}:4222"),
+            "nats://h\\e]0;x\\x07:4222"
+        );
         assert_eq!(
             redact("nats://a:b@h1:1,nats://c@h2:2"),
             "nats://h1:1,nats://h2:2"

@@ -634,6 +634,7 @@ fn until_app_on_a_capture() {
     );
 }
 
+<<<<<<< HEAD
 /// Waits until stderr says `needle` `n` times.
 fn wait_stderr_times(latwatch: &Latwatch, needle: &str, n: usize) -> String {
     let deadline = Instant::now() + WAIT;
@@ -916,5 +917,330 @@ fn the_newest_deploy_is_found_behind_ten_thousand_others() {
         stale.stderr().contains("app hello-app  deployed  v0.0.2"),
         "the version of the newest deploy: {}",
         stale.stderr()
+=======
+/// `payload` with every `from` replaced by `to` (a recorded message made another application's).
+fn renamed(payload: &str, pairs: &[(&str, &str)]) -> String {
+    pairs.iter().fold(payload.to_owned(), |text, (from, to)| {
+        text.replace(from, to)
+    })
+}
+
+/// Issue 19, item 11: wadm gives `hello-app` and `hello_app` the same ids. When both manifests
+/// claim them, an event about such an id without annotations belongs to neither (the newest
+/// manifest used to take it); an annotated one names the application its annotations name.
+#[test]
+fn ids_two_manifests_claim_belong_to_neither() {
+    let server = NatsServer::start();
+    let latwatch = Latwatch::listening(&server, &["--color", "never"]);
+    let publisher = Publisher::connect(&server.url());
+    let messages = recorded(WADM_HELLO_APP);
+    let mut lines = Vec::new();
+    let (subject, first) = &messages[4];
+    publisher.publish(subject, first.as_bytes());
+    collect_until(&latwatch, "hello-app  v0.0.1", &mut lines);
+    let second = renamed(first, &[(r#""name":"hello-app""#, r#""name":"hello_app""#)]);
+    assert_ne!(&second, first, "the manifest was renamed");
+    publisher.publish(subject, second.as_bytes());
+    collect_until(&latwatch, "hello_app  v0.0.1", &mut lines);
+
+    // Unannotated: a config and a link about ids both manifests name.
+    publisher.publish(&messages[6].0, messages[6].1.as_bytes());
+    publisher.publish(&messages[12].0, messages[12].1.as_bytes());
+    // Annotated: each names its own application.
+    publisher.publish(&messages[8].0, messages[8].1.as_bytes());
+    let other = renamed(
+        &messages[9].1,
+        &[(
+            r#""wasmcloud.dev/appspec":"hello-app""#,
+            r#""wasmcloud.dev/appspec":"hello_app""#,
+        )],
+    );
+    assert_ne!(other, messages[9].1, "the annotation was renamed");
+    publisher.publish(&messages[9].0, other.as_bytes());
+    collect_while(&latwatch, &mut lines, |lines| {
+        lines
+            .iter()
+            .filter(|l| l.contains("component_scaled"))
+            .count()
+            == 2
+    });
+
+    let config = line_with(&lines, &["config_set", "hello_app-hello_http_address"]);
+    assert!(!config.contains("app="), "{}", lines.concat());
+    let link = line_with(&lines, &["linkdef_set"]);
+    assert!(!link.contains("app="), "{}", lines.concat());
+    let scaled: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.contains("component_scaled"))
+        .collect();
+    assert!(
+        scaled[0].trim_end().ends_with("app=hello-app"),
+        "{}",
+        lines.concat()
+    );
+    assert!(
+        scaled[1].trim_end().ends_with("app=hello_app"),
+        "{}",
+        lines.concat()
+    );
+}
+
+/// Issue 19, item 12: a prefix ending in `wadm` or beginning with `wasmbus` is a prefix like any
+/// other: subjects are read by position after it, so wadm's status messages stay status lines
+/// (they read as invalid host events when the subject was searched for `wadm.`/`wasmbus.`).
+#[test]
+fn prefixes_that_look_like_subjects_read_as_prefixes() {
+    let server = NatsServer::start();
+    let publisher = Publisher::connect(&server.url());
+    let messages = recorded(WADM_HELLO_APP);
+    for prefix in ["acme.wadm", "wasmbus.x"] {
+        let latwatch = Latwatch::listening(
+            &server,
+            &[
+                "--color",
+                "never",
+                "--subject-prefix",
+                prefix,
+                "--lattice",
+                "default,other",
+            ],
+        );
+        let mut lines = Vec::new();
+        let prefixed = |index: usize| format!("{prefix}.{}", messages[index].0);
+        publisher.publish(&prefixed(4), messages[4].1.as_bytes());
+        collect_until(&latwatch, "manifest_published", &mut lines);
+        publisher.publish(&prefixed(5), messages[5].1.as_bytes());
+        collect_until(&latwatch, "app_status", &mut lines);
+        publisher.publish(&prefixed(8), messages[8].1.as_bytes());
+        collect_until(&latwatch, "component_scaled", &mut lines);
+
+        let text = lines.concat();
+        assert!(!text.contains("invalid"), "{prefix}: {text}");
+        let published = line_with(&lines, &["manifest_published", "hello-app  v0.0.1"]);
+        let status = line_with(&lines, &["app_status", "hello-app  reconciling"]);
+        let scaled = line_with(&lines, &["component_scaled"]);
+        assert!(
+            scaled.trim_end().ends_with("app=hello-app"),
+            "{prefix}: {text}"
+        );
+        // The lattice column reads each subject's lattice after the prefix too.
+        for line in [published, status, scaled] {
+            assert_eq!(
+                line.split_whitespace().nth(1),
+                Some("default"),
+                "{prefix}: {line}"
+            );
+        }
+    }
+}
+
+/// The status message `{"status":{"type": status, "message": message}}`.
+fn status_message(status: &str, message: &str) -> String {
+    format!(r#"{{"status":{{"type":"{status}","message":"{message}"}},"scalers":[]}}"#)
+}
+
+/// Issue 19, item 13: `--until-app` over several lattices. `LATTICE/NAME` waits for that
+/// lattice's application only; a bare NAME for every application of that name; every message
+/// names the lattice.
+#[test]
+fn until_app_over_several_lattices_names_each_lattice() {
+    let server = NatsServer::start();
+    let publisher = Publisher::connect(&server.url());
+    let spawn = |target: &str, timeout: &str| {
+        let latwatch = Latwatch::spawn(&[
+            "-s",
+            &server.url(),
+            "--color",
+            "never",
+            "--lattice",
+            "a,b",
+            "--until-app",
+            target,
+            "--timeout",
+            timeout,
+        ]);
+        latwatch.wait_stderr("listening", WAIT);
+        latwatch
+    };
+    let status = |lattice: &str, status: &str, message: &str| {
+        publisher.publish(
+            &format!("wadm.status.{lattice}.hello-app"),
+            status_message(status, message),
+        );
+    };
+
+    // b/hello-app: a's deploy is not the answer.
+    let mut only_b = spawn("b/hello-app=deployed", "30s");
+    let mut lines = Vec::new();
+    status("a", "deployed", "a is up");
+    collect_until(&only_b, "a is up", &mut lines);
+    // Had a's deploy ended the wait, this line would never come.
+    status("b", "reconciling", "b is starting");
+    collect_until(&only_b, "b is starting", &mut lines);
+    status("b", "deployed", "b is up");
+    assert_eq!(
+        only_b.wait_exit(WAIT).code(),
+        Some(0),
+        "{}",
+        only_b.stderr()
+    );
+    assert!(
+        only_b
+            .stderr()
+            .contains("--until: b/hello-app is deployed: b is up"),
+        "{}",
+        only_b.stderr()
+    );
+    assert!(
+        !only_b.stderr().contains("a/hello-app"),
+        "{}",
+        only_b.stderr()
+    );
+
+    // A bare name: every application of that name. a is deployed (above) when b fails; then
+    // both deployed.
+    let mut both = spawn("hello-app=deployed", "30s");
+    let mut lines = Vec::new();
+    status("a", "reconciling", "a again");
+    collect_until(&both, "a again", &mut lines);
+    status("b", "reconciling", "b again");
+    collect_until(&both, "b again", &mut lines);
+    status("a", "deployed", "a is back");
+    collect_until(&both, "a is back", &mut lines);
+    // Had a alone ended the wait, this line would never come.
+    status("b", "reconciling", "b still starting");
+    collect_until(&both, "b still starting", &mut lines);
+    status("b", "deployed", "b is back");
+    assert_eq!(both.wait_exit(WAIT).code(), Some(0), "{}", both.stderr());
+    assert!(
+        both.stderr().contains(
+            "--until: a/hello-app is deployed: a is back; b/hello-app is deployed: b is back"
+        ),
+        "{}",
+        both.stderr()
+    );
+
+    // Failing and timing out name the lattice too.
+    let mut failing = spawn("hello-app=deployed", "30s");
+    status("b", "failed", "b broke");
+    assert_eq!(
+        failing.wait_exit(WAIT).code(),
+        Some(4),
+        "{}",
+        failing.stderr()
+    );
+    assert!(
+        failing
+            .stderr()
+            .contains("--fail-on: b/hello-app failed: b broke (exit 4)"),
+        "{}",
+        failing.stderr()
+    );
+    let mut late = spawn("hello-app=deployed", "3s");
+    status("a", "reconciling", "a once more");
+    collect_until(&late, "a once more", &mut Vec::new());
+    assert_eq!(late.wait_exit(WAIT).code(), Some(3), "{}", late.stderr());
+    assert!(
+        late.stderr().contains(
+            "--until-app: a/hello-app is reconciling, not deployed: --timeout 3s expired"
+        ),
+        "{}",
+        late.stderr()
+    );
+    let mut unseen = spawn("b/nobody=deployed", "2s");
+    assert_eq!(
+        unseen.wait_exit(WAIT).code(),
+        Some(3),
+        "{}",
+        unseen.stderr()
+    );
+    assert!(
+        unseen
+            .stderr()
+            .contains("no status of b/nobody seen (waiting for deployed; is the name right?)"),
+        "{}",
+        unseen.stderr()
+    );
+
+    // A lattice that is not watched is a usage error.
+    let (code, _, stderr) = run_with_stdin(
+        &["--lattice", "a,b", "--until-app", "c/hello-app=deployed"],
+        b"",
+    );
+    assert_eq!(code.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("lattice 'c' is not watched"), "{stderr}");
+}
+
+/// Issue 19, item 21: `--until-app … --fail-on TYPES` judges the awaited applications' failure
+/// events only: another application's, and one of no known application, do not end the wait.
+#[test]
+fn until_app_fail_on_judges_the_awaited_applications_events() {
+    let server = NatsServer::start();
+    let mut latwatch = Latwatch::spawn(&[
+        "-s",
+        &server.url(),
+        "--color",
+        "never",
+        "--until-app",
+        "hello-app=deployed",
+        "--fail-on",
+        "*_failed",
+        "--timeout",
+        "30s",
+    ]);
+    latwatch.wait_stderr("listening", WAIT);
+    let publisher = Publisher::connect(&server.url());
+    let broken = recorded(WADM_BROKEN_APP);
+    let (subject, failure) = &broken[2];
+    assert!(subject.ends_with("component_scale_failed"));
+    // Another application's failure.
+    publisher.publish(subject, failure.as_bytes());
+    // A failure of no known application.
+    let stranger = renamed(
+        failure,
+        &[
+            (r#""wasmcloud.dev/appspec":"broken-app","#, ""),
+            ("broken_app-broken", "stranger"),
+        ],
+    );
+    assert!(!stranger.contains("appspec"), "{stranger}");
+    publisher.publish(subject, stranger.as_bytes());
+    // A sentinel on the same subscription: had either ended the wait, it would never show.
+    let hello = recorded(WADM_HELLO_APP);
+    publisher.publish(&hello[8].0, hello[8].1.as_bytes());
+    let mut lines = Vec::new();
+    collect_until(&latwatch, "component_scaled", &mut lines);
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l.contains("component_scale_failed"))
+            .count(),
+        2,
+        "{}",
+        lines.concat()
+    );
+    assert!(latwatch.child_status().is_none(), "{}", latwatch.stderr());
+
+    // hello-app's own failure event ends it.
+    let own = renamed(
+        failure,
+        &[("broken-app", "hello-app"), ("broken_app", "hello_app")],
+    );
+    publisher.publish(subject, own.as_bytes());
+    assert_eq!(
+        latwatch.wait_exit(WAIT).code(),
+        Some(4),
+        "{}",
+        latwatch.stderr()
+    );
+    let stderr = latwatch.stderr();
+    assert!(
+        stderr.contains("--fail-on: hello-app: component_scale_failed hello_app-broken"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("stranger") && !stderr.contains("broken_app"),
+        "{stderr}"
+>>>>>>> main
     );
 }

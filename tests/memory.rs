@@ -200,3 +200,82 @@ fn jsonl_carries_derived_facts() {
         "com.wasmcloud.lattice.host_heartbeat"
     );
 }
+
+/// Spoofed host ids cannot grow lattice memory: past 10,000 known hosts the least recently heard
+/// thousand are forgotten (a host met again is new again: its heartbeat is an inventory), and
+/// `--summary` counts them. Counted, not timed: the summary says how many hosts are known.
+#[test]
+fn spoofed_hosts_are_bounded_and_the_least_recently_heard_go_first() {
+    const HOSTS: usize = 10_050;
+    const OLD: usize = 1_000;
+    let key = |i: usize| format!("NSPOOF{i:050}");
+    let beat = |i: usize| {
+        format!(
+            r#"{{"specversion":"1.0","id":"hb-{i}","type":"com.wasmcloud.lattice.host_heartbeat","source":"{}","datacontenttype":"application/json","time":"2025-08-14T09:12:03Z","data":{{"friendly_name":"spoofed-{i}","labels":{{}},"components":[],"providers":[],"uptime_seconds":1,"version":"1.9.2"}}}}"#,
+            key(i)
+        )
+    };
+    let sentinel = format!(
+        r#"{{"specversion":"1.0","id":"sentinel","type":"com.wasmcloud.lattice.component_scaled","source":"{}","data":{{"component_id":"sentinel-component","max_instances":1}}}}"#,
+        key(OLD)
+    );
+    let server = NatsServer::start();
+    // Shown: the first host, the last of the old ones, the first of the new ones and the sentinel;
+    // lattice memory sees every event.
+    let shown = format!(
+        r#".source == "{}" or .source == "{}" or .source == "{}""#,
+        key(0),
+        key(OLD - 1),
+        key(OLD)
+    );
+    let latwatch = Latwatch::listening(
+        &server,
+        &["--color", "never", "--summary", "--filter", &shown],
+    );
+    let publisher = Publisher::connect(&server.url());
+    let subject = "wasmbus.evt.default.host_heartbeat";
+    // The old hosts, then, once latwatch has met them all, the rest: later by the clock.
+    publisher.publish_burst(subject, (0..OLD).map(|i| beat(i).into_bytes()));
+    let old = latwatch.lines(2, WAIT);
+    assert!(
+        old[1].contains(&format!("spoofed-{}", OLD - 1)),
+        "{}",
+        old[1]
+    );
+    std::thread::sleep(Duration::from_millis(50));
+    publisher.publish_burst(subject, (OLD..HOSTS).map(|i| beat(i).into_bytes()));
+    assert!(latwatch.lines(1, WAIT)[0].contains(&format!("spoofed-{OLD}")));
+    // Host 0 was forgotten: met again, its heartbeat is an inventory. Host OLD is still known: its
+    // heartbeat changed nothing and is not shown. Then the sentinel.
+    publisher.publish(subject, beat(0));
+    publisher.publish(subject, beat(OLD));
+    publisher.publish("wasmbus.evt.default.component_scaled", sentinel);
+    let after = latwatch.lines(2, Duration::from_secs(30));
+    assert!(
+        after[0].contains("spoofed-0") && after[0].contains("0 components, 0 providers"),
+        "{}",
+        after[0]
+    );
+    assert!(after[1].contains("sentinel-component"), "{}", after[1]);
+
+    let mut latwatch = latwatch;
+    latwatch.signal("INT");
+    assert_eq!(latwatch.wait_exit(WAIT).code(), Some(0));
+    let stderr = latwatch.stderr();
+    let summary = &stderr[stderr.find("summary:").expect("a summary")..];
+    assert!(
+        summary.contains(&format!("hosts forgotten: {OLD}")),
+        "{}",
+        &summary[..summary.len().min(2000)]
+    );
+    let known: usize = summary
+        .split_once(" known")
+        .and_then(|(before, _)| before.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .expect("hosts: N seen, N known");
+    assert_eq!(
+        known,
+        HOSTS - OLD + 1,
+        "host 0 came back; at most 10,000 are known"
+    );
+}

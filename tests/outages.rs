@@ -74,7 +74,7 @@ fn a_cut_is_filled_from_the_stream_exactly_once_in_order() {
     let stderr = latwatch.wait_stderr("filled from stream wasmbus_events", WAIT);
     assert!(stderr.contains("(20 events)"), "{stderr}");
     publish(&publisher, 30..40);
-    // 20 filled, the gap record, 10 live.
+    // The gap record, 20 filled, 10 live.
     lines.extend(latwatch.lines(31, WAIT));
     let (ids, gaps) = split(&lines);
     let expected: Vec<String> = (0..40).map(|i| format!("e{i}")).collect();

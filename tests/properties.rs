@@ -12,6 +12,7 @@ fn pretty() -> Renderer {
         utc: true,
         full_ids: false,
         lattice_width: Some(8),
+        subjects: Default::default(),
         offset: LocalOffset::default(),
         heartbeats: true,
     })
@@ -120,6 +121,35 @@ proptest! {
             let line = line.strip_suffix('\n').expect("one line");
             prop_assert!(!line.contains('\n'));
             prop_assert!(serde_json::from_str::<&serde_json::value::RawValue>(line).is_ok());
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Names (`text::escape_name`) and status messages (`text::escape_lines`, every stderr
+    /// line) carry no raw control character whatever they are given (a message keeps its own
+    /// line breaks), and escaping what is escaped changes nothing. A name that mixes scripts
+    /// loses every character a reader could take for another.
+    #[test]
+    fn names_and_status_lines_are_safe_and_escaping_is_idempotent(
+        text in any::<String>(),
+        name in "[a-z\\-]{0,6}[\\u{400}-\\u{45f}\\u{370}-\\u{3ff}]{0,3}[a-z]{0,4}",
+    ) {
+        use latwatch::text::{escape_lines, escape_name, escape_untrusted, mixes_scripts, needs_escape};
+        for given in [text.as_str(), name.as_str()] {
+            let shown = escape_name(given);
+            prop_assert!(!shown.chars().any(needs_escape), "{shown:?}");
+            prop_assert_eq!(escape_name(&shown), shown.clone());
+            prop_assert_eq!(escape_untrusted(&shown), shown.clone());
+            // The generated names hold only look-alike scripts: a mixed one is shown in ASCII.
+            if given == name && mixes_scripts(given) {
+                prop_assert!(shown.is_ascii(), "{shown:?}");
+            }
+            let lines = escape_lines(given);
+            prop_assert!(!lines.chars().any(|c| c != '\n' && needs_escape(c)), "{lines:?}");
+            prop_assert_eq!(escape_lines(&lines), lines.clone());
         }
     }
 }

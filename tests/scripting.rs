@@ -240,6 +240,63 @@ fn unwritable_record_file_names_it() {
     );
 }
 
+/// `--input F --record F` would read its own records back until the disk is full: the same file
+/// is a usage error naming both flags, however it is named (a hard link, a symlink, stdin).
+#[test]
+fn recording_the_input_file_is_a_usage_error() {
+    let dir = temp_dir("same-file");
+    let capture = dir.join("capture.jsonl");
+    std::fs::write(
+        &capture,
+        format!("{}\n", FIXTURES_1X.lines().next().unwrap()),
+    )
+    .unwrap();
+    let hard = dir.join("hard.jsonl");
+    std::fs::hard_link(&capture, &hard).unwrap();
+    let soft = dir.join("soft.jsonl");
+    std::os::unix::fs::symlink(&capture, &soft).unwrap();
+    let path = |p: &std::path::Path| p.to_str().unwrap().to_owned();
+    for (input, record) in [
+        (path(&capture), path(&capture)),
+        (path(&capture), path(&hard)),
+        (path(&soft), path(&capture)),
+        ("-".to_owned(), path(&soft)),
+    ] {
+        let mut child = latwatch_command(&["--input", &input, "--record", &record])
+            .stdin(std::fs::File::open(&capture).unwrap())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Before the check this ran until the disk was full: give it a while, then stop it.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while child.try_wait().unwrap().is_none() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "--input {input} --record {record}: {stderr}"
+        );
+        assert!(
+            stderr.contains(&format!("--record {record}"))
+                && stderr.contains("--input")
+                && stderr.contains("same file"),
+            "{stderr}"
+        );
+    }
+    // Another file is fine.
+    let other = dir.join("other.jsonl");
+    let output = latwatch_command(&["--input", &path(&capture), "--record", &path(&other)])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(&other).unwrap().lines().count(), 1);
+}
+
 /// On a capture: the wait ends at the first match (0), at a failure (4), or with the input
 /// before any match (3).
 #[test]

@@ -17,23 +17,27 @@ struct Tmux {
     socket: String,
     _dir: TestDir,
     exit_file: std::path::PathBuf,
+    stty_file: std::path::PathBuf,
 }
 
 impl Tmux {
-    /// Runs `latwatch ARGS` in a new `width`×`height` terminal; when it ends, its exit code is
-    /// written to a file and the pane stays open (so the restored screen can be read).
+    /// Runs `latwatch ARGS` in a new `width`×`height` terminal; when it ends, the terminal's
+    /// settings (`stty -a`) and its exit code are written to files and the pane stays open (so
+    /// the restored screen can be read).
     fn start(args: &[&str], width: u16, height: u16) -> Tmux {
         let dir = temp_dir("top");
         let exit_file = dir.join("exit");
+        let stty_file = dir.join("stty");
         let socket = format!("latwatch-{}-{}", std::process::id(), free_port());
         let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
         let config = dir.join("config");
         std::fs::create_dir_all(&config).unwrap();
         let script = format!(
-            "env -u NATS_URL -u NATS_CONTEXT XDG_CONFIG_HOME='{}' '{}' {}; echo $? > '{}'; sleep 600",
+            "env -u NATS_URL -u NATS_CONTEXT XDG_CONFIG_HOME='{}' '{}' {}; code=$?; stty -a > '{}' 2>&1; echo $code > '{}'; sleep 600",
             config.display(),
             env!("CARGO_BIN_EXE_latwatch"),
             quoted.join(" "),
+            stty_file.display(),
             exit_file.display()
         );
         let status = Command::new("tmux")
@@ -50,7 +54,42 @@ impl Tmux {
             socket,
             _dir: dir,
             exit_file,
+            stty_file,
         }
+    }
+
+    /// latwatch's process id: the pane's shell runs it as its only child (`env` execs it).
+    fn latwatch_pid(&self) -> u32 {
+        let shell: u32 = self
+            .tmux(&["display-message", "-p", "#{pane_pid}"])
+            .trim()
+            .parse()
+            .expect("the pane's pid");
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let child = std::fs::read_dir("/proc")
+                .expect("/proc")
+                .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+                .find(|pid| {
+                    // "pid (comm) state ppid …": the comm may hold spaces, so split after it.
+                    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+                        stat.rsplit_once(')')
+                            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                            .and_then(|ppid| ppid.parse::<u32>().ok())
+                            == Some(shell)
+                    })
+                });
+            if let Some(pid) = child {
+                return pid;
+            }
+            assert!(Instant::now() < deadline, "latwatch is not running");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// `stty -a` in the pane after latwatch ended (written before the exit code is).
+    fn terminal_settings(&self) -> String {
+        std::fs::read_to_string(&self.stty_file).expect("the terminal settings")
     }
 
     fn tmux(&self, args: &[&str]) -> String {
@@ -290,4 +329,156 @@ fn a_reconnect_asks_the_lattice_again() {
     });
     top.keys(&["q"]);
     assert_eq!(top.exit_code(), 0);
+}
+
+/// Text from wadm reaches the terminal escaped: a status type keeps its case (`failed\e[2J`),
+/// an OSC title, BEL, a switch off the alternate screen and a bidi override are shown, not
+/// obeyed; an application name mixing scripts shows the odd code point (`h\u{435}llo-app`), in
+/// the applications pane and in the events pane.
+#[test]
+fn hostile_statuses_are_shown_escaped_and_mixed_names_marked() {
+    let server = NatsServer::start();
+    let json = |text: &str| serde_json::to_string(text).unwrap();
+    let app = "h\u{435}llo-app";
+    let model = format!(
+        r#"{{"result":"success","models":[{{"name":{},"deployed_version":"v1","detailed_status":{{"status":{{"type":{},"message":{}}}}}}}]}}"#,
+        json(app),
+        json("failed\u{1b}[2J"),
+        json("\u{1b}]0;pwned\u{7}\u{1b}[?1049l\u{202e}")
+    );
+    let _wadm = Responder::start(
+        &server.url(),
+        vec![("wadm.api.default.model.get".to_owned(), model)],
+    );
+    let top = Tmux::start(&["top", "-s", &server.url(), "--color", "never"], 140, 40);
+    let screen = top.wait_for("the application", |s| {
+        row(s, &["h\\u{435}llo-app", "failed\\e[2J"]).is_some()
+    });
+    assert!(
+        screen.contains("\\e]0;pwned\\x07\\e[?1049l\\u{202e}"),
+        "{screen}"
+    );
+    let publisher = Publisher::connect(&server.url());
+    publisher.publish(
+        &format!("wadm.status.default.{app}"),
+        format!(
+            r#"{{"status":{{"type":{}}}}}"#,
+            json("Failed\u{1b}]0;pwned\u{7}")
+        ),
+    );
+    top.wait_for("the status line", |s| {
+        row(
+            s,
+            &[
+                "app_status",
+                "h\\u{435}llo-app  failed\\e[2J → Failed\\e]0;pwned\\x07",
+            ],
+        )
+        .is_some()
+    });
+    assert!(top.alternate_screen(), "{}", top.screen());
+    let title = top.tmux(&["display-message", "-p", "#{pane_title}"]);
+    assert!(!title.contains("pwned"), "{title}");
+    top.keys(&["q"]);
+    assert_eq!(top.exit_code(), 0);
+}
+
+/// On a terminal clap prints its errors styled, and would print what was typed raw with them:
+/// a value holding escape sequences is quoted escaped, and the terminal's title stays.
+#[test]
+fn a_usage_error_on_a_terminal_quotes_the_value_escaped() {
+    let top = Tmux::start(&["--timeout", "\u{1b}]0;pwned\u{7}\u{1b}[2J"], 100, 20);
+    assert_eq!(top.exit_code(), 2, "{}", top.screen());
+    let screen = top.screen();
+    assert!(
+        screen.contains("invalid value '\\e]0;pwned\\x07\\e[2J' for '--timeout"),
+        "{screen}"
+    );
+    let title = top.tmux(&["display-message", "-p", "#{pane_title}"]);
+    assert!(!title.contains("pwned"), "{title}");
+}
+
+/// SIGINT, SIGHUP and SIGQUIT end `latwatch top` the way SIGTERM and `q` do: the alternate
+/// screen left, raw mode off (the shell after it echoes and reads lines again), exit 0, 129 and
+/// 131. Before, they killed it with the terminal left raw on the alternate screen.
+#[test]
+fn signals_restore_the_terminal() {
+    let server = NatsServer::start();
+    for (signal, code) in [("INT", 0), ("HUP", 129), ("QUIT", 131), ("TERM", 0)] {
+        let top = Tmux::start(&["top", "-s", &server.url(), "--color", "never"], 100, 30);
+        top.wait_for("the panes", |s| {
+            s.contains("components (0)") && s.contains("latwatch top")
+        });
+        assert!(top.alternate_screen());
+        support::signal(top.latwatch_pid(), signal);
+        assert_eq!(top.exit_code(), code, "SIG{signal}:\n{}", top.screen());
+        assert!(
+            !top.alternate_screen(),
+            "SIG{signal}: the alternate screen is left:\n{}",
+            top.screen()
+        );
+        let settings = top.terminal_settings();
+        let words: Vec<&str> = settings.split_whitespace().collect();
+        for mode in ["icanon", "echo", "isig"] {
+            assert!(
+                words.contains(&mode),
+                "SIG{signal}: the terminal is still raw (no {mode}):\n{settings}"
+            );
+        }
+    }
+}
+
+/// A `--filter` whose cost the events decide (the four expressions of issue 19, chosen by
+/// `.data.k`) neither freezes nor ends the view: the sentinel after them is shown, and `q` quits
+/// even while more of them wait to be judged.
+#[test]
+fn an_expensive_filter_does_not_freeze_top() {
+    let server = NatsServer::start();
+    let filter = r#"def f: 1 + f; .data.sentinel or (
+        if .data.k == "reduce" then (reduce range(1e15) as $i (0; . + 1)) > 0
+        elif .data.k == "range" then [range(.data.n)] | length > 0
+        elif .data.k == "repeat" then .data.s * .data.n | length > 0
+        else f end)"#;
+    let top = Tmux::start(
+        &[
+            "top",
+            "-s",
+            &server.url(),
+            "--color",
+            "never",
+            "--filter",
+            filter,
+        ],
+        140,
+        40,
+    );
+    top.wait_for("the view", |s| s.contains("events (0)"));
+    let publisher = Publisher::connect(&server.url());
+    let event = |id: &str, data: &str| {
+        format!(
+            r#"{{"specversion":"1.0","id":"{id}","type":"com.wasmcloud.lattice.component_scaled","source":"{HOST}","data":{{"component_id":"{id}","host_id":"{HOST}","max_instances":1,{data}}}}}"#
+        )
+    };
+    let costly = |k: &str| event(k, &format!(r#""k":"{k}","n":1000000000000000,"s":"abc""#));
+    let subject = "wasmbus.evt.default.component_scaled";
+    for k in ["reduce", "recursion", "range", "repeat"] {
+        publisher.publish(subject, costly(k));
+    }
+    publisher.publish(subject, event("sentinel-component", r#""sentinel":true"#));
+    let screen = top.wait_for("the sentinel", |s| s.contains("sentinel-component"));
+    assert!(
+        screen.contains("events (1)"),
+        "only the sentinel:\n{screen}"
+    );
+    // More of them queued, and the user quits meanwhile.
+    for k in ["reduce", "recursion", "range", "repeat"] {
+        publisher.publish(subject, costly(k));
+    }
+    top.keys(&["q"]);
+    assert_eq!(top.exit_code(), 0);
+    assert!(
+        !top.alternate_screen(),
+        "the terminal is restored:\n{}",
+        top.screen()
+    );
 }

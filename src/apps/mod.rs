@@ -28,7 +28,7 @@ use serde_json::value::RawValue;
 
 use crate::event::kind::{About, KindId};
 use crate::event::{json_str, Event, Severity};
-use wire::{id_app_part, wadm_subject, ManifestSummary, StatusMessage, WadmSubject};
+use wire::{id_app_part, ManifestSummary, StatusMessage, SubjectReader, WadmSubject};
 
 /// Applications remembered, over all lattices.
 const MAX_APPS: usize = 10_000;
@@ -144,45 +144,85 @@ struct App {
     failures: u64,
 }
 
+/// Who an id belongs to.
+#[derive(Debug)]
+enum Owner {
+    App(Arc<str>),
+    /// Claimed by the manifests of several deployed applications (wadm names `hello-app`'s and
+    /// `hello_app`'s ids alike): none of theirs, never the newest's. Only an event's own
+    /// annotations say which; once all claimants but one are undeployed, it is that one's.
+    Contested(Vec<Arc<str>>),
+}
+
+/// Claimants kept for one contested id.
+const CLAIMANTS: usize = 8;
+
 #[derive(Debug, Default)]
 struct LatticeApps {
     apps: BTreeMap<String, App>,
     /// Component, provider and config id → application.
-    owners: HashMap<String, Arc<str>>,
+    owners: HashMap<String, Owner>,
     /// wadm's form of an application name (`hello_app`) → the name, `None` when two names share it.
     by_id_part: HashMap<String, Option<Arc<str>>>,
 }
 
 impl LatticeApps {
-    /// Notes that `id` belongs to the (known) application `app`. True when it belonged to
-    /// another one.
-    fn own(&mut self, id: &str, app: &str) -> bool {
-        let before = self.owners.get(id);
-        if before.is_some_and(|owner| owner.as_ref() == app) {
-            return false;
-        }
-        let moved = before.is_some();
+    /// The (known) application `app`'s manifest names `id`. An id another deployed application's
+    /// manifest or annotations gave to that one becomes contested: a manifest is a claim, not
+    /// proof, and the newest is no more right than the first. True when the id changed hands.
+    fn claim(&mut self, id: &str, app: &str) -> bool {
         let Some(name) = self.apps.get(app).map(|a| a.name.clone()) else {
             return false;
         };
-        if self.owners.len() < MAX_IDS || moved {
-            self.owners.insert(id.to_owned(), name);
+        let undeployed = |owner: &str| self.apps.get(owner).is_some_and(|a| a.unpublished);
+        let next = match self.owners.get(id) {
+            None => {
+                if self.owners.len() < MAX_IDS {
+                    self.owners.insert(id.to_owned(), Owner::App(name));
+                }
+                return false;
+            }
+            Some(Owner::App(owner)) if owner.as_ref() == app => return false,
+            // Undeployed, the other application has given its ids up.
+            Some(Owner::App(owner)) if undeployed(owner) => Owner::App(name),
+            Some(Owner::App(owner)) => Owner::Contested(vec![owner.clone(), name]),
+            Some(Owner::Contested(claimants)) => {
+                if claimants.contains(&name) || claimants.len() >= CLAIMANTS {
+                    return false;
+                }
+                let mut claimants = claimants.clone();
+                claimants.push(name);
+                Owner::Contested(claimants)
+            }
+        };
+        self.owners.insert(id.to_owned(), next);
+        true
+    }
+
+    /// Notes that an event's (or a heartbeat's) annotations say `id` is the (known) application
+    /// `app`'s: what a host runs now, so an id moves with them. A contested id stays contested:
+    /// the annotations name the application of that event only. True when it belonged to
+    /// another one.
+    fn own(&mut self, id: &str, app: &str) -> bool {
+        match self.apps.get(app).map(|a| a.name.clone()) {
+            Some(name) => self.own_shared(id, &name),
+            None => false,
         }
-        moved
     }
 
     /// [`LatticeApps::own`] with the application's shared name at hand: one lookup. True when
     /// the id changed owner.
     fn own_shared(&mut self, id: &str, app: &Arc<str>) -> bool {
-        match self.owners.get(id) {
-            Some(owner) if owner == app => false,
-            Some(_) => {
-                self.owners.insert(id.to_owned(), app.clone());
+        match self.owners.get_mut(id) {
+            Some(Owner::App(owner)) if owner == app => false,
+            Some(Owner::App(owner)) => {
+                *owner = app.clone();
                 true
             }
+            Some(Owner::Contested(_)) => false,
             None => {
                 if self.owners.len() < MAX_IDS {
-                    self.owners.insert(id.to_owned(), app.clone());
+                    self.owners.insert(id.to_owned(), Owner::App(app.clone()));
                 }
                 false
             }
@@ -191,8 +231,16 @@ impl LatticeApps {
 
     /// The application that owns `id`: known, else by wadm's naming.
     fn owner(&self, id: &str) -> Option<&Arc<str>> {
-        if let Some(app) = self.owners.get(id) {
-            return Some(app);
+        match self.owners.get(id) {
+            Some(Owner::App(app)) => return Some(app),
+            Some(Owner::Contested(claimants)) => {
+                let mut deployed = claimants
+                    .iter()
+                    .filter(|c| !self.apps.get(c.as_ref()).is_some_and(|a| a.unpublished));
+                let one = deployed.next()?;
+                return deployed.next().is_none().then_some(one);
+            }
+            None => {}
         }
         let part = id_app_part(id)?;
         self.by_id_part.get(part)?.as_ref()
@@ -221,6 +269,8 @@ pub struct Apps {
     seen: Vec<Seen>,
     /// The next entry of `seen` to replace.
     seen_next: usize,
+    /// How subjects are read (`--subject-prefix`).
+    subjects: SubjectReader,
 }
 
 /// One `annotations` object as an event wrote it, in a lattice, about an id: its application is
@@ -263,10 +313,23 @@ pub struct Observed {
 }
 
 impl Apps {
+    /// Application memory for subjects under `subjects`' prefix.
+    pub fn new(subjects: SubjectReader) -> Apps {
+        Apps {
+            subjects,
+            ..Apps::default()
+        }
+    }
+
+    /// How subjects are read.
+    pub fn subjects(&self) -> &SubjectReader {
+        &self.subjects
+    }
+
     /// The lattice an event is in: its subject's, else (a capture without subjects) the one
     /// lattice applications are known in.
     fn lattice_of<'e>(&self, subject: Option<&'e str>) -> Cow<'e, str> {
-        let from_subject = subject.and_then(wire::lattice_of_subject);
+        let from_subject = subject.and_then(|s| self.subjects.lattice(s));
         match from_subject {
             Some(lattice) => Cow::Borrowed(lattice),
             None if self.lattices.len() == 1 => {
@@ -329,25 +392,38 @@ impl Apps {
 
     fn status(&mut self, event: &Event, at: DateTime<Utc>) -> Observed {
         let Some(WadmSubject::Status { lattice, app: name }) =
-            event.raw.subject.and_then(wadm_subject)
+            event.raw.subject.and_then(|s| self.subjects.wadm(s))
         else {
             return Observed::default();
         };
-        // Not JSON, or not an object: decoding said so already.
-        if !event.problems.is_empty() {
-            return Observed::default();
-        }
-        let message = match StatusMessage::parse(event.raw.payload) {
-            Ok(message) => message,
-            Err(why) => {
-                return Observed {
-                    problem: Some(why),
-                    ..Observed::default()
-                }
-            }
+        // Not JSON, or not an object: decoding said so already. Otherwise not a status wadm
+        // sends: said here. Either way the subject names the application: the line shows it,
+        // `--app` keeps it, `--summary` counts it; its status stays what it was.
+        let (message, problem) = match event.problems.is_empty() {
+            false => (None, None),
+            true => match StatusMessage::parse(event.raw.payload) {
+                Ok(message) => (Some(message), None),
+                Err(why) => (None, Some(why)),
+            },
         };
         let Some(app) = self.app_mut(lattice, name) else {
-            return Observed::default();
+            return Observed {
+                problem,
+                ..Observed::default()
+            };
+        };
+        let Some(message) = message else {
+            return Observed {
+                app: Some(AppFacts {
+                    name: app.name.clone(),
+                    lattice: app.lattice.clone(),
+                    version: app.version.clone(),
+                    change: None,
+                    status: None,
+                }),
+                quiet: false,
+                problem,
+            };
         };
         let change = app.take_status(name, message, at, true);
         let quiet = change.is_none();
@@ -399,7 +475,7 @@ impl Apps {
         app.unpublished = false;
         if let Some(apps) = self.lattices.get_mut(&lattice) {
             for id in manifest.ids.iter().chain(&manifest.configs) {
-                apps.own(id, &name);
+                apps.claim(id, &name);
             }
         }
         self.seen.clear();
@@ -640,7 +716,7 @@ impl Apps {
     fn own_seeded(&mut self, seed: &Seed) {
         if let Some(apps) = self.lattices.get_mut(&seed.lattice) {
             for id in &seed.ids {
-                apps.own(id, &seed.app);
+                apps.claim(id, &seed.app);
             }
         }
         self.seen.clear();
@@ -651,16 +727,16 @@ impl Apps {
         self.lattices.get(lattice)?.apps.get(name)?.view()
     }
 
-    /// The status of every application of this name, in every lattice watched.
-    pub fn statuses_named<'s>(&'s self, name: &'s str) -> impl Iterator<Item = AppStatus> + 's {
-        self.lattices
-            .keys()
-            .filter_map(move |lattice| self.status_of(lattice, name))
-    }
-
-    /// Whether an application of this name is known at all.
-    pub fn knows(&self, name: &str) -> bool {
-        self.lattices.values().any(|l| l.apps.contains_key(name))
+    /// Every application of this name, in every lattice watched: its lattice and its status,
+    /// when it has one.
+    pub fn named<'s>(
+        &'s self,
+        name: &'s str,
+    ) -> impl Iterator<Item = (&'s str, Option<AppStatus>)> + 's {
+        self.lattices.iter().filter_map(move |(lattice, apps)| {
+            let app = apps.apps.get(name)?;
+            Some((lattice.as_str(), app.view()))
+        })
     }
 
     /// Every application, for `--summary`.

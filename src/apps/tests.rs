@@ -32,7 +32,7 @@ fn observe_all(apps: &mut Apps, fixture: &str) -> Vec<(String, Observed)> {
                 payload: payload.as_bytes(),
                 received: Received::Now,
             };
-            let event = match wadm_subject(&subject) {
+            let event = match apps.subjects().wadm(&subject) {
                 Some(WadmSubject::Status { .. }) => decode_app_status(raw),
                 _ => decode_with_data(raw),
             };
@@ -379,6 +379,38 @@ fn hostile_wadm_messages_are_problems_not_panics() {
     assert!(apps.observe(&event, Utc::now()).problem.is_some());
 }
 
+/// A status wadm could not have sent still names its application in the subject: the event is
+/// that application's, and the status it had stays.
+#[test]
+fn a_malformed_status_keeps_its_application() {
+    let mut apps = Apps::default();
+    let status = |apps: &mut Apps, payload: &str| {
+        let event = decode_app_status(RawMessage {
+            subject: Some("wadm.status.default.shop"),
+            payload: payload.as_bytes(),
+            received: Received::Now,
+        });
+        let observed = apps.observe(&event, Utc::now());
+        (observed, event.problems.len())
+    };
+    for payload in ["not json", "[]", r#"{"status":"deployed"}"#] {
+        let (observed, problems) = status(&mut apps, payload);
+        let app = observed.app.expect("the subject names the application");
+        assert_eq!(
+            (app.name.as_ref(), app.lattice.as_ref()),
+            ("shop", "default")
+        );
+        assert!(app.change.is_none() && app.status.is_none(), "{payload}");
+        assert!(problems > 0 || observed.problem.is_some(), "{payload}");
+    }
+    assert_eq!(apps.rows().len(), 1);
+    assert_eq!(apps.rows()[0].status, None);
+    // A real status, then a malformed one: the status stays.
+    status(&mut apps, r#"{"status":{"type":"deployed"}}"#);
+    status(&mut apps, r#"{"status":{"type":7}}"#);
+    assert_eq!(apps.rows()[0].status.as_deref(), Some("deployed"));
+}
+
 #[test]
 fn only_the_top_level_appspec_annotation_names_the_app() {
     let mut apps = Apps::default();
@@ -466,4 +498,144 @@ fn remembered_annotations_follow_an_id_that_changes_owner() {
         Some("a")
     );
     assert_eq!(apps.rows().iter().map(|r| r.events).sum::<u64>(), 8);
+}
+
+/// A `manifest_published` of `app` with one component `hello` (wadm's id `<app>-hello`, `-` as
+/// `_`) in `lattice`.
+fn publish(apps: &mut Apps, lattice: &str, app: &str) -> Observed {
+    let payload = format!(
+        r#"{{"specversion":"1.0","id":"m-{app}","type":"com.wadm.manifest_published","source":"wadm","data":{{"metadata":{{"name":"{app}","annotations":{{"version":"v1"}}}},"spec":{{"components":[{{"name":"hello","type":"component","properties":{{"image":"x"}},"traits":[]}}]}}}}}}"#
+    );
+    let subject = format!("wadm.evt.{lattice}.manifest_published");
+    let event = decode_with_data(RawMessage {
+        subject: Some(&subject),
+        payload: payload.as_bytes(),
+        received: Received::Now,
+    });
+    apps.observe(&event, Utc::now())
+}
+
+fn unpublish(apps: &mut Apps, app: &str) {
+    let payload = format!(
+        r#"{{"specversion":"1.0","id":"u-{app}","type":"com.wadm.manifest_unpublished","source":"wadm","data":{{"name":"{app}"}}}}"#
+    );
+    let event = decode_with_data(RawMessage {
+        subject: Some("wadm.evt.default.manifest_unpublished"),
+        payload: payload.as_bytes(),
+        received: Received::Now,
+    });
+    apps.observe(&event, Utc::now());
+}
+
+#[test]
+fn an_id_two_deployed_manifests_claim_is_neither_ones() {
+    let mut apps = Apps::default();
+    let subject = "wasmbus.evt.default.linkdef_set";
+    let link = host_event(
+        "linkdef_set",
+        r#"{"source_id":"hello_app-hello","target":"x"}"#,
+    );
+    assert!(publish(&mut apps, "default", "hello-app").problem.is_none());
+    assert_eq!(
+        observe_one(&mut apps, subject, &link).as_deref(),
+        Some("hello-app")
+    );
+    // wadm names hello_app's component the same: the newest manifest does not take it.
+    publish(&mut apps, "default", "hello_app");
+    assert_eq!(observe_one(&mut apps, subject, &link), None);
+    // An event's own annotations still name its application, and do not settle the contest.
+    let scaled = |app: &str| {
+        host_event(
+            "component_scaled",
+            &format!(
+                r#"{{"annotations":{{"wasmcloud.dev/appspec":"{app}"}},"component_id":"hello_app-hello"}}"#
+            ),
+        )
+    };
+    let scaled_subject = "wasmbus.evt.default.component_scaled";
+    for app in ["hello_app", "hello-app", "hello_app"] {
+        assert_eq!(
+            observe_one(&mut apps, scaled_subject, &scaled(app)).as_deref(),
+            Some(app)
+        );
+        assert_eq!(observe_one(&mut apps, subject, &link), None, "after {app}");
+    }
+    // A heartbeat's annotations neither.
+    let heartbeat = host_event(
+        "host_heartbeat",
+        r#"{"components":[{"id":"hello_app-hello","annotations":{"wasmcloud.dev/appspec":"hello_app"}}],"providers":[]}"#,
+    );
+    observe_one(&mut apps, "wasmbus.evt.default.host_heartbeat", &heartbeat);
+    assert_eq!(observe_one(&mut apps, subject, &link), None);
+    // Once one of them is undeployed, the id is the other's.
+    unpublish(&mut apps, "hello-app");
+    assert_eq!(
+        observe_one(&mut apps, subject, &link).as_deref(),
+        Some("hello_app")
+    );
+    // A manifest claiming the id of an undeployed application takes it over.
+    let mut apps = Apps::default();
+    publish(&mut apps, "default", "hello-app");
+    unpublish(&mut apps, "hello-app");
+    publish(&mut apps, "default", "hello_app");
+    assert_eq!(
+        observe_one(&mut apps, subject, &link).as_deref(),
+        Some("hello_app")
+    );
+}
+
+#[test]
+fn a_startup_seed_is_a_claim_too() {
+    let mut apps = Apps::default();
+    for app in ["hello-app", "hello_app"] {
+        apps.seed(&Seed {
+            lattice: "default".into(),
+            app: app.into(),
+            status: Some(StatusMessage::parse(br#"{"status":{"type":"deployed"}}"#).unwrap()),
+            ids: vec!["hello_app-hello".into()],
+            ..Seed::default()
+        });
+    }
+    let link = host_event(
+        "linkdef_set",
+        r#"{"source_id":"hello_app-hello","target":"x"}"#,
+    );
+    assert_eq!(
+        observe_one(&mut apps, "wasmbus.evt.default.linkdef_set", &link),
+        None
+    );
+}
+
+#[test]
+fn subjects_are_read_after_the_prefix() {
+    for prefix in ["acme.wadm", "wasmbus.x"] {
+        let mut apps = Apps::new(SubjectReader::new(Some(prefix)));
+        let subject = format!("{prefix}.wadm.status.default.hello-app");
+        let event = decode_app_status(RawMessage {
+            subject: Some(&subject),
+            payload: br#"{"status":{"type":"deployed"}}"#,
+            received: Received::Now,
+        });
+        let observed = apps.observe(&event, Utc::now());
+        assert!(observed.problem.is_none(), "{prefix}");
+        assert_eq!(
+            apps.status_of("default", "hello-app").map(|s| s.status),
+            Some("deployed".to_owned()),
+            "{prefix}"
+        );
+    }
+}
+
+#[test]
+fn applications_of_one_name_are_listed_per_lattice() {
+    let mut apps = Apps::default();
+    publish(&mut apps, "a", "hello-app");
+    publish(&mut apps, "b", "hello-app");
+    publish(&mut apps, "b", "other");
+    let named: Vec<(&str, bool)> = apps
+        .named("hello-app")
+        .map(|(lattice, status)| (lattice, status.is_some()))
+        .collect();
+    assert_eq!(named, [("a", false), ("b", false)]);
+    assert_eq!(apps.named("nobody").count(), 0);
 }

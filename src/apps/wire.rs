@@ -5,6 +5,7 @@
 //! are parsed with serde into structs, never on the per-event hot path of host events.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -19,14 +20,17 @@ pub const STATUSES: &[&str] = &[
     "unhealthy",
 ];
 
-/// A status as wadm names it, lower-cased, older names mapped to today's: `ready` is `deployed`,
-/// `compensating` is `reconciling`. Names latwatch does not know are kept as they are.
+/// A status as wadm names it: a known name in today's words whatever its case (`Ready` and
+/// `ready` are `deployed`, `compensating` is `reconciling`). Any other text is kept exactly as
+/// it came, never lower-cased or trimmed: it is shown escaped, and `failed\e[2J` must read as
+/// what was sent, not as `failed\e[2j`.
 pub fn normalize_status(name: &str) -> String {
-    let lower = name.trim().to_ascii_lowercase();
-    match lower.as_str() {
-        "ready" => "deployed".to_owned(),
-        "compensating" => "reconciling".to_owned(),
-        _ => lower,
+    let known = |word: &str| name.trim().eq_ignore_ascii_case(word);
+    match STATUSES.iter().find(|word| known(word)) {
+        Some(word) => (*word).to_owned(),
+        None if known("ready") => "deployed".to_owned(),
+        None if known("compensating") => "reconciling".to_owned(),
+        None => name.to_owned(),
     }
 }
 
@@ -39,35 +43,59 @@ pub enum WadmSubject<'a> {
     Event { lattice: &'a str },
 }
 
-/// Reads a subject as one of wadm's, with or without a multi-tenant prefix. Host events
-/// (`wasmbus.evt.…`) and anything else give `None`.
-pub fn wadm_subject(subject: &str) -> Option<WadmSubject<'_>> {
-    // Host events, nearly every message: a comparison, not a search.
-    if subject.starts_with("wasmbus.") {
-        return None;
-    }
-    let rest = match subject.strip_prefix("wadm.") {
-        Some(rest) => rest,
-        // A prefix's last token, then `wadm.`.
-        None => &subject[memchr::memmem::find(subject.as_bytes(), b".wadm.")? + ".wadm.".len()..],
-    };
-    if let Some(rest) = rest.strip_prefix("status.") {
-        let (lattice, app) = rest.split_once('.')?;
-        if lattice.is_empty() || app.is_empty() || app.contains('.') {
-            return None;
-        }
-        return Some(WadmSubject::Status { lattice, app });
-    }
-    let rest = rest.strip_prefix("evt.")?;
-    let (lattice, _name) = rest.split_once('.')?;
-    (!lattice.is_empty()).then_some(WadmSubject::Event { lattice })
+/// How latwatch reads subjects: by position after `--subject-prefix`, never by searching, so a
+/// prefix such as `acme.wadm` or `wasmbus.x` cannot pass for a part of the subject (wadm's status
+/// messages read as host events, or the reverse). Live and stored messages always carry exactly the
+/// prefix latwatch subscribed with; a capture (`--input`) is read with the one given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SubjectReader {
+    /// `--subject-prefix` with its trailing dot (`acct.`).
+    prefix: Option<Arc<str>>,
 }
 
-/// The lattice of a host event's subject (`wasmbus.evt.<lattice>.…`) or of one of wadm's.
-pub fn lattice_of_subject(subject: &str) -> Option<&str> {
-    crate::event::subject_lattice(subject).or_else(|| match wadm_subject(subject)? {
-        WadmSubject::Status { lattice, .. } | WadmSubject::Event { lattice } => Some(lattice),
-    })
+impl SubjectReader {
+    pub fn new(prefix: Option<&str>) -> SubjectReader {
+        SubjectReader {
+            prefix: prefix.map(|prefix| Arc::from(format!("{prefix}."))),
+        }
+    }
+
+    /// The subject after the prefix; `None` for a subject outside it.
+    fn unprefixed<'s>(&self, subject: &'s str) -> Option<&'s str> {
+        match &self.prefix {
+            Some(prefix) => subject.strip_prefix(prefix.as_ref()),
+            None => Some(subject),
+        }
+    }
+
+    /// Reads a subject as one of wadm's: `[P.]wadm.status.<lattice>.<app>` or
+    /// `[P.]wadm.evt.<lattice>.…`. Host events (`[P.]wasmbus.evt.…`) and anything else give
+    /// `None`. Nearly every message is a host event: two comparisons, no search.
+    pub fn wadm<'s>(&self, subject: &'s str) -> Option<WadmSubject<'s>> {
+        let rest = self.unprefixed(subject)?.strip_prefix("wadm.")?;
+        if let Some(rest) = rest.strip_prefix("status.") {
+            let (lattice, app) = rest.split_once('.')?;
+            if lattice.is_empty() || app.is_empty() || app.contains('.') {
+                return None;
+            }
+            return Some(WadmSubject::Status { lattice, app });
+        }
+        let rest = rest.strip_prefix("evt.")?;
+        let (lattice, _name) = rest.split_once('.')?;
+        (!lattice.is_empty()).then_some(WadmSubject::Event { lattice })
+    }
+
+    /// The lattice of a host event's subject (`[P.]wasmbus.evt.<lattice>[.<name>]`) or of one of
+    /// wadm's.
+    pub fn lattice<'s>(&self, subject: &'s str) -> Option<&'s str> {
+        if let Some(rest) = self.unprefixed(subject)?.strip_prefix("wasmbus.evt.") {
+            let lattice = rest.split_once('.').map_or(rest, |(lattice, _)| lattice);
+            return (!lattice.is_empty()).then_some(lattice);
+        }
+        match self.wadm(subject)? {
+            WadmSubject::Status { lattice, .. } | WadmSubject::Event { lattice } => Some(lattice),
+        }
+    }
 }
 
 /// wadm's id for something an application named `name` creates: `<app>-<name>`, with `-` turned
@@ -283,29 +311,70 @@ mod tests {
     use super::*;
 
     #[test]
-    fn subjects_are_read_with_and_without_a_prefix() {
+    fn subjects_are_read_by_position_after_the_prefix() {
+        let plain = SubjectReader::default();
         assert_eq!(
-            wadm_subject("wadm.status.default.hello-app"),
+            plain.wadm("wadm.status.default.hello-app"),
             Some(WadmSubject::Status {
                 lattice: "default",
                 app: "hello-app"
             })
         );
         assert_eq!(
-            wadm_subject("acct.wadm.status.prod.shop"),
+            plain.wadm("wadm.evt.default.manifest_published"),
+            Some(WadmSubject::Event { lattice: "default" })
+        );
+        assert_eq!(plain.wadm("wasmbus.evt.default.component_scaled"), None);
+        assert_eq!(plain.wadm("notwadm.status.default.x"), None);
+        assert_eq!(plain.wadm("wadm.status.default"), None);
+        assert_eq!(plain.wadm("wadm.cmd.default"), None);
+        assert_eq!(
+            plain.wadm("acct.wadm.status.prod.shop"),
+            None,
+            "a prefix not given is not searched for"
+        );
+        assert_eq!(plain.lattice("wasmbus.evt.prod.host_started"), Some("prod"));
+        assert_eq!(plain.lattice("wasmbus.evt.prod"), Some("prod"), "--legacy");
+        assert_eq!(plain.lattice("wadm.status.prod.shop"), Some("prod"));
+        assert_eq!(plain.lattice("other.subject"), None);
+
+        let acct = SubjectReader::new(Some("acct"));
+        assert_eq!(
+            acct.wadm("acct.wadm.status.prod.shop"),
             Some(WadmSubject::Status {
                 lattice: "prod",
                 app: "shop"
             })
         );
-        assert_eq!(
-            wadm_subject("wadm.evt.default.manifest_published"),
-            Some(WadmSubject::Event { lattice: "default" })
-        );
-        assert_eq!(wadm_subject("wasmbus.evt.default.component_scaled"), None);
-        assert_eq!(wadm_subject("notwadm.status.default.x"), None);
-        assert_eq!(wadm_subject("wadm.status.default"), None);
-        assert_eq!(wadm_subject("wadm.cmd.default"), None);
+        assert_eq!(acct.wadm("wadm.status.prod.shop"), None, "another tenant's");
+        assert_eq!(acct.lattice("acct.wasmbus.evt.prod.x"), Some("prod"));
+        assert_eq!(acct.lattice("wasmbus.evt.prod.x"), None);
+
+        // Prefixes that look like part of a subject.
+        for prefix in ["acme.wadm", "wasmbus.x", "wadm", "wasmbus", "x.wadm.status"] {
+            let reader = SubjectReader::new(Some(prefix));
+            assert_eq!(
+                reader.wadm(&format!("{prefix}.wadm.status.default.hello-app")),
+                Some(WadmSubject::Status {
+                    lattice: "default",
+                    app: "hello-app"
+                }),
+                "{prefix}"
+            );
+            assert_eq!(
+                reader.wadm(&format!("{prefix}.wadm.evt.default.manifest_published")),
+                Some(WadmSubject::Event { lattice: "default" }),
+                "{prefix}"
+            );
+            let host = format!("{prefix}.wasmbus.evt.default.host_started");
+            assert_eq!(reader.wadm(&host), None, "{prefix}");
+            assert_eq!(reader.lattice(&host), Some("default"), "{prefix}");
+            assert_eq!(
+                reader.lattice(&format!("{prefix}.wadm.status.b.hello-app")),
+                Some("b"),
+                "{prefix}"
+            );
+        }
     }
 
     #[test]
@@ -324,6 +393,10 @@ mod tests {
         assert_eq!(normalize_status("Ready"), "deployed");
         assert_eq!(normalize_status("compensating"), "reconciling");
         assert_eq!(normalize_status("failed"), "failed");
+        assert_eq!(normalize_status(" Failed "), "failed");
+        // Text latwatch does not know is kept as it came, for its escaped display.
+        assert_eq!(normalize_status("failed\u{1b}[2J"), "failed\u{1b}[2J");
+        assert_eq!(normalize_status("Scaling Up"), "Scaling Up");
     }
 
     #[test]

@@ -71,7 +71,7 @@ pub fn load(asked: Option<&str>) -> Result<Option<NatsContext>, String> {
         }
         (Err(why), Some(_)) => Err(format!(
             "--context {name}: cannot use {} ({why}); `nats context ls` lists the contexts",
-            path.display()
+            crate::text::escape_path(&path)
         )),
         (Err(_), None) => Ok(None),
     }

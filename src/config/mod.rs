@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use crate::apps::wire::SubjectReader;
 use crate::cli::{Cli, ColorChoice, ConnectionArgs, Output};
 use crate::filter::jq::JqFilter;
 use crate::filter::{AppPattern, Filter, IdMatcher, Prefilter, TypePattern};
@@ -158,6 +159,8 @@ pub struct Stages {
     pub summary: bool,
     /// `--until-*` / `--fail-on`.
     pub until: Option<Until>,
+    /// How subjects are read: by position after `--subject-prefix`.
+    pub subjects: SubjectReader,
 }
 
 /// Where events come from.
@@ -201,6 +204,11 @@ impl NatsConfig {
     /// `wadm_status` stream or API).
     pub fn watches_apps(&self) -> bool {
         !self.app_subjects.is_empty()
+    }
+
+    /// How subjects under `--subject-prefix` are read.
+    pub fn subject_reader(&self) -> SubjectReader {
+        SubjectReader::new(self.subject_prefix.as_deref())
     }
 
     /// `[P.]<subject>`, with `--subject-prefix`.
@@ -331,12 +339,13 @@ impl Config {
                 utc: cli.utc,
                 full_ids: cli.full_ids,
                 lattice_width: several_lattices.then_some(lattice_width.max(ALL_LATTICES_WIDTH)),
+                subjects: SubjectReader::new(cli.subject_prefix.as_deref()),
                 offset: LocalOffset::default(),
                 heartbeats: cli.heartbeats,
             }),
         };
         let mut warnings: Vec<String> = warnings;
-        let until = until(&cli, &mut warnings)?;
+        let until = until(&cli, &lattices, &mut warnings)?;
         let replay = replay(&cli)?;
         let plan = Plan::new(
             &filter,
@@ -347,12 +356,15 @@ impl Config {
             cli.legacy || cli.since.is_some() || cli.last.is_some(),
             |remember| AppsPlan::new(&cli, output, remember),
         );
+        if let (Some(input), Some(record)) = (&cli.input, &cli.record) {
+            not_the_same_file(input, record)?;
+        }
         let source = match cli.input {
             Some(path) if replay.is_some() => {
                 return Err(format!(
                     "--since/--last replay history from a NATS server's JetStream; --input {} \
                      is read whole (use --filter on the event time to narrow it)",
-                    path.display()
+                    crate::text::escape_path(&path)
                 ))
             }
             Some(path) => SourceConfig::File(path),
@@ -389,6 +401,7 @@ impl Config {
                 count: cli.count,
                 summary: cli.summary,
                 until,
+                subjects: SubjectReader::new(cli.subject_prefix.as_deref()),
             },
             quiet: cli.quiet,
             warnings,
@@ -399,9 +412,67 @@ impl Config {
     }
 }
 
+/// `--input F --record F` would read back its own records until the disk is full: the same file
+/// by device and inode, so a hard link, a symlink or `--input - < F` is caught too. A character
+/// device (`/dev/null`, a terminal) reads nothing back.
+fn not_the_same_file(input: &std::path::Path, record: &std::path::Path) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{FileTypeExt as _, MetadataExt as _};
+        // A recording that does not exist yet is no file being read.
+        let Ok(recording) = std::fs::metadata(record) else {
+            return Ok(());
+        };
+        let read = match input == std::path::Path::new("-") {
+            true => {
+                use std::os::fd::AsFd as _;
+                std::io::stdin()
+                    .as_fd()
+                    .try_clone_to_owned()
+                    .and_then(|fd| std::fs::File::from(fd).metadata())
+            }
+            false => std::fs::metadata(input),
+        };
+        let Ok(read) = read else {
+            return Ok(()); // reading it fails later, with its own message
+        };
+        if read.dev() == recording.dev()
+            && read.ino() == recording.ino()
+            && !recording.file_type().is_char_device()
+        {
+            let shown = |path: &std::path::Path| {
+                crate::text::escape_untrusted(&path.display().to_string()).into_owned()
+            };
+            return Err(format!(
+                "--input {} and --record {} are the same file: latwatch would read its own \
+                 records back until the disk is full; record to another file",
+                match input == std::path::Path::new("-") {
+                    true => "- (stdin)".to_owned(),
+                    false => shown(input),
+                },
+                shown(record)
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (input, record);
+    }
+    Ok(())
+}
+
 /// `--until-*` and `--fail-on`, matched like the filter flags.
-fn until(cli: &Cli, warnings: &mut Vec<String>) -> Result<Option<Until>, String> {
-    let app_targets = app_targets(&cli.until_app)?;
+fn until(
+    cli: &Cli,
+    lattices: &[String],
+    warnings: &mut Vec<String>,
+) -> Result<Option<Until>, String> {
+    // A capture holds whatever lattices it holds; a server is asked for these only.
+    let watched = match cli.input.is_some() || cli.all_lattices {
+        true => None,
+        false => Some(lattices),
+    };
+    let app_targets = app_targets(&cli.until_app, watched)?;
     let waiting = !(cli.until_type.is_empty()
         && cli.until_host.is_empty()
         && cli.until_component.is_empty()
@@ -421,6 +492,7 @@ fn until(cli: &Cli, warnings: &mut Vec<String>) -> Result<Option<Until>, String>
     let apps = (!app_targets.is_empty()).then_some(AppWait {
         targets: app_targets,
         fail: !fail_off,
+        several_lattices: cli.all_lattices || lattices.len() > 1,
     });
     let types = |flag: &str,
                  values: &[&str],
@@ -473,8 +545,9 @@ fn until(cli: &Cli, warnings: &mut Vec<String>) -> Result<Option<Until>, String>
     }))
 }
 
-/// `--until-app NAME=STATUS` values, checked.
-fn app_targets(values: &[String]) -> Result<Vec<AppTarget>, String> {
+/// `--until-app [LATTICE/]NAME=STATUS` values, checked; a LATTICE must be one of `watched`
+/// (`None`: any).
+fn app_targets(values: &[String], watched: Option<&[String]>) -> Result<Vec<AppTarget>, String> {
     let statuses = crate::apps::wire::STATUSES.join(", ");
     values
         .iter()
@@ -487,12 +560,34 @@ fn app_targets(values: &[String]) -> Result<Vec<AppTarget>, String> {
                      (statuses: {statuses})"
                 ));
             };
-            let name = name.trim();
-            if name.is_empty() || name.contains(['*', '?', '.', ' ']) {
+            let (lattice, name) = match name.trim().split_once('/') {
+                Some((lattice, name)) => (Some(lattice.trim()), name.trim()),
+                None => (None, name.trim()),
+            };
+            let bad =
+                |token: &str| token.is_empty() || token.contains(['*', '?', '>', '.', '/', ' ']);
+            if bad(name) {
                 return Err(format!(
                     "--until-app {shown}: NAME is one application's name as in its manifest \
-                     (no globs, dots or spaces), e.g. hello-app=deployed"
+                     (no globs, dots or spaces), e.g. hello-app=deployed or \
+                     LATTICE/NAME=STATUS for one lattice's"
                 ));
+            }
+            if lattice.is_some_and(bad) {
+                return Err(format!(
+                    "--until-app {shown}: LATTICE/NAME names one lattice (no globs, dots or \
+                     spaces), e.g. default/hello-app=deployed"
+                ));
+            }
+            if let (Some(lattice), Some(watched)) = (lattice, watched) {
+                if !watched.iter().any(|w| w == lattice) {
+                    return Err(format!(
+                        "--until-app {shown}: lattice '{}' is not watched (--lattice {}); add it \
+                         to --lattice",
+                        crate::text::escape_untrusted(lattice),
+                        crate::text::escape_untrusted(&watched.join(","))
+                    ));
+                }
             }
             let status = crate::apps::wire::normalize_status(status);
             if !crate::apps::wire::STATUSES.contains(&status.as_str()) {
@@ -503,6 +598,7 @@ fn app_targets(values: &[String]) -> Result<Vec<AppTarget>, String> {
                 ));
             }
             Ok(AppTarget {
+                lattice: lattice.map(str::to_owned),
                 name: name.to_owned(),
                 status,
             })
@@ -592,8 +688,9 @@ fn lattices(given: &[String], all: bool) -> Result<Vec<String>, String> {
     let bad = |l: &&String| l.contains(['.', '*', '>']) || l.contains(char::is_whitespace);
     if let Some(bad) = names.iter().find(bad) {
         return Err(format!(
-            "--lattice {bad}: a lattice name is one subject token (no '.', '*', '>' or spaces); \
-             use --all-lattices to watch every lattice"
+            "--lattice {}: a lattice name is one subject token (no '.', '*', '>' or spaces); \
+             use --all-lattices to watch every lattice",
+            crate::text::escape_untrusted(bad)
         ));
     }
     Ok(names)
@@ -771,7 +868,7 @@ fn connection(flags: &ConnectionArgs, warnings: &mut Vec<String>) -> Result<Conn
             return Err(format!(
                 "{flag} {} is a directory; give the file itself (as `nsc` writes it: \
                  ~/.local/share/nats/nsc/keys/creds/OPERATOR/ACCOUNT/USER.creds)",
-                file.display()
+                crate::text::escape_path(file)
             ));
         }
         Auth::Creds(file) | Auth::Nkey(file) => warnings.extend(readable_by_others(file)),
@@ -811,9 +908,9 @@ fn readable_by_others(file: &std::path::Path) -> Option<String> {
         (mode & 0o077 != 0).then(|| {
             format!(
                 "{} holds a secret and other users can read it (mode {:o}); chmod 600 {}",
-                file.display(),
+                crate::text::escape_path(file),
                 mode & 0o777,
-                file.display()
+                crate::text::escape_path(file)
             )
         })
     }
@@ -1089,9 +1186,36 @@ mod tests {
             .until
             .unwrap();
         assert!(off.failure.is_none() && !off.apps.unwrap().fail);
-        for bad in ["a", "=deployed", "a*=deployed", "a=up"] {
+        for bad in [
+            "a",
+            "=deployed",
+            "a*=deployed",
+            "a=up",
+            "/a=deployed",
+            "x/=deployed",
+            "x/y/z=deployed",
+            "x.y/a=deployed",
+        ] {
             assert!(config(&["--until-app", bad]).is_err(), "{bad}");
         }
+        let wait = |args: &[&str]| config(args).unwrap().stages.until.unwrap().apps.unwrap();
+        let one = wait(&[
+            "--lattice",
+            "a,b",
+            "--until-app",
+            "b/hello-app=deployed,x=failed",
+        ]);
+        assert_eq!(one.targets[0].lattice.as_deref(), Some("b"));
+        assert_eq!(one.targets[0].name, "hello-app");
+        assert_eq!(one.targets[1].lattice, None);
+        assert!(one.several_lattices);
+        assert!(!wait(&["--until-app", "default/x=deployed"]).several_lattices);
+        let unwatched = config(&["--lattice", "a,b", "--until-app", "c/x=deployed"]);
+        assert!(unwatched
+            .unwrap_err()
+            .contains("lattice 'c' is not watched"));
+        assert!(config(&["--all-lattices", "--until-app", "c/x=deployed"]).is_ok());
+        assert!(config(&["--input", "f", "--until-app", "c/x=deployed"]).is_ok());
     }
 
     #[test]

@@ -43,8 +43,13 @@ pub enum Received<'a> {
     Live(DateTime<Utc>),
     /// Replayed: stored or received at this time.
     At(DateTime<Utc>),
+    /// Supplied by a gap's fill from a stream, which stored it at this time (`-o jsonl` marks
+    /// it `"filled": true`).
+    Filled(DateTime<Utc>),
     /// The `received` of a replayed `-o jsonl` record, kept as written.
     Recorded(&'a str),
+    /// The same, of a record marked `"filled": true`.
+    RecordedFilled(&'a str),
 }
 
 impl Received<'_> {
@@ -52,18 +57,25 @@ impl Received<'_> {
     pub fn at(&self) -> Option<DateTime<Utc>> {
         match self {
             Received::Now => Some(Utc::now()),
-            Received::Live(at) | Received::At(at) => Some(*at),
-            Received::Recorded(text) => DateTime::parse_from_rfc3339(text)
-                .ok()
-                .map(|t| t.with_timezone(&Utc)),
+            Received::Live(at) | Received::At(at) | Received::Filled(at) => Some(*at),
+            Received::Recorded(text) | Received::RecordedFilled(text) => {
+                DateTime::parse_from_rfc3339(text)
+                    .ok()
+                    .map(|t| t.with_timezone(&Utc))
+            }
         }
+    }
+
+    /// Supplied by a gap's fill (now, or in the recording read back).
+    pub fn filled(&self) -> bool {
+        matches!(self, Received::Filled(_) | Received::RecordedFilled(_))
     }
 }
 
 impl fmt::Display for Received<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Received::Recorded(text) => f.write_str(text),
+            Received::Recorded(text) | Received::RecordedFilled(text) => f.write_str(text),
             other => match other.at() {
                 Some(at) => f.write_str(&at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
                 None => Ok(()),

@@ -6,8 +6,11 @@
 //! jq expression last. Exact `--type` names are also narrowed on the server (`config.rs` subscribes
 //! to just those subjects), so most unwanted events never arrive at all.
 
+mod bounded;
+pub mod budget;
 pub mod jq;
 pub mod notes;
+pub mod worker;
 
 use std::borrow::Cow;
 

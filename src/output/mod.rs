@@ -4,20 +4,25 @@
 //! further event is immediately ready, so a burst costs one write and a lone event appears at once
 //! (a pipe into jq sees it without waiting). A closed stdout surfaces as an `io::Error` of kind
 //! `BrokenPipe` — Rust ignores SIGPIPE — and `main` turns that into a quiet exit 0.
+//!
+//! A stdout nobody reads (a paused pager, a stuck pipeline stage) blocks the pipeline's thread in
+//! `write(2)`; [`stdout_writes`] lets the shutdown watcher (`crate::shutdown`) tell that apart
+//! from a pipeline that is merely busy.
 
 pub mod progress;
 
 use std::io::{self, BufWriter, StdoutLock, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Buffered stdout.
 pub struct Sink {
-    out: BufWriter<StdoutLock<'static>>,
+    out: BufWriter<Watched>,
 }
 
 impl Sink {
     pub fn stdout() -> Sink {
         Sink {
-            out: BufWriter::with_capacity(64 * 1024, io::stdout().lock()),
+            out: BufWriter::with_capacity(64 * 1024, Watched(io::stdout().lock())),
         }
     }
 
@@ -27,6 +32,39 @@ impl Sink {
 
     pub fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
+    }
+}
+
+/// Writes to stdout begun plus writes ended: odd while one is under way. One stdout per process,
+/// so one counter; it moves once per 64 KiB buffer or flush, not per event.
+static STDOUT_WRITES: AtomicU64 = AtomicU64::new(0);
+
+/// Where stdout's writes stand: odd while a write is under way; a value that stays odd is a
+/// stdout that takes nothing.
+pub fn stdout_writes() -> u64 {
+    STDOUT_WRITES.load(Ordering::Acquire)
+}
+
+/// Locked stdout, counting its writes in [`STDOUT_WRITES`] (each `write`, so a slow reader that
+/// takes a little at a time is seen moving).
+struct Watched(StdoutLock<'static>);
+
+impl Watched {
+    fn counted<T>(&mut self, write: impl FnOnce(&mut StdoutLock<'static>) -> T) -> T {
+        STDOUT_WRITES.fetch_add(1, Ordering::AcqRel);
+        let result = write(&mut self.0);
+        STDOUT_WRITES.fetch_add(1, Ordering::AcqRel);
+        result
+    }
+}
+
+impl Write for Watched {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.counted(|out| out.write(bytes))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.counted(|out| out.flush())
     }
 }
 
@@ -61,7 +99,12 @@ impl Status {
     }
 
     fn write(&self, line: std::fmt::Arguments) {
+        // The net under every caller's escaping (`text::escape_lines`): a value no caller thought
+        // of (a path in an error chain, a server's error text) cannot bring a raw control
+        // character to a terminal or a CI log either.
+        let text = line.to_string();
+        let text = crate::text::escape_lines(&text);
         // stderr is unbuffered; a failure to write a status line has nowhere to be reported.
-        let _ = writeln!(io::stderr().lock(), "{line}");
+        let _ = writeln!(io::stderr().lock(), "{text}");
     }
 }

@@ -18,14 +18,17 @@ pub fn write_json(event: &Event, out: &mut impl Write) -> io::Result<()> {
     out.write_all(b"\n")
 }
 
-/// Writes `{"subject":…,"received":…,"event":…}`; adds `"error"` when the event is not a valid
+/// Writes `{"subject":…,"received":…,"event":…}` (`"filled":true` after `"received"` for an event a
+/// gap's fill supplied from a stream); adds `"error"` when the event is not a valid
 /// CloudEvent, and carries a payload that is not JSON as `"payload"` (its text) instead, or as
 /// `"payload_base64"` when it is not UTF-8, so that `--input` gives back the very bytes.
 /// What latwatch learned goes in one extra field, `"latwatch": {"host_name", "changes"}`, each
 /// change an object ([`change_json`]).
 pub fn write_jsonl(event: &Event, facts: &Facts, out: &mut impl Write) -> io::Result<()> {
-    if let (Some(KindId::AppStatus), Some(app), false) =
-        (event.kind.known(), &facts.app, event.is_unreadable())
+    // A status with a problem is written as any flagged event (with its `error`), its
+    // application under `latwatch`.
+    if let (Some(KindId::AppStatus), Some(app), true) =
+        (event.kind.known(), &facts.app, event.problems.is_empty())
     {
         return write_app_status(event, app, out);
     }
@@ -33,6 +36,9 @@ pub fn write_jsonl(event: &Event, facts: &Facts, out: &mut impl Write) -> io::Re
     serde_json::to_writer(&mut *out, &event.raw.subject)?;
     out.write_all(b",\"received\":")?;
     serde_json::to_writer(&mut *out, &event.raw.received.to_string())?;
+    if event.raw.received.filled() {
+        out.write_all(b",\"filled\":true")?;
+    }
     if event.is_unreadable() {
         out.write_all(b",\"error\":")?;
         serde_json::to_writer(&mut *out, &Problems(&event.problems).to_string())?;

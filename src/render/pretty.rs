@@ -13,12 +13,12 @@ use owo_colors::{OwoColorize, Style};
 use serde_json::value::RawValue;
 
 use super::style::Palette;
-use crate::apps::wire::lattice_of_subject;
+use crate::apps::wire::SubjectReader;
 use crate::apps::AppChange;
 use crate::event::kind::{Field, KindId, Layout, Show};
 use crate::event::{json_str, Data, Event, Kind, Problems, Severity};
 use crate::lattice::{Change, Counts, Facts, Silence};
-use crate::text::{abbreviate_key, escape_untrusted, truncate};
+use crate::text::{abbreviate_key, escape_name, escape_untrusted, truncate};
 
 /// Width of the event-name column: the longest known name, `component_scale_failed`.
 const NAME_WIDTH: usize = 22;
@@ -38,6 +38,8 @@ pub struct Pretty {
     pub full_ids: bool,
     /// When several lattices are watched: show each event's lattice in a column this wide.
     pub lattice_width: Option<usize>,
+    /// How the lattice is read from a subject (`--subject-prefix`).
+    pub subjects: SubjectReader,
     /// The local UTC offset, looked up once per quarter hour of event time.
     pub offset: LocalOffset,
     /// `--heartbeats`: print every heartbeat, not only those that change something.
@@ -81,7 +83,7 @@ impl Pretty {
         self.time(event, out)?;
         out.write_all(b"  ")?;
         if let Some(width) = self.lattice_width {
-            let lattice = event.raw.subject.and_then(lattice_of_subject);
+            let lattice = event.raw.subject.and_then(|s| self.subjects.lattice(s));
             let lattice = lattice.unwrap_or("-");
             let style = self.palette.as_ref().map(|p| p.label);
             self.paint(
@@ -131,7 +133,15 @@ impl Pretty {
                     line.app_change(change)?;
                 }
             }
-            (Some(data), _) if wadm => line.keys(data)?,
+            (data, _) if wadm => {
+                // A status that said nothing readable: the application its subject names.
+                if let Some(app) = &facts.app {
+                    line.app_name(&app.name)?;
+                }
+                if let Some(data) = data {
+                    line.keys(data)?;
+                }
+            }
             (Some(data), Kind::Known(spec)) => match spec.layout {
                 Layout::Fields(fields) => line.fields(data, fields)?,
                 Layout::Scale(fields) => line.scale(data, fields)?,
@@ -417,7 +427,12 @@ impl<W: Write> Line<'_, W> {
         let style = self.palette().map(|p| p.label);
         self.out.write_all(b"  ")?;
         self.pretty.paint(self.out, style, "app=")?;
-        write!(self.out, "{}", truncate(&escape_untrusted(name), 64))
+        write!(self.out, "{}", truncate(&escape_name(name), 64))
+    }
+
+    /// The application a wadm message is about, when it says nothing more: `hello-app`.
+    fn app_name(&mut self, name: &str) -> io::Result<()> {
+        write!(self.out, "  {}", truncate(&escape_name(name), 64))
     }
 
     /// A kind latwatch does not know: its data keys.
@@ -512,6 +527,7 @@ mod tests {
             utc: true,
             full_ids: false,
             lattice_width: None,
+            subjects: SubjectReader::default(),
             offset: LocalOffset::default(),
             heartbeats: true,
         }

@@ -6,6 +6,7 @@ use std::fmt;
 
 use crate::apps::AppChange;
 use crate::lattice::Change;
+use crate::text::escape_name;
 
 fn health_word(healthy: bool) -> &'static str {
     if healthy {
@@ -95,7 +96,7 @@ impl fmt::Display for AppChange {
                 providers,
                 links,
             } => {
-                write!(f, "{app}  ")?;
+                write!(f, "{}  ", escape_name(app))?;
                 if let Some(version) = version {
                     write!(f, "{version}  ")?;
                 }
@@ -112,7 +113,7 @@ impl fmt::Display for AppChange {
                 version,
                 again,
             } => {
-                write!(f, "{app}  ")?;
+                write!(f, "{}  ", escape_name(app))?;
                 if let Some(version) = version {
                     write!(f, "{version}  ")?;
                 }
@@ -129,7 +130,7 @@ impl fmt::Display for AppChange {
                 failing_for,
                 version: _,
             } => {
-                write!(f, "{app}  ")?;
+                write!(f, "{}  ", escape_name(app))?;
                 let seconds = failing_for.map(|d| d.num_seconds());
                 match (from.as_deref(), to.as_str()) {
                     (Some("failed"), "failed") => {

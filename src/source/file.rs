@@ -6,7 +6,9 @@
 //!   message as its `"wadm"`, or `"error"` + `"payload"` for a
 //!   payload that was not JSON): the event bytes are used as they are, so `--json` on a replayed
 //!   record prints what was received, byte for byte;
-//! - a `{"gap": {"from", "to"}}` record, passed on as a gap (kept by `-o jsonl`).
+//! - a `{"gap": {"from", "to", …}}` record, passed on as a gap (kept by `-o jsonl` as recorded).
+//!
+//! A record marked `"filled": true` (an event a gap's fill supplied) keeps its mark.
 //!
 //! Blank lines are skipped. Reading is synchronous and borrows each line from one reused buffer; the
 //! sink is flushed whenever the reader has nothing buffered, i.e. before a read that may block, so a
@@ -31,6 +33,7 @@ use crate::gap::Gap;
 use crate::output::progress::{Progress, FILE_REFRESH};
 use crate::output::Status;
 use crate::pipeline::{Flow, Pipeline, Stop};
+use crate::shutdown::Shutdown;
 use crate::source::Limits;
 
 /// A file run as other threads see it: how far it is (for `--idle-timeout` and the progress bar),
@@ -59,30 +62,34 @@ pub enum FileStop {
 ///
 /// The reader blocks in its reads; the watcher sets [`Reading::stop`], which the reader sees at
 /// its next line. A reader blocked on a silent stdin has already flushed, so after a grace period
-/// the watcher ends the process itself, saying what the pipeline would have said.
+/// the watcher ends the process itself (`Shutdown::exit_now`: `--record` is written out first),
+/// saying what the pipeline would have said.
 pub fn drive(
     path: &Path,
     pipeline: &mut Pipeline,
     status: Status,
     limits: Limits,
     runtime: &tokio::runtime::Runtime,
-    shutdown: impl Future<Output = ()> + Send + 'static,
+    shutdown: &Shutdown,
 ) -> Result<()> {
     let reading = Arc::new(Reading::default());
     let watcher = reading.clone();
+    let (signalled, ending) = (shutdown.signalled(), shutdown.clone());
     runtime.spawn(async move {
-        let why = watch(&watcher, limits, shutdown).await;
+        let why = watch(&watcher, limits, signalled).await;
         let _ = watcher.stop.set(why);
         tokio::time::sleep(Duration::from_millis(200)).await;
         // Still blocked in a read (a silent stdin): say what the pipeline would, and go.
         let code = match why {
             FileStop::Signal => ExitCode::Success,
             FileStop::Limit(stop) => {
-                stop.tell(status, false);
+                if !ending.is_exiting() {
+                    stop.tell(status, false);
+                }
                 stop.exit_code()
             }
         };
-        std::process::exit(code.number().into());
+        ending.exit_now(code);
     });
     let total = (path != Path::new("-"))
         .then(|| std::fs::metadata(path).ok().map(|m| m.len()))
@@ -150,7 +157,7 @@ fn read_all(path: &Path, pipeline: &mut Pipeline, reading: &Reading) -> Result<(
         Box::new(File::open(path).with_context(|| {
             format!(
                 "cannot read --input {}: check the path (use - for stdin)",
-                path.display()
+                crate::text::escape_path(path)
             )
         })?)
     };
@@ -163,7 +170,7 @@ fn read_all(path: &Path, pipeline: &mut Pipeline, reading: &Reading) -> Result<(
         }
         line.clear();
         let read = read_line(&mut reader, &mut line, MAX_LINE)
-            .with_context(|| format!("cannot read --input {}", path.display()))?;
+            .with_context(|| format!("cannot read --input {}", crate::text::escape_path(path)))?;
         if read == 0 {
             pipeline.input_ended();
             break;
@@ -253,6 +260,10 @@ struct Record<'a> {
     /// A wadm status message: `{…, "wadm": <the message as wadm sent it>}`.
     #[serde(borrow)]
     app_status: Option<AppStatusRecord<'a>>,
+    /// `true`: supplied by a gap's fill from a stream. Raw, so that another value cannot make
+    /// the record unreadable.
+    #[serde(borrow)]
+    filled: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
@@ -308,7 +319,9 @@ fn handle_line(line: &[u8], pipeline: &mut Pipeline) -> io::Result<Flow> {
     if line.starts_with(br#"{"subject":"#) {
         if let Ok(record) = serde_json::from_slice::<Record>(line) {
             let subject = record.subject.and_then(json_str);
+            let filled = record.filled.is_some_and(|value| value.get() == "true");
             let received = match record.received.and_then(json_str) {
+                Some(Cow::Borrowed(text)) if filled => Received::RecordedFilled(text),
                 Some(Cow::Borrowed(text)) => Received::Recorded(text),
                 _ => Received::Now,
             };

@@ -5,8 +5,9 @@
 //! async-nats drops messages without a word when a subscription's channel (a count, not bytes)
 //! is full; with stdout the bottleneck a `| slow reader` lost a third of a 50k burst. The intake
 //! keeps that channel empty: it runs on the runtime's worker, does no decoding, and hands batches
-//! to the watch loop (`source::nats`) through [`Queue`]. Only past the byte budget does it drop,
-//! and then it says so at once, counts exactly what it dropped, and puts a [`Gap`] in the queue at
+//! to the watch loop (`source::nats`) through [`Queue`]. Only past the byte budget does it drop
+//! (a message larger than the whole budget passes when nothing else is held), and then it says so
+//! at once, counts exactly what it dropped, and puts a [`Gap`] in the queue at
 //! the place the dropped messages would have been, so the watch loop can fill it from a stream in
 //! order. Reconnects are put in the queue the same way.
 //!
@@ -31,6 +32,7 @@ use crate::event::{decode, RawMessage, Received};
 use crate::gap::{Gap, GapReason};
 use crate::output::Status;
 use crate::record::Recorder;
+use crate::text::escape_untrusted;
 
 /// The subscriptions, merged.
 pub type Messages = Pin<Box<dyn Stream<Item = async_nats::Message> + Send>>;
@@ -68,6 +70,9 @@ pub enum Item {
 pub struct GapMark {
     pub gap: Gap,
     pub last_seen: Option<Bytes>,
+    /// For the intake's own drops: the first and the last message it dropped. It received (and
+    /// recorded) every one of them, so a fill knows exactly where they lie in a stream.
+    pub dropped: Option<(Bytes, Bytes)>,
 }
 
 impl Item {
@@ -75,6 +80,7 @@ impl Item {
         Item::Gap(Box::new(GapMark {
             gap,
             last_seen: last_seen.clone(),
+            dropped: None,
         }))
     }
 }
@@ -94,6 +100,8 @@ pub struct Queue {
     ready: Notify,
     /// Every subscription ended (the client closed).
     closed: AtomicBool,
+    /// Messages the intake has taken off the subscriptions (queued, or dropped past the budget).
+    taken: AtomicU64,
 }
 
 impl Queue {
@@ -104,6 +112,7 @@ impl Queue {
             budget,
             ready: Notify::new(),
             closed: AtomicBool::new(false),
+            taken: AtomicU64::new(0),
         }
     }
 
@@ -141,6 +150,12 @@ impl Queue {
 
     pub fn budget(&self) -> usize {
         self.budget
+    }
+
+    /// How many messages the intake has taken off the subscriptions, every one of them in the
+    /// queue by now or dropped (compare the connection's `in_messages`).
+    pub fn taken(&self) -> u64 {
+        self.taken.load(Ordering::Acquire)
     }
 }
 
@@ -250,7 +265,8 @@ pub struct Intake {
     pub looked_at: Arc<AtomicU64>,
     /// Reconnects (and other gaps found outside), to put in the queue where they happened.
     pub gaps: mpsc::UnboundedReceiver<Gap>,
-    /// `--record`: every message that reached latwatch, as it arrives, however slow stdout is.
+    /// `--record`: every message that reached latwatch, queued as it arrives (the recorder's
+    /// thread writes it), however slow stdout or the file is.
     pub recorder: Option<Recorder>,
     pub status: Status,
 }
@@ -261,6 +277,12 @@ struct Dropping {
     /// When the last message of the episode was dropped.
     last: DateTime<Utc>,
     count: u64,
+    /// "Output is slower" was considered for this episode (an event larger than the buffer is
+    /// not a slow output).
+    said_slow: bool,
+    /// The first and the last message dropped.
+    first_dropped: Bytes,
+    last_dropped: Bytes,
 }
 
 impl Dropping {
@@ -268,7 +290,11 @@ impl Dropping {
     fn gap(self, to: DateTime<Utc>, last_seen: &Option<Bytes>) -> Item {
         let mut gap = Gap::new(self.from, to, GapReason::Dropped);
         gap.lost = Some(self.count);
-        Item::gap(gap, last_seen)
+        Item::Gap(Box::new(GapMark {
+            gap,
+            last_seen: last_seen.clone(),
+            dropped: Some((self.first_dropped, self.last_dropped)),
+        }))
     }
 }
 
@@ -285,6 +311,9 @@ impl Intake {
         let mut taken = 0u64;
         let mut quiet_since = Utc::now();
         let mut warned: Option<Instant> = None;
+        let mut warned_oversized: Option<Instant> = None;
+        // The cost of a message larger than the budget that is held, if one is.
+        let mut large = 0usize;
         loop {
             let first = tokio::select! {
                 biased;
@@ -326,22 +355,52 @@ impl Intake {
             while let Some(message) = next.take() {
                 taken += 1;
                 if let Some(recorder) = &mut self.recorder {
-                    let event = decode(RawMessage {
+                    // Queued for the recorder's own thread: a stuck file never holds this task up.
+                    recorder.record(&decode(RawMessage {
                         subject: Some(message.subject.as_str()),
                         payload: &message.payload,
                         received: Received::Live(now),
-                    });
-                    if let Err(err) = recorder.record(&event) {
-                        self.status.error(format_args!("{err}; recording stopped"));
-                        self.recorder = None;
-                    }
+                    }));
                 }
                 let cost = cost(&message.subject, &message.payload);
-                if held + cost > self.queue.budget {
-                    let episode = dropping.get_or_insert_with(|| {
-                        let said_lately =
-                            warned.is_some_and(|at: Instant| at.elapsed() < WARN_EVERY);
-                        if !said_lately {
+                // A message larger than the whole budget passes when nothing else is held (the
+                // output is idle), and is not counted against the others: memory stays within
+                // the budget plus that one message. Held bytes below its cost mean it was
+                // handled (the others never hold more than the budget, less than it).
+                if held < large {
+                    large = 0;
+                }
+                let oversized = cost > self.queue.budget;
+                let admitted = match oversized {
+                    true => held == 0,
+                    false => held - large + cost <= self.queue.budget,
+                };
+                if oversized && admitted {
+                    large = cost;
+                }
+                if !admitted {
+                    if oversized && warned_oversized.is_none_or(|at| at.elapsed() >= WARN_EVERY) {
+                        warned_oversized = Some(Instant::now());
+                        self.status.warn(format_args!(
+                            "an event of {:.1} MiB on {} is larger than the whole {} MiB --buffer \
+                             and earlier events are still being written: dropped (--buffer \
+                             raises it)",
+                            message.payload.len() as f64 / f64::from(1 << 20),
+                            escape_untrusted(&message.subject),
+                            self.queue.budget >> 20
+                        ));
+                    }
+                    let episode = dropping.get_or_insert(Dropping {
+                        from: now,
+                        last: now,
+                        count: 0,
+                        said_slow: false,
+                        first_dropped: message.payload.clone(),
+                        last_dropped: Bytes::new(),
+                    });
+                    if !oversized && !episode.said_slow {
+                        episode.said_slow = true;
+                        if warned.is_none_or(|at: Instant| at.elapsed() >= WARN_EVERY) {
                             warned = Some(Instant::now());
                             self.status.warn(format_args!(
                                 "output is slower than the lattice and the {} MiB buffer is full: \
@@ -350,14 +409,10 @@ impl Intake {
                                 self.queue.budget >> 20
                             ));
                         }
-                        Dropping {
-                            from: now,
-                            last: now,
-                            count: 0,
-                        }
-                    });
+                    }
                     episode.count += 1;
                     episode.last = now;
+                    episode.last_dropped = message.payload;
                 } else {
                     if let Some(episode) = dropping.take() {
                         let seen = latest(&batch, &last_seen);
@@ -378,6 +433,7 @@ impl Intake {
                         std::mem::take(&mut added),
                         &mut last_seen,
                     );
+                    self.queue.taken.store(taken, Ordering::Release);
                     held = self.queue.held.load(Ordering::Acquire);
                 }
                 // `unconstrained`: tokio's cooperative budget would otherwise answer "not ready"
@@ -415,6 +471,7 @@ impl Intake {
                 };
             }
             push(&self.queue, &mut batch, added, &mut last_seen);
+            self.queue.taken.store(taken, Ordering::Release);
             self.liveness.on_messages(now);
             quiet_since = Utc::now();
             if ended {

@@ -14,7 +14,7 @@
 //! one `filter_subject` (2.10's `filter_subjects` is silently ignored), so several subjects are
 //! read unfiltered and matched here.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::time::Duration;
 
 use anyhow::{anyhow, Context as _, Result};
@@ -22,11 +22,14 @@ use async_nats::jetstream::consumer::{pull, DeliverPolicy};
 use async_nats::jetstream::context::GetStreamByNameErrorKind;
 use async_nats::jetstream::{self, stream::Stream as JsStream};
 use async_nats::Client;
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 
 use crate::config::{Replay, ReplayFrom};
+use crate::dedupe;
 use crate::event::{RawMessage, Received};
-use crate::gap::{Filled, Gap};
+use crate::gap::{Filled, Gap, GapReason, Missing};
 use crate::output::progress::Progress;
 use crate::output::Status;
 use crate::pipeline::{Flow, Pipeline};
@@ -162,143 +165,316 @@ pub async fn replay(
 }
 
 /// Before the gap's start, a fill reads back this far: stored times are the server's clock, the
-/// gap's are latwatch's. The last event shown before the gap marks where new ones begin.
-const FILL_MARGIN: chrono::Duration = chrono::Duration::seconds(2);
-/// At most this many filled ids are kept to drop their live copies.
-const FILL_IDS: usize = 200_000;
+/// gap's are latwatch's. Where the gap begins is found by content (the last message queued
+/// before it, or the first one latwatch dropped), so the margin only has to cover the clocks.
+const FILL_MARGIN: chrono::Duration = chrono::Duration::seconds(5);
 
-/// Fills `gap` from the stream `stream` (else the one that stores `subjects`): the stored events
-/// after `last_seen` (the last event shown before the gap; else those stored since the gap
-/// began), up to the stream's end when the fill starts. Events it shows that may still arrive live
-/// are handed to the pipeline to drop ([`Pipeline::expect_again`]).
+/// Where a gap lies among the stored messages, as latwatch knows it.
+pub struct Ends {
+    /// The payload of the last message queued before the gap: the gap begins after it.
+    pub after: Option<Bytes>,
+    /// For latwatch's own drops: the first and the last message it dropped. It received every
+    /// one of them, so `--record` holds them already.
+    pub dropped: Option<(Bytes, Bytes)>,
+    /// When latwatch began listening: nothing stored before then was missed.
+    pub listening: DateTime<Utc>,
+}
+
+/// A stored message the fill looked at: where, when, and what ([`dedupe::key`]).
+struct Stored {
+    seq: u64,
+    at: DateTime<Utc>,
+    key: u64,
+}
+
+/// Fills `gap` from the stream `stream` (else the one that stores `subjects`).
+///
+/// First it finds the gap among the stored messages: it begins after `ends.after` (or at the
+/// first dropped message), and ends before the first message the live subscription delivered
+/// after the gap (`live`: their keys, asked for once the stream's end for this fill is fixed) or
+/// after the last dropped message. Then it checks that the stream still holds the gap's start;
+/// if not, [`Missing`] says which window is gone. Only then is the gap told (`tell`: stderr and
+/// the `-o jsonl` record, so the record comes before the events that fill it), and the stored
+/// messages in between are read once more and handed to the pipeline, marked filled and recorded
+/// unless latwatch dropped them itself (`--record` holds those). Two reads keep memory flat however
+/// long the gap; the second checks the first read's start is still there.
+///
+/// `Err(why)` when the stream could not be read at all: the caller says so.
+#[allow(clippy::too_many_arguments)]
 pub async fn fill(
     client: Client,
     subjects: &[String],
     stream: Option<&str>,
-    gap: &Gap,
-    last_seen: Option<&[u8]>,
+    gap: &mut Gap,
+    ends: &Ends,
+    live: impl std::future::Future<Output = HashSet<u64>>,
     pipeline: &mut Pipeline,
-) -> std::io::Result<(Filled, Flow)> {
-    let not = |why: String| Ok((Filled::No(why), Flow::Continue));
+    tell: &mut dyn FnMut(&Gap, &mut Pipeline) -> std::io::Result<()>,
+) -> std::io::Result<std::result::Result<Flow, String>> {
     let js = jetstream::new(client);
     let stream = match locate(&js, subjects, stream).await {
         Ok(stream) => stream,
         Err(NoStream::Named(name, err) | NoStream::Unreadable(name, err)) => {
-            return not(format!("cannot read stream {name} ({err})"))
+            return Ok(Err(format!("cannot read stream {name} ({err})")))
         }
         Err(NoStream::NoJetStream(err)) => {
-            return not(format!("no JetStream on the server to ask ({err})"))
+            return Ok(Err(format!("no JetStream on the server to ask ({err})")))
         }
         Err(NoStream::NoneStores) => {
-            return not(format!("no stream holds {}", subjects.join(", ")))
+            return Ok(Err(format!("no stream holds {}", subjects.join(", "))))
         }
     };
-    let stream_name = stream.cached_info().config.name.clone();
-    let last_id = last_seen.and_then(event_id);
-    let start = match last_id {
-        Some(_) => gap.from - FILL_MARGIN,
-        None => gap.from,
+    let info = stream.cached_info();
+    let name = info.config.name.clone();
+    let state = info.state.clone();
+    let max_age = info.config.max_age;
+    let filter_subject = match subjects {
+        [one] => one.clone(),
+        _ => String::new(),
     };
-    let consumer = match stream
+    let anchored = ends.after.is_some() || ends.dropped.is_some();
+    let scan_from = match anchored {
+        true => gap.from - FILL_MARGIN,
+        false => (gap.from - FILL_MARGIN).max(ends.listening),
+    };
+    let scanner = match stream
         .create_consumer(pull::OrderedConfig {
-            filter_subject: match subjects {
-                [one] => one.clone(),
-                _ => String::new(),
+            filter_subject: filter_subject.clone(),
+            deliver_policy: DeliverPolicy::ByStartTime {
+                start_time: scan_from,
             },
-            deliver_policy: DeliverPolicy::ByStartTime { start_time: start },
             ..Default::default()
         })
         .await
     {
         Ok(consumer) => consumer,
-        Err(err) => return not(format!("cannot read stream {stream_name} ({err})")),
+        Err(err) => return Ok(Err(format!("cannot read stream {name} ({err})"))),
     };
-    let consumer_name = consumer.cached_info().name.clone();
-    let stored = consumer.cached_info().num_pending;
-    let mut shown = 0u64;
-    let mut ids = std::collections::HashSet::new();
-    let mut flow = Flow::Continue;
-    // Until the last event shown before the gap is found, stored events are held back: they
-    // may have been shown already. Not found by the gap's start plus the margin: those stored
-    // after the gap began are new.
-    let mut seeking = last_id.is_some();
-    let mut held: Vec<jetstream::Message> = Vec::new();
-    if stored > 0 {
-        if let Ok(mut messages) = consumer.messages().await {
-            let mut read = 0u64;
-            while read < stored && flow == Flow::Continue {
-                let message = match tokio::time::timeout(STALL, messages.next()).await {
-                    Ok(Some(Ok(message))) => message,
-                    _ => break,
+    // The consumer reads what the stream held when it was made; what the live subscription
+    // delivered of that is known once it has caught up.
+    let live = live.await;
+    let scanner_name = scanner.cached_info().name.clone();
+    let (stored, found, end) = locate_gap(scanner, subjects, gap, ends, &live).await;
+    let _ = stream.delete_consumer(&scanner_name).await;
+
+    let lost_for_good = |supplied: usize| match gap.reason {
+        GapReason::Dropped => gap.lost.map(|lost| lost.saturating_sub(supplied as u64)),
+        GapReason::Disconnected => None,
+    };
+    let why = || match chrono::Duration::from_std(max_age) {
+        Ok(age) if !max_age.is_zero() && Utc::now() - age > gap.from => format!(
+            "stream {name} keeps events for {} only (its max age)",
+            humantime::format_duration(max_age)
+        ),
+        _ => format!("stream {name} no longer holds them (purged, or over its limits)"),
+    };
+    let window_to = |oldest: DateTime<Utc>| oldest.clamp(gap.from, gap.to.max(gap.from));
+    let (start, mut missing) = match found {
+        Some(start) => (start, None),
+        None => {
+            // The message before the gap was not found: does the stream still hold the time
+            // it began? (It drops its oldest first.)
+            let held = match state.messages {
+                0 => state.last_timestamp < scan_from,
+                _ => state.first_sequence <= 1 || state.first_timestamp <= scan_from,
+            };
+            if held {
+                let from = if anchored { gap.from } else { scan_from };
+                (stored.iter().take_while(|s| s.at < from).count(), None)
+            } else {
+                let oldest = match state.messages {
+                    0 => gap.to,
+                    _ => state.first_timestamp,
                 };
-                read += 1;
-                let pending = message.info().map_or(1, |info| info.pending);
-                if subjects
-                    .iter()
-                    .any(|s| subject_matches(s, &message.subject))
-                {
-                    if seeking {
-                        let id = event_id(&message.payload);
-                        let stored_at = message.info().map(|info| info.published);
-                        if id.is_some() && id == last_id {
-                            seeking = false;
-                            held.clear();
-                        } else if stored_at.is_ok_and(|at| at < gap.from + FILL_MARGIN) {
-                            held.push(message);
-                        } else {
-                            seeking = false;
-                            for earlier in std::mem::take(&mut held) {
-                                if stored_after(&earlier, gap) && flow == Flow::Continue {
-                                    flow = show(&earlier, pipeline, &mut ids, &mut shown)?;
-                                }
-                            }
-                            if flow == Flow::Continue {
-                                flow = show(&message, pipeline, &mut ids, &mut shown)?;
-                            }
-                        }
-                    } else {
-                        flow = show(&message, pipeline, &mut ids, &mut shown)?;
-                    }
+                let missing = Missing {
+                    from: gap.from,
+                    to: window_to(oldest),
+                    events: None,
+                    why: why(),
+                };
+                (0, Some(missing))
+            }
+        }
+    };
+    let mut planned: Vec<Stored> = stored
+        .into_iter()
+        .take(end)
+        .skip(start)
+        .filter(|s| !pipeline.supplied(s.key))
+        .collect();
+    // The recording holds what latwatch dropped itself.
+    let record = ends.dropped.is_none();
+
+    let mut flow = Flow::Continue;
+    let mut reader = None;
+    let mut first = None;
+    if let Some(next) = planned.first() {
+        let consumer = stream
+            .create_consumer(pull::OrderedConfig {
+                filter_subject,
+                deliver_policy: DeliverPolicy::ByStartSequence {
+                    start_sequence: next.seq,
+                },
+                ..Default::default()
+            })
+            .await;
+        let read = match consumer {
+            Ok(consumer) => {
+                let consumer_name = consumer.cached_info().name.clone();
+                let messages = consumer.messages().await;
+                reader = Some(consumer_name);
+                match messages {
+                    Ok(mut messages) => match tokio::time::timeout(STALL, messages.next()).await {
+                        Ok(Some(Ok(message))) => Ok((messages, message)),
+                        Ok(Some(Err(err))) => Err(err.to_string()),
+                        Ok(None) | Err(_) => Err("it sent nothing".to_owned()),
+                    },
+                    Err(err) => Err(err.to_string()),
                 }
-                if pending == 0 {
-                    break;
+            }
+            Err(err) => Err(err.to_string()),
+        };
+        match read {
+            Ok(read) => first = Some(read),
+            Err(err) => {
+                if let Some(consumer_name) = &reader {
+                    let _ = stream.delete_consumer(consumer_name).await;
                 }
+                return Ok(Err(format!("cannot read stream {name} ({err})")));
             }
         }
     }
-    for earlier in held {
-        if stored_after(&earlier, gap) && flow == Flow::Continue {
-            flow = show(&earlier, pipeline, &mut ids, &mut shown)?;
+    if let Some((_, message)) = &first {
+        // The start may have aged out since the first read.
+        let seq = message.info().map_or(0, |info| info.stream_sequence);
+        let gone = planned.partition_point(|s| s.seq < seq);
+        if gone > 0 {
+            let oldest = message.info().map_or(gap.to, |info| info.published);
+            planned.drain(..gone);
+            let to = window_to(oldest).max(missing.as_ref().map_or(gap.from, |m| m.to));
+            missing = Some(Missing {
+                from: gap.from,
+                to,
+                events: None,
+                why: why(),
+            });
         }
     }
-    pipeline.expect_again(ids);
-    let _ = stream.delete_consumer(&consumer_name).await;
-    Ok((
-        Filled::From {
-            stream: stream_name,
-            events: shown,
-        },
-        flow,
-    ))
-}
-
-/// Stored at or after the gap began.
-fn stored_after(message: &jetstream::Message, gap: &Gap) -> bool {
-    message.info().is_ok_and(|info| info.published >= gap.from)
-}
-
-/// Hands a filled event to the pipeline and notes its id.
-fn show(
-    message: &jetstream::Message,
-    pipeline: &mut Pipeline,
-    ids: &mut std::collections::HashSet<String>,
-    shown: &mut u64,
-) -> std::io::Result<Flow> {
-    *shown += 1;
-    if ids.len() < FILL_IDS {
-        ids.extend(event_id(&message.payload));
+    if let Some(missing) = &mut missing {
+        missing.events = lost_for_good(planned.len());
     }
-    handle(message, pipeline)
+    gap.filled = Some(Filled::From {
+        stream: name.clone(),
+        events: planned.len() as u64,
+        missing,
+    });
+    tell(gap, pipeline)?;
+
+    if let Some((mut messages, message)) = first {
+        let mut next = Some(message);
+        let mut at = 0;
+        while at < planned.len() && flow == Flow::Continue {
+            let message = match next.take() {
+                Some(message) => message,
+                None => match tokio::time::timeout(STALL, messages.next()).await {
+                    Ok(Some(Ok(message))) => message,
+                    _ => break,
+                },
+            };
+            let Ok(info) = message.info() else { continue };
+            let (seq, published) = (info.stream_sequence, info.published);
+            // Skip what vanished between the two reads.
+            while at < planned.len() && planned[at].seq < seq {
+                at += 1;
+            }
+            if at < planned.len() && planned[at].seq == seq {
+                at += 1;
+                flow = pipeline.handle_filled(
+                    RawMessage {
+                        subject: Some(message.subject.as_str()),
+                        payload: &message.payload,
+                        received: Received::Filled(published),
+                    },
+                    record,
+                )?;
+            }
+        }
+    }
+    if let Some(consumer_name) = &reader {
+        let _ = stream.delete_consumer(consumer_name).await;
+    }
+    pipeline.expect_again(planned.iter().map(|s| s.key));
+    Ok(Ok(flow))
+}
+
+/// Reads the stored messages from the scanner's start and finds the gap among them: returns
+/// what was read (matching `subjects`), the index where the gap's messages begin when the
+/// message before them was found, and the index where they end.
+async fn locate_gap(
+    scanner: jetstream::consumer::Consumer<pull::OrderedConfig>,
+    subjects: &[String],
+    gap: &Gap,
+    ends: &Ends,
+    live: &HashSet<u64>,
+) -> (Vec<Stored>, Option<usize>, usize) {
+    let after = ends.after.as_deref().map(dedupe::key);
+    let first_dropped = ends.dropped.as_ref().map(|(first, _)| dedupe::key(first));
+    let last_dropped = ends.dropped.as_ref().map(|(_, last)| dedupe::key(last));
+    let mut stored: Vec<Stored> = Vec::new();
+    // The gap's start: just after `after`, else at the first dropped message.
+    let mut start = None;
+    let mut end = None;
+    let pending = scanner.cached_info().num_pending;
+    let Ok(mut messages) = scanner.messages().await else {
+        return (stored, start, 0);
+    };
+    let mut read = 0u64;
+    while read < pending {
+        let message = match tokio::time::timeout(STALL, messages.next()).await {
+            Ok(Some(Ok(message))) => message,
+            _ => break,
+        };
+        read += 1;
+        let Ok(info) = message.info() else { continue };
+        let (seq, at, left) = (info.stream_sequence, info.published, info.pending);
+        if subjects
+            .iter()
+            .any(|s| subject_matches(s, &message.subject))
+        {
+            let key = dedupe::key(&message.payload);
+            let here = stored.len();
+            // The live side begins at the first message delivered after the gap (an older
+            // message with the same bytes does not count).
+            if live.contains(&key) && (start.is_some() || at >= gap.from) {
+                end = Some(here);
+                break;
+            }
+            stored.push(Stored { seq, at, key });
+            if start.is_none() {
+                if Some(key) == after {
+                    start = Some(here + 1);
+                } else if Some(key) == first_dropped {
+                    start = Some(here);
+                }
+            }
+            if start.is_some() && Some(key) == last_dropped {
+                end = Some(here + 1);
+                break;
+            }
+        }
+        if left == 0 {
+            break;
+        }
+    }
+    // Once the start is known, what came before it is not needed.
+    if let Some(from) = start {
+        let from = from.min(stored.len());
+        stored.drain(..from);
+        start = Some(0);
+        end = end.map(|end| end.saturating_sub(from));
+    }
+    let end = end.unwrap_or(stored.len());
+    (stored, start, end)
 }
 
 fn handle(message: &jetstream::Message, pipeline: &mut Pipeline) -> std::io::Result<Flow> {
@@ -383,18 +559,6 @@ async fn locate(
         }
     }
     Err(last_error.map_or(NoStream::NoneStores, NoStream::NoJetStream))
-}
-
-/// A payload's CloudEvent id, when it has one.
-fn event_id(payload: &[u8]) -> Option<String> {
-    crate::event::decode(RawMessage {
-        subject: None,
-        payload,
-        received: Received::Now,
-    })
-    .envelope
-    .and_then(|e| e.id())
-    .map(|id| id.into_owned())
 }
 
 /// NATS subject matching: `*` is one token, a final `>` one or more.

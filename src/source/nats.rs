@@ -15,7 +15,7 @@
 //! trip every `--ping-interval`), not from when the client noticed; a hung server is noticed
 //! after three unanswered pings.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -28,8 +28,9 @@ use futures_util::stream::StreamExt;
 use futures_util::FutureExt;
 use tokio::sync::{mpsc, watch};
 
-use crate::apps::wire::{wadm_subject, WadmSubject};
+use crate::apps::wire::{SubjectReader, WadmSubject};
 use crate::config::{redact, Auth, NatsConfig, Tls};
+use crate::dedupe;
 use crate::event::{subject_lattice, RawMessage, Received};
 use crate::gap::{Filled, Gap, GapReason};
 use crate::output::Status;
@@ -70,8 +71,9 @@ pub async fn run(
     let shown = shown_servers(config);
     if let Some((name, path)) = &config.connection.context {
         status.info(format_args!(
-            "using nats context {name} ({})",
-            path.display()
+            "using nats context {} ({})",
+            escape_untrusted(name),
+            crate::text::escape_path(path)
         ));
     }
     let liveness = Arc::new(Liveness::new(Utc::now()));
@@ -79,6 +81,8 @@ pub async fn run(
     let (client, mut notices, server) =
         connect(config, &shown, status, liveness.clone(), gaps_tx).await?;
 
+    // A fill never looks before this: nothing stored earlier was missed.
+    let listening = Utc::now();
     let mut subscribers = subscribe(&client, &config.subjects, &server).await?;
     let wadm_subscribers = subscribe(&client, &config.app_subjects, &server).await?;
     // One subscription (the usual case) is polled directly: merging streams costs a
@@ -110,7 +114,7 @@ pub async fn run(
         .collect();
     status.info(format_args!(
         "listening on {} at {server}",
-        listened.join(", ")
+        escape_untrusted(&listened.join(", "))
     ));
     let looked_at = Arc::new(AtomicU64::new(0));
     let queue = Arc::new(Queue::new(config.buffer));
@@ -139,6 +143,10 @@ pub async fn run(
         said: Vec::new(),
         refusals: refusals.clone(),
         apps_said: Vec::new(),
+        live: client.clone(),
+        queue: queue.clone(),
+        looked_at: looked_at.clone(),
+        listening,
     };
     let mut pending: VecDeque<Item> = VecDeque::new();
 
@@ -242,7 +250,7 @@ pub async fn run(
                     return Err(anyhow!(why));
                 }
                 Notice::Refused(refusal) => {
-                    if let Some(why) = refused_live(&refusal, &config.subjects, pipeline, &server, status) {
+                    if let Some(why) = refused_live(&refusal, &config.subjects, &config.subject_reader(), pipeline, &server, status) {
                         pipeline.flush()?;
                         return Err(anyhow!(why));
                     }
@@ -298,12 +306,7 @@ pub async fn run(
                 }
                 Item::Gap(mark) => {
                     pipeline.flush()?;
-                    let intake::GapMark { gap, last_seen } = *mark;
-                    flow = filler
-                        .fill(gap, last_seen.as_deref(), pipeline, status, || {
-                            wadm_ahead(&mut pending, &queue)
-                        })
-                        .await?;
+                    flow = filler.fill(*mark, &mut pending, pipeline, status).await?;
                 }
             }
             handled += 1;
@@ -351,7 +354,20 @@ struct Filler<'a> {
     refusals: watch::Sender<Vec<Refusal>>,
     /// Why wadm could not be read again after a gap, said once each.
     apps_said: Vec<String>,
+    /// The live connection, its intake's queue and the messages others took off it: what the
+    /// live subscription delivered after a gap.
+    live: Client,
+    queue: Arc<Queue>,
+    looked_at: Arc<AtomicU64>,
+    /// When latwatch began listening.
+    listening: chrono::DateTime<Utc>,
 }
+
+/// At most this many messages delivered live after a gap are looked for in the stream: the first
+/// one found is where the fill ends.
+const LIVE_KEYS: usize = 4096;
+/// How long a fill waits for the intake to take what the server sent before a round trip.
+const CATCH_UP: Duration = Duration::from_secs(2);
 
 impl Filler<'_> {
     async fn client(&mut self) -> Result<Client> {
@@ -393,7 +409,10 @@ impl Filler<'_> {
                 .flatten()
                 .cloned(),
         );
-        pipeline.seed_apps(&learned.seeds, &wadm_ahead(pending, queue))
+        pipeline.seed_apps(
+            &learned.seeds,
+            &wadm_ahead(pending, queue, &self.config.subject_reader()),
+        )
     }
 
     /// After a gap: what wadm knows now, read as at startup. A status or deploy it missed is
@@ -403,7 +422,7 @@ impl Filler<'_> {
         &mut self,
         pipeline: &mut Pipeline,
         status: Status,
-        ahead: impl FnOnce() -> Ahead,
+        pending: &mut VecDeque<Item>,
     ) -> Result<Flow> {
         let learned = match self.client().await {
             Ok(client) => {
@@ -425,75 +444,198 @@ impl Filler<'_> {
                 self.apps_said.push(said.clone());
             }
         }
-        Ok(pipeline.relearn_apps(&learned.seeds, &ahead())?)
+        let ahead = wadm_ahead(pending, &self.queue, &self.config.subject_reader());
+        Ok(pipeline.relearn_apps(&learned.seeds, &ahead)?)
     }
 
-    /// Says what `gap` is, fills it when it can, and records it (`-o jsonl`).
+    /// Fills the gap `mark` when it can (`fill_events`), then reads again what wadm knows:
+    /// wadm's messages are not in the events' stream, and a status it published during the gap
+    /// would be missed until its next change.
     async fn fill(
         &mut self,
-        mut gap: Gap,
-        last_seen: Option<&[u8]>,
+        mark: intake::GapMark,
+        pending: &mut VecDeque<Item>,
         pipeline: &mut Pipeline,
         status: Status,
-        ahead: impl FnOnce() -> Ahead,
     ) -> Result<Flow> {
-        let mut flow = Flow::Continue;
-        let filled = if !self.config.fill {
-            Filled::No("--no-fill".to_owned())
+        let flow = self.fill_events(mark, pending, pipeline, status).await?;
+        if flow == Flow::Continue && self.config.watches_apps() {
+            return self.relearn(pipeline, status, pending).await;
+        }
+        Ok(flow)
+    }
+
+    /// Fills the gap `mark` when it can; says what it is and records it (`-o jsonl`) before the
+    /// events that fill it. `pending` holds the queued items after it.
+    async fn fill_events(
+        &mut self,
+        mark: intake::GapMark,
+        pending: &mut VecDeque<Item>,
+        pipeline: &mut Pipeline,
+        status: Status,
+    ) -> Result<Flow> {
+        let intake::GapMark {
+            mut gap,
+            last_seen,
+            dropped,
+        } = mark;
+        let why = if !self.config.fill {
+            "--no-fill".to_owned()
         } else {
             match self.client().await {
-                Err(err) => Filled::No(format!("cannot connect to fill it ({err:#})")),
+                Err(err) => format!("cannot connect to fill it ({err:#})"),
                 Ok(client) => {
-                    let (filled, next) = jetstream::fill(
+                    let ends = jetstream::Ends {
+                        after: last_seen,
+                        dropped,
+                        listening: self.listening,
+                    };
+                    let live = self.live_after(pending);
+                    let filled = jetstream::fill(
                         client,
                         &self.config.subjects,
                         self.config.stream.as_deref(),
-                        &gap,
-                        last_seen,
+                        &mut gap,
+                        &ends,
+                        live,
                         pipeline,
+                        &mut |gap, pipeline| tell(gap, pipeline, status),
                     )
                     .await?;
-                    flow = next;
-                    filled
+                    match filled {
+                        Ok(flow) => {
+                            pipeline.flush()?;
+                            return Ok(flow);
+                        }
+                        Err(why) => why,
+                    }
                 }
             }
         };
-        // wadm's messages are not in the events' stream: what it says now is read again.
-        if flow == Flow::Continue && self.config.watches_apps() {
-            flow = self.relearn(pipeline, status, ahead).await?;
-        }
-        let what = match (gap.reason, gap.lost) {
-            (GapReason::Dropped, Some(lost)) => {
-                format!("{lost} events dropped over {:.1}s", gap.seconds())
-            }
-            _ => format!("gap of {:.1}s", gap.seconds()),
-        };
-        match &filled {
-            Filled::From { stream, events } => status.warn(format_args!(
-                "{what} filled from stream {stream} ({events} events)"
-            )),
-            Filled::No(why) if why == "--no-fill" => status.warn(format_args!(
+        let what = what(&gap);
+        if why == "--no-fill" {
+            status.warn(format_args!(
                 "{what}: events published meanwhile were not received (--no-fill)"
-            )),
-            Filled::No(why) => {
-                if self.said.contains(why) {
-                    status.warn(format_args!("{what} not filled: {why}"));
-                } else {
-                    status.warn(format_args!(
-                        "{what} not filled: {why}; wadm's stream wasmbus_events keeps 70 s of \
-                         them, or create one: `nats stream add lattice_events --subjects \
-                         'wasmbus.evt.*.>' --max-age 1h --defaults`"
-                    ));
-                    self.said.push(why.clone());
-                }
-            }
+            ));
+        } else if self.said.contains(&why) {
+            status.warn(format_args!("{what} not filled: {why}"));
+        } else {
+            status.warn(format_args!(
+                "{what} not filled: {why}; wadm's stream wasmbus_events keeps 70 s of \
+                 them, or create one: `nats stream add lattice_events --subjects \
+                 'wasmbus.evt.*.>' --max-age 1h --defaults`"
+            ));
+            self.said.push(why.clone());
         }
-        gap.filled = Some(filled);
+        gap.filled = Some(Filled::No(why));
         pipeline.gap(&gap)?;
         pipeline.flush()?;
-        Ok(flow)
+        Ok(Flow::Continue)
+    }
+
+    /// The keys of the first messages the live subscription delivered after the gap
+    /// (`pending`'s, the filled subjects' only), and of the first message of a drop that
+    /// follows; asked once the fill has fixed the stream's end. A round trip on the live
+    /// connection brings everything the server sent before it, and the intake takes it into the
+    /// queue: a message the stream stored by then was delivered by then, so the fill does not
+    /// supply (and record) it a second time.
+    async fn live_after(&self, pending: &mut VecDeque<Item>) -> HashSet<u64> {
+        // Disconnected (a drop gap reached during an outage), nothing more is on its way.
+        let connected = self.live.connection_state() == async_nats::connection::State::Connected;
+        if connected
+            && tokio::time::timeout(CATCH_UP, self.live.flush())
+                .await
+                .is_ok_and(|flushed| flushed.is_ok())
+        {
+            let counted = self.live.statistics().in_messages.load(Ordering::Acquire);
+            let deadline = tokio::time::Instant::now() + CATCH_UP;
+            while self.queue.taken() + self.looked_at.load(Ordering::Relaxed) < counted
+                && tokio::time::Instant::now() < deadline
+            {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        }
+        let mut more = VecDeque::new();
+        self.queue.take(&mut more);
+        pending.append(&mut more);
+        let mut keys = HashSet::new();
+        for item in pending.iter() {
+            if keys.len() >= LIVE_KEYS {
+                break;
+            }
+            match item {
+                Item::Message {
+                    subject, payload, ..
+                } if self
+                    .config
+                    .subjects
+                    .iter()
+                    .any(|s| jetstream::subject_matches(s, subject.as_str())) =>
+                {
+                    keys.insert(dedupe::key(payload));
+                }
+                Item::Message { .. } => {}
+                Item::Gap(mark) => {
+                    if let Some((first, _)) = &mark.dropped {
+                        keys.insert(dedupe::key(first));
+                    }
+                }
+            }
+        }
+        keys
     }
 }
+
+/// What a gap is, for stderr.
+fn what(gap: &Gap) -> String {
+    match (gap.reason, gap.lost) {
+        (GapReason::Dropped, Some(lost)) => {
+            format!("{lost} events dropped over {:.1}s", gap.seconds())
+        }
+        _ => format!("gap of {:.1}s", gap.seconds()),
+    }
+}
+
+/// Says on stderr what a fill from a stream made of `gap` (which window is lost, and why), and
+/// records the gap (`-o jsonl`).
+fn tell(gap: &Gap, pipeline: &mut Pipeline, status: Status) -> std::io::Result<()> {
+    let what = what(gap);
+    if let Some(Filled::From {
+        stream,
+        events,
+        missing,
+    }) = &gap.filled
+    {
+        match missing {
+            None => status.warn(format_args!(
+                "{what} filled from stream {stream} ({events} events)"
+            )),
+            Some(missing) => {
+                let local = |t: chrono::DateTime<Utc>| {
+                    t.with_timezone(&chrono::Local)
+                        .format("%H:%M:%S%.3f")
+                        .to_string()
+                };
+                let count = missing
+                    .events
+                    .map_or(String::new(), |n| format!(" ({n} events)"));
+                let lost = format!(
+                    "{}–{} is lost{count}: {}",
+                    local(missing.from),
+                    local(missing.to),
+                    missing.why
+                );
+                if gap.partly_filled() {
+                    status.warn(format_args!(
+                        "{what} partly filled from stream {stream} ({events} events): {lost}"
+                    ));
+                } else {
+                    status.warn(format_args!("{what} not filled: {lost}"));
+                }
+            }
+        }
+    }
+    pipeline.gap(gap)
 
 /// Reads what wadm knows at startup, on the connection fills use (made here, and kept).
 async fn learn_at_startup(
@@ -520,7 +662,7 @@ async fn learn_at_startup(
 
 /// wadm's messages received but not yet handled: everything queued is moved behind `pending`
 /// (in order) and looked at.
-fn wadm_ahead(pending: &mut VecDeque<Item>, queue: &Queue) -> Ahead {
+fn wadm_ahead(pending: &mut VecDeque<Item>, queue: &Queue, subjects: &SubjectReader) -> Ahead {
     let mut queued = VecDeque::new();
     queue.take(&mut queued);
     pending.append(&mut queued);
@@ -530,7 +672,7 @@ fn wadm_ahead(pending: &mut VecDeque<Item>, queue: &Queue) -> Ahead {
             subject, payload, ..
         } = item
         {
-            ahead.note(subject.as_str(), payload);
+            ahead.note(subjects, subject.as_str(), payload);
         }
     }
     ahead
@@ -542,13 +684,14 @@ fn wadm_ahead(pending: &mut VecDeque<Item>, queue: &Queue) -> Ahead {
 fn refused_live(
     refusal: &Refusal,
     subjects: &[String],
+    subject_reader: &SubjectReader,
     pipeline: &Pipeline,
     server: &ServerName,
     status: Status,
 ) -> Option<String> {
     let words = refusal.words();
     let subject = escape_untrusted(&refusal.subject);
-    match wadm_subject(&refusal.subject) {
+    match subject_reader.wadm(&refusal.subject) {
         Some(WadmSubject::Status { .. }) if refusal.subscribe && pipeline.waits_for_apps() => {
             Some(format!(
                 "--until-app cannot see application statuses: {server} refused to let latwatch \
@@ -922,13 +1065,13 @@ async fn with_auth(options: ConnectOptions, auth: &Auth) -> Result<ConnectOption
         Auth::Creds(path) => options.credentials_file(path).await.map_err(|err| {
             anyhow!(
                 "--creds {}: cannot use this credentials file ({}); it must hold a user JWT and an nkey seed, as `nsc` writes them",
-                path.display(),
+                crate::text::escape_path(path),
                 err.kind()
             )
         })?,
         Auth::Nkey(path) => {
             let seed = std::fs::read_to_string(path).map_err(|err| {
-                anyhow!("--nkey {}: cannot read the seed file ({err})", path.display())
+                anyhow!("--nkey {}: cannot read the seed file ({err})", crate::text::escape_path(path))
             })?;
             options.nkey(seed.trim().to_owned())
         }

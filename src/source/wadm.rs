@@ -37,7 +37,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use tokio::sync::watch;
 
-use crate::apps::wire::{wadm_subject, ManifestSummary, StatusMessage, WadmSubject};
+use crate::apps::wire::{ManifestSummary, StatusMessage, SubjectReader, WadmSubject};
 use crate::apps::{Seed, Stored};
 use crate::config::NatsConfig;
 use crate::event::kind::KindId;
@@ -195,17 +195,18 @@ async fn from_streams(
     lattice: &str,
     refusals: Option<&Refusals>,
 ) -> FromStreams {
+    let subjects = config.subject_reader();
     let status_filter = config.prefixed(&format!("wadm.status.{lattice}.*"));
     let deploy_filter = config.prefixed(&format!("wadm.evt.{lattice}.manifest_published"));
     let (statuses, deploys) = tokio::join!(
         unless_refused(refusals, Part::Streams, last_statuses(js, &status_filter)),
-        unless_refused(refusals, Part::Streams, deploys(js, &deploy_filter)),
+        unless_refused(refusals, Part::Streams, deploys(js, &deploy_filter, &subjects)),
     );
     let mut seeds: HashMap<(String, String), Seed> = HashMap::new();
     let error = match statuses {
         Ok(messages) => {
             for message in messages {
-                let Some(WadmSubject::Status { lattice, app }) = wadm_subject(&message.subject)
+                let Some(WadmSubject::Status { lattice, app }) = subjects.wadm(&message.subject)
                 else {
                     continue;
                 };
@@ -287,8 +288,11 @@ fn manifest(payload: &[u8]) -> Option<ManifestSummary> {
 
 /// A stored `manifest_published`: its lattice, its application's name and its CloudEvent id.
 /// Only `metadata.name` is read: the rest of the manifest only for the newest one kept.
-fn deployed(message: &Message) -> Option<(String, String, Option<String>)> {
-    let Some(WadmSubject::Event { lattice }) = wadm_subject(&message.subject) else {
+fn deployed(
+    message: &Message,
+    subjects: &SubjectReader,
+) -> Option<(String, String, Option<String>)> {
+    let Some(WadmSubject::Event { lattice }) = subjects.wadm(&message.subject) else {
         return None;
     };
     let event = decode_with_data(RawMessage {
@@ -330,7 +334,11 @@ struct Deploys {
 /// Reads every `manifest_published` the stream holds on `filter` (one subject: only deploys),
 /// keeping each application's newest. Memory holds one message per application, however many
 /// the stream holds. `Err` when no stream stores them.
-async fn deploys(js: &jetstream::Context, filter: &str) -> Result<Deploys, String> {
+async fn deploys(
+    js: &jetstream::Context,
+    filter: &str,
+    subjects: &SubjectReader,
+) -> Result<Deploys, String> {
     let (stream, consumer) = consumer(js, filter, DeliverPolicy::All).await?;
     let consumer_name = consumer.cached_info().name.clone();
     let pending = consumer.cached_info().num_pending;
@@ -362,7 +370,7 @@ async fn deploys(js: &jetstream::Context, filter: &str) -> Result<Deploys, Strin
                 };
                 read += 1;
                 let last = message.info().is_ok_and(|info| info.pending == 0);
-                if let Some((lattice, app, id)) = deployed(&message) {
+                if let Some((lattice, app, id)) = deployed(&message, subjects) {
                     let key = (lattice, app);
                     if newest.len() >= MOST && !newest.contains_key(&key) {
                         // An application not kept may have been deployed after its status.

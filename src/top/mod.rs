@@ -7,8 +7,8 @@
 //! application memory follows wadm. `view.rs` draws it with ratatui; a frame is drawn only when
 //! something changed (or once a second, for the ages), at most ten a second.
 //!
-//! The terminal is put back by `ratatui::restore` on every way out: `q`, Esc, Ctrl-C, SIGTERM,
-//! an error, and a panic (ratatui's hook).
+//! The terminal is put back by `ratatui::restore` on every way out: `q`, Esc, Ctrl-C, SIGINT,
+//! SIGTERM, SIGHUP and SIGQUIT (exit 0, 0, 129, 131), an error, and a panic (ratatui's hook).
 
 pub mod model;
 pub mod view;
@@ -24,7 +24,7 @@ use ratatui::crossterm::event::{
 };
 use tokio::sync::mpsc;
 
-use crate::apps::wire::{wadm_subject, WadmSubject};
+use crate::apps::wire::WadmSubject;
 use crate::apps::{Apps, Seed};
 use crate::config::{Config, NatsConfig, SourceConfig};
 use crate::event::{decode_app_status, decode_with_data, RawMessage, Received};
@@ -84,6 +84,8 @@ async fn watch(stages: crate::config::Stages, config: NatsConfig) -> Result<Exit
         .await
         .with_context(|| format!("the server at {server} did not confirm the subscription"))?;
 
+    // Taken before the terminal is: from here on a signal ends the loop, which restores it.
+    let mut signals = Signals::new()?;
     let (keys_tx, mut keys) = mpsc::unbounded_channel();
     std::thread::spawn(move || {
         while let Ok(event) = ratatui::crossterm::event::read() {
@@ -100,6 +102,7 @@ async fn watch(stages: crate::config::Stages, config: NatsConfig) -> Result<Exit
             utc: false,
             full_ids: false,
             lattice_width: None,
+            subjects: Default::default(),
             offset: Default::default(),
             heartbeats: false,
         },
@@ -127,7 +130,7 @@ async fn watch(stages: crate::config::Stages, config: NatsConfig) -> Result<Exit
     };
     let mut model = Model::default();
     let mut lattice = Lattice::default();
-    let mut apps = Apps::default();
+    let mut apps = Apps::new(stages.subjects.clone());
     let (seeded_tx, mut seeded) = mpsc::unbounded_channel();
     tokio::spawn(seed(client.clone(), config.clone(), seeded_tx.clone()));
     let mut frame = tokio::time::interval(FRAME);
@@ -136,10 +139,9 @@ async fn watch(stages: crate::config::Stages, config: NatsConfig) -> Result<Exit
     let mut dirty = true;
     let mut was_down = false;
     let mut rate_from = (std::time::Instant::now(), 0u64);
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let outcome: Result<ExitCode> = loop {
         tokio::select! {
-            _ = terminate.recv() => break Ok(ExitCode::Success),
+            code = signals.recv() => break Ok(code),
             Some(key) = keys.recv() => {
                 match key {
                     TermEvent::Key(key) if key.kind != KeyEventKind::Release => {
@@ -162,8 +164,14 @@ async fn watch(stages: crate::config::Stages, config: NatsConfig) -> Result<Exit
                     lines: &lines,
                 };
                 engine.take(message.subject.as_str(), &message.payload, now);
-                // Take whatever else is already here before drawing.
-                while let Some(Some(message)) = messages.next().now_or_never() {
+                // Take whatever else is already here before drawing, for a frame's time at most:
+                // an expensive `--filter` (each event up to its budget) must not keep keys and
+                // signals waiting behind a queue of events.
+                let draining = std::time::Instant::now();
+                while draining.elapsed() < FRAME {
+                    let Some(Some(message)) = messages.next().now_or_never() else {
+                        break;
+                    };
                     engine.take(message.subject.as_str(), &message.payload, now);
                 }
                 dirty = true;
@@ -215,6 +223,57 @@ async fn watch(stages: crate::config::Stages, config: NatsConfig) -> Result<Exit
     outcome
 }
 
+/// The signals that end `latwatch top`, each through the loop's end, which restores the
+/// terminal: SIGINT (raw mode makes Ctrl-C a key, but `kill -INT` is still a signal) and SIGTERM
+/// exit 0, SIGHUP 129, SIGQUIT 131.
+struct Signals {
+    #[cfg(unix)]
+    kinds: Vec<(tokio::signal::unix::Signal, ExitCode)>,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Signals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let mut kinds = Vec::new();
+            for (kind, code) in [
+                (SignalKind::interrupt(), ExitCode::Success),
+                (SignalKind::terminate(), ExitCode::Success),
+                (SignalKind::hangup(), ExitCode::HungUp),
+                (SignalKind::quit(), ExitCode::Quit),
+            ] {
+                kinds.push((signal(kind)?, code));
+            }
+            Ok(Signals { kinds })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(Signals {})
+        }
+    }
+
+    /// The exit code of the next signal.
+    async fn recv(&mut self) -> ExitCode {
+        #[cfg(unix)]
+        {
+            let waits = self.kinds.iter_mut().map(|(signal, code)| {
+                let code = *code;
+                Box::pin(async move {
+                    signal.recv().await;
+                    code
+                })
+            });
+            futures_util::future::select_all(waits).await.0
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            ExitCode::Success
+        }
+    }
+}
+
 /// What one message goes through in `latwatch top`: borrowed parts, so the benchmark
 /// (`benches/top.rs`) measures the very path the view runs.
 pub struct Engine<'a> {
@@ -241,7 +300,7 @@ impl Engine<'_> {
             payload,
             received: Received::Live(now),
         };
-        let event = match wadm_subject(subject) {
+        let event = match apps.subjects().wadm(subject) {
             Some(WadmSubject::Status { .. }) => decode_app_status(raw),
             _ => decode_with_data(raw),
         };

@@ -123,6 +123,12 @@ fn cell(text: &str) -> String {
     truncate(&escape_untrusted(text), CELL_CHARS).into_owned()
 }
 
+/// An application's name: escaped as names are (`text::escape_name`: a name mixing look-alike
+/// scripts shows their code points), then cut.
+fn name_cell(name: &str) -> String {
+    truncate(&crate::text::escape_name(name), CELL_CHARS).into_owned()
+}
+
 fn age(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
     match at {
         Some(at) => format!("{}s", (now - at).num_seconds().max(0)),
@@ -226,7 +232,7 @@ pub fn rows(
             |((id, host), row)| PaneRow {
                 cells: vec![
                     cell(id),
-                    cell(row.app.as_deref().unwrap_or("-")),
+                    name_cell(row.app.as_deref().unwrap_or("-")),
                     cell(&model.host_label(host)),
                     row.instances.to_string(),
                     model.instances_of(id).to_string(),
@@ -269,7 +275,7 @@ pub fn rows(
                         Some(false) => "UNHEALTHY".into(),
                         None => "-".into(),
                     },
-                    cell(row.app.as_deref().unwrap_or("-")),
+                    name_cell(row.app.as_deref().unwrap_or("-")),
                 ],
                 severity: (row.healthy == Some(false)).then_some(Severity::Failure),
                 source: row.source.clone(),
@@ -318,7 +324,7 @@ pub fn rows(
                 };
                 PaneRow {
                     cells: vec![
-                        cell(&app.name),
+                        name_cell(&app.name),
                         cell(&status),
                         cell(app.version.as_deref().unwrap_or("-")),
                         cell(app.message.as_deref().unwrap_or("")),
