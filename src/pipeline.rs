@@ -11,7 +11,7 @@ use std::io;
 use chrono::{DateTime, Utc};
 
 use crate::apps::wire::{SubjectReader, WadmSubject};
-use crate::apps::{Apps, Seed};
+use crate::apps::{Apps, Seed, Stored};
 use crate::config::Stages;
 use crate::dedupe::{self, Dedupe, Expected};
 use crate::event::decode_app_status;
@@ -369,15 +369,30 @@ impl Pipeline {
         self.exit = why.exit_code();
     }
 
+    /// An `--until-app` wait is running.
+    pub fn waits_for_apps(&self) -> bool {
+        self.until.as_ref().is_some_and(|u| u.apps.is_some())
+    }
+
     /// What was true when latwatch started: every application's last status (from wadm's stream
-    /// or API). Pretty output lists them on stderr; `--until-app` may be answered at once.
-    pub fn seed_apps(&mut self, seeds: &[Seed]) -> Flow {
+    /// or API), read while live messages may already have been handled: what arrived live, or
+    /// waits in the queue (`ahead`), is newer and stays. Pretty output lists the statuses taken
+    /// on stderr; `--until-app` may be answered at once.
+    pub fn seed_apps(&mut self, seeds: &[Seed], ahead: &Ahead) -> Flow {
         let Some(apps) = &mut self.apps else {
             return Flow::Continue;
         };
         let several = seeds.iter().any(|s| s.lattice != seeds[0].lattice);
         for seed in seeds {
-            let Some(status) = apps.seed(seed) else {
+            // A deploy alone (no status yet) is for reading again after a gap.
+            if seed.status.is_none() {
+                continue;
+            }
+            let waiting = seed
+                .status_message
+                .as_ref()
+                .is_some_and(|m| ahead.statuses.contains(&m.subject));
+            let Some(status) = apps.seed_behind(seed, waiting) else {
                 continue;
             };
             if self.show_apps && matches!(self.renderer, Renderer::Pretty(_)) {
@@ -408,11 +423,61 @@ impl Pipeline {
                 self.status.info(format_args!("app {line}"));
             }
         }
-        let verdict = self
-            .until
-            .as_ref()
-            .and_then(|u| u.apps.as_ref())
-            .and_then(|wait| wait.judge(apps));
+        self.judge_apps()
+    }
+
+    /// What wadm knows, read again after a gap (`seeds`). A deploy or status it missed is
+    /// handled like a live message (shown, recorded, judged by `--until-app`), in the order wadm
+    /// published them; one application memory already has, or that waits in the queue
+    /// (`ahead`), is not handled again.
+    pub fn relearn_apps(&mut self, seeds: &[Seed], ahead: &Ahead) -> io::Result<Flow> {
+        let Some(apps) = &self.apps else {
+            return Ok(Flow::Continue);
+        };
+        let mut missed: Vec<(&Stored, Option<&Seed>)> = Vec::new();
+        for seed in seeds {
+            if let (Some(deploy), Some(id)) = (&seed.deploy_message, &seed.deploy_id) {
+                if !apps.knows_deploy(&seed.lattice, &seed.app, id) && !ahead.has_deploy(id) {
+                    missed.push((deploy, None));
+                }
+            }
+            if let Some(status) = &seed.status_message {
+                if !ahead.statuses.contains(&status.subject) {
+                    missed.push((status, Some(seed)));
+                }
+            }
+        }
+        // In the order wadm published them (the stream's time); an answer of wadm's API, true
+        // now, last. A deploy comes before its application's status stored at the same time.
+        missed.sort_by_key(|(stored, _)| (stored.at.is_none(), stored.at));
+        for (stored, status_of) in missed {
+            if let (Some(seed), Some(apps)) = (status_of, &mut self.apps) {
+                if !apps.status_is_news(seed) {
+                    continue;
+                }
+            }
+            let flow = self.handle(RawMessage {
+                subject: Some(&stored.subject),
+                payload: &stored.payload,
+                received: match stored.at {
+                    Some(at) => Received::At(at),
+                    None => Received::Now,
+                },
+            })?;
+            if flow == Flow::Done {
+                return Ok(Flow::Done);
+            }
+        }
+        // A status with the same words may now be the deployed version's.
+        Ok(self.judge_apps())
+    }
+
+    /// `--until-app` judged on what application memory knows now.
+    fn judge_apps(&mut self) -> Flow {
+        let verdict = match (&self.until, &self.apps) {
+            (Some(until), Some(apps)) => until.apps.as_ref().and_then(|wait| wait.judge(apps)),
+            _ => None,
+        };
         self.conclude(verdict)
     }
 
@@ -490,6 +555,39 @@ impl Pipeline {
             Ok(()) if failed => Ok(ExitCode::Failure),
             Ok(()) => Ok(self.exit),
         }
+    }
+}
+
+/// wadm's messages received but not yet handled when what wadm knows was read: what was read
+/// must not overtake them (they are newer, or the same and come in their turn).
+#[derive(Debug, Default)]
+pub struct Ahead {
+    /// Status subjects (`[P.]wadm.status.<lattice>.<app>`).
+    statuses: HashSet<String>,
+    /// `manifest_published` payloads.
+    deploys: Vec<bytes::Bytes>,
+}
+
+impl Ahead {
+    /// One queued message.
+    pub fn note(&mut self, subjects: &SubjectReader, subject: &str, payload: &bytes::Bytes) {
+        match subjects.wadm(subject) {
+            Some(WadmSubject::Status { .. }) => {
+                self.statuses.insert(subject.to_owned());
+            }
+            Some(WadmSubject::Event { .. }) if subject.ends_with(".manifest_published") => {
+                self.deploys.push(payload.clone());
+            }
+            _ => {}
+        }
+    }
+
+    /// A `manifest_published` with this CloudEvent id waits.
+    fn has_deploy(&self, id: &str) -> bool {
+        let quoted = format!("\"{id}\"");
+        self.deploys
+            .iter()
+            .any(|payload| memchr::memmem::find(payload, quoted.as_bytes()).is_some())
     }
 }
 

@@ -634,6 +634,290 @@ fn until_app_on_a_capture() {
     );
 }
 
+<<<<<<< HEAD
+/// Waits until stderr says `needle` `n` times.
+fn wait_stderr_times(latwatch: &Latwatch, needle: &str, n: usize) -> String {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let stderr = latwatch.stderr();
+        if stderr.matches(needle).count() >= n {
+            return stderr;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "stderr never said {needle:?} {n} times; it said:\n{stderr}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Publishes a host event every 200 ms until latwatch shows one: async-nats' `flush` only
+/// writes, so "reconnected" does not prove the server has the subscription again yet.
+fn probe_until_shown(publisher: &Publisher, latwatch: &Latwatch, lines: &mut Vec<String>) {
+    let deadline = Instant::now() + WAIT;
+    for probe in 0.. {
+        publisher.publish(
+            "wasmbus.evt.default.config_set",
+            format!(
+                r#"{{"specversion":"1.0","id":"probe-{probe}","type":"com.wasmcloud.lattice.config_set","source":"NH","data":{{"config_name":"probe-{probe}"}}}}"#
+            ),
+        );
+        while let Some(line) = latwatch.next_line(Duration::from_millis(200)) {
+            let line = String::from_utf8(line).expect("stdout is UTF-8");
+            let probed = line.contains("config_set");
+            lines.push(line);
+            if probed {
+                return;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no probe shown; lines:\n{}\nstderr:\n{}",
+            lines.join(""),
+            latwatch.stderr()
+        );
+    }
+}
+
+/// wadm publishes a status only when it changes: one published while latwatch was cut off is
+/// read again after the reconnect, shown once like a live one (not again after a second
+/// outage), and ends `--until-app`.
+#[test]
+fn a_status_published_during_an_outage_is_learned_after_the_reconnect() {
+    let (server, _store) = jetstream_server();
+    let publisher = Publisher::connect(&server.url());
+    publisher.create_wadm_streams();
+    let messages = recorded(WADM_HELLO_APP);
+    // v2 published and reconciling (message 18); its "deployed" (20) comes during the outage.
+    for (subject, payload) in &messages[..20] {
+        publisher.publish_stored(subject, payload.as_bytes());
+    }
+    assert!(messages[20].1.contains(r#"{"status":{"type":"deployed"}"#));
+    let proxy = Proxy::start(server.port);
+    let watching = Latwatch::spawn(&["-s", &proxy.url(), "--color", "never"]);
+    let mut until = Latwatch::spawn(&[
+        "-s",
+        &proxy.url(),
+        "--until-app",
+        "hello-app=deployed",
+        "--timeout",
+        "120s",
+    ]);
+    for latwatch in [&watching, &until] {
+        let stderr = latwatch.wait_stderr("app hello-app", WAIT);
+        assert!(
+            stderr.contains("app hello-app  reconciling  v0.0.2"),
+            "{stderr}"
+        );
+    }
+    assert!(until.child_status().is_none(), "{}", until.stderr());
+
+    proxy.cut();
+    for latwatch in [&watching, &until] {
+        latwatch.wait_stderr("disconnected from", WAIT);
+    }
+    publisher.publish_stored(&messages[20].0, messages[20].1.as_bytes());
+    proxy.restore();
+
+    let mut lines = Vec::new();
+    collect_until(&watching, "reconciling → deployed", &mut lines);
+    assert_eq!(until.wait_exit(WAIT).code(), Some(0), "{}", until.stderr());
+    assert!(
+        until
+            .stderr()
+            .contains("--until: hello-app is deployed (v0.0.2)"),
+        "{}",
+        until.stderr()
+    );
+
+    // A second outage with nothing new: the status is not shown again. A host event that
+    // arrives after the reconnect comes after the read that follows it.
+    wait_stderr_times(&watching, "reconnected to", 1);
+    proxy.cut();
+    wait_stderr_times(&watching, "disconnected from", 2);
+    proxy.restore();
+    wait_stderr_times(&watching, "reconnected to", 2);
+    probe_until_shown(&publisher, &watching, &mut lines);
+    let shown = lines
+        .iter()
+        .filter(|l| l.contains("app_status"))
+        .collect::<Vec<_>>();
+    assert_eq!(shown.len(), 1, "{}", lines.join(""));
+    assert!(
+        shown[0].contains("hello-app  reconciling → deployed"),
+        "{}",
+        lines.join("")
+    );
+}
+
+/// A nats-server with JetStream whose users may do less: `admin` anything (the publisher, as
+/// the user without credentials), `watcher` only subscribe to host events, `waiter` also to
+/// wadm's events and reply inboxes but not to wadm's statuses.
+fn server_with_permissions() -> (NatsServer, TestDir) {
+    let store = temp_dir("permissions");
+    let config = store.join("server.conf");
+    std::fs::write(
+        &config,
+        r#"
+no_auth_user: admin
+authorization {
+  users = [
+    {user: admin, password: admin-pw}
+    {user: watcher, password: watcher-pw, permissions: {subscribe: {allow: ["wasmbus.evt.>"]}}}
+    {user: waiter, password: waiter-pw,
+     permissions: {subscribe: {allow: ["wasmbus.evt.>", "wadm.evt.>", "_INBOX.>"]}}}
+  ]
+}
+"#,
+    )
+    .unwrap();
+    let server = NatsServer::start_with(&[
+        "-c",
+        config.to_str().unwrap(),
+        "-js",
+        "-sd",
+        store.to_str().unwrap(),
+    ]);
+    (server, store)
+}
+
+/// A user who may only subscribe to host events: the first event shows as it arrives, not after
+/// the startup read of wadm's streams and API waited out its timeouts (three lattices: 43 s
+/// before), and that read stops at the server's refusal, saying which permission is missing.
+#[test]
+fn a_least_privilege_user_sees_events_while_applications_are_learned() {
+    let (server, _store) = server_with_permissions();
+    let latwatch = Latwatch::listening(
+        &server,
+        &[
+            "--user",
+            "watcher",
+            "--password",
+            "watcher-pw",
+            "--color",
+            "never",
+            "--lattice",
+            "a,b,c",
+        ],
+    );
+    let publisher = Publisher::connect(&server.url());
+    publisher.publish_event("b", fixture("host_started"));
+    let line = latwatch
+        .next_line(Duration::from_secs(30))
+        .unwrap_or_else(|| panic!("no event shown; stderr:\n{}", latwatch.stderr()));
+    let stderr_then = latwatch.stderr();
+    assert!(
+        String::from_utf8_lossy(&line).contains("host_started"),
+        "{line:?}"
+    );
+    let stderr = latwatch.wait_stderr("no application status at startup", WAIT);
+    for said in [&stderr_then, &stderr] {
+        assert!(
+            !said.contains("took too long") && !said.contains("did not answer"),
+            "a timeout was waited out: {said}"
+        );
+    }
+    let hint = stderr
+        .lines()
+        .find(|l| l.contains("no application status at startup"))
+        .unwrap();
+    assert!(
+        hint.contains("refused to let latwatch subscribe to _INBOX."),
+        "{hint}"
+    );
+    assert!(
+        hint.contains("permission to subscribe to _INBOX.>"),
+        "{hint}"
+    );
+    assert_eq!(
+        stderr.matches("no application status").count(),
+        1,
+        "{stderr}"
+    );
+    // The live subscriptions to wadm's subjects were refused too: said, not fatal.
+    let stderr = latwatch.wait_stderr("subscribe to wadm.status.c.*", WAIT);
+    assert!(stderr.contains("or pass --no-apps"), "{stderr}");
+    publisher.publish_event("c", fixture("host_stopped"));
+    let line = latwatch.next_line(WAIT).expect("still watching");
+    assert!(String::from_utf8_lossy(&line).contains("host_stopped"));
+}
+
+/// `--until-app` for a user who may not subscribe to wadm's statuses could never end: exit 1 at
+/// once, naming the permission, instead of waiting out `--timeout`.
+#[test]
+fn until_app_without_permission_for_statuses_fails_at_once() {
+    let (server, _store) = server_with_permissions();
+    let mut until = Latwatch::spawn(&[
+        "-s",
+        &server.url(),
+        "--user",
+        "waiter",
+        "--password",
+        "waiter-pw",
+        "--until-app",
+        "hello-app=deployed",
+        "--timeout",
+        "120s",
+    ]);
+    let status = until.wait_exit(Duration::from_secs(30));
+    let stderr = until.stderr();
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("refused to let latwatch subscribe to wadm.status.default.*"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("give this user permission to subscribe to wadm.status.default.*"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("is the name right"), "{stderr}");
+    assert!(!stderr.contains("waiter-pw"), "{stderr}");
+}
+
+/// The startup read finds the newest deploy however many messages `wadm_events` holds: with
+/// more than ten thousand deploys stored after the application's "deployed", its own newer
+/// deploy at the end still makes that status stale, so `--until-app` does not end on it.
+#[test]
+fn the_newest_deploy_is_found_behind_ten_thousand_others() {
+    let (server, _store) = jetstream_server();
+    let publisher = Publisher::connect(&server.url());
+    publisher.create_wadm_streams();
+    let messages = recorded(WADM_HELLO_APP);
+    for (subject, payload) in &messages[..15] {
+        publisher.publish_stored(subject, payload.as_bytes()); // v1 deployed
+    }
+    publisher.publish_stored_burst(
+        "wadm.evt.default.manifest_published",
+        (0..10_050).map(|i| {
+            format!(
+                r#"{{"specversion":"1.0","id":"filler-{i}","type":"com.wadm.manifest_published","source":"wadm","data":{{"apiVersion":"core.oam.dev/v1beta1","kind":"Application","metadata":{{"name":"other-{}","annotations":{{"version":"v1"}}}},"spec":{{"components":[]}}}}}}"#,
+                i % 100
+            )
+            .into_bytes()
+        }),
+    );
+    assert!(messages[17].0.ends_with("manifest_published"));
+    publisher.publish_stored(&messages[17].0, messages[17].1.as_bytes()); // v2 deployed
+
+    let mut stale = until_app(&server, "hello-app=deployed", "20s");
+    assert_eq!(
+        stale.wait_exit(WAIT * 2).code(),
+        Some(3),
+        "{}",
+        stale.stderr()
+    );
+    assert!(
+        stale
+            .stderr()
+            .contains("hello-app is deployed (before its newest deploy), not deployed"),
+        "{}",
+        stale.stderr()
+    );
+    assert!(
+        stale.stderr().contains("app hello-app  deployed  v0.0.2"),
+        "the version of the newest deploy: {}",
+        stale.stderr()
+=======
 /// `payload` with every `from` replaced by `to` (a recorded message made another application's).
 fn renamed(payload: &str, pairs: &[(&str, &str)]) -> String {
     pairs.iter().fold(payload.to_owned(), |text, (from, to)| {
@@ -957,5 +1241,6 @@ fn until_app_fail_on_judges_the_awaited_applications_events() {
     assert!(
         !stderr.contains("stranger") && !stderr.contains("broken_app"),
         "{stderr}"
+>>>>>>> main
     );
 }

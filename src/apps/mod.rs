@@ -134,6 +134,8 @@ struct App {
     version: Option<String>,
     /// When the newest `manifest_published` came.
     deployed_at: Option<DateTime<Utc>>,
+    /// Its CloudEvent id: a deploy read again from a stream is new only when its id differs.
+    deploy_id: Option<String>,
     unpublished: bool,
     failure: Option<Failure>,
     /// Host events attributed to it.
@@ -464,6 +466,11 @@ impl Apps {
         let (shared, shared_lattice) = (app.name.clone(), app.lattice.clone());
         app.version = manifest.version.clone();
         app.deployed_at = Some(at);
+        app.deploy_id = event
+            .envelope
+            .as_ref()
+            .and_then(|e| e.id())
+            .map(Cow::into_owned);
         app.fresh = false;
         app.unpublished = false;
         if let Some(apps) = self.lattices.get_mut(&lattice) {
@@ -625,6 +632,7 @@ impl Apps {
             app.version = Some(version.clone());
         }
         app.deployed_at = seed.deployed_at;
+        app.deploy_id.clone_from(&seed.deploy_id);
         if let Some(message) = &seed.status {
             app.take_status(
                 &seed.app,
@@ -632,19 +640,86 @@ impl Apps {
                 seed.at.unwrap_or_else(Utc::now),
                 false,
             );
-            // A status older than the newest deploy is not the deployed version's.
-            app.fresh = match (seed.at, seed.deployed_at) {
-                (Some(at), Some(deployed)) => at >= deployed,
-                _ => true,
-            };
+            app.fresh = seed.fresh();
         }
+        self.own_seeded(seed);
+        self.status_of(&seed.lattice, &seed.app)
+    }
+
+    /// [`Apps::seed`] for what was read while live messages were already being handled: what
+    /// arrived live is newer and stays. A deploy that arrived live keeps its version and time
+    /// (and makes a status read from before it stale); a status that arrived live, or is waiting
+    /// in the queue (`status_ahead`), is not replaced. Returns the status taken, if one was.
+    pub fn seed_behind(&mut self, seed: &Seed, status_ahead: bool) -> Option<AppStatus> {
+        let app = self.app_mut(&seed.lattice, &seed.app)?;
+        let live_deploy = app.deployed_at.is_some();
+        let live_status = app.status.is_some();
+        if !live_deploy {
+            if let Some(version) = &seed.version {
+                app.version = Some(version.clone());
+            }
+            app.deployed_at = seed.deployed_at;
+            app.deploy_id.clone_from(&seed.deploy_id);
+        }
+        let mut taken = false;
+        if let (Some(message), false) = (&seed.status, live_status || status_ahead) {
+            app.take_status(
+                &seed.app,
+                message.clone(),
+                seed.at.unwrap_or_else(Utc::now),
+                false,
+            );
+            // A deploy that arrived live and that the read did not see came after the status.
+            let same_deploy =
+                !live_deploy || (seed.deploy_id.is_some() && app.deploy_id == seed.deploy_id);
+            app.fresh = same_deploy && seed.fresh();
+            taken = true;
+        }
+        self.own_seeded(seed);
+        match taken {
+            true => self.status_of(&seed.lattice, &seed.app),
+            false => None,
+        }
+    }
+
+    /// Whether a deploy read from a stream is one application memory has not taken yet.
+    pub fn knows_deploy(&self, lattice: &str, app: &str, id: &str) -> bool {
+        self.lattices
+            .get(lattice)
+            .and_then(|l| l.apps.get(app))
+            .is_some_and(|a| a.deploy_id.as_deref() == Some(id))
+    }
+
+    /// A status read again after a gap: whether it says something application memory does not
+    /// know (it is then handled like a live message). When it says what is known, it may still
+    /// show that this is now the deployed version's (stored after the deploy application memory
+    /// knows): that is taken quietly.
+    pub fn status_is_news(&mut self, seed: &Seed) -> bool {
+        let Some(message) = &seed.status else {
+            return false;
+        };
+        let Some(app) = self
+            .lattices
+            .get_mut(&seed.lattice)
+            .and_then(|l| l.apps.get_mut(&seed.app))
+        else {
+            return true;
+        };
+        let same = app.status.as_deref() == Some(message.status.as_str())
+            && app.message == message.message;
+        if same && !app.fresh && seed.fresh() && app.deploy_id == seed.deploy_id {
+            app.fresh = true;
+        }
+        !same
+    }
+
+    fn own_seeded(&mut self, seed: &Seed) {
         if let Some(apps) = self.lattices.get_mut(&seed.lattice) {
             for id in &seed.ids {
                 apps.claim(id, &seed.app);
             }
         }
         self.seen.clear();
-        self.status_of(&seed.lattice, &seed.app)
     }
 
     /// An application's status as known now.
@@ -683,7 +758,7 @@ impl Apps {
     }
 }
 
-/// What latwatch learned about one application at startup.
+/// What latwatch learned about one application at startup (or read again after a gap).
 #[derive(Debug, Clone, Default)]
 pub struct Seed {
     pub lattice: String,
@@ -694,8 +769,39 @@ pub struct Seed {
     pub version: Option<String>,
     /// When the newest version was deployed, when a stream still holds its `manifest_published`.
     pub deployed_at: Option<DateTime<Utc>>,
+    /// The newest `manifest_published`'s CloudEvent id.
+    pub deploy_id: Option<String>,
     /// Ids the deployed manifest names.
     pub ids: Vec<String>,
+    /// The stream's deploys could not all be read: a newer one than `deployed_at` may exist, so
+    /// the status is not taken as the deployed version's.
+    pub deploys_unread: bool,
+    /// The status message as wadm published it (from the stream, or wadm's API's status as
+    /// the message it would publish): after a gap it is handled like a live one.
+    pub status_message: Option<Stored>,
+    /// The newest `manifest_published` as stored, handled like a live one after a gap.
+    pub deploy_message: Option<Stored>,
+}
+
+impl Seed {
+    /// Whether the status is the deployed version's: not stored before the newest deploy, and
+    /// no deploy left unread.
+    pub fn fresh(&self) -> bool {
+        !self.deploys_unread
+            && match (self.at, self.deployed_at) {
+                (Some(at), Some(deployed)) => at >= deployed,
+                _ => true,
+            }
+    }
+}
+
+/// One of wadm's messages as a stream stored it.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub subject: String,
+    pub payload: bytes::Bytes,
+    /// When the stream stored it; `None` for wadm's API's answer (true now).
+    pub at: Option<DateTime<Utc>>,
 }
 
 impl App {

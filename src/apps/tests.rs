@@ -250,6 +250,7 @@ fn a_status_older_than_the_newest_deploy_is_not_fresh() {
             version: Some("v0.0.2".into()),
             deployed_at: Some(at("2026-11-25T20:48:11Z")),
             ids: vec![],
+            ..Seed::default()
         })
         .unwrap();
     assert!(!stale.fresh);
@@ -262,9 +263,81 @@ fn a_status_older_than_the_newest_deploy_is_not_fresh() {
             version: None,
             deployed_at: Some(at("2026-11-25T20:48:11Z")),
             ids: vec![],
+            ..Seed::default()
         })
         .unwrap();
     assert!(fresh.fresh);
+}
+
+/// Startup knowledge read while live messages were handled: what arrived live stays, a status
+/// waiting in the queue is left to come, and a deploy that arrived live (the read did not see
+/// it) makes the stored status the previous version's.
+#[test]
+fn a_seed_read_behind_live_messages_keeps_what_arrived_live() {
+    let hello = messages(HELLO);
+    let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+    let deployed = StatusMessage::parse(br#"{"status":{"type":"deployed"}}"#).unwrap();
+    let seed = |app: &str| Seed {
+        lattice: "default".into(),
+        app: app.into(),
+        status: Some(deployed.clone()),
+        at: Some(at("2026-11-25T20:47:49Z")),
+        version: Some("v0.0.1".into()),
+        deployed_at: Some(at("2026-11-25T20:47:40Z")),
+        deploy_id: Some("old-deploy".into()),
+        ..Seed::default()
+    };
+    let mut apps = Apps::default();
+    // A status that arrived live stays.
+    let live = decode_app_status(RawMessage {
+        subject: Some("wadm.status.default.a"),
+        payload: hello[5].1.as_bytes(),
+        received: Received::Now,
+    });
+    apps.observe(&live, Utc::now());
+    assert_eq!(apps.seed_behind(&seed("a"), false), None);
+    assert_eq!(
+        apps.status_of("default", "a").unwrap().status,
+        "reconciling"
+    );
+    // One waiting in the queue is left to come.
+    assert_eq!(apps.seed_behind(&seed("b"), true), None);
+    assert!(apps.status_of("default", "b").is_none());
+    // Nothing live: taken, fresh.
+    let taken = apps.seed_behind(&seed("c"), false).unwrap();
+    assert!(taken.fresh);
+    assert_eq!(taken.version.as_deref(), Some("v0.0.1"));
+    // hello-app's v1 deploy arrived live, after the read: the stored status is stale.
+    let published = decode_with_data(RawMessage {
+        subject: Some(&hello[4].0),
+        payload: hello[4].1.as_bytes(),
+        received: Received::Now,
+    });
+    apps.observe(&published, Utc::now());
+    let stale = apps.seed_behind(&seed("hello-app"), false).unwrap();
+    assert!(!stale.fresh);
+}
+
+/// Deploys that could not all be read: no stored status is the deployed version's. A status read
+/// again that says what is known only refreshes it when the read saw every deploy.
+#[test]
+fn unread_deploys_make_no_status_fresh() {
+    let deployed = StatusMessage::parse(br#"{"status":{"type":"deployed"}}"#).unwrap();
+    let mut seed = Seed {
+        lattice: "default".into(),
+        app: "a".into(),
+        status: Some(deployed),
+        at: Some(Utc::now()),
+        deploys_unread: true,
+        ..Seed::default()
+    };
+    let mut apps = Apps::default();
+    assert!(!apps.seed_behind(&seed, false).unwrap().fresh);
+    assert!(!apps.status_is_news(&seed), "the same words");
+    assert!(!apps.status_of("default", "a").unwrap().fresh);
+    seed.deploys_unread = false;
+    assert!(!apps.status_is_news(&seed));
+    assert!(apps.status_of("default", "a").unwrap().fresh);
 }
 
 #[test]

@@ -26,14 +26,15 @@ use async_nats::{Client, ConnectErrorKind, ConnectOptions, Event as NatsEvent};
 use chrono::Utc;
 use futures_util::stream::StreamExt;
 use futures_util::FutureExt;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
+use crate::apps::wire::{SubjectReader, WadmSubject};
 use crate::config::{redact, Auth, NatsConfig, Tls};
 use crate::dedupe;
 use crate::event::{subject_lattice, RawMessage, Received};
 use crate::gap::{Filled, Gap, GapReason};
 use crate::output::Status;
-use crate::pipeline::{Flow, Pipeline, Stop};
+use crate::pipeline::{Ahead, Flow, Pipeline, Stop};
 use crate::record::Recorder;
 use crate::source::intake::{self, Intake, Item, Liveness, Queue};
 use crate::source::{jetstream, wadm, Limits};
@@ -134,28 +135,28 @@ pub async fn run(
         config.ping_interval,
         liveness.clone(),
     ));
+    let refusals = watch::Sender::new(Vec::new());
     let mut filler = Filler {
         config,
         shown: shown.clone(),
         client: None,
         said: Vec::new(),
+        refusals: refusals.clone(),
+        apps_said: Vec::new(),
         live: client.clone(),
         queue: queue.clone(),
         looked_at: looked_at.clone(),
         listening,
     };
+    let mut pending: VecDeque<Item> = VecDeque::new();
 
-    // What is true now about applications, then history; live messages wait in the queue.
-    if config.watches_apps() {
-        let learning = async {
-            match filler.client().await {
-                Ok(client) => wadm::learn(client, config).await,
-                Err(err) => wadm::Learned {
-                    hint: Some(format!("no application status at startup: {err:#}")),
-                    ..wadm::Learned::default()
-                },
-            }
-        };
+    // What is true now about applications is read beside the live messages (on the second
+    // connection): events show while it is read, and what arrived live meanwhile stays.
+    let learning = learn_at_startup(config, &shown, refusals);
+    tokio::pin!(learning);
+    let mut learning_pending = config.watches_apps();
+    // A replay waits for it: replayed events are attributed to applications with what it says.
+    if learning_pending && config.replay.is_some() {
         let learned = tokio::select! {
             biased;
             () = &mut shutdown => return pipeline.flush().map_err(Into::into),
@@ -163,12 +164,10 @@ pub async fn run(
                 pipeline.stop(Stop::TimedOut(limits.timeout.unwrap_or(never)));
                 return pipeline.flush().map_err(Into::into);
             }
-            learned = learning => learned,
+            learned = &mut learning => learned,
         };
-        if let Some(hint) = &learned.hint {
-            status.info(format_args!("{hint}"));
-        }
-        if pipeline.seed_apps(&learned.seeds) == Flow::Done {
+        learning_pending = false;
+        if filler.seed(learned, pipeline, status, &mut pending, &queue) == Flow::Done {
             pipeline.flush()?;
             return Ok(());
         }
@@ -222,7 +221,6 @@ pub async fn run(
     let idle_for = limits.idle.unwrap_or(never);
     let idle = tokio::time::sleep(idle_for);
     tokio::pin!(idle);
-    let mut pending: VecDeque<Item> = VecDeque::new();
     'watch: loop {
         if pending.is_empty() {
             queue.take(&mut pending);
@@ -251,7 +249,21 @@ pub async fn run(
                     pipeline.flush()?;
                     return Err(anyhow!(why));
                 }
+                Notice::Refused(refusal) => {
+                    if let Some(why) = refused_live(&refusal, &config.subjects, &config.subject_reader(), pipeline, &server, status) {
+                        pipeline.flush()?;
+                        return Err(anyhow!(why));
+                    }
+                    continue;
+                }
             },
+            learned = &mut learning, if learning_pending => {
+                learning_pending = false;
+                if filler.seed(learned, pipeline, status, &mut pending, &queue) == Flow::Done {
+                    break;
+                }
+                continue;
+            }
             () = std::future::ready(()), if !waiting => {}
             () = queue.ready(), if waiting => continue,
             _ = idle_tick.tick(), if waiting => {
@@ -331,12 +343,17 @@ async fn subscribe(
 
 /// Fills gaps from the stream that keeps the lattice's events, on a connection of its own (made
 /// at the first gap): JetStream's own messages must not reach the live subscription's books.
+/// After each gap it reads again what wadm knows (`source::wadm`), on the same connection.
 struct Filler<'a> {
     config: &'a NatsConfig,
     shown: String,
     client: Option<Client>,
     /// Reasons a gap was not filled, said once each.
     said: Vec<String>,
+    /// What the server refused on this connection (permissions): reading wadm stops at once.
+    refusals: watch::Sender<Vec<Refusal>>,
+    /// Why wadm could not be read again after a gap, said once each.
+    apps_said: Vec<String>,
     /// The live connection, its intake's queue and the messages others took off it: what the
     /// live subscription delivered after a gap.
     live: Client,
@@ -357,14 +374,100 @@ impl Filler<'_> {
         if let Some(client) = &self.client {
             return Ok(client.clone());
         }
-        let client = connect_for_replay(self.config, &self.shown).await?;
+        let client = connect_for_replay(self.config, &self.shown, self.refusals.clone()).await?;
         self.client = Some(client.clone());
         Ok(client)
     }
 
+    /// What was true when latwatch started, read while live messages were handled (their
+    /// connection is kept for fills). Statuses and deploys that arrived live stay, and so do
+    /// those still waiting in the queue.
+    fn seed(
+        &mut self,
+        (client, learned): (Option<Client>, wadm::Learned),
+        pipeline: &mut Pipeline,
+        status: Status,
+        pending: &mut VecDeque<Item>,
+        queue: &Queue,
+    ) -> Flow {
+        if self.client.is_none() {
+            self.client = client;
+        }
+        if let Some(why) = &learned.unread {
+            status.info(format_args!(
+                "no application status at startup ({why}); application lines appear as wadm \
+                 publishes them"
+            ));
+        }
+        if let Some(note) = &learned.note {
+            status.warn(format_args!("{note}"));
+        }
+        // Said now: not again after a gap.
+        self.apps_said.extend(
+            [&learned.unread, &learned.note]
+                .into_iter()
+                .flatten()
+                .cloned(),
+        );
+        pipeline.seed_apps(
+            &learned.seeds,
+            &wadm_ahead(pending, queue, &self.config.subject_reader()),
+        )
+    }
+
+    /// After a gap: what wadm knows now, read as at startup. A status or deploy it missed is
+    /// handled like a live message, in the order wadm published them, once; one still waiting
+    /// in the queue (`ahead`, looked at after the read) is left to come in its turn.
+    async fn relearn(
+        &mut self,
+        pipeline: &mut Pipeline,
+        status: Status,
+        pending: &mut VecDeque<Item>,
+    ) -> Result<Flow> {
+        let learned = match self.client().await {
+            Ok(client) => {
+                // The fill's connection may still be reconnecting after the same outage.
+                let _ = tokio::time::timeout(CONNECT_TIMEOUT, client.flush()).await;
+                wadm::learn_unless_refused(client, self.config, Some(self.refusals.subscribe()))
+                    .await
+            }
+            Err(err) => wadm::Learned {
+                unread: Some(format!("cannot connect to read it ({err:#})")),
+                ..wadm::Learned::default()
+            },
+        };
+        for said in [&learned.unread, &learned.note].into_iter().flatten() {
+            if !self.apps_said.contains(said) {
+                status.warn(format_args!(
+                    "application status not read again after the gap: {said}"
+                ));
+                self.apps_said.push(said.clone());
+            }
+        }
+        let ahead = wadm_ahead(pending, &self.queue, &self.config.subject_reader());
+        Ok(pipeline.relearn_apps(&learned.seeds, &ahead)?)
+    }
+
+    /// Fills the gap `mark` when it can (`fill_events`), then reads again what wadm knows:
+    /// wadm's messages are not in the events' stream, and a status it published during the gap
+    /// would be missed until its next change.
+    async fn fill(
+        &mut self,
+        mark: intake::GapMark,
+        pending: &mut VecDeque<Item>,
+        pipeline: &mut Pipeline,
+        status: Status,
+    ) -> Result<Flow> {
+        let flow = self.fill_events(mark, pending, pipeline, status).await?;
+        if flow == Flow::Continue && self.config.watches_apps() {
+            return self.relearn(pipeline, status, pending).await;
+        }
+        Ok(flow)
+    }
+
     /// Fills the gap `mark` when it can; says what it is and records it (`-o jsonl`) before the
     /// events that fill it. `pending` holds the queued items after it.
-    async fn fill(
+    async fn fill_events(
         &mut self,
         mark: intake::GapMark,
         pending: &mut VecDeque<Item>,
@@ -533,6 +636,130 @@ fn tell(gap: &Gap, pipeline: &mut Pipeline, status: Status) -> std::io::Result<(
         }
     }
     pipeline.gap(gap)
+
+/// Reads what wadm knows at startup, on the connection fills use (made here, and kept).
+async fn learn_at_startup(
+    config: &NatsConfig,
+    shown: &str,
+    refusals: watch::Sender<Vec<Refusal>>,
+) -> (Option<Client>, wadm::Learned) {
+    match connect_for_replay(config, shown, refusals.clone()).await {
+        Ok(client) => {
+            let learned =
+                wadm::learn_unless_refused(client.clone(), config, Some(refusals.subscribe()))
+                    .await;
+            (Some(client), learned)
+        }
+        Err(err) => (
+            None,
+            wadm::Learned {
+                unread: Some(format!("{err:#}")),
+                ..wadm::Learned::default()
+            },
+        ),
+    }
+}
+
+/// wadm's messages received but not yet handled: everything queued is moved behind `pending`
+/// (in order) and looked at.
+fn wadm_ahead(pending: &mut VecDeque<Item>, queue: &Queue, subjects: &SubjectReader) -> Ahead {
+    let mut queued = VecDeque::new();
+    queue.take(&mut queued);
+    pending.append(&mut queued);
+    let mut ahead = Ahead::default();
+    for item in pending.iter() {
+        if let Item::Message {
+            subject, payload, ..
+        } = item
+        {
+            ahead.note(subjects, subject.as_str(), payload);
+        }
+    }
+    ahead
+}
+
+/// The server refused a live subscription. For `--until-app` a refused `wadm.status` subject
+/// means the wait can never end: that is fatal (the words say which permission is missing).
+/// Otherwise it is said, with what will be missing.
+fn refused_live(
+    refusal: &Refusal,
+    subjects: &[String],
+    subject_reader: &SubjectReader,
+    pipeline: &Pipeline,
+    server: &ServerName,
+    status: Status,
+) -> Option<String> {
+    let words = refusal.words();
+    let subject = escape_untrusted(&refusal.subject);
+    match subject_reader.wadm(&refusal.subject) {
+        Some(WadmSubject::Status { .. }) if refusal.subscribe && pipeline.waits_for_apps() => {
+            Some(format!(
+                "--until-app cannot see application statuses: {server} refused to let latwatch \
+                 {words}\n  hint: give this user permission to subscribe to {subject} (wadm \
+                 publishes every application's status there)"
+            ))
+        }
+        Some(_) => {
+            status.warn(format_args!(
+                "{server} refused to let latwatch {words}: application lines will be missing; \
+                 give this user permission to subscribe to {subject}, or pass --no-apps"
+            ));
+            None
+        }
+        None if refusal.subscribe && subjects.contains(&refusal.subject) => {
+            status.warn(format_args!(
+                "{server} refused to let latwatch {words}: no event there will arrive; give \
+                 this user permission to subscribe to {subject}"
+            ));
+            None
+        }
+        // A look of the silence hint's: it only helps.
+        None => {
+            status.warn(format_args!(
+                "server {server} refused: latwatch may not {words}"
+            ));
+            None
+        }
+    }
+}
+
+/// A permissions error the server reported: latwatch may not subscribe to, or publish on, a
+/// subject.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// A subscription was refused (else a publish).
+    pub subscribe: bool,
+    /// As the server wrote it.
+    pub subject: String,
+}
+
+impl Refusal {
+    /// From the server's error `Permissions Violation for Subscription to "…"` (or `for Publish
+    /// to "…"`), as async-nats hands it over.
+    pub fn parse(error: &str) -> Option<Refusal> {
+        let rest = error.trim().strip_prefix("Permissions Violation for ")?;
+        let (subscribe, rest) = match rest.strip_prefix("Subscription to ") {
+            Some(rest) => (true, rest),
+            None => (false, rest.strip_prefix("Publish to ")?),
+        };
+        let subject = rest.strip_prefix('"')?.split('"').next()?;
+        (!subject.is_empty()).then(|| Refusal {
+            subscribe,
+            subject: subject.to_owned(),
+        })
+    }
+
+    /// `subscribe to wadm.status.default.*`, escaped.
+    pub fn words(&self) -> String {
+        format!(
+            "{} {}",
+            match self.subscribe {
+                true => "subscribe to",
+                false => "publish to",
+            },
+            escape_untrusted(&self.subject)
+        )
+    }
 }
 
 /// A round trip every `every`: the proof that events can flow, for timing outages.
@@ -643,6 +870,8 @@ async fn explain_silence(
 enum Notice {
     /// latwatch cannot go on (credentials refused after a reconnect).
     Fatal(String),
+    /// The server refused a subscription or publish (a permissions error).
+    Refused(Refusal),
 }
 
 /// The server latwatch is connected to, named as the user gave it (credentials removed): one of a
@@ -785,12 +1014,33 @@ pub async fn connect_for_top(
     Ok((client, name))
 }
 
-/// A second connection, for the JetStream replay: same server, credentials and TLS; its own
-/// message counts, so the live subscription's loss accounting stays exact.
-async fn connect_for_replay(config: &NatsConfig, shown: &str) -> Result<Client> {
+/// A second connection, for the JetStream replay, fills and reading what wadm knows: same
+/// server, credentials and TLS; its own message counts, so the live subscription's loss
+/// accounting stays exact. The server's permission errors on it go to `refusals`.
+async fn connect_for_replay(
+    config: &NatsConfig,
+    shown: &str,
+    refusals: watch::Sender<Vec<Refusal>>,
+) -> Result<Client> {
     let options = ConnectOptions::new()
         .name("latwatch-replay")
-        .connection_timeout(CONNECT_TIMEOUT);
+        .connection_timeout(CONNECT_TIMEOUT)
+        .event_callback(move |event| {
+            let refusals = refusals.clone();
+            async move {
+                if let NatsEvent::ServerError(async_nats::ServerError::Other(why)) = event {
+                    if let Some(refusal) = Refusal::parse(&why) {
+                        refusals.send_if_modified(|all| {
+                            let new = all.len() < 16 && !all.contains(&refusal);
+                            if new {
+                                all.push(refusal);
+                            }
+                            new
+                        });
+                    }
+                }
+            }
+        });
     open(options, config, shown).await
 }
 
@@ -1041,6 +1291,13 @@ impl ConnectionNotices {
                     self.server.current()
                 )));
             }
+            NatsEvent::ServerError(async_nats::ServerError::Other(why))
+                if Refusal::parse(&why).is_some() =>
+            {
+                if let Some(refusal) = Refusal::parse(&why) {
+                    let _ = self.notices.send(Notice::Refused(refusal));
+                }
+            }
             NatsEvent::ServerError(async_nats::ServerError::SlowConsumer(_)) => {
                 let _ = self.cut_as_slow.set(());
             }
@@ -1074,6 +1331,34 @@ mod tests {
             port,
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn refusals_are_read_from_the_servers_words() {
+        assert_eq!(
+            Refusal::parse(r#"Permissions Violation for Subscription to "wadm.status.default.*""#),
+            Some(Refusal {
+                subscribe: true,
+                subject: "wadm.status.default.*".into()
+            })
+        );
+        let publish = Refusal::parse(
+            r#"Permissions Violation for Publish to "$JS.API.STREAM.NAMES" using queue "q""#,
+        )
+        .unwrap();
+        assert!(!publish.subscribe);
+        assert_eq!(publish.words(), "publish to $JS.API.STREAM.NAMES");
+        for other in [
+            "authorization violation",
+            "Permissions Violation for Subscription to ",
+            r#"Permissions Violation for Subscription to """#,
+            r#"Permissions Violation for Something to "x""#,
+        ] {
+            assert_eq!(Refusal::parse(other), None, "{other}");
+        }
+        let hostile =
+            Refusal::parse("Permissions Violation for Subscription to \"a\u{1b}[2J\"").unwrap();
+        assert!(!hostile.words().contains('\u{1b}'));
     }
 
     #[test]

@@ -274,6 +274,31 @@ impl Publisher {
         });
     }
 
+    /// [`Publisher::publish_stored`] for many messages on one subject: published a hundred at a
+    /// time, then their acks awaited (async-nats holds back publishes with too many acks
+    /// outstanding); the stream stores them in order.
+    pub fn publish_stored_burst(&self, subject: &str, payloads: impl Iterator<Item = Vec<u8>>) {
+        self.runtime.block_on(async {
+            let js = async_nats::jetstream::new(self.client.clone());
+            let mut acks = Vec::new();
+            for payload in payloads {
+                acks.push(
+                    js.publish(subject.to_owned(), payload.into())
+                        .await
+                        .expect("publish"),
+                );
+                if acks.len() == 100 {
+                    for ack in acks.drain(..) {
+                        ack.await.expect("the stream's ack");
+                    }
+                }
+            }
+            for ack in acks {
+                ack.await.expect("the stream's ack");
+            }
+        });
+    }
+
     /// Publishes a fixture line on `wasmbus.evt.<lattice>.<its name>`.
     pub fn publish_event(&self, lattice: &str, payload: &str) {
         self.publish(
