@@ -6,6 +6,7 @@
 //! flush when no further message is immediately ready. Lattice memory sees every decoded event
 //! before the filter, so names learned from events that are not shown still count.
 
+use std::collections::HashSet;
 use std::io;
 
 use chrono::{DateTime, Utc};

@@ -634,7 +634,6 @@ fn until_app_on_a_capture() {
     );
 }
 
-<<<<<<< HEAD
 /// Waits until stderr says `needle` `n` times.
 fn wait_stderr_times(latwatch: &Latwatch, needle: &str, n: usize) -> String {
     let deadline = Instant::now() + WAIT;
@@ -917,7 +916,9 @@ fn the_newest_deploy_is_found_behind_ten_thousand_others() {
         stale.stderr().contains("app hello-app  deployed  v0.0.2"),
         "the version of the newest deploy: {}",
         stale.stderr()
-=======
+    );
+}
+
 /// `payload` with every `from` replaced by `to` (a recorded message made another application's).
 fn renamed(payload: &str, pairs: &[(&str, &str)]) -> String {
     pairs.iter().fold(payload.to_owned(), |text, (from, to)| {
@@ -1241,6 +1242,5 @@ fn until_app_fail_on_judges_the_awaited_applications_events() {
     assert!(
         !stderr.contains("stranger") && !stderr.contains("broken_app"),
         "{stderr}"
->>>>>>> main
     );
 }

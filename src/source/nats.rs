@@ -636,6 +636,7 @@ fn tell(gap: &Gap, pipeline: &mut Pipeline, status: Status) -> std::io::Result<(
         }
     }
     pipeline.gap(gap)
+}
 
 /// Reads what wadm knows at startup, on the connection fills use (made here, and kept).
 async fn learn_at_startup(
