@@ -200,7 +200,11 @@ async fn from_streams(
     let deploy_filter = config.prefixed(&format!("wadm.evt.{lattice}.manifest_published"));
     let (statuses, deploys) = tokio::join!(
         unless_refused(refusals, Part::Streams, last_statuses(js, &status_filter)),
-        unless_refused(refusals, Part::Streams, deploys(js, &deploy_filter, &subjects)),
+        unless_refused(
+            refusals,
+            Part::Streams,
+            deploys(js, &deploy_filter, &subjects)
+        ),
     );
     let mut seeds: HashMap<(String, String), Seed> = HashMap::new();
     let error = match statuses {
