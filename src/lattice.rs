@@ -213,6 +213,39 @@ fn recount(counts: &mut HashMap<String, usize>, old: Option<&str>, new: Option<&
 }
 
 impl Lattice {
+    /// Learns a host from what the control interface said of it (`host.ping`): its name,
+    /// version and labels, as a `host_started` would teach them. A typed entry: nothing is
+    /// dressed up as an event.
+    pub fn seed_host(
+        &mut self,
+        host_id: &str,
+        name: Option<&str>,
+        version: Option<&str>,
+        labels: Option<BTreeMap<String, String>>,
+        at: DateTime<Utc>,
+    ) {
+        if !self.hosts.contains_key(host_id) {
+            if self.hosts.len() >= MAX_HOSTS {
+                self.make_room();
+            }
+            self.hosts.insert(host_id.to_owned(), Host::default());
+        }
+        let Some(host) = self.hosts.get_mut(host_id) else {
+            return;
+        };
+        host.last_seen.get_or_insert(at);
+        if let Some(name) = name.filter(|n| host.name.as_deref() != Some(*n)) {
+            let old = host.name.replace(name.to_owned());
+            recount(&mut self.name_counts, old.as_deref(), Some(name));
+        }
+        if let Some(version) = version {
+            host.version = Some(version.to_owned());
+        }
+        if let Some(labels) = labels {
+            host.labels = labels;
+        }
+    }
+
     /// Learns from one event received (or, replayed, sent) at `at`, and says what it means.
     pub fn observe(&mut self, event: &Event, at: DateTime<Utc>) -> Facts {
         // Branch on the kind table's rows, not on names: an unknown kind spelled like a known one
@@ -560,6 +593,8 @@ struct Entry<'a> {
     max_instances: Option<&'a RawValue>,
     #[serde(default, borrow)]
     instances: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    annotations: Option<&'a RawValue>,
 }
 
 impl Entry<'_> {
@@ -583,10 +618,77 @@ impl Entry<'_> {
             .and_then(|raw| serde_json::from_str::<Vec<Entry>>(raw.get()).ok())
             .map_or(0, |list| list.iter().map(Entry::max).sum())
     }
+
+    /// The application its annotations name (1.x), else the first of 0.82's instances that
+    /// names one.
+    fn app(&self) -> Option<String> {
+        if let Some(app) = self.annotations.and_then(crate::apps::appspec) {
+            return Some(app.into_owned());
+        }
+        let instances = self.instances?;
+        let list = serde_json::from_str::<Vec<Entry>>(instances.get()).ok()?;
+        list.iter().find_map(Entry::app)
+    }
 }
 
-/// The inventory in a heartbeat of any generation: 1.x `components`, 0.82 `actors` list, ≤ 0.81
-/// `actors` map of id → count; providers by `id` (1.x) or `public_key` (legacy).
+/// A component or provider as a heartbeat (or a `host.get` reply) lists it, of any generation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub id: String,
+    pub image: Option<String>,
+    /// 1.x `max_instances`, the sum over 0.82's `instances`, or ≤ 0.81's count.
+    pub instances: u64,
+    /// The application its annotations name (`wasmcloud.dev/appspec`).
+    pub app: Option<String>,
+}
+
+/// What a heartbeat lists: components (1.x `components`, 0.82 `actors` list, ≤ 0.81 `actors` map
+/// of id → count) and providers (by `id`, 1.x, or `public_key`, legacy). `None` when it lists
+/// no components in any form. The one reader of heartbeat inventories: lattice memory and
+/// `latwatch top` both use it.
+/// Applications are read only `with_apps` (lattice memory does not need them: no allocation).
+pub fn listing(data: &Data, with_apps: bool) -> Option<(Vec<Listed>, Vec<Listed>)> {
+    let components = list(
+        data.get("components").or_else(|| data.get("actors"))?,
+        with_apps,
+    )?;
+    let providers = data
+        .get("providers")
+        .and_then(|raw| list(raw, with_apps))
+        .unwrap_or_default();
+    Some((components, providers))
+}
+
+/// One list of a heartbeat or a `host.get` reply: entries, or (≤ 0.81) a map of id → count.
+pub fn list(raw: &RawValue, with_apps: bool) -> Option<Vec<Listed>> {
+    if let Ok(entries) = serde_json::from_str::<Vec<Entry>>(raw.get()) {
+        return Some(
+            entries
+                .iter()
+                .filter_map(|entry| {
+                    Some(Listed {
+                        id: entry.id()?,
+                        image: entry.image(),
+                        instances: entry.max(),
+                        app: with_apps.then(|| entry.app()).flatten(),
+                    })
+                })
+                .collect(),
+        );
+    }
+    let map = serde_json::from_str::<Data>(raw.get()).ok()?;
+    Some(
+        map.keys()
+            .map(|key| Listed {
+                id: key.to_owned(),
+                image: None,
+                instances: map.get(key).map_or(0, |v| v.get().parse().unwrap_or(0)),
+                app: None,
+            })
+            .collect(),
+    )
+}
+
 /// What a heartbeat's `data` says the host runs, counted.
 pub fn counts(data: &Data) -> Counts {
     inventory(data).counts()
@@ -594,30 +696,16 @@ pub fn counts(data: &Data) -> Counts {
 
 fn inventory(data: &Data) -> Inventory {
     let mut inventory = Inventory::default();
-    if let Some(raw) = data.get("components").or_else(|| data.get("actors")) {
-        if let Ok(list) = serde_json::from_str::<Vec<Entry>>(raw.get()) {
-            for entry in &list {
-                if let Some(id) = entry.id() {
-                    inventory
-                        .components
-                        .insert(id, (entry.image(), entry.max()));
-                }
-            }
-        } else if let Ok(map) = serde_json::from_str::<Data>(raw.get()) {
-            for key in map.keys() {
-                let count = map.get(key).map_or(0, |v| v.get().parse().unwrap_or(0));
-                inventory.components.insert(key.to_owned(), (None, count));
-            }
-        }
+    let (components, providers) = listing(data, false)
+        .or_else(|| Some((Vec::new(), list(data.get("providers")?, false)?)))
+        .unwrap_or_default();
+    for listed in components {
+        inventory
+            .components
+            .insert(listed.id, (listed.image, listed.instances));
     }
-    if let Some(raw) = data.get("providers") {
-        if let Ok(list) = serde_json::from_str::<Vec<Entry>>(raw.get()) {
-            for entry in &list {
-                if let Some(id) = entry.id() {
-                    inventory.providers.insert(id, entry.image());
-                }
-            }
-        }
+    for listed in providers {
+        inventory.providers.insert(listed.id, listed.image);
     }
     inventory
 }

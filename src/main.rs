@@ -14,6 +14,7 @@ use latwatch::{cli, source};
 
 fn main() -> std::process::ExitCode {
     // A jq worker judges events for a watcher that started it (`filter::worker`).
+    #[cfg(unix)]
     if std::env::args_os()
         .nth(1)
         .is_some_and(|arg| arg == latwatch::filter::worker::WORKER_ARG)

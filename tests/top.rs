@@ -482,3 +482,137 @@ fn an_expensive_filter_does_not_freeze_top() {
         top.screen()
     );
 }
+
+/// A heartbeat of `host` (source and `host_id`) named `name`, listing `inventory` (the JSON of
+/// its component and provider lists, in the generation's own form).
+fn heartbeat(host: &str, name: &str, inventory: &str) -> String {
+    format!(
+        r#"{{"specversion":"1.0","id":"hb-{name}","type":"com.wasmcloud.lattice.host_heartbeat","source":"{host}","data":{{"host_id":"{host}","friendly_name":"{name}","version":"0.82.0",{inventory}}}}}"#
+    )
+}
+
+fn scaled(component: &str) -> String {
+    format!(
+        r#"{{"specversion":"1.0","id":"{component}","type":"com.wasmcloud.lattice.component_scaled","source":"{HOST}","data":{{"component_id":"{component}","host_id":"{HOST}","max_instances":1}}}}"#
+    )
+}
+
+/// Issue 20: `-t` narrows the events pane, never what the tables are built from (it used to
+/// narrow the subscription, and the tables stayed empty while the header said `live`); and
+/// heartbeats of every generation fill the tables: 0.82's `actors` list (instances summed) and
+/// ≤ 0.81's `actors` map, providers by `public_key`.
+#[test]
+fn a_type_filter_narrows_only_the_events_pane_and_legacy_heartbeats_fill_the_tables() {
+    let server = NatsServer::start();
+    let top = Tmux::start(
+        &[
+            "top",
+            "-s",
+            &server.url(),
+            "--color",
+            "never",
+            "-t",
+            "component_scaled",
+        ],
+        160,
+        40,
+    );
+    top.wait_for("the view", |s| s.contains("events (0)"));
+    let publisher = Publisher::connect(&server.url());
+    let subject = "wasmbus.evt.default.host_heartbeat";
+    publisher.publish(
+        subject,
+        heartbeat(
+            "NOLDHOST82",
+            "old-host-082",
+            r#""actors":[{"id":"legacy_echo","image_ref":"legacy.example/echo:0.1","instances":[{"max_instances":1},{"max_instances":2}]}],"providers":[{"public_key":"VLEGACYPROVIDER","link_name":"default","contract_id":"wasmcloud:httpserver"}]"#,
+        ),
+    );
+    publisher.publish(
+        subject,
+        heartbeat(
+            "NOLDHOST81",
+            "old-host-081",
+            r#""actors":{"mapped_actor":2},"providers":[]"#,
+        ),
+    );
+    publisher.publish(
+        "wasmbus.evt.default.component_scaled",
+        scaled("sentinel-component"),
+    );
+    let screen = top.wait_for("the tables and the sentinel", |s| {
+        s.contains("sentinel-component")
+            && row(s, &["legacy_echo", "old-host-082"]).is_some()
+            && row(s, &["mapped_actor", "old-host-081"]).is_some()
+    });
+    let echo = row(&screen, &["legacy_echo", "old-host-082"]).unwrap();
+    assert!(cells(echo).contains(&"3"), "instances summed: {screen}");
+    let mapped = row(&screen, &["mapped_actor", "old-host-081"]).unwrap();
+    assert!(cells(mapped).contains(&"2"), "{screen}");
+    assert!(screen.contains("VLEGACYPROVIDER"), "{screen}");
+    // Only the sentinel passed -t: no heartbeat reached the events pane.
+    assert!(screen.contains("events (1)"), "{screen}");
+    top.keys(&["q"]);
+    assert_eq!(top.exit_code(), 0);
+}
+
+/// Issue 20: flags that shape, stop, record or replay the line output mean nothing to `top`,
+/// and are refused (exit 2, on a terminal too), not silently ignored.
+#[test]
+fn flags_that_mean_nothing_to_top_are_refused() {
+    let top = Tmux::start(
+        &[
+            "--count",
+            "5",
+            "--summary",
+            "top",
+            "-s",
+            "nats://127.0.0.1:1",
+        ],
+        120,
+        20,
+    );
+    assert_eq!(top.exit_code(), 2, "{}", top.screen());
+    let screen = top.screen();
+    assert!(
+        screen.contains("--count, --summary mean nothing to latwatch top"),
+        "{screen}"
+    );
+}
+
+/// Issue 20: wadm repeating a status (and a failure's retries) shows what the line output
+/// shows, never a raw `app_status  wadm  data=status,…` row.
+#[test]
+fn repeated_statuses_leave_no_raw_rows_in_the_events_pane() {
+    let server = NatsServer::start();
+    let top = Tmux::start(
+        &[
+            "top",
+            "-s",
+            &server.url(),
+            "--color",
+            "never",
+            "--exclude-type",
+            "component_scale_failed",
+        ],
+        160,
+        40,
+    );
+    top.wait_for("the view", |s| s.contains("events (0)"));
+    let publisher = Publisher::connect(&server.url());
+    for (subject, payload) in recorded(WADM_BROKEN_APP) {
+        publisher.publish(&subject, payload.as_bytes());
+    }
+    publisher.publish(
+        "wasmbus.evt.default.component_scaled",
+        scaled("sentinel-component"),
+    );
+    let screen = top.wait_for("the sentinel", |s| s.contains("sentinel-component"));
+    assert!(!screen.contains("data=status"), "{screen}");
+    assert!(
+        row(&screen, &["app_status", "broken-app"]).is_some(),
+        "{screen}"
+    );
+    top.keys(&["q"]);
+    assert_eq!(top.exit_code(), 0);
+}

@@ -295,6 +295,10 @@ pub struct Tls {
 impl Config {
     /// Decides everything; an `Err` is a usage error (exit 2) saying what is wrong.
     pub fn from_cli(cli: Cli) -> Result<Config, String> {
+        let top = matches!(cli.command, Some(crate::cli::Command::Top));
+        if top {
+            refuse_for_top(&cli)?;
+        }
         let lattices = lattices(&cli.lattice, cli.all_lattices)?;
         if let Some(prefix) = &cli.subject_prefix {
             subject_prefix(prefix)?;
@@ -347,7 +351,7 @@ impl Config {
         let mut warnings: Vec<String> = warnings;
         let until = until(&cli, &lattices, &mut warnings)?;
         let replay = replay(&cli)?;
-        let plan = Plan::new(
+        let mut plan = Plan::new(
             &filter,
             until.as_ref(),
             &renderer,
@@ -356,6 +360,12 @@ impl Config {
             cli.legacy || cli.since.is_some() || cli.last.is_some(),
             |remember| AppsPlan::new(&cli, output, remember),
         );
+        if top {
+            // top's tables need every host, link and heartbeat event: event filters (`-t`,
+            // `--exclude-type`, `--filter`) narrow only its events pane, never the subscription.
+            plan.subscribed_types.clear();
+            plan.prefilter = None;
+        }
         if let (Some(input), Some(record)) = (&cli.input, &cli.record) {
             not_the_same_file(input, record)?;
         }
@@ -409,6 +419,49 @@ impl Config {
             timeout: cli.timeout,
             idle_timeout: cli.idle_timeout,
         })
+    }
+}
+
+/// `latwatch top` draws live tables: flags that shape, stop, record or replay the line output
+/// mean nothing there, and are refused rather than silently ignored.
+fn refuse_for_top(cli: &Cli) -> Result<(), String> {
+    let given = [
+        ("--count", cli.count.is_some()),
+        ("--summary", cli.summary),
+        ("-o/--output", cli.output != Output::Pretty),
+        ("--json", cli.json),
+        ("--record", cli.record.is_some()),
+        ("--since", cli.since.is_some()),
+        ("--last", cli.last.is_some()),
+        ("--until-app", !cli.until_app.is_empty()),
+        ("--until-type", !cli.until_type.is_empty()),
+        ("--until-host", !cli.until_host.is_empty()),
+        ("--until-component", !cli.until_component.is_empty()),
+        ("--until-provider", !cli.until_provider.is_empty()),
+        ("--until-filter", cli.until_filter.is_some()),
+        ("--fail-on", !cli.fail_on.is_empty()),
+        ("--timeout", cli.timeout.is_some()),
+        ("--idle-timeout", cli.idle_timeout.is_some()),
+    ];
+    let named: Vec<&str> = given
+        .iter()
+        .filter(|(_, on)| *on)
+        .map(|(flag, _)| *flag)
+        .collect();
+    match named.as_slice() {
+        [] => Ok(()),
+        flags => Err(format!(
+            "{} {} nothing to latwatch top, which draws the lattice as live tables until you \
+             quit: {} the line output of `latwatch` (drop {} or run `latwatch` without `top`)",
+            flags.join(", "),
+            if flags.len() == 1 { "means" } else { "mean" },
+            if flags.len() == 1 {
+                "it shapes, stops, records or replays"
+            } else {
+                "they shape, stop, record or replay"
+            },
+            if flags.len() == 1 { "it" } else { "them" },
+        )),
     }
 }
 

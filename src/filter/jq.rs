@@ -22,8 +22,10 @@ use jaq_core::native::{v, Fun};
 use jaq_core::{Compiler, Ctx, Error, Exn, Native, ValT as _, Vars};
 use jaq_json::Val;
 
+#[cfg(unix)]
 use super::bounded;
 use super::budget::{self, Budget, Budgeted, Exceeded, Meter};
+#[cfg(unix)]
 use super::worker::Worker;
 use crate::text::{escape_untrusted, truncate};
 
@@ -45,6 +47,7 @@ enum Engine {
     /// Judged on the caller's thread: the expression is cheap in the event (`bounded.rs`).
     Here(Compiled),
     /// Judged by the worker process.
+    #[cfg(unix)]
     Worker(Worker),
 }
 
@@ -66,6 +69,7 @@ impl std::fmt::Debug for JqFilter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self.engine {
             Engine::Here(_) => "JqFilter (in thread)",
+            #[cfg(unix)]
             Engine::Worker(_) => "JqFilter (worker)",
         })
     }
@@ -75,11 +79,16 @@ impl JqFilter {
     /// Parses and compiles `code`; the error says what is wrong and where, for a usage error.
     pub fn compile(code: &str) -> Result<JqFilter, String> {
         let compiled = Compiled::new(code)?;
+        #[cfg(unix)]
         let engine = if bounded::runs_in_thread(code) {
             Engine::Here(compiled)
         } else {
             Engine::Worker(Worker::new(code))
         };
+        // No worker process off Unix: the checkpoints still stop loops, recursion and memory
+        // growth they see; one built-in working long between two of them is not stopped.
+        #[cfg(not(unix))]
+        let engine = Engine::Here(compiled);
         Ok(JqFilter {
             engine,
             flag: "--filter",
@@ -106,6 +115,7 @@ impl JqFilter {
     pub fn judge(&self, json: &[u8]) -> Judged {
         match &self.engine {
             Engine::Here(compiled) => compiled.judge(json, budget::MAX_STACK),
+            #[cfg(unix)]
             Engine::Worker(worker) => worker.judge(json),
         }
     }

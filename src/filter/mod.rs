@@ -6,10 +6,14 @@
 //! jq expression last. Exact `--type` names are also narrowed on the server (`config.rs` subscribes
 //! to just those subjects), so most unwanted events never arrive at all.
 
+#[cfg(unix)]
 mod bounded;
 pub mod budget;
 pub mod jq;
 pub mod notes;
+/// Unix only (a socket to a child process): elsewhere every expression is judged in-thread, under
+/// the same checkpoints.
+#[cfg(unix)]
 pub mod worker;
 
 use std::borrow::Cow;

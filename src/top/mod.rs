@@ -304,9 +304,15 @@ impl Engine<'_> {
             Some(WadmSubject::Status { .. }) => decode_app_status(raw),
             _ => decode_with_data(raw),
         };
+        let mut event = event;
         let mut facts = lattice.observe(&event, now);
         let observed = apps.observe(&event, now);
+        if let Some(problem) = observed.problem {
+            event.problems.push(crate::event::Problem::NotWadm(problem));
+        }
         let changed_app = observed.app.as_ref().is_some_and(|a| a.change.is_some());
+        // As the line output: a repeated status or a retry within a failure shows nothing.
+        facts.quiet |= observed.quiet;
         facts.app = observed.app;
         model.observe(&event, now);
         if changed_app
@@ -350,23 +356,17 @@ fn apply(
 ) {
     for (response, source) in &seeded.hosts {
         model.seed_host(response, source, now);
-        // Lattice memory learns the host's name the way a host_started would teach it.
-        if let (Some(id), Some(name)) = (
-            response.get("id").and_then(|v| v.as_str()),
-            response.get("friendly_name").and_then(|v| v.as_str()),
-        ) {
-            let started = serde_json::json!({
-                "specversion": "1.0", "id": "seed", "source": id,
-                "type": "com.wasmcloud.lattice.host_started",
-                "data": {"host_id": id, "friendly_name": name},
-            })
-            .to_string();
-            let event = decode_with_data(RawMessage {
-                subject: None,
-                payload: started.as_bytes(),
-                received: Received::Live(now),
-            });
-            lattice.observe(&event, now);
+        if let Some(id) = response.get("id").and_then(|v| v.as_str()) {
+            let text = |key: &str| response.get(key).and_then(|v| v.as_str());
+            let labels = response
+                .get("labels")
+                .and_then(|v| v.as_object())
+                .map(|map| {
+                    map.iter()
+                        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                        .collect()
+                });
+            lattice.seed_host(id, text("friendly_name"), text("version"), labels, now);
         }
     }
     for (host, response, _) in &seeded.inventories {

@@ -10,13 +10,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::apps::AppRow;
 use crate::event::kind::KindId;
 use crate::event::{Data, Event, Severity};
+use crate::lattice::Listed;
 
 /// How much of a row's or an event line's source JSON is kept for the details view (a
 /// heartbeat of 100 components is 37 KB; 500 event lines of them would hold 18 MB).
@@ -109,29 +109,6 @@ pub fn kept(source: &str) -> String {
     format!("{}…", &source[..end])
 }
 
-/// A component or provider as a heartbeat or `host.get` lists it, read borrowed.
-#[derive(Deserialize)]
-struct Item<'a> {
-    #[serde(borrow, default)]
-    id: Cow<'a, str>,
-    #[serde(borrow, default)]
-    image_ref: Option<Cow<'a, str>>,
-    #[serde(default)]
-    max_instances: Option<u64>,
-    #[serde(borrow, default)]
-    annotations: Option<&'a RawValue>,
-}
-
-impl Item<'_> {
-    fn app(&self) -> Option<Cow<'_, str>> {
-        self.annotations.and_then(crate::apps::appspec)
-    }
-}
-
-fn items(value: Option<&RawValue>) -> Option<Vec<Item<'_>>> {
-    value.and_then(|raw| serde_json::from_str(raw.get()).ok())
-}
-
 /// `target` set to `value` unless it holds it already (no allocation for an unchanged row).
 fn set(target: &mut Option<String>, value: Option<&str>) {
     if target.as_deref() != value {
@@ -203,10 +180,14 @@ impl Model {
 
     /// Takes one host's `host.get` reply: what it runs.
     pub fn seed_inventory(&mut self, host_id: &str, response: &Value) {
-        let text = |key: &str| response.get(key).map_or("[]".to_owned(), Value::to_string);
-        let (components, providers) = (text("components"), text("providers"));
-        let components: Vec<Item> = serde_json::from_str(&components).unwrap_or_default();
-        let providers: Vec<Item> = serde_json::from_str(&providers).unwrap_or_default();
+        let listed = |key: &str| {
+            let text = response.get(key).map_or("[]".to_owned(), Value::to_string);
+            serde_json::from_str::<&RawValue>(&text)
+                .ok()
+                .and_then(|raw| crate::lattice::list(raw, true))
+                .unwrap_or_default()
+        };
+        let (components, providers) = (listed("components"), listed("providers"));
         self.replace_inventory(host_id, components, providers, None);
     }
 
@@ -257,32 +238,32 @@ impl Model {
     fn replace_inventory(
         &mut self,
         host_id: &str,
-        components: Vec<Item>,
-        providers: Vec<Item>,
+        components: Vec<Listed>,
+        providers: Vec<Listed>,
         at: Option<DateTime<Utc>>,
     ) {
         let host: Arc<str> = intern(&mut self.strings, host_id);
         let listed: BTreeSet<Arc<str>> = components
             .iter()
-            .map(|i| intern(&mut self.strings, &i.id))
+            .map(|listed| intern(&mut self.strings, &listed.id))
             .collect();
         let before = self.by_host.remove(host_id).unwrap_or_default();
         for gone in before.difference(&listed) {
             self.components.remove(&(gone.clone(), host.clone()));
         }
         for item in &components {
-            let instances = item.max_instances.unwrap_or(1);
+            let instances = item.instances;
             let id = intern(&mut self.strings, &item.id);
             let row = self.components.entry((id, host.clone())).or_default();
             if row.instances != instances {
                 row.instances = instances;
                 row.changed = at;
             }
-            set_shared(&mut self.strings, &mut row.image, item.image_ref.as_deref());
-            set_shared(&mut self.strings, &mut row.app, item.app().as_deref());
+            set_shared(&mut self.strings, &mut row.image, item.image.as_deref());
+            set_shared(&mut self.strings, &mut row.app, item.app.as_deref());
         }
         self.by_host.insert(host, listed);
-        let listed: BTreeSet<&str> = providers.iter().map(|i| i.id.as_ref()).collect();
+        let listed: BTreeSet<&str> = providers.iter().map(|i| i.id.as_str()).collect();
         self.providers
             .retain(|(id, host), _| host != host_id || listed.contains(id.as_str()));
         for item in &providers {
@@ -290,8 +271,8 @@ impl Model {
                 .providers
                 .entry((item.id.to_string(), host_id.to_owned()))
                 .or_default();
-            set(&mut row.image, item.image_ref.as_deref());
-            set(&mut row.app, item.app().as_deref());
+            set(&mut row.image, item.image.as_deref());
+            set(&mut row.app, item.app.as_deref());
         }
     }
 
@@ -345,10 +326,8 @@ impl Model {
                 if event.raw.payload.len() <= 8 * 1024 {
                     host.source = source();
                 }
-                // 1.x heartbeats list `components` and `providers`; older ones are left alone.
-                if let (Some(components), Some(providers)) =
-                    (items(data.get("components")), items(data.get("providers")))
-                {
+                // Every generation: 1.x `components`, 0.82's `actors` list, ≤ 0.81's map.
+                if let Some((components, providers)) = crate::lattice::listing(data, true) {
                     self.replace_inventory(&host_id, components, providers, Some(at));
                 }
             }
