@@ -616,3 +616,46 @@ fn repeated_statuses_leave_no_raw_rows_in_the_events_pane() {
     top.keys(&["q"]);
     assert_eq!(top.exit_code(), 0);
 }
+
+/// Issue 20: at 80×24 every pane with something in it shows a row, and the header says first
+/// what matters (a failing application) before the terminal cuts it. `Esc` goes back and never
+/// quits; `?` shows the keys. (At 80×24 the providers, links and applications panes used to
+/// show no row, and the header was cut before `apps 2 (1 failing)`.)
+#[test]
+fn at_80_by_24_every_pane_shows_a_row_and_a_failing_app_is_in_the_header() {
+    let server = NatsServer::start();
+    let _lattice = Responder::start(&server.url(), recorded_replies());
+    let top = Tmux::start(&["top", "-s", &server.url(), "--color", "never"], 80, 24);
+    top.wait_for("the seeded lattice", |s| {
+        s.contains("links (1)") && s.contains("applications (1)")
+    });
+    let publisher = Publisher::connect(&server.url());
+    for (subject, payload) in recorded(WADM_BROKEN_APP) {
+        if subject.starts_with("wadm.") {
+            publisher.publish(&subject, payload.as_bytes());
+        }
+    }
+    let screen = top.wait_for("the failing application", |s| {
+        s.lines().next().is_some_and(|l| l.contains("(1 failing)"))
+    });
+    let header = screen.lines().next().unwrap();
+    assert!(header.contains("apps 2 (1 failing)"), "{screen}");
+    for row_of in [
+        &["aged-sunset-0616", "1.9.2"][..],
+        &["hello_app-hello", "hello-app"],
+        &["hello_app-httpserver", "aged-sunset"],
+        &["hello_app-httpserver →"],
+        &["broken-app", "failed"],
+    ] {
+        assert!(row(&screen, row_of).is_some(), "{row_of:?}:\n{screen}");
+    }
+    // Esc with nothing to go back from stays; `?` shows the keys, Esc closes them.
+    top.keys(&["Escape"]);
+    top.keys(&["?"]);
+    let screen = top.wait_for("the keys", |s| s.contains("these keys"));
+    assert!(screen.contains("q, Ctrl-C"), "{screen}");
+    top.keys(&["Escape"]);
+    top.wait_for("the keys closed", |s| !s.contains("these keys"));
+    top.keys(&["q"]);
+    assert_eq!(top.exit_code(), 0);
+}

@@ -7,7 +7,7 @@
 //! application memory follows wadm. `view.rs` draws it with ratatui; a frame is drawn only when
 //! something changed (or once a second, for the ages), at most ten a second.
 //!
-//! The terminal is put back by `ratatui::restore` on every way out: `q`, Esc, Ctrl-C, SIGINT,
+//! The terminal is put back by `ratatui::restore` on every way out: `q`, Ctrl-C, SIGINT,
 //! SIGTERM, SIGHUP and SIGQUIT (exit 0, 0, 129, 131), an error, and a panic (ratatui's hook).
 
 pub mod model;
@@ -494,7 +494,16 @@ fn handle_key(
     let count = view::row_count(model, ui, flags, now);
     let selected = &mut ui.selected[ui.focus];
     match key.code {
-        KeyCode::Char('q') | KeyCode::Esc => return true,
+        KeyCode::Char('q') => return true,
+        // Back, never out: clears the focused pane's filter, else every filter.
+        KeyCode::Esc => match ui.filters[ui.focus].is_empty() {
+            false => ui.filters[ui.focus].clear(),
+            true => ui.filters.iter_mut().for_each(String::clear),
+        },
+        KeyCode::Char('?') => {
+            ui.details = Some(("keys".to_owned(), view::KEYS.to_owned()));
+            ui.details_scroll = 0;
+        }
         KeyCode::Tab => ui.focus = (ui.focus + 1) % PANES.len(),
         KeyCode::BackTab => ui.focus = (ui.focus + PANES.len() - 1) % PANES.len(),
         KeyCode::Down => *selected = (*selected + 1).min(count.saturating_sub(1)),

@@ -440,6 +440,44 @@ fn widths(pane: Pane) -> Vec<Constraint> {
     }
 }
 
+/// Rows for panes of these `weights` in `total` rows: first [`PANE_FLOOR`] each while there is
+/// room (a title, a column header, one row), then the rest in proportion to the weights.
+fn heights<const N: usize>(total: u16, weights: &[u16; N]) -> [u16; N] {
+    let mut rows = [0u16; N];
+    let floor = (total / N as u16).min(PANE_FLOOR);
+    let mut left = total;
+    for row in &mut rows {
+        *row = floor;
+        left -= floor;
+    }
+    let sum: u16 = weights.iter().sum::<u16>().max(1);
+    let share = left;
+    for (row, weight) in rows.iter_mut().zip(weights) {
+        let more = share * weight / sum;
+        *row += more;
+        left -= more;
+    }
+    // What rounding left goes to the heaviest pane.
+    if let Some(heaviest) = (0..N).max_by_key(|&i| weights[i]) {
+        rows[heaviest] += left;
+    }
+    rows
+}
+
+/// A pane's least height while the terminal has room: its title, its column header, one row.
+const PANE_FLOOR: u16 = 3;
+
+/// What the keys do, for `?`.
+pub const KEYS: &str = "Tab / Shift-Tab   next / previous pane (the focused one grows)
+↑ ↓ PgUp PgDn     move in the pane
+Home End          first / last row
+/                 filter the pane by text (Enter keeps it, Esc clears it)
+Enter             details of the selected row
+p                 pause / resume the events pane
+Esc               back: close this view, clear the pane's filter
+?                 these keys
+q, Ctrl-C         quit";
+
 /// Draws the whole view.
 pub fn draw(
     frame: &mut Frame,
@@ -472,18 +510,20 @@ pub fn draw(
         .values()
         .filter(|p| p.healthy == Some(false))
         .count();
+    // What matters first, so a narrow terminal cuts the least important: the state, failing
+    // applications, silent hosts and unhealthy providers, then the rest.
     let summary = format!(
-        " latwatch top  {}  {}  lattice {}  hosts {alive}{}  components {}  providers {}{}  apps {}{}  {:.1} ev/s",
+        " latwatch top  {}  apps {}{}  hosts {alive}{}  providers {}{}  components {}  {:.1} ev/s  lattice {}  {}",
         escape_untrusted(&header.state),
-        escape_untrusted(&header.server),
-        escape_untrusted(&header.lattice),
-        if silent > 0 { format!(" ({silent} silent)") } else { String::new() },
-        model.components.len(),
-        model.providers.len(),
-        if providers_unhealthy > 0 { format!(" ({providers_unhealthy} unhealthy)") } else { String::new() },
         model.apps.len(),
         match model.apps_failing() { 0 => String::new(), n => format!(" ({n} failing)") },
+        if silent > 0 { format!(" ({silent} silent)") } else { String::new() },
+        model.providers.len(),
+        if providers_unhealthy > 0 { format!(" ({providers_unhealthy} unhealthy)") } else { String::new() },
+        model.components.len(),
         header.rate,
+        escape_untrusted(&header.lattice),
+        escape_untrusted(&header.server),
     );
     let bold = match ui.color {
         true => Style::default().add_modifier(Modifier::REVERSED),
@@ -497,30 +537,49 @@ pub fn draw(
             escape_untrusted(&ui.filters[ui.focus])
         ),
         (false, paused) => format!(
-            " Tab pane  ↑↓ PgUp PgDn Home End scroll  / filter  Enter details  p {}  q quit",
+            " Tab pane  ↑↓ scroll  / filter  Enter details  p {}  ? keys  q quit",
             if paused { "resume (paused)" } else { "pause" }
         ),
     };
     frame.render_widget(Paragraph::new(hint), keys);
 
-    // The focused pane gets more room.
+    // The focused pane gets more room; every pane first gets room for one row (its title, its
+    // column header and a row), so at 80×24 no pane is left without one.
     let weight = |pane: Pane| if ui.focused() == pane { 3 } else { 1 };
-    let [hosts, components, pair, apps] = Layout::vertical([
-        Constraint::Fill(weight(Pane::Hosts)),
-        Constraint::Fill(weight(Pane::Components) + 1),
-        Constraint::Fill(weight(Pane::Providers).max(weight(Pane::Links)) + 1),
-        Constraint::Fill(weight(Pane::Apps)),
-    ])
-    .areas(middle);
     // Side by side only when both have room for their ids; stacked, each gets the full width.
-    let direction = match pair.width >= 160 {
-        true => Direction::Horizontal,
-        false => Direction::Vertical,
+    let side_by_side = middle.width >= 160;
+    let (hosts, components, providers, links, apps) = if side_by_side {
+        let rows = heights(
+            middle.height,
+            &[
+                weight(Pane::Hosts),
+                weight(Pane::Components) + 1,
+                weight(Pane::Providers).max(weight(Pane::Links)) + 1,
+                weight(Pane::Apps),
+            ],
+        );
+        let [hosts, components, pair, apps] =
+            Layout::vertical(rows.map(Constraint::Length)).areas(middle);
+        let [providers, links] = Layout::default()
+            .direction(Direction::Horizontal)
+            .constraints([Constraint::Fill(1), Constraint::Fill(1)])
+            .areas(pair);
+        (hosts, components, providers, links, apps)
+    } else {
+        let rows = heights(
+            middle.height,
+            &[
+                weight(Pane::Hosts),
+                weight(Pane::Components) + 1,
+                weight(Pane::Providers),
+                weight(Pane::Links),
+                weight(Pane::Apps),
+            ],
+        );
+        let [hosts, components, providers, links, apps] =
+            Layout::vertical(rows.map(Constraint::Length)).areas(middle);
+        (hosts, components, providers, links, apps)
     };
-    let [providers, links] = Layout::default()
-        .direction(direction)
-        .constraints([Constraint::Fill(1), Constraint::Fill(1)])
-        .areas(pair);
     for (pane, area) in [
         (Pane::Hosts, hosts),
         (Pane::Components, components),
