@@ -28,7 +28,14 @@ impl Tmux {
         let dir = temp_dir("top");
         let exit_file = dir.join("exit");
         let stty_file = dir.join("stty");
-        let socket = format!("latwatch-{}-{}", std::process::id(), free_port());
+        // One tmux server per terminal: a socket name two tests shared would show one of them
+        // the other's pane.
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let socket = format!(
+            "latwatch-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
         let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
         let config = dir.join("config");
         std::fs::create_dir_all(&config).unwrap();

@@ -440,24 +440,38 @@ fn widths(pane: Pane) -> Vec<Constraint> {
     }
 }
 
-/// Rows for panes of these `weights` in `total` rows: first [`PANE_FLOOR`] each while there is
-/// room (a title, a column header, one row), then the rest in proportion to the weights.
-fn heights<const N: usize>(total: u16, weights: &[u16; N]) -> [u16; N] {
+/// Rows for panes of these `weights` in `total` rows, pane `i` wanting `needs[i]` (its title, its
+/// column header and its rows): first each gets up to [`PANE_FLOOR`] (one row) while there is
+/// room, then the rest goes by weight to the panes that want more, none past what it wants;
+/// what is still left goes to the heaviest (the focused) pane.
+fn heights<const N: usize>(total: u16, weights: &[u16; N], needs: &[u16; N]) -> [u16; N] {
     let mut rows = [0u16; N];
-    let floor = (total / N as u16).min(PANE_FLOOR);
     let mut left = total;
-    for row in &mut rows {
-        *row = floor;
-        left -= floor;
+    for (row, need) in rows.iter_mut().zip(needs) {
+        let give = (*need).min(PANE_FLOOR).min(left);
+        *row = give;
+        left -= give;
     }
-    let sum: u16 = weights.iter().sum::<u16>().max(1);
-    let share = left;
-    for (row, weight) in rows.iter_mut().zip(weights) {
-        let more = share * weight / sum;
-        *row += more;
-        left -= more;
+    while left > 0 {
+        let hungry: Vec<usize> = (0..N).filter(|&i| rows[i] < needs[i]).collect();
+        if hungry.is_empty() {
+            break;
+        }
+        let sum: u32 = hungry.iter().map(|&i| u32::from(weights[i].max(1))).sum();
+        let share = u32::from(left);
+        for &i in &hungry {
+            let by_weight = (share * u32::from(weights[i].max(1)) / sum).max(1);
+            let more = u16::try_from(by_weight)
+                .unwrap_or(u16::MAX)
+                .min(needs[i] - rows[i])
+                .min(left);
+            rows[i] += more;
+            left -= more;
+            if left == 0 {
+                break;
+            }
+        }
     }
-    // What rounding left goes to the heaviest pane.
     if let Some(heaviest) = (0..N).max_by_key(|&i| weights[i]) {
         rows[heaviest] += left;
     }
@@ -546,6 +560,10 @@ pub fn draw(
     // The focused pane gets more room; every pane first gets room for one row (its title, its
     // column header and a row), so at 80×24 no pane is left without one.
     let weight = |pane: Pane| if ui.focused() == pane { 3 } else { 1 };
+    let need = |pane: Pane| {
+        let count = rows(pane, model, ui, flags, now, 0, 0).1;
+        u16::try_from(count).unwrap_or(u16::MAX).saturating_add(2)
+    };
     // Side by side only when both have room for their ids; stacked, each gets the full width.
     let side_by_side = middle.width >= 160;
     let (hosts, components, providers, links, apps) = if side_by_side {
@@ -556,6 +574,12 @@ pub fn draw(
                 weight(Pane::Components) + 1,
                 weight(Pane::Providers).max(weight(Pane::Links)) + 1,
                 weight(Pane::Apps),
+            ],
+            &[
+                need(Pane::Hosts),
+                need(Pane::Components),
+                need(Pane::Providers).max(need(Pane::Links)),
+                need(Pane::Apps),
             ],
         );
         let [hosts, components, pair, apps] =
@@ -574,6 +598,13 @@ pub fn draw(
                 weight(Pane::Providers),
                 weight(Pane::Links),
                 weight(Pane::Apps),
+            ],
+            &[
+                need(Pane::Hosts),
+                need(Pane::Components),
+                need(Pane::Providers),
+                need(Pane::Links),
+                need(Pane::Apps),
             ],
         );
         let [hosts, components, providers, links, apps] =
@@ -849,6 +880,20 @@ mod tests {
             assert!(text.contains("xxxxxxxx"), "{text}");
             assert!(!text.contains(&"x".repeat(201)), "the long id is cut");
         }
+    }
+
+    #[test]
+    fn every_pane_with_rows_gets_one_before_any_grows() {
+        // 80×24: 16 rows for five panes; the focused hosts pane has one host.
+        let rows = heights(16, &[3, 2, 1, 1, 1], &[3, 4, 3, 3, 2]);
+        assert_eq!(rows.iter().sum::<u16>(), 16);
+        assert!(rows[..4].iter().all(|&r| r >= 3), "{rows:?}");
+        assert!(rows[1] >= 4, "the second component shows: {rows:?}");
+        // Too little room: each gets what there is, in order, and nothing overflows.
+        let rows = heights(6, &[1, 1, 1, 1, 1], &[50, 50, 50, 50, 50]);
+        assert_eq!(rows.iter().sum::<u16>(), 6);
+        // Everything fits: the rest goes to the heaviest pane.
+        assert_eq!(heights(20, &[1, 3], &[3, 3]), [3, 17]);
     }
 
     #[test]
