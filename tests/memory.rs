@@ -65,7 +65,9 @@ fn silent_hosts_are_reported_and_come_back() {
         publisher.publish_event("default", beat);
         std::thread::sleep(Duration::from_secs(1));
     }
-    let started = Instant::now();
+    // Silent after 5 s (2.5 learned intervals, never less than 5 s), not after the 75 s an
+    // unlearned 30 s interval would give: `lines` fails past 30 s, a bound far from both that
+    // holds on a loaded machine.
     let lines = latwatch.lines(2, Duration::from_secs(30));
     assert!(lines[0].contains("host_heartbeat"), "{}", lines[0]);
     assert!(
@@ -73,17 +75,7 @@ fn silent_hosts_are_reported_and_come_back() {
         "{}",
         lines[1]
     );
-    // Silent after 5 s (2.5 learned intervals, never less than 5 s), not after the 75 s an
-    // unlearned 30 s interval would give: a bound far from both holds on a loaded machine.
-    assert!(
-        started.elapsed() < Duration::from_secs(30),
-        "{:?}",
-        started.elapsed()
-    );
-    assert!(
-        latwatch.next_line(Duration::from_secs(2)).is_none(),
-        "reported once"
-    );
+    // Reported once: the next line is the host coming back, not a second `host_silent`.
     publisher.publish_event("default", beat);
     let back = &latwatch.lines(1, WAIT)[0];
     assert!(back.contains("back after"), "{back}");

@@ -663,6 +663,53 @@ fn at_80_by_24_every_pane_shows_a_row_and_a_failing_app_is_in_the_header() {
     assert!(screen.contains("q, Ctrl-C"), "{screen}");
     top.keys(&["Escape"]);
     top.wait_for("the keys closed", |s| !s.contains("these keys"));
+    // The events pane says when it does not follow the newest line.
+    top.keys(&["BTab", "Up"]);
+    top.wait_for("scrolled back", |s| {
+        s.contains("not following (End follows)")
+    });
+    top.keys(&["End"]);
+    top.wait_for("following again", |s| !s.contains("not following"));
+    top.keys(&["p"]);
+    top.wait_for("paused", |s| s.contains("PAUSED: not following"));
+    top.keys(&["q"]);
+    assert_eq!(top.exit_code(), 0);
+}
+
+/// Issue 20: an application wadm deletes (its second `manifest_unpublished`) leaves the
+/// applications pane; an undeployed one stays, shown undeployed.
+#[test]
+fn a_deleted_application_leaves_the_applications_pane() {
+    let server = NatsServer::start();
+    let _lattice = Responder::start(&server.url(), recorded_replies());
+    let top = Tmux::start(&["top", "-s", &server.url(), "--color", "never"], 140, 40);
+    top.wait_for("the seeded application", |s| {
+        row(s, &["hello-app", "deployed"]).is_some()
+    });
+    let publisher = Publisher::connect(&server.url());
+    let messages = recorded(WADM_HELLO_APP);
+    let unpublished: Vec<&(String, String)> = messages
+        .iter()
+        .filter(|(subject, _)| subject.ends_with("manifest_unpublished"))
+        .collect();
+    assert_eq!(unpublished.len(), 2, "undeploy, then delete");
+    publisher.publish(&unpublished[0].0, unpublished[0].1.as_bytes());
+    publisher.publish(
+        "wasmbus.evt.default.component_scaled",
+        scaled("sentinel-one"),
+    );
+    let screen = top.wait_for("the first sentinel", |s| s.contains("sentinel-one"));
+    assert!(
+        screen.contains("applications (1)"),
+        "undeployed stays:\n{screen}"
+    );
+    publisher.publish(&unpublished[1].0, unpublished[1].1.as_bytes());
+    publisher.publish(
+        "wasmbus.evt.default.component_scaled",
+        scaled("sentinel-two"),
+    );
+    let screen = top.wait_for("the second sentinel", |s| s.contains("sentinel-two"));
+    assert!(screen.contains("applications (0)"), "{screen}");
     top.keys(&["q"]);
     assert_eq!(top.exit_code(), 0);
 }

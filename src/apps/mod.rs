@@ -137,6 +137,8 @@ struct App {
     /// Its CloudEvent id: a deploy read again from a stream is new only when its id differs.
     deploy_id: Option<String>,
     unpublished: bool,
+    /// Unpublished twice: wadm deleted it (it leaves `latwatch top`'s applications pane).
+    deleted: bool,
     failure: Option<Failure>,
     /// Host events attributed to it.
     events: u64,
@@ -299,6 +301,8 @@ pub struct AppRow {
     pub version: Option<String>,
     pub events: u64,
     pub failures: u64,
+    /// wadm deleted it (`manifest_unpublished` a second time).
+    pub deleted: bool,
 }
 
 /// What [`Apps::observe`] found.
@@ -473,6 +477,7 @@ impl Apps {
             .map(Cow::into_owned);
         app.fresh = false;
         app.unpublished = false;
+        app.deleted = false;
         if let Some(apps) = self.lattices.get_mut(&lattice) {
             for id in manifest.ids.iter().chain(&manifest.configs) {
                 apps.claim(id, &name);
@@ -511,6 +516,7 @@ impl Apps {
         };
         let again = app.unpublished;
         app.unpublished = true;
+        app.deleted = again;
         Observed {
             app: Some(AppFacts {
                 name: app.name.clone(),
@@ -744,6 +750,7 @@ impl Apps {
         self.lattices
             .iter()
             .flat_map(|(lattice, apps)| {
+                // A deleted application is gone from wadm: not a row (its events stay counted).
                 apps.apps.iter().map(move |(name, app)| AppRow {
                     lattice: lattice.clone(),
                     name: name.clone(),
@@ -752,6 +759,7 @@ impl Apps {
                     version: app.version.clone(),
                     events: app.events,
                     failures: app.failures,
+                    deleted: app.deleted,
                 })
             })
             .collect()

@@ -106,6 +106,10 @@ fn host_events_are_attributed_by_annotation_and_by_known_ids() {
     let rows = apps.rows();
     assert_eq!(rows.len(), 1);
     assert!(rows[0].events >= 9, "{rows:?}");
+    assert!(
+        rows[0].deleted,
+        "the recording ends with the app deleted: {rows:?}"
+    );
 }
 
 fn host_event(kind: &str, data: &str) -> String {

@@ -321,7 +321,7 @@ impl Engine<'_> {
                 .known()
                 .is_some_and(crate::event::kind::KindId::is_wadm)
         {
-            model.apps = apps.rows();
+            model.apps = shown_apps(apps);
         }
         let app = facts.app.as_ref().map(|a| a.name.as_ref());
         let mut notes: Vec<Note> = Vec::new();
@@ -344,6 +344,11 @@ impl Engine<'_> {
             source: std::str::from_utf8(payload).map_or(String::new(), model::kept),
         });
     }
+}
+
+/// The applications pane's rows: a deleted application leaves it.
+fn shown_apps(apps: &Apps) -> Vec<crate::apps::AppRow> {
+    apps.rows().into_iter().filter(|row| !row.deleted).collect()
 }
 
 /// What a seeding learned, into the model and memories.
@@ -378,7 +383,7 @@ fn apply(
     for seed in &seeded.apps {
         apps.seed(seed);
     }
-    model.apps = apps.rows();
+    model.apps = shown_apps(apps);
 }
 
 /// Asks the lattice what exists: read-only requests only.
@@ -492,6 +497,19 @@ fn handle_key(
         return false;
     }
     let count = view::row_count(model, ui, flags, now);
+    if ui.focused() == view::Pane::Events {
+        match key.code {
+            KeyCode::Up | KeyCode::PageUp | KeyCode::Home => ui.scrolled_back = true,
+            KeyCode::End => ui.scrolled_back = false,
+            KeyCode::Down | KeyCode::PageDown => {
+                let step = if key.code == KeyCode::Down { 1 } else { 10 };
+                if ui.selected[ui.focus] + step >= count.saturating_sub(1) {
+                    ui.scrolled_back = false;
+                }
+            }
+            _ => {}
+        }
+    }
     let selected = &mut ui.selected[ui.focus];
     match key.code {
         KeyCode::Char('q') => return true,

@@ -94,6 +94,9 @@ pub struct Ui {
     /// The events pane is paused: it shows the first this many events of the model's ring
     /// (counted from the model's total received, see `Model::events`).
     pub paused: Option<Vec<super::model::EventLine>>,
+    /// The events pane was scrolled back: it stays on the chosen line instead of following the
+    /// newest (End follows again).
+    pub scrolled_back: bool,
     pub color: bool,
 }
 
@@ -664,8 +667,8 @@ fn draw_pane(
     let total = rows(pane, model, ui, flags, now, 0, 0).1;
     {
         let selected = &mut ui.selected[pane.index()];
-        // The events pane follows the newest line unless a line was chosen.
-        if pane == Pane::Events && !focused {
+        // The events pane follows the newest line unless it was scrolled back.
+        if pane == Pane::Events && !(focused && ui.scrolled_back) {
             *selected = total.saturating_sub(1);
         }
         if *selected >= total {
@@ -679,6 +682,13 @@ fn draw_pane(
     let mut title = vec![Span::raw(format!(" {} ({count})", pane.title()))];
     if !filter.is_empty() {
         title.push(Span::raw(format!(" /{}", escape_untrusted(filter))));
+    }
+    if pane == Pane::Events {
+        if ui.paused.is_some() {
+            title.push(Span::raw("  PAUSED: not following (p resumes)"));
+        } else if focused && ui.scrolled_back {
+            title.push(Span::raw("  scrolled back: not following (End follows)"));
+        }
     }
     title.push(Span::raw(" "));
     let title_style = match (focused, ui.color) {
