@@ -620,6 +620,19 @@ fn repeated_statuses_leave_no_raw_rows_in_the_events_pane() {
         row(&screen, &["app_status", "broken-app"]).is_some(),
         "{screen}"
     );
+    // The application's details: wadm's whole message, the failing scaler with its own, and
+    // where the facts come from.
+    top.keys(&["Tab", "Tab", "Tab", "Tab", "Enter"]);
+    let screen = top.wait_for("the application's details", |s| {
+        s.contains("failing scalers")
+    });
+    assert!(screen.contains("wadm: its status messages"), "{screen}");
+    assert!(
+        screen.contains("No such file or directory"),
+        "the whole message:\n{screen}"
+    );
+    assert!(screen.contains(r#""scaler": "#), "{screen}");
+    top.keys(&["Escape"]);
     top.keys(&["q"]);
     assert_eq!(top.exit_code(), 0);
 }

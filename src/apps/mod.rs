@@ -303,6 +303,8 @@ pub struct AppRow {
     pub failures: u64,
     /// wadm deleted it (`manifest_unpublished` a second time).
     pub deleted: bool,
+    /// Failing scalers: (name, wadm's message).
+    pub failing: Vec<(String, String)>,
 }
 
 /// What [`Apps::observe`] found.
@@ -760,6 +762,7 @@ impl Apps {
                     events: app.events,
                     failures: app.failures,
                     deleted: app.deleted,
+                    failing: app.failing.clone(),
                 })
             })
             .collect()

@@ -333,7 +333,7 @@ pub fn rows(
                         cell(app.message.as_deref().unwrap_or("")),
                     ],
                     severity,
-                    source: String::new(),
+                    source: app_details(app),
                 }
             },
             (
@@ -755,6 +755,32 @@ pub fn selected_source(
         Err(_) => row.source,
     };
     Some((row.cells.first().cloned().unwrap_or_default(), text))
+}
+
+/// An application's details, for its popup: wadm's whole message and every failing scaler with
+/// its own, and where these facts come from. Made only for the selected row.
+fn app_details(app: &crate::apps::AppRow) -> String {
+    let failing: Vec<serde_json::Value> = app
+        .failing
+        .iter()
+        .map(|(scaler, message)| serde_json::json!({"scaler": scaler, "message": message}))
+        .collect();
+    serde_json::json!({
+        "application": app.name,
+        "lattice": app.lattice,
+        "status": app.status,
+        "version": app.version,
+        "message": app.message,
+        "failing scalers": failing,
+        "events": app.events,
+        "failures": app.failures,
+        "from": format!(
+            "wadm: its status messages (wadm.status.{}.{}), its deploys (wadm.evt) and its API \
+             (model.get); events counts the host events latwatch attributed to it",
+            app.lattice, app.name
+        ),
+    })
+    .to_string()
 }
 
 /// How many rows the focused pane has now (for the keys that move the selection).
