@@ -370,6 +370,39 @@ impl Pipeline {
         self.exit = why.exit_code();
     }
 
+    /// A host the control interface named (`host.ping`'s response): lattice memory learns its
+    /// name, version and labels, so lines name it from its first event. Pretty output lists it on
+    /// stderr, as it lists applications.
+    pub fn seed_host(&mut self, response: &serde_json::Value) {
+        let Some(id) = response.get("id").and_then(|v| v.as_str()) else {
+            return;
+        };
+        let text = |key: &str| response.get(key).and_then(|v| v.as_str());
+        let labels = response
+            .get("labels")
+            .and_then(|v| v.as_object())
+            .map(|map| {
+                map.iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                    .collect()
+            });
+        let name = text("friendly_name");
+        self.lattice
+            .seed_host(id, name, text("version"), labels, Utc::now());
+        if let (Renderer::Pretty(pretty), Some(name)) = (&self.renderer, name) {
+            let id = match pretty.full_ids {
+                true => escape_untrusted(id).into_owned(),
+                false => crate::text::abbreviate_key(&escape_untrusted(id)).into_owned(),
+            };
+            let mut line = format!("host {}", escape_untrusted(name));
+            if let Some(version) = text("version") {
+                line.push_str(&format!("  {}", escape_untrusted(version)));
+            }
+            line.push_str(&format!("  {id}"));
+            self.status.info(format_args!("{line}"));
+        }
+    }
+
     /// An `--until-app` wait is running.
     pub fn waits_for_apps(&self) -> bool {
         self.until.as_ref().is_some_and(|u| u.apps.is_some())

@@ -271,3 +271,29 @@ fn spoofed_hosts_are_bounded_and_the_least_recently_heard_go_first() {
         "host 0 came back; at most 10,000 are known"
     );
 }
+
+/// Issue 20: a host is named from its first event. At startup latwatch asks the control
+/// interface which hosts exist (`host.ping`, answered here with the recorded real reply), so a
+/// component event before any heartbeat already names `aged-sunset-0616`, not its key.
+#[test]
+fn hosts_are_named_from_the_first_event() {
+    const HOST: &str = "NDWZ6XD7GOIE343PD5PZMS753LNNJ5SGDLEER7SJJOO754CSWM7HBY5A";
+    let server = NatsServer::start();
+    let _lattice = Responder::start(&server.url(), recorded_replies());
+    let latwatch = Latwatch::listening(&server, &["--color", "never"]);
+    let stderr = latwatch.wait_stderr("host aged-sunset-0616", WAIT);
+    assert!(
+        stderr.contains("host aged-sunset-0616  1.9.2  NDWZ6X…HBY5A"),
+        "{stderr}"
+    );
+    let publisher = Publisher::connect(&server.url());
+    publisher.publish(
+        "wasmbus.evt.default.component_scaled",
+        format!(
+            r#"{{"specversion":"1.0","id":"s1","type":"com.wasmcloud.lattice.component_scaled","source":"{HOST}","data":{{"component_id":"hello_app-hello","host_id":"{HOST}","max_instances":2}}}}"#
+        ),
+    );
+    let line = &latwatch.lines(1, WAIT)[0];
+    assert!(line.contains("aged-sunset-0616"), "{line}");
+    assert!(!line.contains("NDWZ6X"), "{line}");
+}

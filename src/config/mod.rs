@@ -179,6 +179,9 @@ pub struct NatsConfig {
     pub subjects: Vec<String>,
     /// Explain silence after this long without an event.
     pub silence_hint: Option<std::time::Duration>,
+    /// Ask the control interface which hosts exist (`host.ping`) at startup and after every gap,
+    /// so lines name hosts from the first event: when lattice memory runs.
+    pub ping_hosts: bool,
     /// `--since` / `--last`: history to replay from JetStream before going live.
     pub replay: Option<Replay>,
     /// Fill gaps from a stream (not `--no-fill`).
@@ -400,6 +403,7 @@ impl Config {
                 subject_prefix: cli.subject_prefix.clone(),
                 silence_hint: (cli.silence_hint > 0)
                     .then(|| std::time::Duration::from_secs(cli.silence_hint)),
+                ping_hosts: plan.remember && !top,
             })),
         };
         Ok(Config {

@@ -2,6 +2,7 @@
 //! capture or stdin. Both hand borrowed [`crate::event::RawMessage`]s to the pipeline and flush it
 //! whenever no further message is immediately ready.
 
+pub mod ctl;
 pub mod file;
 pub mod intake;
 pub mod jetstream;

@@ -37,7 +37,7 @@ use crate::output::Status;
 use crate::pipeline::{Ahead, Flow, Pipeline, Stop};
 use crate::record::Recorder;
 use crate::source::intake::{self, Intake, Item, Liveness, Queue};
-use crate::source::{jetstream, wadm, Limits};
+use crate::source::{ctl, jetstream, wadm, Limits};
 use crate::text::escape_untrusted;
 
 /// How long the first connection may take before latwatch gives up.
@@ -136,7 +136,12 @@ pub async fn run(
         liveness.clone(),
     ));
     let refusals = watch::Sender::new(Vec::new());
+    // Hosts the control interface names (`host.ping`), as each answers: at startup and after
+    // every gap, beside the live messages.
+    let (hosts_tx, mut hosts_rx) = mpsc::unbounded_channel();
+    let hosts_tx = config.ping_hosts.then_some(hosts_tx);
     let mut filler = Filler {
+        hosts: hosts_tx.clone(),
         config,
         shown: shown.clone(),
         client: None,
@@ -152,9 +157,9 @@ pub async fn run(
 
     // What is true now about applications is read beside the live messages (on the second
     // connection): events show while it is read, and what arrived live meanwhile stays.
-    let learning = learn_at_startup(config, &shown, refusals);
+    let learning = learn_at_startup(config, &shown, refusals, hosts_tx);
     tokio::pin!(learning);
-    let mut learning_pending = config.watches_apps();
+    let mut learning_pending = config.watches_apps() || config.ping_hosts;
     // A replay waits for it: replayed events are attributed to applications with what it says.
     if learning_pending && config.replay.is_some() {
         let learned = tokio::select! {
@@ -257,6 +262,10 @@ pub async fn run(
                     continue;
                 }
             },
+            Some(host) = hosts_rx.recv() => {
+                pipeline.seed_host(&host);
+                continue;
+            }
             learned = &mut learning, if learning_pending => {
                 learning_pending = false;
                 if filler.seed(learned, pipeline, status, &mut pending, &queue) == Flow::Done {
@@ -345,6 +354,8 @@ async fn subscribe(
 /// at the first gap): JetStream's own messages must not reach the live subscription's books.
 /// After each gap it reads again what wadm knows (`source::wadm`), on the same connection.
 struct Filler<'a> {
+    /// Where hosts the control interface names go, when lines name hosts (`ctl::ping_hosts`).
+    hosts: Option<mpsc::UnboundedSender<serde_json::Value>>,
     config: &'a NatsConfig,
     shown: String,
     client: Option<Client>,
@@ -459,6 +470,14 @@ impl Filler<'_> {
         status: Status,
     ) -> Result<Flow> {
         let flow = self.fill_events(mark, pending, pipeline, status).await?;
+        // Hosts may have come or gone meanwhile: ask again which exist, beside the stream.
+        if let (Some(hosts), Some(client)) = (&self.hosts, &self.client) {
+            tokio::spawn(ctl::ping_hosts(
+                client.clone(),
+                self.config.lattices.clone(),
+                hosts.clone(),
+            ));
+        }
         if flow == Flow::Continue && self.config.watches_apps() {
             return self.relearn(pipeline, status, pending).await;
         }
@@ -643,9 +662,20 @@ async fn learn_at_startup(
     config: &NatsConfig,
     shown: &str,
     refusals: watch::Sender<Vec<Refusal>>,
+    hosts: Option<mpsc::UnboundedSender<serde_json::Value>>,
 ) -> (Option<Client>, wadm::Learned) {
     match connect_for_replay(config, shown, refusals.clone()).await {
         Ok(client) => {
+            if let Some(hosts) = hosts {
+                tokio::spawn(ctl::ping_hosts(
+                    client.clone(),
+                    config.lattices.clone(),
+                    hosts,
+                ));
+            }
+            if !config.watches_apps() {
+                return (Some(client), wadm::Learned::default());
+            }
             let learned =
                 wadm::learn_unless_refused(client.clone(), config, Some(refusals.subscribe()))
                     .await;

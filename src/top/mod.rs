@@ -36,9 +36,6 @@ use crate::source::{nats, wadm};
 use model::{ctl_response, EventLine, Model};
 use view::{Header, RowFilter, Ui, PANES};
 
-/// How long `host.ping` replies are gathered (wash waits up to 5 s; hosts answer in
-/// milliseconds).
-const GATHER: Duration = Duration::from_millis(1500);
 /// How long one control request is waited for.
 const ASK: Duration = Duration::from_secs(2);
 /// At most this many frames a second.
@@ -420,24 +417,15 @@ async fn seed(client: Client, config: NatsConfig, done: mpsc::UnboundedSender<Se
     let _ = done.send(seeded);
 }
 
-/// Every reply to `subject` within [`GATHER`] (host.ping: every host answers).
+/// Every reply to `subject` within [`crate::source::ctl::GATHER`] (host.ping: every host
+/// answers).
 async fn gather(client: &Client, subject: String) -> Vec<(Vec<u8>, String)> {
-    let inbox = client.new_inbox();
-    let Ok(mut replies) = client.subscribe(inbox.clone()).await else {
-        return Vec::new();
-    };
-    if client
-        .publish_with_reply(subject, inbox, "".into())
-        .await
-        .is_err()
-    {
-        return Vec::new();
-    }
+    let (each, mut replies) = mpsc::unbounded_channel();
+    crate::source::ctl::gather_each(client, subject, &each).await;
+    drop(each);
     let mut gathered = Vec::new();
-    let deadline = tokio::time::Instant::now() + GATHER;
-    while let Ok(Some(reply)) = tokio::time::timeout_at(deadline, replies.next()).await {
-        let source = String::from_utf8_lossy(&reply.payload).into_owned();
-        gathered.push((reply.payload.to_vec(), source));
+    while let Some(reply) = replies.recv().await {
+        gathered.push(reply);
     }
     gathered
 }

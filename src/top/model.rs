@@ -463,12 +463,4 @@ impl Model {
     }
 }
 
-/// A control-interface reply: `{"success", "message", "response"}`; the `response` when it
-/// succeeded.
-pub fn ctl_response(payload: &[u8]) -> Option<Value> {
-    let reply: Value = serde_json::from_slice(payload).ok()?;
-    if reply.get("success").and_then(Value::as_bool) != Some(true) {
-        return None;
-    }
-    reply.get("response").cloned()
-}
+pub use crate::source::ctl::ctl_response;
