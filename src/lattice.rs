@@ -213,17 +213,21 @@ fn recount(counts: &mut HashMap<String, usize>, old: Option<&str>, new: Option<&
 }
 
 impl Lattice {
-    /// Learns a host from what the control interface said of it (`host.ping`): its name,
-    /// version and labels, as a `host_started` would teach them. A typed entry: nothing is
+    /// Learns a host from what the control interface said of it (`host.ping`'s response): its
+    /// name, version and labels, as a `host_started` would teach them. A typed entry: nothing is
     /// dressed up as an event.
-    pub fn seed_host(
-        &mut self,
-        host_id: &str,
-        name: Option<&str>,
-        version: Option<&str>,
-        labels: Option<BTreeMap<String, String>>,
-        at: DateTime<Utc>,
-    ) {
+    pub fn seed_host(&mut self, ping: &serde_json::Value, at: DateTime<Utc>) {
+        let text = |key: &str| ping.get(key).and_then(|v| v.as_str());
+        let Some(host_id) = text("id") else {
+            return;
+        };
+        let (name, version) = (text("friendly_name"), text("version"));
+        let labels: Option<BTreeMap<String, String>> =
+            ping.get("labels").and_then(|v| v.as_object()).map(|map| {
+                map.iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                    .collect()
+            });
         if !self.hosts.contains_key(host_id) {
             if self.hosts.len() >= MAX_HOSTS {
                 self.make_room();

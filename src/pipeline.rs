@@ -374,21 +374,11 @@ impl Pipeline {
     /// name, version and labels, so lines name it from its first event. Pretty output lists it on
     /// stderr, as it lists applications.
     pub fn seed_host(&mut self, response: &serde_json::Value) {
-        let Some(id) = response.get("id").and_then(|v| v.as_str()) else {
+        self.lattice.seed_host(response, Utc::now());
+        let text = |key: &str| response.get(key).and_then(|v| v.as_str());
+        let (Some(id), name) = (text("id"), text("friendly_name")) else {
             return;
         };
-        let text = |key: &str| response.get(key).and_then(|v| v.as_str());
-        let labels = response
-            .get("labels")
-            .and_then(|v| v.as_object())
-            .map(|map| {
-                map.iter()
-                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-                    .collect()
-            });
-        let name = text("friendly_name");
-        self.lattice
-            .seed_host(id, name, text("version"), labels, Utc::now());
         if let (Renderer::Pretty(pretty), Some(name)) = (&self.renderer, name) {
             let id = match pretty.full_ids {
                 true => escape_untrusted(id).into_owned(),

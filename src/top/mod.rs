@@ -358,18 +358,7 @@ fn apply(
 ) {
     for (response, source) in &seeded.hosts {
         model.seed_host(response, source, now);
-        if let Some(id) = response.get("id").and_then(|v| v.as_str()) {
-            let text = |key: &str| response.get(key).and_then(|v| v.as_str());
-            let labels = response
-                .get("labels")
-                .and_then(|v| v.as_object())
-                .map(|map| {
-                    map.iter()
-                        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-                        .collect()
-                });
-            lattice.seed_host(id, text("friendly_name"), text("version"), labels, now);
-        }
+        lattice.seed_host(response, now);
     }
     for (host, response, _) in &seeded.inventories {
         model.seed_inventory(host, response);
