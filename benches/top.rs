@@ -1,5 +1,6 @@
 //! `latwatch top` at scale: 1,000 hosts × 100 components heartbeating every 30 s (33 heartbeats
-//! of ~19 KB a second), each taken through the very path the view runs (`top::Engine`), and the
+//! of ~19 KB a second), each taken through the very path the view runs (the pipeline, with
+//! `top`'s plan from `Config`, into the one state), and the
 //! view drawn ten times a second (its most) on ratatui's `TestBackend` at 200×50. Reported: CPU
 //! seconds per second of lattice time (the share of one core) and peak RSS, for three simulated
 //! heartbeat rounds (90 s of the lattice).
@@ -11,13 +12,13 @@ mod common;
 use std::time::Instant;
 
 use chrono::{Duration, Utc};
-use latwatch::apps::Apps;
-use latwatch::filter::Filter;
-use latwatch::lattice::Lattice;
-use latwatch::render::Pretty;
-use latwatch::top::model::Model;
+use clap::Parser as _;
+use latwatch::cli::Cli;
+use latwatch::config::Config;
+use latwatch::event::{RawMessage, Received};
+use latwatch::output::{Sink, Status};
+use latwatch::pipeline::Pipeline;
 use latwatch::top::view::{self, Header, RowFilter, Ui};
-use latwatch::top::Engine;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
@@ -61,19 +62,9 @@ fn main() {
         bytes / hosts / 1024
     );
 
-    let mut model = Model::default();
-    let mut lattice = Lattice::default();
-    let mut apps = Apps::default();
-    let filter = Filter::default();
-    let lines = Pretty {
-        palette: None,
-        utc: true,
-        full_ids: false,
-        lattice_width: None,
-        subjects: Default::default(),
-        offset: Default::default(),
-        heartbeats: true,
-    };
+    let cli = Cli::try_parse_from(["latwatch", "top", "--utc"]).expect("top's flags");
+    let config = Config::from_cli(cli).expect("top's config");
+    let mut pipeline = Pipeline::new(config.stages, Sink::none(), Status { quiet: true });
     let mut terminal = Terminal::new(TestBackend::new(200, 50)).expect("a test terminal");
     let mut ui = Ui::default();
     let header = Header {
@@ -81,6 +72,8 @@ fn main() {
         lattice: "default".into(),
         state: "live".into(),
         rate: 33.0,
+        losses: String::new(),
+        said: None,
     };
     let flags = RowFilter::default();
     // The benchmark's own heartbeats (37 MB at full size) are not latwatch's: measured from here.
@@ -100,19 +93,21 @@ fn main() {
             let last = ((frame as usize + 1) * hosts) / 300;
             let began = Instant::now();
             for (subject, payload) in &heartbeats[first..last] {
-                Engine {
-                    model: &mut model,
-                    lattice: &mut lattice,
-                    apps: &mut apps,
-                    filter: &filter,
-                    lines: &lines,
-                }
-                .take(subject, payload, now);
+                pipeline
+                    .handle(RawMessage {
+                        subject: Some(subject),
+                        payload,
+                        received: Received::Live(now),
+                    })
+                    .expect("no sink to fail");
             }
+            let Some(model) = &pipeline.state().tables else {
+                panic!("top's plan keeps tables");
+            };
             taking += began.elapsed().as_secs_f64();
             let began = Instant::now();
             terminal
-                .draw(|f| view::draw(f, &model, &mut ui, &header, &flags, now))
+                .draw(|f| view::draw(f, model, &mut ui, &header, &flags, now))
                 .expect("draw");
             drawing += began.elapsed().as_secs_f64();
             frames += 1;
@@ -120,6 +115,9 @@ fn main() {
     }
     let cpu = cpu_seconds() - cpu_before;
     let lattice_seconds = 30.0 * rounds as f64;
+    let Some(model) = &pipeline.state().tables else {
+        panic!("top's plan keeps tables");
+    };
     assert_eq!(model.hosts.len(), hosts);
     assert_eq!(model.components.len(), hosts * components);
     println!(

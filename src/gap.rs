@@ -126,6 +126,16 @@ impl Gap {
     }
 
     /// How long it lasted, in seconds (one decimal in messages).
+    /// What the gap is, in words (stderr, `top`'s events pane).
+    pub fn words(&self) -> String {
+        match (self.reason, self.lost) {
+            (GapReason::Dropped, Some(lost)) => {
+                format!("{lost} events dropped over {:.1}s", self.seconds())
+            }
+            _ => format!("gap of {:.1}s", self.seconds()),
+        }
+    }
+
     pub fn seconds(&self) -> f64 {
         (self.to - self.from).num_milliseconds().max(0) as f64 / 1000.0
     }

@@ -11,8 +11,9 @@
 //!   table of kinds.
 //! - `gap`: a stretch of time whose events may be missing, and its jsonl record.
 //! - `dedupe`: `--legacy` shows each CloudEvent id once.
-//! - `lattice`: what latwatch learns while watching (host names).
-//! - `apps`: what wadm says about applications, and which application each event belongs to.
+//! - `state`: the lattice as it is now, the one state every view reads: `state::lattice` (hosts,
+//!   inventories, silence), `state::apps` (what wadm says about applications, and which
+//!   application each event belongs to), `state::tables` (the rows `top` draws).
 //! - `filter`: types, ids, jq (`filter::jq`).
 //! - `render`: `Event` → bytes (pretty line, verbatim JSON, jsonl record); `render::style` colors.
 //! - `text`: escaping untrusted text, cutting, abbreviating keys (a leaf every stage may use).
@@ -26,7 +27,6 @@
 //! - `userinfo`: user info in server URLs, found and removed.
 //! - `exit_codes`: the only place exit numbers appear.
 
-pub mod apps;
 pub mod cli;
 pub mod config;
 pub mod dedupe;
@@ -34,13 +34,13 @@ pub mod event;
 pub mod exit_codes;
 pub mod filter;
 pub mod gap;
-pub mod lattice;
 pub mod output;
 pub mod pipeline;
 pub mod record;
 pub mod render;
 pub mod shutdown;
 pub mod source;
+pub mod state;
 pub mod summary;
 pub mod text;
 pub mod top;

@@ -118,6 +118,7 @@ fn run(config: Config, status: Status) -> anyhow::Result<ExitCode> {
             status,
             limits,
             shutdown.signalled(),
+            &mut source::nats::Lines,
         )),
         SourceConfig::File(path) => {
             source::file::drive(&path, &mut pipeline, status, limits, &runtime, &shutdown)

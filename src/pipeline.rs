@@ -11,22 +11,25 @@ use std::io;
 
 use chrono::{DateTime, Utc};
 
-use crate::apps::wire::{SubjectReader, WadmSubject};
-use crate::apps::{Apps, Seed, Stored};
 use crate::config::Stages;
 use crate::dedupe::{self, Dedupe, Expected};
 use crate::event::decode_app_status;
 use crate::event::kind::KindId;
+use crate::event::Severity;
 use crate::event::{cut_short, decode, decode_with_data, Problem, Problems, RawMessage};
 use crate::event::{Event, Received};
 use crate::exit_codes::ExitCode;
 use crate::filter::notes::Notes;
 use crate::filter::{Filter, Prefilter};
 use crate::gap::{Filled, Gap};
-use crate::lattice::{Facts, Lattice};
 use crate::output::{Sink, Status};
 use crate::record::{self, Recorder};
 use crate::render::{Outcome, Renderer};
+use crate::state::apps::wire::{SubjectReader, WadmSubject};
+use crate::state::apps::{Apps, Seed, Stored};
+use crate::state::lattice::{Facts, Lattice};
+use crate::state::tables::{EventLine, Tables, Told};
+use crate::state::State;
 use crate::summary::Summary;
 use crate::text::escape_untrusted;
 use crate::until::{Until, Verdict};
@@ -87,9 +90,9 @@ pub struct Pipeline {
     filter: Filter,
     /// What matching noticed (ambiguous prefixes, jq errors): said once, counted.
     notes: Notes,
-    lattice: Lattice,
-    /// Application memory (`Plan::apps.memory`).
-    apps: Option<Apps>,
+    /// The lattice as it is now (`crate::state`): lattice and application memory, and the rows
+    /// `top` draws when it is the view.
+    state: State,
     /// Print wadm's messages (`Plan::apps.show`); else they only feed application memory.
     show_apps: bool,
     /// How subjects are read (`--subject-prefix`).
@@ -132,8 +135,11 @@ impl Pipeline {
             last_tick: None,
             filter: stages.filter,
             notes: Notes::default(),
-            lattice: Lattice::default(),
-            apps: plan.apps.memory.then(|| Apps::new(stages.subjects.clone())),
+            state: State {
+                lattice: Lattice::default(),
+                apps: plan.apps.memory.then(|| Apps::new(stages.subjects.clone())),
+                tables: plan.tables.then(Tables::default),
+            },
             show_apps: plan.apps.show,
             subjects: stages.subjects,
             dedupe: plan.dedupe.then(|| Dedupe::new(DEDUPE_WINDOW)),
@@ -168,7 +174,7 @@ impl Pipeline {
         // wadm's messages go around the byte pre-check (application memory needs each one) and
         // never reach the JSON formats unless applications were asked for.
         if let Some(wadm) = raw.subject.and_then(|s| self.subjects.wadm(s)) {
-            if self.apps.is_none() {
+            if self.state.apps.is_none() {
                 self.counts.filtered += 1;
                 return Ok(Flow::Continue);
             }
@@ -225,7 +231,7 @@ impl Pipeline {
         if !event.problems.is_empty() {
             self.counts.invalid += 1;
         }
-        let at = (self.remember || self.apps.is_some()).then(|| moment(&event));
+        let at = (self.remember || self.state.apps.is_some()).then(|| moment(&event));
         let wadm = event.kind.known().is_some_and(KindId::is_wadm);
         let mut facts = match at {
             Some(at) if self.remember => {
@@ -234,7 +240,7 @@ impl Pipeline {
                 if !wadm {
                     self.tick(at)?;
                 }
-                let facts = self.lattice.observe(&event, at);
+                let facts = self.state.lattice.observe(&event, at);
                 if let (true, Some(name), Some(host)) =
                     (self.summary, &facts.host_name, event.host_id())
                 {
@@ -245,12 +251,17 @@ impl Pipeline {
             _ => Facts::default(),
         };
         let mut app_verdict = None;
-        if let (Some(apps), Some(at)) = (&mut self.apps, at) {
+        if let (Some(apps), Some(at)) = (&mut self.state.apps, at) {
             let observed = apps.observe(&event, at);
             if let Some(problem) = observed.problem {
                 event.problems.push(Problem::NotWadm(problem));
             }
             let changed = observed.app.as_ref().is_some_and(|a| a.change.is_some());
+            if let Some(tables) = &mut self.state.tables {
+                if changed || wadm {
+                    tables.apps = shown_apps(apps);
+                }
+            }
             facts.quiet |= observed.quiet;
             facts.app = observed.app;
             if changed {
@@ -261,17 +272,22 @@ impl Pipeline {
                     .and_then(|wait| wait.judge(apps));
             }
         }
+        if let (Some(tables), Some(at)) = (&mut self.state.tables, at) {
+            tables.observe(&event, at);
+        }
         let mut notes = Vec::new();
         let verdict = match &self.until {
             _ if app_verdict.is_some() => app_verdict,
             Some(until) if !wadm => {
-                until.judge(&event, &self.lattice, facts.app.as_ref(), &mut notes)
+                until.judge(&event, &self.state.lattice, facts.app.as_ref(), &mut notes)
             }
             _ => None,
         };
         let app = facts.app.as_ref().map(|a| a.name.as_ref());
-        let keep =
-            (!wadm || self.show_apps) && self.filter.keeps(&event, &self.lattice, app, &mut notes);
+        let keep = (!wadm || self.show_apps)
+            && self
+                .filter
+                .keeps(&event, &self.state.lattice, app, &mut notes);
         if !notes.is_empty() {
             self.notes.take(&mut notes, self.status);
         }
@@ -279,7 +295,29 @@ impl Pipeline {
             self.counts.filtered += 1;
             return Ok(self.conclude(verdict));
         }
-        match self.renderer.render(&event, &facts, self.sink.writer())? {
+        let rendered = match &mut self.state.tables {
+            None => self.renderer.render(&event, &facts, self.sink.writer())?,
+            // The view's events pane: the same words, one line each, with the payload kept.
+            Some(tables) => {
+                let mut text = Vec::new();
+                let outcome = self.renderer.render(&event, &facts, &mut text)?;
+                if !text.is_empty() {
+                    let severity = facts
+                        .app
+                        .as_ref()
+                        .and_then(|a| a.change.as_ref())
+                        .map_or(event.kind.severity(), |c| c.severity());
+                    tables.push_event(EventLine {
+                        text: String::from_utf8_lossy(&text).trim_end().to_owned(),
+                        severity,
+                        source: std::str::from_utf8(event.raw.payload)
+                            .map_or(String::new(), crate::state::tables::kept),
+                    });
+                }
+                outcome
+            }
+        };
+        match rendered {
             Outcome::Printed => self.counts.shown += 1,
             Outcome::Quiet => self.counts.quiet += 1,
             Outcome::NotJson => self.status.warn(format_args!(
@@ -339,7 +377,7 @@ impl Pipeline {
     /// exit 3, as if it had timed out.
     pub fn input_ended(&mut self) {
         let wait = self.until.as_ref().and_then(|u| u.apps.as_ref());
-        match (wait, &self.apps) {
+        match (wait, &self.state.apps) {
             (Some(wait), Some(apps)) => {
                 self.status.error(format_args!(
                     "the input ended before --until-app was reached: {} (exit 3)",
@@ -359,7 +397,7 @@ impl Pipeline {
     /// A driver ends the run: `--timeout` (exit 3) or `--idle-timeout` (exit 0).
     pub fn stop(&mut self, why: Stop) {
         let wait = self.until.as_ref().and_then(|u| u.apps.as_ref());
-        match (why, wait, &self.apps) {
+        match (why, wait, &self.state.apps) {
             (Stop::TimedOut(after), Some(wait), Some(apps)) => self.status.error(format_args!(
                 "--until-app: {}: --timeout {} expired (exit 3)",
                 wait.standing(apps),
@@ -370,11 +408,25 @@ impl Pipeline {
         self.exit = why.exit_code();
     }
 
-    /// A host the control interface named (`host.ping`'s response): lattice memory learns its
-    /// name, version and labels, so lines name it from its first event. Pretty output lists it on
-    /// stderr, as it lists applications.
-    pub fn seed_host(&mut self, response: &serde_json::Value) {
-        self.lattice.seed_host(response, Utc::now());
+    /// What the control interface said (`crate::source::ctl::ask`), into the state. A host
+    /// (`host.ping`'s response): lattice memory learns its name, version and labels, so lines name
+    /// it from its first event; pretty lines list it on stderr, as they list applications. What a
+    /// host runs (`host.get`) and the links (`link.get`) go to the rows a view draws.
+    pub fn seed(&mut self, told: &Told) {
+        let now = Utc::now();
+        if let Some(tables) = &mut self.state.tables {
+            tables.seed(told, now);
+        }
+        if let Told::Host { response, .. } = told {
+            self.seed_host(response, now);
+        }
+    }
+
+    fn seed_host(&mut self, response: &serde_json::Value, now: DateTime<Utc>) {
+        self.state.lattice.seed_host(response, now);
+        if self.state.tables.is_some() {
+            return;
+        }
         let text = |key: &str| response.get(key).and_then(|v| v.as_str());
         let (Some(id), name) = (text("id"), text("friendly_name")) else {
             return;
@@ -403,7 +455,7 @@ impl Pipeline {
     /// waits in the queue (`ahead`), is newer and stays. Pretty output lists the statuses taken
     /// on stderr; `--until-app` may be answered at once.
     pub fn seed_apps(&mut self, seeds: &[Seed], ahead: &Ahead) -> Flow {
-        let Some(apps) = &mut self.apps else {
+        let Some(apps) = &mut self.state.apps else {
             return Flow::Continue;
         };
         let several = seeds.iter().any(|s| s.lattice != seeds[0].lattice);
@@ -455,7 +507,7 @@ impl Pipeline {
     /// published them; one application memory already has, or that waits in the queue
     /// (`ahead`), is not handled again.
     pub fn relearn_apps(&mut self, seeds: &[Seed], ahead: &Ahead) -> io::Result<Flow> {
-        let Some(apps) = &self.apps else {
+        let Some(apps) = &self.state.apps else {
             return Ok(Flow::Continue);
         };
         let mut missed: Vec<(&Stored, Option<&Seed>)> = Vec::new();
@@ -475,7 +527,7 @@ impl Pipeline {
         // now, last. A deploy comes before its application's status stored at the same time.
         missed.sort_by_key(|(stored, _)| (stored.at.is_none(), stored.at));
         for (stored, status_of) in missed {
-            if let (Some(seed), Some(apps)) = (status_of, &mut self.apps) {
+            if let (Some(seed), Some(apps)) = (status_of, &mut self.state.apps) {
                 if !apps.status_is_news(seed) {
                     continue;
                 }
@@ -496,9 +548,13 @@ impl Pipeline {
         Ok(self.judge_apps())
     }
 
-    /// `--until-app` judged on what application memory knows now.
+    /// `--until-app` judged on what application memory knows now; a view's applications pane
+    /// follows it.
     fn judge_apps(&mut self) -> Flow {
-        let verdict = match (&self.until, &self.apps) {
+        if let (Some(tables), Some(apps)) = (&mut self.state.tables, &self.state.apps) {
+            tables.apps = shown_apps(apps);
+        }
+        let verdict = match (&self.until, &self.state.apps) {
             (Some(until), Some(apps)) => until.apps.as_ref().and_then(|wait| wait.judge(apps)),
             _ => None,
         };
@@ -516,7 +572,18 @@ impl Pipeline {
             return Ok(());
         }
         self.last_tick = Some(now);
-        for silence in self.lattice.tick(now) {
+        for silence in self.state.lattice.tick(now) {
+            if let Some(tables) = &mut self.state.tables {
+                tables.silent(&silence.host_id);
+                let mut text = Vec::new();
+                self.renderer.silence(&silence, &mut text)?;
+                tables.push_event(EventLine {
+                    text: String::from_utf8_lossy(&text).trim_end().to_owned(),
+                    severity: Severity::Failure,
+                    source: String::new(),
+                });
+                continue;
+            }
             if !self.renderer.silence(&silence, self.sink.writer())? {
                 self.status.warn(format_args!(
                     "host {} silent for {}s (last heartbeat {})",
@@ -539,6 +606,14 @@ impl Pipeline {
         if let Some(Filled::From { events, .. }) = &gap.filled {
             self.counts.filled += events;
         }
+        if let Some(tables) = &mut self.state.tables {
+            tables.push_event(EventLine {
+                text: gap.words(),
+                severity: Severity::Failure,
+                source: gap.record(),
+            });
+            return Ok(());
+        }
         self.renderer.gap(gap, self.sink.writer())
     }
 
@@ -555,6 +630,16 @@ impl Pipeline {
         self.counts.received
     }
 
+    /// The lattice as it is now, for a view.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// What was counted so far (received, gaps, events lost and filled), for a view.
+    pub fn counts(&self) -> &Summary {
+        &self.counts
+    }
+
     /// Ends the run: flushes stdout, lets `--record` write out what it holds, then prints the
     /// summary when asked for (even with `-q`: it was asked for) and what the recording could not
     /// write. Says how to exit: 1 after a failed recording, even when stdout closed.
@@ -569,8 +654,9 @@ impl Pipeline {
         }
         if self.summary {
             self.counts.jq_errors = self.notes.jq_errors;
-            let apps = self.apps.as_ref().map(Apps::rows).unwrap_or_default();
-            self.status.report(self.counts.report(&self.lattice, &apps));
+            let apps = self.state.apps.as_ref().map(Apps::rows).unwrap_or_default();
+            self.status
+                .report(self.counts.report(&self.state.lattice, &apps));
         }
         let failed = recorded.is_some_and(|recorded| recorded.tell(self.status));
         match flushed {
@@ -613,6 +699,11 @@ impl Ahead {
             .iter()
             .any(|payload| memchr::memmem::find(payload, quoted.as_bytes()).is_some())
     }
+}
+
+/// The applications pane's rows: a deleted application leaves it.
+fn shown_apps(apps: &Apps) -> Vec<crate::state::apps::AppRow> {
+    apps.rows().into_iter().filter(|row| !row.deleted).collect()
 }
 
 /// When an event happened, for lattice memory: now, for a message arriving live; its own time

@@ -25,9 +25,9 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 
 use crate::event::Event;
-use crate::lattice::Facts;
 use crate::output::Status;
 use crate::render::json::write_jsonl;
+use crate::state::lattice::Facts;
 
 /// Bytes of records that may wait for the writer. A record larger than this is still taken when
 /// nothing waits.

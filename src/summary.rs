@@ -9,10 +9,10 @@ use std::time::Instant;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use crate::apps::AppRow;
 use crate::event::kind::{Kind, KindId, KINDS};
 use crate::event::{Event, Severity};
-use crate::lattice::Lattice;
+use crate::state::apps::AppRow;
+use crate::state::lattice::Lattice;
 use crate::text::{abbreviate_key, escape_untrusted, truncate};
 
 /// The widest a name or kind column gets: longer names are cut with `…`, so a hostile name of
@@ -52,7 +52,7 @@ pub struct Summary {
     pub jq_errors: u64,
     /// `--record` records that did not reach the file (its writer could not keep up, or failed).
     pub unrecorded: u64,
-    /// Received events per host key, for at most [`crate::lattice::MAX_HOSTS`] hosts.
+    /// Received events per host key, for at most [`crate::state::lattice::MAX_HOSTS`] hosts.
     hosts: HashMap<String, u64>,
     /// Received events of hosts past that bound (spoofed ids must not grow the table).
     other_hosts: u64,
@@ -83,7 +83,7 @@ impl Summary {
         // wadm's messages are about applications (the table below), not a host.
         let wadm = event.kind.known().is_some_and(KindId::is_wadm);
         if let Some(host) = event.publisher_or_host().filter(|_| !wadm) {
-            let room = self.hosts.len() < crate::lattice::MAX_HOSTS;
+            let room = self.hosts.len() < crate::state::lattice::MAX_HOSTS;
             match self.hosts.get_mut(host.as_ref()) {
                 Some(count) => *count += 1,
                 None if room => {
@@ -113,7 +113,8 @@ impl Summary {
 
     /// Remembers a host's name for the report.
     pub fn name(&mut self, host: &str, name: &str) {
-        let room = self.names.len() < crate::lattice::MAX_HOSTS || self.names.contains_key(host);
+        let room =
+            self.names.len() < crate::state::lattice::MAX_HOSTS || self.names.contains_key(host);
         if room && self.names.get(host).map(String::as_str) != Some(name) {
             self.names.insert(host.to_owned(), name.to_owned());
         }
@@ -160,7 +161,7 @@ impl Summary {
                 out,
                 "\nhosts forgotten: {forgotten} (the least recently heard first, to keep at most {} \
                  known)",
-                crate::lattice::MAX_HOSTS
+                crate::state::lattice::MAX_HOSTS
             );
         }
         if self.other_hosts > 0 {
@@ -168,7 +169,7 @@ impl Summary {
                 out,
                 "\nevents of hosts not listed below: {} (hosts past the first {})",
                 self.other_hosts,
-                crate::lattice::MAX_HOSTS
+                crate::state::lattice::MAX_HOSTS
             );
         }
         let mut hosts: Vec<(String, u64)> = self

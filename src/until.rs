@@ -10,11 +10,11 @@
 
 use std::fmt::Write as _;
 
-use crate::apps::{AppFacts, AppStatus, Apps};
 use crate::event::Event;
 use crate::filter::notes::Note;
 use crate::filter::Filter;
-use crate::lattice::Lattice;
+use crate::state::apps::{AppFacts, AppStatus, Apps};
+use crate::state::lattice::Lattice;
 use crate::text::{abbreviate_key, escape_untrusted};
 
 /// What an event means for the wait.

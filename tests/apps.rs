@@ -1244,3 +1244,21 @@ fn until_app_fail_on_judges_the_awaited_applications_events() {
         "{stderr}"
     );
 }
+
+/// `--heartbeats` shows every heartbeat, not wadm's repeated statuses: those have no words of
+/// their own and used to print as `data=status,scalers,version,components` rows.
+#[test]
+fn heartbeats_do_not_bring_back_repeated_statuses() {
+    let capture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/wadm-broken-app.jsonl"
+    );
+    let (status, stdout, stderr) = run_with_stdin(
+        &["--input", capture, "--heartbeats", "--color", "never"],
+        b"",
+    );
+    assert!(status.success(), "{stderr}");
+    let stdout = String::from_utf8(stdout).unwrap();
+    assert!(stdout.contains("failed (retry 4, failing for"), "{stdout}");
+    assert!(!stdout.contains("data=status"), "{stdout}");
+}

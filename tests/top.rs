@@ -334,6 +334,10 @@ fn a_reconnect_asks_the_lattice_again() {
     top.wait_for("the lattice asked again", |s| {
         s.contains(" live") && !s.contains("DISCONNECTED") && instances(s, "2")
     });
+    // The watcher's driver marks the gap: counted in the header, a line in the events pane.
+    top.wait_for("the gap counted and marked", |s| {
+        s.contains("(1 gaps, ") && row(s, &["gap of "]).is_some()
+    });
     top.keys(&["q"]);
     assert_eq!(top.exit_code(), 0);
 }
@@ -723,6 +727,38 @@ fn a_deleted_application_leaves_the_applications_pane() {
     );
     let screen = top.wait_for("the second sentinel", |s| s.contains("sentinel-two"));
     assert!(screen.contains("applications (0)"), "{screen}");
+    top.keys(&["q"]);
+    assert_eq!(top.exit_code(), 0);
+}
+
+/// Issue 20: `top` runs the watcher's driver and pipeline, so `--legacy` (0.81–0.82 hosts publish
+/// every event on two subjects) shows each event once, as the line output does. It used to show
+/// each twice.
+#[test]
+fn legacy_events_published_twice_show_once() {
+    let server = NatsServer::start();
+    let top = Tmux::start(
+        &["--legacy", "top", "-s", &server.url(), "--color", "never"],
+        160,
+        40,
+    );
+    top.wait_for("the view", |s| s.contains("events (0)"));
+    let publisher = Publisher::connect(&server.url());
+    let twice = scaled("twice-component");
+    publisher.publish("wasmbus.evt.default", twice.as_bytes());
+    publisher.publish("wasmbus.evt.default.component_scaled", twice.as_bytes());
+    publisher.publish(
+        "wasmbus.evt.default.component_scaled",
+        scaled("sentinel-component"),
+    );
+    let screen = top.wait_for("the sentinel", |s| {
+        row(s, &["component_scaled", "sentinel-component"]).is_some()
+    });
+    let shown = screen
+        .lines()
+        .filter(|line| line.contains("component_scaled") && line.contains("twice-component"))
+        .count();
+    assert_eq!(shown, 1, "{screen}");
     top.keys(&["q"]);
     assert_eq!(top.exit_code(), 0);
 }

@@ -8,13 +8,13 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::apps::wire::SubjectReader;
 use crate::cli::{Cli, ColorChoice, ConnectionArgs, Output};
 use crate::filter::jq::JqFilter;
 use crate::filter::{AppPattern, Filter, IdMatcher, Prefilter, TypePattern};
 use crate::render::pretty::LocalOffset;
 use crate::render::style::Palette;
 use crate::render::{Pretty, Renderer};
+use crate::state::apps::wire::SubjectReader;
 pub mod context;
 
 use crate::until::{AppTarget, AppWait, Until};
@@ -43,6 +43,9 @@ pub struct Config {
     pub timeout: Option<Duration>,
     /// `--idle-timeout`: end with exit 0 after this long without a message.
     pub idle_timeout: Option<Duration>,
+    /// `latwatch top`: the view draws in color (the pipeline's lines for its events pane are
+    /// always plain; the view colors them by severity).
+    pub top_color: Option<bool>,
 }
 
 /// What each stage must do, decided once from the flags. The pipeline and the sources consume it
@@ -69,6 +72,9 @@ pub struct Plan {
     pub subscribed_types: Vec<TypePattern>,
     /// What is done about wadm applications.
     pub apps: AppsPlan,
+    /// Keep the rows a view draws (`state::tables`) and send event lines to its events pane
+    /// instead of stdout: `latwatch top`.
+    pub tables: bool,
 }
 
 /// What is done about wadm applications, decided once.
@@ -140,6 +146,7 @@ impl Plan {
             dedupe,
             subscribed_types,
             apps,
+            tables: false,
         }
     }
 }
@@ -182,6 +189,9 @@ pub struct NatsConfig {
     /// Ask the control interface which hosts exist (`host.ping`) at startup and after every gap,
     /// so lines name hosts from the first event: when lattice memory runs.
     pub ping_hosts: bool,
+    /// Also ask each host what it runs (`host.get`) and each lattice its links (`link.get`): a
+    /// view draws them (`Plan::tables`).
+    pub ask_tables: bool,
     /// `--since` / `--last`: history to replay from JetStream before going live.
     pub replay: Option<Replay>,
     /// Fill gaps from a stream (not `--no-fill`).
@@ -363,11 +373,19 @@ impl Config {
             cli.legacy || cli.since.is_some() || cli.last.is_some(),
             |remember| AppsPlan::new(&cli, output, remember),
         );
+        let mut renderer = renderer;
+        let mut top_color = None;
         if top {
             // top's tables need every host, link and heartbeat event: event filters (`-t`,
             // `--exclude-type`, `--filter`) narrow only its events pane, never the subscription.
             plan.subscribed_types.clear();
             plan.prefilter = None;
+            plan.tables = true;
+            // Its events pane holds the pretty lines, uncolored: the view colors each by its
+            // severity.
+            if let Renderer::Pretty(pretty) = &mut renderer {
+                top_color = Some(pretty.palette.take().is_some());
+            }
         }
         if let (Some(input), Some(record)) = (&cli.input, &cli.record) {
             not_the_same_file(input, record)?;
@@ -403,7 +421,8 @@ impl Config {
                 subject_prefix: cli.subject_prefix.clone(),
                 silence_hint: (cli.silence_hint > 0)
                     .then(|| std::time::Duration::from_secs(cli.silence_hint)),
-                ping_hosts: plan.remember && !top,
+                ping_hosts: plan.remember,
+                ask_tables: plan.tables,
             })),
         };
         Ok(Config {
@@ -422,6 +441,7 @@ impl Config {
             record: cli.record,
             timeout: cli.timeout,
             idle_timeout: cli.idle_timeout,
+            top_color,
         })
     }
 }
@@ -605,7 +625,7 @@ fn until(
 /// `--until-app [LATTICE/]NAME=STATUS` values, checked; a LATTICE must be one of `watched`
 /// (`None`: any).
 fn app_targets(values: &[String], watched: Option<&[String]>) -> Result<Vec<AppTarget>, String> {
-    let statuses = crate::apps::wire::STATUSES.join(", ");
+    let statuses = crate::state::apps::wire::STATUSES.join(", ");
     values
         .iter()
         .filter(|v| !v.trim().is_empty())
@@ -646,8 +666,8 @@ fn app_targets(values: &[String], watched: Option<&[String]>) -> Result<Vec<AppT
                     ));
                 }
             }
-            let status = crate::apps::wire::normalize_status(status);
-            if !crate::apps::wire::STATUSES.contains(&status.as_str()) {
+            let status = crate::state::apps::wire::normalize_status(status);
+            if !crate::state::apps::wire::STATUSES.contains(&status.as_str()) {
                 return Err(format!(
                     "--until-app {shown}: '{}' is not a status wadm reports; use one of \
                      {statuses}",

@@ -20,7 +20,7 @@ use std::borrow::Cow;
 
 use crate::event::kind::{About, KINDS, WADM_TYPE_PREFIX};
 use crate::event::{Event, RawMessage, TYPE_PREFIX};
-use crate::lattice::Lattice;
+use crate::state::lattice::Lattice;
 use crate::text::escape_untrusted;
 use jq::{JqFilter, Judged};
 use notes::Note;

@@ -11,8 +11,10 @@
 
 pub mod progress;
 
+use std::collections::VecDeque;
 use std::io::{self, BufWriter, StdoutLock, Write};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
 
 /// Buffered stdout.
 pub struct Sink {
@@ -22,7 +24,14 @@ pub struct Sink {
 impl Sink {
     pub fn stdout() -> Sink {
         Sink {
-            out: BufWriter::with_capacity(64 * 1024, Watched(io::stdout().lock())),
+            out: BufWriter::with_capacity(64 * 1024, Watched(Some(io::stdout().lock()))),
+        }
+    }
+
+    /// A sink that writes nothing: a view (`top`) draws on stdout itself.
+    pub fn none() -> Sink {
+        Sink {
+            out: BufWriter::with_capacity(0, Watched(None)),
         }
     }
 
@@ -47,12 +56,16 @@ pub fn stdout_writes() -> u64 {
 
 /// Locked stdout, counting its writes in [`STDOUT_WRITES`] (each `write`, so a slow reader that
 /// takes a little at a time is seen moving).
-struct Watched(StdoutLock<'static>);
+/// `None`: nothing is written ([`Sink::none`]).
+struct Watched(Option<StdoutLock<'static>>);
 
 impl Watched {
-    fn counted<T>(&mut self, write: impl FnOnce(&mut StdoutLock<'static>) -> T) -> T {
+    fn counted<T>(&mut self, nothing: T, write: impl FnOnce(&mut StdoutLock<'static>) -> T) -> T {
+        let Some(out) = &mut self.0 else {
+            return nothing;
+        };
         STDOUT_WRITES.fetch_add(1, Ordering::AcqRel);
-        let result = write(&mut self.0);
+        let result = write(out);
         STDOUT_WRITES.fetch_add(1, Ordering::AcqRel);
         result
     }
@@ -60,11 +73,11 @@ impl Watched {
 
 impl Write for Watched {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.counted(|out| out.write(bytes))
+        self.counted(Ok(bytes.len()), |out| out.write(bytes))
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.counted(|out| out.flush())
+        self.counted(Ok(()), |out| out.flush())
     }
 }
 
@@ -104,7 +117,42 @@ impl Status {
         // character to a terminal or a CI log either.
         let text = line.to_string();
         let text = crate::text::escape_lines(&text);
+        if CAPTURING.load(Ordering::Acquire) {
+            if let Ok(mut captured) = CAPTURED.lock() {
+                if captured.len() == CAPTURED_KEPT {
+                    captured.pop_front();
+                }
+                captured.push_back(text.into_owned());
+                return;
+            }
+        }
         // stderr is unbuffered; a failure to write a status line has nowhere to be reported.
         let _ = writeln!(io::stderr().lock(), "{text}");
     }
+
+    /// From now on status lines are kept for a view ([`Status::captured`]) instead of written:
+    /// `latwatch top` draws on the terminal stderr shares.
+    pub fn capture() {
+        CAPTURING.store(true, Ordering::Release);
+    }
+
+    /// Status lines go to stderr again (the view gave the terminal back).
+    pub fn release() {
+        CAPTURING.store(false, Ordering::Release);
+    }
+
+    /// The status lines kept since the last call, oldest first.
+    pub fn captured() -> Vec<String> {
+        CAPTURED
+            .lock()
+            .map(|mut captured| captured.drain(..).collect())
+            .unwrap_or_default()
+    }
 }
+
+/// Whether status lines are kept for a view rather than written to stderr (one terminal per
+/// process, so one switch).
+static CAPTURING: AtomicBool = AtomicBool::new(false);
+/// At most this many status lines wait for a view.
+const CAPTURED_KEPT: usize = 64;
+static CAPTURED: Mutex<VecDeque<String>> = Mutex::new(VecDeque::new());

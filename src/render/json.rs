@@ -7,10 +7,10 @@
 
 use std::io::{self, Write};
 
-use crate::apps::{AppChange, AppFacts};
 use crate::event::kind::KindId;
 use crate::event::{Event, Problems};
-use crate::lattice::{Change, Facts};
+use crate::state::apps::{AppChange, AppFacts};
+use crate::state::lattice::{Change, Facts};
 
 /// Writes the payload verbatim on one line. The caller has checked it is JSON.
 pub fn write_json(event: &Event, out: &mut impl Write) -> io::Result<()> {

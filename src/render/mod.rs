@@ -13,7 +13,7 @@ use std::io::{self, Write};
 
 use crate::event::kind::KindId;
 use crate::event::Event;
-use crate::lattice::{Facts, Silence};
+use crate::state::lattice::{Facts, Silence};
 pub use pretty::Pretty;
 
 /// The output format, ready to render.
@@ -55,7 +55,13 @@ impl Renderer {
         out: &mut impl Write,
     ) -> io::Result<Outcome> {
         match self {
-            Renderer::Pretty(pretty) if facts.quiet && !pretty.heartbeats => {
+            // `--heartbeats` shows the hosts' routine events (every heartbeat, every health
+            // status); wadm's repeated status or a retry within a failure stays quiet (it has no
+            // words of its own).
+            Renderer::Pretty(pretty)
+                if facts.quiet
+                    && (!pretty.heartbeats || event.kind.known().is_some_and(KindId::is_wadm)) =>
+            {
                 return Ok(Outcome::Quiet)
             }
             Renderer::Pretty(pretty) => pretty.render(event, facts, out)?,

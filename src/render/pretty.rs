@@ -13,11 +13,11 @@ use owo_colors::{OwoColorize, Style};
 use serde_json::value::RawValue;
 
 use super::style::Palette;
-use crate::apps::wire::SubjectReader;
-use crate::apps::AppChange;
 use crate::event::kind::{Field, KindId, Layout, Show};
 use crate::event::{json_str, Data, Event, Kind, Problems, Severity};
-use crate::lattice::{Change, Counts, Facts, Silence};
+use crate::state::apps::wire::SubjectReader;
+use crate::state::apps::AppChange;
+use crate::state::lattice::{Change, Counts, Facts, Silence};
 use crate::text::{abbreviate_key, escape_name, escape_untrusted, truncate};
 
 /// Width of the event-name column: the longest known name, `component_scale_failed`.
@@ -541,7 +541,7 @@ mod tests {
         });
         // What lattice memory hands a heartbeat line: its inventory, counted.
         let facts = Facts {
-            inventory: event.data().map(crate::lattice::counts),
+            inventory: event.data().map(crate::state::lattice::counts),
             ..Facts::default()
         };
         let mut out = Vec::new();

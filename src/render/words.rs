@@ -4,8 +4,8 @@
 
 use std::fmt;
 
-use crate::apps::AppChange;
-use crate::lattice::Change;
+use crate::state::apps::AppChange;
+use crate::state::lattice::Change;
 use crate::text::escape_name;
 
 fn health_word(healthy: bool) -> &'static str {

@@ -3,7 +3,9 @@
 //! event (not by id until a heartbeat).
 //!
 //! Side effects: a request on `wasmbus.ctl.v1.<lattice>.host.ping` (every host answers, nothing
-//! changes) and a subscription to one reply inbox for [`GATHER`].
+//! changes) and a subscription to one reply inbox for [`GATHER`]; for `top`, one
+//! `host.get.<host>` per host and one `link.get` per lattice (each read-only, answered on the
+//! client's shared reply inbox).
 
 use std::time::Duration;
 
@@ -12,6 +14,10 @@ use futures_util::StreamExt;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
+use crate::state::tables::Told;
+
+/// How long one `host.get` or `link.get` reply is waited for.
+const ASK: Duration = Duration::from_secs(2);
 /// How long `host.ping` replies are gathered (wash waits up to 5 s; hosts answer in
 /// milliseconds).
 pub const GATHER: Duration = Duration::from_millis(1500);
@@ -52,11 +58,13 @@ pub async fn gather_each(
 }
 
 /// Every host of `lattices` (not `*`: the control interface is per lattice), as `host.ping`
-/// answers, sent on `hosts` as each answers.
-pub async fn ping_hosts(
+/// answers, sent on `told` as each answers. With `tables` (a view draws what hosts run), each
+/// host is then asked what it runs (`host.get`) and each lattice its links (`link.get`).
+pub async fn ask(
     client: Client,
     lattices: Vec<String>,
-    hosts: mpsc::UnboundedSender<Value>,
+    tables: bool,
+    told: mpsc::UnboundedSender<Told>,
 ) {
     let (each, mut replies) = mpsc::unbounded_channel();
     let asking = async {
@@ -70,14 +78,53 @@ pub async fn ping_hosts(
         }
         drop(each);
     };
+    let mut hosts = Vec::new();
     let passing = async {
-        while let Some((payload, _)) = replies.recv().await {
+        while let Some((payload, source)) = replies.recv().await {
             if let Some(response) = ctl_response(&payload) {
-                if hosts.send(response).is_err() {
+                if tables {
+                    if let Some(id) = response.get("id").and_then(Value::as_str) {
+                        hosts.push(id.to_owned());
+                    }
+                }
+                if told.send(Told::Host { response, source }).is_err() {
                     return;
                 }
             }
         }
     };
     tokio::join!(asking, passing);
+    if !tables {
+        return;
+    }
+    for lattice in lattices.iter().filter(|l| *l != "*") {
+        let prefix = format!("wasmbus.ctl.v1.{lattice}");
+        for host in &hosts {
+            if let Some((payload, _)) = one(&client, format!("{prefix}.host.get.{host}")).await {
+                if let Some(response) = ctl_response(&payload) {
+                    let host = host.clone();
+                    if told.send(Told::Inventory { host, response }).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+        if let Some((payload, source)) = one(&client, format!("{prefix}.link.get")).await {
+            if let Some(response) = ctl_response(&payload) {
+                if told.send(Told::Links { response, source }).is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// One request, its reply within [`ASK`] (with its raw text).
+async fn one(client: &Client, subject: String) -> Option<(Vec<u8>, String)> {
+    let reply = tokio::time::timeout(ASK, client.request(subject, "".into()))
+        .await
+        .ok()?
+        .ok()?;
+    let source = String::from_utf8_lossy(&reply.payload).into_owned();
+    Some((reply.payload.to_vec(), source))
 }

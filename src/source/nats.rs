@@ -17,6 +17,7 @@
 
 use std::collections::{HashSet, VecDeque};
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -28,7 +29,6 @@ use futures_util::stream::StreamExt;
 use futures_util::FutureExt;
 use tokio::sync::{mpsc, watch};
 
-use crate::apps::wire::{SubjectReader, WadmSubject};
 use crate::config::{redact, Auth, NatsConfig, Tls};
 use crate::dedupe;
 use crate::event::{subject_lattice, RawMessage, Received};
@@ -38,6 +38,8 @@ use crate::pipeline::{Ahead, Flow, Pipeline, Stop};
 use crate::record::Recorder;
 use crate::source::intake::{self, Intake, Item, Liveness, Queue};
 use crate::source::{ctl, jetstream, wadm, Limits};
+use crate::state::apps::wire::{SubjectReader, WadmSubject};
+use crate::state::tables::Told;
 use crate::text::escape_untrusted;
 
 /// How long the first connection may take before latwatch gives up.
@@ -53,21 +55,106 @@ const IDLE_TICK: Duration = Duration::from_millis(250);
 /// reading).
 const FREEZE_EXPLAINS: Duration = Duration::from_secs(30);
 
-/// Connects, subscribes and runs the pipeline until `shutdown` resolves, `--count` is reached or
-/// stdout closes. `recorder` (`--record`) is fed by the intake, every message as it arrives.
-pub async fn run(
+/// Ends a run from outside the messages: a signal (`shutdown`) or `--timeout`. Every wait of the
+/// driver (startup knowledge, a replay, the live loop) ends on it the same way.
+struct Stops<S> {
+    shutdown: Pin<Box<S>>,
+    /// `--timeout` counts from the start, connecting included.
+    deadline: Pin<Box<tokio::time::Sleep>>,
+    timeout: Option<Duration>,
+}
+
+impl<S: Future<Output = ()>> Stops<S> {
+    fn new(shutdown: S, timeout: Option<Duration>) -> Stops<S> {
+        Stops {
+            shutdown: Box::pin(shutdown),
+            // A year stands in for "never": without a timeout the timer is never polled.
+            deadline: Box::pin(tokio::time::sleep(timeout.unwrap_or(NEVER))),
+            timeout,
+        }
+    }
+
+    /// Resolves when the run must end: `None` on a signal, the `--timeout` stop otherwise.
+    async fn next(&mut self) -> Option<Stop> {
+        tokio::select! {
+            biased;
+            () = &mut self.shutdown => None,
+            () = &mut self.deadline, if self.timeout.is_some() => {
+                Some(Stop::TimedOut(self.timeout.unwrap_or(NEVER)))
+            }
+        }
+    }
+
+    /// `work`'s output, unless the run must end first (`Err`, with the stop to tell).
+    async fn or<T>(&mut self, work: impl Future<Output = T>) -> Result<T, Option<Stop>> {
+        tokio::select! {
+            biased;
+            stop = self.next() => Err(stop),
+            done = work => Ok(done),
+        }
+    }
+}
+
+/// "Never", for timers that must not fire.
+const NEVER: Duration = Duration::from_secs(365 * 86_400);
+
+/// What runs beside the live driver and reads the state: `latwatch top`'s screen. The line
+/// output has none ([`Lines`]): its view is the pipeline's sink.
+pub trait View {
+    type Input;
+    /// The subscriptions are confirmed and events are about to flow: a view may take the
+    /// terminal now (an error before this reads as the watcher's do).
+    fn started(&mut self) -> Result<()>;
+    /// The view's next input (a key, a frame, a signal); never resolves for [`Lines`].
+    fn input(&mut self) -> impl Future<Output = Self::Input>;
+    /// Handles one input with the state as it is; `false` ends the run.
+    fn act(&mut self, input: Self::Input, pipeline: &Pipeline) -> Result<bool>;
+}
+
+/// The line output's view: nothing beside the sink.
+pub struct Lines;
+
+impl View for Lines {
+    type Input = std::convert::Infallible;
+
+    fn started(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn input(&mut self) -> std::convert::Infallible {
+        std::future::pending().await
+    }
+
+    fn act(&mut self, input: Self::Input, _: &Pipeline) -> Result<bool> {
+        match input {}
+    }
+}
+
+/// The live connection, subscribed and confirmed, its intake running.
+struct Live {
+    client: Client,
+    notices: mpsc::UnboundedReceiver<Notice>,
+    server: Arc<ServerName>,
+    queue: Arc<Queue>,
+    looked_at: Arc<AtomicU64>,
+    /// When the server confirmed the subscriptions: a fill never looks before this.
+    listening: chrono::DateTime<Utc>,
+}
+
+/// Connects, subscribes and runs the pipeline until `shutdown` resolves, `--count` is reached,
+/// stdout closes or the `view` ends it. `recorder` (`--record`) is fed by the intake, every
+/// message as it arrives. This is the one live driver: `latwatch` and `latwatch top` both run
+/// it, with gaps, fills, dedupe and loss counting alike.
+pub async fn run<V: View>(
     config: &NatsConfig,
     pipeline: &mut Pipeline,
     recorder: Option<Recorder>,
     status: Status,
     limits: Limits,
     shutdown: impl Future<Output = ()>,
+    view: &mut V,
 ) -> Result<()> {
-    // `--timeout` counts from the start, connecting included; a year stands in for "never".
-    let never = Duration::from_secs(365 * 86_400);
-    let deadline = tokio::time::sleep(limits.timeout.unwrap_or(never));
-    tokio::pin!(deadline);
-    tokio::pin!(shutdown);
+    let mut stops = Stops::new(shutdown, limits.timeout);
     let shown = shown_servers(config);
     if let Some((name, path)) = &config.connection.context {
         status.info(format_args!(
@@ -76,12 +163,105 @@ pub async fn run(
             crate::text::escape_path(path)
         ));
     }
+    let live = match stops.or(go_live(config, &shown, recorder, status)).await {
+        Ok(live) => live?,
+        Err(stop) => return ended(stop, pipeline),
+    };
+    view.started()?;
+    let refusals = watch::Sender::new(Vec::new());
+    // What the control interface says exists: at startup and after every gap, beside the live
+    // messages.
+    let (told_tx, told) = mpsc::unbounded_channel();
+    let told_tx = config.ping_hosts.then_some(told_tx);
+    let mut filler = Filler {
+        told: told_tx.clone(),
+        config,
+        shown: shown.clone(),
+        client: None,
+        said: Vec::new(),
+        refusals: refusals.clone(),
+        apps_said: Vec::new(),
+        live: live.client.clone(),
+        queue: live.queue.clone(),
+        looked_at: live.looked_at.clone(),
+        listening: live.listening,
+    };
+    let mut pending: VecDeque<Item> = VecDeque::new();
+    // What is true now about applications is read beside the live messages (on the second
+    // connection): events show while it is read, and what arrived live meanwhile stays.
+    let learning = learn_at_startup(config, &shown, refusals, told_tx);
+    tokio::pin!(learning);
+    let mut learning_pending = config.watches_apps() || config.ping_hosts;
+    // A replay waits for it: replayed events are attributed to applications with what it says.
+    if learning_pending && config.replay.is_some() {
+        let learned = match stops.or(&mut learning).await {
+            Ok(learned) => learned,
+            Err(stop) => return ended(stop, pipeline),
+        };
+        learning_pending = false;
+        if filler.seed(learned, pipeline, status, &mut pending, &live.queue) == Flow::Done {
+            return ended(None, pipeline);
+        }
+    }
+    // History first; live messages wait in the queue meanwhile.
+    if let Some(replay) = &config.replay {
+        let replaying = async {
+            let replay_client = filler.client().await?;
+            jetstream::replay(
+                replay_client,
+                &config.subjects,
+                replay,
+                &shown,
+                pipeline,
+                status,
+            )
+            .await
+        };
+        match stops.or(replaying).await {
+            Ok(flow) => {
+                if flow? == Flow::Done {
+                    return ended(None, pipeline);
+                }
+            }
+            Err(stop) => return ended(stop, pipeline),
+        }
+    }
+    let mut watching = Watching {
+        config,
+        status,
+        limits,
+        live,
+        filler,
+        pending,
+        told,
+        learning_pending,
+    };
+    let result = watching.watch(&mut stops, learning, pipeline, view).await;
+    pipeline.flush()?;
+    result
+}
+
+/// The run ends early: `stop` (a `--timeout`) is told, what was handled is shown.
+fn ended(stop: Option<Stop>, pipeline: &mut Pipeline) -> Result<()> {
+    if let Some(stop) = stop {
+        pipeline.stop(stop);
+    }
+    pipeline.flush()?;
+    Ok(())
+}
+
+/// Connects, subscribes to the events' and wadm's subjects, waits for the server to confirm, and
+/// starts the intake (which records every message as it arrives) and the keepalive.
+async fn go_live(
+    config: &NatsConfig,
+    shown: &str,
+    recorder: Option<Recorder>,
+    status: Status,
+) -> Result<Live> {
     let liveness = Arc::new(Liveness::new(Utc::now()));
     let (gaps_tx, gaps_rx) = mpsc::unbounded_channel();
-    let (client, mut notices, server) =
-        connect(config, &shown, status, liveness.clone(), gaps_tx).await?;
-
-    // A fill never looks before this: nothing stored earlier was missed.
+    let (client, notices, server) =
+        connect(config, shown, status, liveness.clone(), gaps_tx).await?;
     let listening = Utc::now();
     let mut subscribers = subscribe(&client, &config.subjects, &server).await?;
     let wadm_subscribers = subscribe(&client, &config.app_subjects, &server).await?;
@@ -135,171 +315,157 @@ pub async fn run(
         config.ping_interval,
         liveness.clone(),
     ));
-    let refusals = watch::Sender::new(Vec::new());
-    // Hosts the control interface names (`host.ping`), as each answers: at startup and after
-    // every gap, beside the live messages.
-    let (hosts_tx, mut hosts_rx) = mpsc::unbounded_channel();
-    let hosts_tx = config.ping_hosts.then_some(hosts_tx);
-    let mut filler = Filler {
-        hosts: hosts_tx.clone(),
-        config,
-        shown: shown.clone(),
-        client: None,
-        said: Vec::new(),
-        refusals: refusals.clone(),
-        apps_said: Vec::new(),
-        live: client.clone(),
-        queue: queue.clone(),
-        looked_at: looked_at.clone(),
+    Ok(Live {
+        client,
+        notices,
+        server,
+        queue,
+        looked_at,
         listening,
-    };
-    let mut pending: VecDeque<Item> = VecDeque::new();
+    })
+}
 
-    // What is true now about applications is read beside the live messages (on the second
-    // connection): events show while it is read, and what arrived live meanwhile stays.
-    let learning = learn_at_startup(config, &shown, refusals, hosts_tx);
-    tokio::pin!(learning);
-    let mut learning_pending = config.watches_apps() || config.ping_hosts;
-    // A replay waits for it: replayed events are attributed to applications with what it says.
-    if learning_pending && config.replay.is_some() {
-        let learned = tokio::select! {
-            biased;
-            () = &mut shutdown => return pipeline.flush().map_err(Into::into),
-            () = &mut deadline, if limits.timeout.is_some() => {
-                pipeline.stop(Stop::TimedOut(limits.timeout.unwrap_or(never)));
-                return pipeline.flush().map_err(Into::into);
-            }
-            learned = &mut learning => learned,
-        };
-        learning_pending = false;
-        if filler.seed(learned, pipeline, status, &mut pending, &queue) == Flow::Done {
-            pipeline.flush()?;
-            return Ok(());
-        }
-    }
+/// The live loop's parts: the connection, the fill, what waits to be handled.
+struct Watching<'a> {
+    config: &'a NatsConfig,
+    status: Status,
+    limits: Limits,
+    live: Live,
+    filler: Filler<'a>,
+    pending: VecDeque<Item>,
+    /// What the control interface says, as it answers.
+    told: mpsc::UnboundedReceiver<Told>,
+    learning_pending: bool,
+}
 
-    // History first; live messages wait in the queue meanwhile.
-    if let Some(replay) = &config.replay {
-        let replaying = async {
-            let replay_client = filler.client().await?;
-            jetstream::replay(
-                replay_client,
-                &config.subjects,
-                replay,
-                &shown,
-                pipeline,
-                status,
-            )
-            .await
-        };
-        let flow = tokio::select! {
-            biased;
-            () = &mut shutdown => Flow::Done,
-            () = &mut deadline, if limits.timeout.is_some() => {
-                pipeline.stop(Stop::TimedOut(limits.timeout.unwrap_or(never)));
-                Flow::Done
-            }
-            flow = replaying => flow?,
-        };
-        if flow == Flow::Done {
-            pipeline.flush()?;
-            return Ok(());
-        }
-    }
+/// What woke the live loop.
+enum Woke<I> {
+    Stop(Option<Stop>),
+    Idle,
+    Notice(Notice),
+    Told(Told),
+    Learned((Option<Client>, wadm::Learned)),
+    View(I),
+    Ready,
+    Arrived,
+    Tick,
+    Hint,
+}
 
-    // Without a hint the timer is never polled (`hint_pending` is false); a year keeps it inert.
-    let hint = tokio::time::sleep(config.silence_hint.unwrap_or(never));
-    // A wasmCloud 2 deployment publishes no lattice events, only runtime heartbeats every 15 s:
-    // listen for those from the start, so the hint can tell that silence apart.
-    let wasmcloud2 = Arc::new(AtomicBool::new(false));
-    if let Some(waited) = config.silence_hint {
-        tokio::spawn(notice_wasmcloud2(
-            client.clone(),
-            waited + LOOK_FOR,
-            wasmcloud2.clone(),
-            looked_at.clone(),
-        ));
-    }
-    tokio::pin!(hint);
-    let mut hint_pending = config.silence_hint.is_some();
-    let mut idle_tick = tokio::time::interval(IDLE_TICK);
-    let idle_for = limits.idle.unwrap_or(never);
-    let idle = tokio::time::sleep(idle_for);
-    tokio::pin!(idle);
-    'watch: loop {
-        if pending.is_empty() {
-            queue.take(&mut pending);
-        }
-        let waiting = pending.is_empty();
-        if waiting {
-            if queue.is_closed() {
-                break; // every subscription ended: the client was closed
+impl Watching<'_> {
+    /// Takes the queue's messages into the pipeline, in batches, until the run ends.
+    async fn watch<S, V>(
+        &mut self,
+        stops: &mut Stops<S>,
+        learning: Pin<&mut impl Future<Output = (Option<Client>, wadm::Learned)>>,
+        pipeline: &mut Pipeline,
+        view: &mut V,
+    ) -> Result<()>
+    where
+        S: Future<Output = ()>,
+        V: View,
+    {
+        let mut learning = learning;
+        let mut hint = Hint::new(self.config, &self.live);
+        let mut idle_tick = tokio::time::interval(IDLE_TICK);
+        let idle_for = self.limits.idle.unwrap_or(NEVER);
+        let idle = tokio::time::sleep(idle_for);
+        tokio::pin!(idle);
+        loop {
+            if self.pending.is_empty() {
+                self.live.queue.take(&mut self.pending);
             }
-            // Nothing more is ready: what was handled is shown now.
-            pipeline.flush()?;
-        }
-        tokio::select! {
-            biased;
-            () = &mut shutdown => break,
-            () = &mut deadline, if limits.timeout.is_some() => {
-                pipeline.stop(Stop::TimedOut(limits.timeout.unwrap_or(never)));
-                break;
-            }
-            () = &mut idle, if limits.idle.is_some() => {
-                pipeline.stop(Stop::Idle(idle_for));
-                break;
-            }
-            Some(notice) = notices.recv() => match notice {
-                Notice::Fatal(why) => {
-                    pipeline.flush()?;
-                    return Err(anyhow!(why));
+            let waiting = self.pending.is_empty();
+            if waiting {
+                if self.live.queue.is_closed() {
+                    return Ok(()); // every subscription ended: the client was closed
                 }
-                Notice::Refused(refusal) => {
-                    if let Some(why) = refused_live(&refusal, &config.subjects, &config.subject_reader(), pipeline, &server, status) {
-                        pipeline.flush()?;
-                        return Err(anyhow!(why));
+                // Nothing more is ready: what was handled is shown now.
+                pipeline.flush()?;
+            }
+            let woke = tokio::select! {
+                biased;
+                stop = stops.next() => Woke::Stop(stop),
+                () = &mut idle, if self.limits.idle.is_some() => Woke::Idle,
+                Some(notice) = self.live.notices.recv() => Woke::Notice(notice),
+                Some(told) = self.told.recv() => Woke::Told(told),
+                learned = &mut learning, if self.learning_pending => Woke::Learned(learned),
+                // Before the messages: a key or a frame is never starved by a flood.
+                input = view.input() => Woke::View(input),
+                () = std::future::ready(()), if !waiting => Woke::Ready,
+                () = self.live.queue.ready(), if waiting => Woke::Arrived,
+                _ = idle_tick.tick(), if waiting => Woke::Tick,
+                () = hint.elapsed(), if hint.pending => Woke::Hint,
+            };
+            match woke {
+                Woke::Stop(stop) => {
+                    if let Some(stop) = stop {
+                        pipeline.stop(stop);
                     }
-                    continue;
+                    return Ok(());
                 }
-            },
-            Some(host) = hosts_rx.recv() => {
-                pipeline.seed_host(&host);
-                continue;
-            }
-            learned = &mut learning, if learning_pending => {
-                learning_pending = false;
-                if filler.seed(learned, pipeline, status, &mut pending, &queue) == Flow::Done {
-                    break;
+                Woke::Idle => {
+                    pipeline.stop(Stop::Idle(idle_for));
+                    return Ok(());
                 }
-                continue;
-            }
-            () = std::future::ready(()), if !waiting => {}
-            () = queue.ready(), if waiting => continue,
-            _ = idle_tick.tick(), if waiting => {
+                Woke::Notice(notice) => self.notice(notice, pipeline)?,
+                Woke::Told(told) => pipeline.seed(&told),
+                Woke::Learned(learned) => {
+                    self.learning_pending = false;
+                    let (pending, queue) = (&mut self.pending, &self.live.queue);
+                    if self
+                        .filler
+                        .seed(learned, pipeline, self.status, pending, queue)
+                        == Flow::Done
+                    {
+                        return Ok(());
+                    }
+                }
+                Woke::View(input) => {
+                    if !view.act(input, pipeline)? {
+                        return Ok(());
+                    }
+                }
+                Woke::Ready => {
+                    if self.batch(pipeline).await? == Flow::Done {
+                        return Ok(());
+                    }
+                    idle.as_mut().reset(tokio::time::Instant::now() + idle_for);
+                }
+                Woke::Arrived => {}
                 // Nothing arriving is when hosts go silent: look for them.
-                pipeline.tick(Utc::now())?;
-                continue;
-            }
-            () = &mut hint, if hint_pending => {
-                hint_pending = false;
-                if pipeline.received() == 0 {
-                    tokio::spawn(explain_silence(
-                        client.clone(),
-                        config.subjects.join(", "),
-                        server.current(),
-                        config.silence_hint.unwrap_or_default(),
-                        status,
-                        looked_at.clone(),
-                        wasmcloud2.clone(),
-                    ));
-                }
-                continue;
+                Woke::Tick => pipeline.tick(Utc::now())?,
+                Woke::Hint => hint.fire(self.config, &self.live, pipeline, self.status),
             }
         }
+    }
+
+    /// What the connection said: a fatal error ends the run, a refusal may.
+    fn notice(&mut self, notice: Notice, pipeline: &mut Pipeline) -> Result<()> {
+        let refusal = match notice {
+            Notice::Fatal(why) => return Err(anyhow!(why)),
+            Notice::Refused(refusal) => refusal,
+        };
+        let config = self.config;
+        match refused_live(
+            &refusal,
+            &config.subjects,
+            &config.subject_reader(),
+            pipeline,
+            &self.live.server,
+            self.status,
+        ) {
+            Some(why) => Err(anyhow!(why)),
+            None => Ok(()),
+        }
+    }
+
+    /// At most [`BATCH`] queued items into the pipeline; a gap is filled where it lies.
+    async fn batch(&mut self, pipeline: &mut Pipeline) -> Result<Flow> {
         let mut released = 0;
         let mut handled = 0;
         let mut flow = Flow::Continue;
-        while let Some(item) = pending.pop_front() {
+        while let Some(item) = self.pending.pop_front() {
             match item {
                 Item::Message {
                     subject,
@@ -315,7 +481,10 @@ pub async fn run(
                 }
                 Item::Gap(mark) => {
                     pipeline.flush()?;
-                    flow = filler.fill(*mark, &mut pending, pipeline, status).await?;
+                    flow = self
+                        .filler
+                        .fill(*mark, &mut self.pending, pipeline, self.status)
+                        .await?;
                 }
             }
             handled += 1;
@@ -323,14 +492,57 @@ pub async fn run(
                 break;
             }
         }
-        queue.release(released);
-        if flow == Flow::Done {
-            break 'watch;
-        }
-        idle.as_mut().reset(tokio::time::Instant::now() + idle_for);
+        self.live.queue.release(released);
+        Ok(flow)
     }
-    pipeline.flush()?;
-    Ok(())
+}
+
+/// The silence hint: after `--silence-hint` without an event, why nothing arrives.
+struct Hint {
+    timer: Pin<Box<tokio::time::Sleep>>,
+    pending: bool,
+    /// A wasmCloud 2 deployment publishes no lattice events, only runtime heartbeats every
+    /// 15 s: listened for from the start, so the hint can tell that silence apart.
+    wasmcloud2: Arc<AtomicBool>,
+}
+
+impl Hint {
+    fn new(config: &NatsConfig, live: &Live) -> Hint {
+        let wasmcloud2 = Arc::new(AtomicBool::new(false));
+        if let Some(waited) = config.silence_hint {
+            tokio::spawn(notice_wasmcloud2(
+                live.client.clone(),
+                waited + LOOK_FOR,
+                wasmcloud2.clone(),
+                live.looked_at.clone(),
+            ));
+        }
+        Hint {
+            timer: Box::pin(tokio::time::sleep(config.silence_hint.unwrap_or(NEVER))),
+            pending: config.silence_hint.is_some(),
+            wasmcloud2,
+        }
+    }
+
+    async fn elapsed(&mut self) {
+        (&mut self.timer).await
+    }
+
+    /// The hint's time came: explain the silence, if nothing arrived.
+    fn fire(&mut self, config: &NatsConfig, live: &Live, pipeline: &Pipeline, status: Status) {
+        self.pending = false;
+        if pipeline.received() == 0 {
+            tokio::spawn(explain_silence(
+                live.client.clone(),
+                config.subjects.join(", "),
+                live.server.current(),
+                config.silence_hint.unwrap_or_default(),
+                status,
+                live.looked_at.clone(),
+                self.wasmcloud2.clone(),
+            ));
+        }
+    }
 }
 
 /// One subscription per subject.
@@ -354,8 +566,8 @@ async fn subscribe(
 /// at the first gap): JetStream's own messages must not reach the live subscription's books.
 /// After each gap it reads again what wadm knows (`source::wadm`), on the same connection.
 struct Filler<'a> {
-    /// Where hosts the control interface names go, when lines name hosts (`ctl::ping_hosts`).
-    hosts: Option<mpsc::UnboundedSender<serde_json::Value>>,
+    /// Where what the control interface says goes, when lattice memory runs (`ctl::ask`).
+    told: Option<mpsc::UnboundedSender<Told>>,
     config: &'a NatsConfig,
     shown: String,
     client: Option<Client>,
@@ -471,11 +683,12 @@ impl Filler<'_> {
     ) -> Result<Flow> {
         let flow = self.fill_events(mark, pending, pipeline, status).await?;
         // Hosts may have come or gone meanwhile: ask again which exist, beside the stream.
-        if let (Some(hosts), Some(client)) = (&self.hosts, &self.client) {
-            tokio::spawn(ctl::ping_hosts(
+        if let (Some(told), Some(client)) = (&self.told, &self.client) {
+            tokio::spawn(ctl::ask(
                 client.clone(),
                 self.config.lattices.clone(),
-                hosts.clone(),
+                self.config.ask_tables,
+                told.clone(),
             ));
         }
         if flow == Flow::Continue && self.config.watches_apps() {
@@ -531,7 +744,7 @@ impl Filler<'_> {
                 }
             }
         };
-        let what = what(&gap);
+        let what = gap.words();
         if why == "--no-fill" {
             status.warn(format_args!(
                 "{what}: events published meanwhile were not received (--no-fill)"
@@ -605,20 +818,10 @@ impl Filler<'_> {
     }
 }
 
-/// What a gap is, for stderr.
-fn what(gap: &Gap) -> String {
-    match (gap.reason, gap.lost) {
-        (GapReason::Dropped, Some(lost)) => {
-            format!("{lost} events dropped over {:.1}s", gap.seconds())
-        }
-        _ => format!("gap of {:.1}s", gap.seconds()),
-    }
-}
-
 /// Says on stderr what a fill from a stream made of `gap` (which window is lost, and why), and
 /// records the gap (`-o jsonl`).
 fn tell(gap: &Gap, pipeline: &mut Pipeline, status: Status) -> std::io::Result<()> {
-    let what = what(gap);
+    let what = gap.words();
     if let Some(Filled::From {
         stream,
         events,
@@ -662,15 +865,16 @@ async fn learn_at_startup(
     config: &NatsConfig,
     shown: &str,
     refusals: watch::Sender<Vec<Refusal>>,
-    hosts: Option<mpsc::UnboundedSender<serde_json::Value>>,
+    told: Option<mpsc::UnboundedSender<Told>>,
 ) -> (Option<Client>, wadm::Learned) {
     match connect_for_replay(config, shown, refusals.clone()).await {
         Ok(client) => {
-            if let Some(hosts) = hosts {
-                tokio::spawn(ctl::ping_hosts(
+            if let Some(told) = told {
+                tokio::spawn(ctl::ask(
                     client.clone(),
                     config.lattices.clone(),
-                    hosts,
+                    config.ask_tables,
+                    told,
                 ));
             }
             if !config.watches_apps() {
@@ -999,7 +1203,7 @@ async fn connect(
 }
 
 /// The server list as messages show it: credentials removed.
-fn shown_servers(config: &NatsConfig) -> String {
+pub fn shown_servers(config: &NatsConfig) -> String {
     config
         .connection
         .servers
@@ -1019,30 +1223,6 @@ fn addresses(config: &NatsConfig) -> Result<Vec<async_nats::ServerAddr>> {
                 .map_err(|err| anyhow!("--server {}: not a NATS URL ({err})", redact(url)))
         })
         .collect()
-}
-
-/// The connection `latwatch top` watches through: the watcher's server list, credentials, TLS
-/// and ping interval; async-nats reconnects forever and reports each connection event to
-/// `events` (top re-seeds its view after a reconnect). Returns the client and the server's name.
-pub async fn connect_for_top(
-    config: &NatsConfig,
-    events: mpsc::UnboundedSender<NatsEvent>,
-) -> Result<(Client, String)> {
-    let shown = shown_servers(config);
-    let options = ConnectOptions::new()
-        .name("latwatch-top")
-        .connection_timeout(CONNECT_TIMEOUT)
-        .ping_interval(config.ping_interval)
-        .max_reconnects(None)
-        .event_callback(move |event| {
-            let events = events.clone();
-            async move {
-                let _ = events.send(event);
-            }
-        });
-    let client = open(options, config, &shown).await?;
-    let name = name_for(&config.connection.servers, &client.server_info());
-    Ok((client, name))
 }
 
 /// A second connection, for the JetStream replay, fills and reading what wadm knows: same

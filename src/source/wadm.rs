@@ -37,12 +37,12 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use tokio::sync::watch;
 
-use crate::apps::wire::{ManifestSummary, StatusMessage, SubjectReader, WadmSubject};
-use crate::apps::{Seed, Stored};
 use crate::config::NatsConfig;
 use crate::event::kind::KindId;
 use crate::event::{decode_with_data, RawMessage, Received};
 use crate::source::nats::Refusal;
+use crate::state::apps::wire::{ManifestSummary, StatusMessage, SubjectReader, WadmSubject};
+use crate::state::apps::{Seed, Stored};
 use crate::text::escape_untrusted;
 
 /// How long one request or one stored message is waited for.

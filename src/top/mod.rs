@@ -1,54 +1,44 @@
-//! `latwatch top`: the lattice as a live table, rebuilt from events.
+//! `latwatch top`: the lattice as live tables, one view of the one state.
 //!
-//! At start (and after every reconnect) it asks what exists with the control interface's
-//! read-only requests (`host.ping` gathered for a moment, `host.get` per host, `link.get`) and
-//! wadm's status (`source::wadm::learn`); from then on every event changes the model
-//! (`model.rs`): never a periodic re-poll. Lattice memory names hosts and notices silent ones,
-//! application memory follows wadm. `view.rs` draws it with ratatui; a frame is drawn only when
-//! something changed (or once a second, for the ages), at most ten a second.
+//! `top` runs the watcher's own live driver (`source::nats::run`) and pipeline, with gaps, fills,
+//! dedupe (`--legacy`), loss counting and the byte-bounded intake alike; its plan
+//! (`Plan::tables`, decided in `Config`) keeps the rows it draws in the state
+//! (`state::tables`) and sends the pretty lines to its events pane instead of stdout. At start
+//! and after every gap the driver asks the control interface what exists (`host.ping`,
+//! `host.get` per host, `link.get`: read-only) and wadm's statuses, beside the stream; from then on
+//! every event changes the state: never a periodic re-poll. This module is the [`View`]: keys,
+//! signals and frames. `view.rs` draws with ratatui; a frame is drawn only when something
+//! changed (or once a second, for the ages), at most ten a second. Status lines (reconnects,
+//! losses) are captured while the terminal is taken and shown in the header.
 //!
 //! The terminal is put back by `ratatui::restore` on every way out: `q`, Ctrl-C, SIGINT,
 //! SIGTERM, SIGHUP and SIGQUIT (exit 0, 0, 129, 131), an error, and a panic (ratatui's hook).
 
-pub mod model;
 pub mod view;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, Result};
-use async_nats::Client;
+use anyhow::Result;
 use chrono::Utc;
-use futures_util::{FutureExt as _, StreamExt};
 use ratatui::crossterm::event::{
     Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers,
 };
+use ratatui::DefaultTerminal;
 use tokio::sync::mpsc;
 
-use crate::apps::wire::WadmSubject;
-use crate::apps::{Apps, Seed};
-use crate::config::{Config, NatsConfig, SourceConfig};
-use crate::event::{decode_app_status, decode_with_data, RawMessage, Received};
+use crate::config::{Config, SourceConfig};
 use crate::exit_codes::ExitCode;
-use crate::filter::notes::Note;
-use crate::lattice::Lattice;
-use crate::render::{Pretty, Renderer};
-use crate::source::{nats, wadm};
-use model::{ctl_response, EventLine, Model};
+use crate::output::{Sink, Status};
+use crate::pipeline::Pipeline;
+use crate::source::nats::{self, View};
+use crate::source::Limits;
+use crate::state::tables::Tables;
 use view::{Header, RowFilter, Ui, PANES};
 
-/// How long one control request is waited for.
-const ASK: Duration = Duration::from_secs(2);
 /// At most this many frames a second.
 const FRAME: Duration = Duration::from_millis(100);
-
-/// What the control interface and wadm said at one seeding.
-#[derive(Default)]
-struct Seeded {
-    hosts: Vec<(serde_json::Value, String)>,
-    inventories: Vec<(String, serde_json::Value, String)>,
-    links: Option<(serde_json::Value, String)>,
-    apps: Vec<Seed>,
-}
+/// How long a warning (a reconnect, lost events) stays in the header.
+const WARNING_SHOWN: Duration = Duration::from_secs(30);
 
 /// Runs `latwatch top` until the user quits. The caller checked stdout is a terminal.
 pub fn run(config: Config) -> Result<ExitCode> {
@@ -59,165 +49,191 @@ pub fn run(config: Config) -> Result<ExitCode> {
         .worker_threads(1)
         .enable_all()
         .build()?;
-    runtime.block_on(watch(config.stages, *nats))
-}
-
-async fn watch(stages: crate::config::Stages, config: NatsConfig) -> Result<ExitCode> {
-    let (notices_tx, mut notices) = mpsc::unbounded_channel();
-    // Connecting happens before the terminal is taken: an error reads as the watcher's do.
-    let (client, server) = nats::connect_for_top(&config, notices_tx).await?;
-    let mut subscribers = Vec::new();
-    for subject in config.subjects.iter().chain(&config.app_subjects) {
-        subscribers.push(
-            client
-                .subscribe(subject.clone())
-                .await
-                .with_context(|| format!("cannot subscribe to {subject} on {server}"))?,
-        );
-    }
-    let mut messages = futures_util::stream::select_all(subscribers);
-    client
-        .flush()
-        .await
-        .with_context(|| format!("the server at {server} did not confirm the subscription"))?;
-
-    // Taken before the terminal is: from here on a signal ends the loop, which restores it.
-    let mut signals = Signals::new()?;
-    let (keys_tx, mut keys) = mpsc::unbounded_channel();
-    std::thread::spawn(move || {
-        while let Ok(event) = ratatui::crossterm::event::read() {
-            if keys_tx.send(event).is_err() {
-                break;
-            }
-        }
-    });
-    let mut terminal = ratatui::init();
-    let pretty = match &stages.renderer {
-        Renderer::Pretty(pretty) => pretty.clone(),
-        _ => Pretty {
-            palette: None,
-            utc: false,
-            full_ids: false,
-            lattice_width: None,
-            subjects: Default::default(),
-            offset: Default::default(),
-            heartbeats: false,
-        },
-    };
-    let mut ui = Ui {
-        color: pretty.palette.is_some(),
-        ..Ui::default()
-    };
-    let lines = Pretty {
-        palette: None,
-        heartbeats: true,
-        ..pretty
+    let status = Status {
+        quiet: config.quiet,
     };
     let flags = RowFilter {
-        hosts: stages.filter.hosts.to_vec(),
-        components: stages.filter.components.to_vec(),
-        providers: stages.filter.providers.to_vec(),
-        apps: stages.filter.apps.clone(),
+        hosts: config.stages.filter.hosts.to_vec(),
+        components: config.stages.filter.components.to_vec(),
+        providers: config.stages.filter.providers.to_vec(),
+        apps: config.stages.filter.apps.clone(),
     };
-    let mut header = Header {
-        server: server.clone(),
-        lattice: config.lattices.join(","),
-        state: "connected; asking the lattice what exists…".into(),
-        rate: 0.0,
+    let mut top = Top {
+        terminal: None,
+        keys: None,
+        signals: None,
+        frame: None,
+        ui: Ui {
+            color: config.top_color.unwrap_or(false),
+            ..Ui::default()
+        },
+        flags,
+        header: Header {
+            server: nats::shown_servers(&nats),
+            lattice: nats.lattices.join(","),
+            state: "connected; asking the lattice what exists…".into(),
+            rate: 0.0,
+            losses: String::new(),
+            said: None,
+        },
+        warning: None,
+        drawn: None,
+        rate_from: (Instant::now(), 0),
+        exit: ExitCode::Success,
     };
-    let mut model = Model::default();
-    let mut lattice = Lattice::default();
-    let mut apps = Apps::new(stages.subjects.clone());
-    let (seeded_tx, mut seeded) = mpsc::unbounded_channel();
-    tokio::spawn(seed(client.clone(), config.clone(), seeded_tx.clone()));
-    let mut frame = tokio::time::interval(FRAME);
-    frame.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut second = tokio::time::interval(Duration::from_secs(1));
-    let mut dirty = true;
-    let mut was_down = false;
-    let mut rate_from = (std::time::Instant::now(), 0u64);
-    let outcome: Result<ExitCode> = loop {
+    // The pipeline's lines go to the events pane: nothing is written to stdout but the frames.
+    let mut pipeline = Pipeline::new(config.stages, Sink::none(), status);
+    let ran = runtime.block_on(nats::run(
+        &nats,
+        &mut pipeline,
+        None,
+        status,
+        Limits::default(),
+        std::future::pending(),
+        &mut top,
+    ));
+    if top.terminal.take().is_some() {
+        ratatui::restore();
+    }
+    Status::release();
+    ran?;
+    Ok(top.exit)
+}
+
+/// The view's state beside the pipeline's.
+struct Top {
+    /// Taken once the subscriptions are confirmed ([`View::started`]).
+    terminal: Option<DefaultTerminal>,
+    keys: Option<mpsc::UnboundedReceiver<TermEvent>>,
+    signals: Option<Signals>,
+    /// Made with the terminal, on the runtime.
+    frame: Option<tokio::time::Interval>,
+    ui: Ui,
+    flags: RowFilter,
+    header: Header,
+    /// The newest warning said (a disconnect, lost events), and when.
+    warning: Option<(String, Instant)>,
+    /// What the last frame showed: (messages received, when), to draw only on change.
+    drawn: Option<(u64, Instant)>,
+    rate_from: (Instant, u64),
+    exit: ExitCode,
+}
+
+/// What the view reacts to.
+pub enum Input {
+    Key(TermEvent),
+    Signal(ExitCode),
+    Frame,
+}
+
+impl View for Top {
+    type Input = Input;
+
+    fn started(&mut self) -> Result<()> {
+        // Taken before the terminal is: from here on a signal ends the run, which restores it.
+        self.signals = Some(Signals::new()?);
+        let (keys_tx, keys) = mpsc::unbounded_channel();
+        std::thread::spawn(move || {
+            while let Ok(event) = ratatui::crossterm::event::read() {
+                if keys_tx.send(event).is_err() {
+                    break;
+                }
+            }
+        });
+        self.keys = Some(keys);
+        let mut frame = tokio::time::interval(FRAME);
+        frame.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        self.frame = Some(frame);
+        Status::capture();
+        self.terminal = Some(ratatui::init());
+        Ok(())
+    }
+
+    async fn input(&mut self) -> Input {
+        let (Some(keys), Some(signals), Some(frame)) =
+            (&mut self.keys, &mut self.signals, &mut self.frame)
+        else {
+            return std::future::pending().await;
+        };
         tokio::select! {
-            code = signals.recv() => break Ok(code),
-            Some(key) = keys.recv() => {
-                match key {
-                    TermEvent::Key(key) if key.kind != KeyEventKind::Release => {
-                        let now = Utc::now();
-                        if handle_key(key, &mut ui, &model, &flags, now) {
-                            break Ok(ExitCode::Success);
-                        }
-                    }
-                    _ => {}
-                }
-                dirty = true;
+            code = signals.recv() => Input::Signal(code),
+            Some(key) = keys.recv() => Input::Key(key),
+            _ = frame.tick() => Input::Frame,
+        }
+    }
+
+    fn act(&mut self, input: Input, pipeline: &Pipeline) -> Result<bool> {
+        let Some(tables) = &pipeline.state().tables else {
+            return Ok(false);
+        };
+        match input {
+            Input::Signal(code) => {
+                self.exit = code;
+                return Ok(false);
             }
-            Some(message) = messages.next() => {
-                let now = Utc::now();
-                let mut engine = Engine {
-                    model: &mut model,
-                    lattice: &mut lattice,
-                    apps: &mut apps,
-                    filter: &stages.filter,
-                    lines: &lines,
-                };
-                engine.take(message.subject.as_str(), &message.payload, now);
-                // Take whatever else is already here before drawing, for a frame's time at most:
-                // an expensive `--filter` (each event up to its budget) must not keep keys and
-                // signals waiting behind a queue of events.
-                let draining = std::time::Instant::now();
-                while draining.elapsed() < FRAME {
-                    let Some(Some(message)) = messages.next().now_or_never() else {
-                        break;
-                    };
-                    engine.take(message.subject.as_str(), &message.payload, now);
+            Input::Key(TermEvent::Key(key)) if key.kind != KeyEventKind::Release => {
+                if handle_key(key, &mut self.ui, tables, &self.flags, Utc::now()) {
+                    return Ok(false);
                 }
-                dirty = true;
+                self.drawn = None;
             }
-            Some(seed) = seeded.recv() => {
-                apply(seed, &mut model, &mut lattice, &mut apps, Utc::now());
-                header.state = "live".into();
-                dirty = true;
-            }
-            Some(notice) = notices.recv() => {
-                match notice {
-                    async_nats::Event::Disconnected => {
-                        header.state = "DISCONNECTED: reconnecting…".into();
-                        was_down = true;
-                    }
-                    // The first connection says "connected" too: only a reconnect asks again.
-                    async_nats::Event::Connected if was_down => {
-                        was_down = false;
-                        header.state = "reconnected: asking the lattice again…".into();
-                        tokio::spawn(seed(client.clone(), config.clone(), seeded_tx.clone()));
-                    }
-                    _ => {}
-                }
-                dirty = true;
-            }
-            _ = second.tick() => {
-                let now = Utc::now();
-                for silence in lattice.tick(now) {
-                    model.silent(&silence.host_id);
-                }
-                let (since, received) = rate_from;
-                let elapsed = since.elapsed().as_secs_f64();
-                if elapsed > 0.0 {
-                    header.rate = (model.received - received) as f64 / elapsed;
-                }
-                rate_from = (std::time::Instant::now(), model.received);
-                dirty = true; // ages move
-            }
-            _ = frame.tick(), if dirty => {
-                dirty = false;
-                let now = Utc::now();
-                if let Err(err) = terminal.draw(|frame| view::draw(frame, &model, &mut ui, &header, &flags, now)) {
-                    break Err(err.into());
-                }
+            Input::Key(_) => self.drawn = None,
+            Input::Frame => {}
+        }
+        self.draw(pipeline, tables)?;
+        Ok(true)
+    }
+}
+
+impl Top {
+    /// A frame, when something changed or a second passed (the ages move).
+    fn draw(&mut self, pipeline: &Pipeline, tables: &Tables) -> Result<()> {
+        let received = pipeline.received();
+        let captured = Status::captured();
+        let fresh = self
+            .drawn
+            .is_some_and(|(seen, at)| seen == received && at.elapsed() < Duration::from_secs(1));
+        if fresh && captured.is_empty() {
+            return Ok(());
+        }
+        for line in captured {
+            let line = line.strip_prefix("latwatch: ").unwrap_or(&line).to_owned();
+            if line.starts_with("warning: ") || line.starts_with("error: ") {
+                self.warning = Some((line, Instant::now()));
             }
         }
-    };
-    ratatui::restore();
-    outcome
+        // A disconnect holds the header until the next word; any other warning takes the keys
+        // line for a while.
+        let (state, said) = match &self.warning {
+            Some((text, _)) if text.starts_with("warning: disconnected from") => {
+                ("DISCONNECTED: reconnecting", Some(text.clone()))
+            }
+            Some((text, at)) if at.elapsed() < WARNING_SHOWN => ("live", Some(text.clone())),
+            _ => ("live", None),
+        };
+        self.header.state = state.to_owned();
+        self.header.said = said;
+        let counts = pipeline.counts();
+        self.header.losses = match counts.gaps {
+            0 => String::new(),
+            gaps => format!(
+                "{gaps} gaps, {} events lost, {} filled",
+                counts.lost, counts.filled
+            ),
+        };
+        let (since, before) = self.rate_from;
+        if since.elapsed() >= Duration::from_secs(1) {
+            self.header.rate = (received - before) as f64 / since.elapsed().as_secs_f64();
+            self.rate_from = (Instant::now(), received);
+        }
+        let now = Utc::now();
+        if let Some(terminal) = &mut self.terminal {
+            let (ui, header, flags) = (&mut self.ui, &self.header, &self.flags);
+            terminal.draw(|frame| view::draw(frame, tables, ui, header, flags, now))?;
+        }
+        self.drawn = Some((received, Instant::now()));
+        Ok(())
+    }
 }
 
 /// The signals that end `latwatch top`, each through the loop's end, which restores the
@@ -271,169 +287,11 @@ impl Signals {
     }
 }
 
-/// What one message goes through in `latwatch top`: borrowed parts, so the benchmark
-/// (`benches/top.rs`) measures the very path the view runs.
-pub struct Engine<'a> {
-    pub model: &'a mut Model,
-    pub lattice: &'a mut Lattice,
-    pub apps: &'a mut Apps,
-    pub filter: &'a crate::filter::Filter,
-    pub lines: &'a Pretty,
-}
-
-impl Engine<'_> {
-    /// One message, received at `now`, into the model, lattice and application memory, and the
-    /// events pane.
-    pub fn take(&mut self, subject: &str, payload: &[u8], now: chrono::DateTime<Utc>) {
-        let Engine {
-            model,
-            lattice,
-            apps,
-            filter,
-            lines,
-        } = self;
-        let raw = RawMessage {
-            subject: Some(subject),
-            payload,
-            received: Received::Live(now),
-        };
-        let event = match apps.subjects().wadm(subject) {
-            Some(WadmSubject::Status { .. }) => decode_app_status(raw),
-            _ => decode_with_data(raw),
-        };
-        let mut event = event;
-        let mut facts = lattice.observe(&event, now);
-        let observed = apps.observe(&event, now);
-        if let Some(problem) = observed.problem {
-            event.problems.push(crate::event::Problem::NotWadm(problem));
-        }
-        let changed_app = observed.app.as_ref().is_some_and(|a| a.change.is_some());
-        // As the line output: a repeated status or a retry within a failure shows nothing.
-        facts.quiet |= observed.quiet;
-        facts.app = observed.app;
-        model.observe(&event, now);
-        if changed_app
-            || event
-                .kind
-                .known()
-                .is_some_and(crate::event::kind::KindId::is_wadm)
-        {
-            model.apps = shown_apps(apps);
-        }
-        let app = facts.app.as_ref().map(|a| a.name.as_ref());
-        let mut notes: Vec<Note> = Vec::new();
-        if !filter.keeps(&event, lattice, app, &mut notes) || facts.quiet {
-            return;
-        }
-        let mut text = Vec::new();
-        if lines.render(&event, &facts, &mut text).is_err() {
-            return;
-        }
-        let text = String::from_utf8_lossy(&text).trim_end().to_owned();
-        let severity = facts
-            .app
-            .as_ref()
-            .and_then(|a| a.change.as_ref())
-            .map_or(event.kind.severity(), |c| c.severity());
-        model.push_event(EventLine {
-            text,
-            severity,
-            source: std::str::from_utf8(payload).map_or(String::new(), model::kept),
-        });
-    }
-}
-
-/// The applications pane's rows: a deleted application leaves it.
-fn shown_apps(apps: &Apps) -> Vec<crate::apps::AppRow> {
-    apps.rows().into_iter().filter(|row| !row.deleted).collect()
-}
-
-/// What a seeding learned, into the model and memories.
-fn apply(
-    seeded: Seeded,
-    model: &mut Model,
-    lattice: &mut Lattice,
-    apps: &mut Apps,
-    now: chrono::DateTime<Utc>,
-) {
-    for (response, source) in &seeded.hosts {
-        model.seed_host(response, source, now);
-        lattice.seed_host(response, now);
-    }
-    for (host, response, _) in &seeded.inventories {
-        model.seed_inventory(host, response);
-    }
-    if let Some((response, source)) = &seeded.links {
-        model.seed_links(response, source);
-    }
-    for seed in &seeded.apps {
-        apps.seed(seed);
-    }
-    model.apps = shown_apps(apps);
-}
-
-/// Asks the lattice what exists: read-only requests only.
-async fn seed(client: Client, config: NatsConfig, done: mpsc::UnboundedSender<Seeded>) {
-    let mut seeded = Seeded::default();
-    for lattice in config.lattices.iter().filter(|l| *l != "*") {
-        let prefix = format!("wasmbus.ctl.v1.{lattice}");
-        for (payload, source) in gather(&client, format!("{prefix}.host.ping")).await {
-            if let Some(response) = ctl_response(&payload) {
-                seeded.hosts.push((response, source));
-            }
-        }
-        let ids: Vec<String> = seeded
-            .hosts
-            .iter()
-            .filter_map(|(r, _)| r.get("id").and_then(|v| v.as_str()).map(str::to_owned))
-            .collect();
-        for id in ids {
-            if let Some((payload, source)) = ask(&client, format!("{prefix}.host.get.{id}")).await {
-                if let Some(response) = ctl_response(&payload) {
-                    seeded.inventories.push((id, response, source));
-                }
-            }
-        }
-        if let Some((payload, source)) = ask(&client, format!("{prefix}.link.get")).await {
-            if let Some(response) = ctl_response(&payload) {
-                seeded.links = Some((response, source));
-            }
-        }
-    }
-    if config.watches_apps() {
-        seeded.apps = wadm::learn(client.clone(), &config).await.seeds;
-    }
-    let _ = done.send(seeded);
-}
-
-/// Every reply to `subject` within [`crate::source::ctl::GATHER`] (host.ping: every host
-/// answers).
-async fn gather(client: &Client, subject: String) -> Vec<(Vec<u8>, String)> {
-    let (each, mut replies) = mpsc::unbounded_channel();
-    crate::source::ctl::gather_each(client, subject, &each).await;
-    drop(each);
-    let mut gathered = Vec::new();
-    while let Some(reply) = replies.recv().await {
-        gathered.push(reply);
-    }
-    gathered
-}
-
-/// One request, one reply within [`ASK`].
-async fn ask(client: &Client, subject: String) -> Option<(Vec<u8>, String)> {
-    let reply = tokio::time::timeout(ASK, client.request(subject, "".into()))
-        .await
-        .ok()?
-        .ok()?;
-    let source = String::from_utf8_lossy(&reply.payload).into_owned();
-    Some((reply.payload.to_vec(), source))
-}
-
 /// One key. True when it ends the view.
 fn handle_key(
     key: KeyEvent,
     ui: &mut Ui,
-    model: &Model,
+    model: &Tables,
     flags: &RowFilter,
     now: chrono::DateTime<Utc>,
 ) -> bool {

@@ -9,9 +9,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
 use ratatui::Frame;
 
-use super::model::Model;
 use crate::event::Severity;
 use crate::filter::{AppPattern, IdMatcher};
+use crate::state::tables::Tables;
 use crate::text::{escape_untrusted, truncate};
 
 /// The smallest terminal the view draws in.
@@ -92,8 +92,8 @@ pub struct Ui {
     pub details: Option<(String, String)>,
     pub details_scroll: u16,
     /// The events pane is paused: it shows the first this many events of the model's ring
-    /// (counted from the model's total received, see `Model::events`).
-    pub paused: Option<Vec<super::model::EventLine>>,
+    /// (counted from the model's total received, see `Tables::events`).
+    pub paused: Option<Vec<crate::state::tables::EventLine>>,
     /// The events pane was scrolled back: it stays on the chosen line instead of following the
     /// newest (End follows again).
     pub scrolled_back: bool,
@@ -113,6 +113,11 @@ pub struct Header {
     pub lattice: String,
     pub state: String,
     pub rate: f64,
+    /// Gaps and the events lost and filled in them, when there were any.
+    pub losses: String,
+    /// A recent warning (lost events, an unfilled gap), shown instead of the keys line for a
+    /// while; `?` still shows the keys.
+    pub said: Option<String>,
 }
 
 /// One row of a pane: its cells, its style, and the JSON it came from.
@@ -154,7 +159,7 @@ fn uptime(seconds: u64) -> String {
 /// a text filter must read them all.
 pub fn rows(
     pane: Pane,
-    model: &Model,
+    model: &Tables,
     ui: &Ui,
     flags: &RowFilter,
     now: DateTime<Utc>,
@@ -344,7 +349,7 @@ pub fn rows(
             ),
         ),
         Pane::Events => {
-            let events: Vec<&super::model::EventLine> = match &ui.paused {
+            let events: Vec<&crate::state::tables::EventLine> = match &ui.paused {
                 Some(paused) => paused.iter().collect(),
                 None => model.events.iter().collect(),
             };
@@ -498,7 +503,7 @@ q, Ctrl-C         quit";
 /// Draws the whole view.
 pub fn draw(
     frame: &mut Frame,
-    model: &Model,
+    model: &Tables,
     ui: &mut Ui,
     header: &Header,
     flags: &RowFilter,
@@ -530,8 +535,12 @@ pub fn draw(
     // What matters first, so a narrow terminal cuts the least important: the state, failing
     // applications, silent hosts and unhealthy providers, then the rest.
     let summary = format!(
-        " latwatch top  {}  apps {}{}  hosts {alive}{}  providers {}{}  components {}  {:.1} ev/s  lattice {}  {}",
+        " latwatch top  {}{}  apps {}{}  hosts {alive}{}  providers {}{}  components {}  {:.1} ev/s  lattice {}  {}",
         escape_untrusted(&header.state),
+        match header.losses.is_empty() {
+            true => String::new(),
+            false => format!("  ({})", header.losses),
+        },
         model.apps.len(),
         match model.apps_failing() { 0 => String::new(), n => format!(" ({n} failing)") },
         if silent > 0 { format!(" ({silent} silent)") } else { String::new() },
@@ -548,6 +557,12 @@ pub fn draw(
     };
     frame.render_widget(Paragraph::new(summary).style(bold), top);
     let hint = match (ui.editing, ui.paused.is_some()) {
+        (false, false) if header.said.is_some() => {
+            format!(
+                " {}",
+                escape_untrusted(header.said.as_deref().unwrap_or_default())
+            )
+        }
         (true, _) => format!(
             " filter {}: {}▏ (Enter keeps it, Esc clears it)",
             ui.focused().title(),
@@ -654,7 +669,7 @@ fn draw_pane(
     frame: &mut Frame,
     pane: Pane,
     area: Rect,
-    model: &Model,
+    model: &Tables,
     ui: &mut Ui,
     flags: &RowFilter,
     now: DateTime<Utc>,
@@ -729,7 +744,7 @@ fn draw_pane(
 
 /// The JSON behind the focused pane's selected row, pretty-printed when it is JSON.
 pub fn selected_source(
-    model: &Model,
+    model: &Tables,
     ui: &Ui,
     flags: &RowFilter,
     now: DateTime<Utc>,
@@ -759,7 +774,7 @@ pub fn selected_source(
 
 /// An application's details, for its popup: wadm's whole message and every failing scaler with
 /// its own, and where these facts come from. Made only for the selected row.
-fn app_details(app: &crate::apps::AppRow) -> String {
+fn app_details(app: &crate::state::apps::AppRow) -> String {
     let failing: Vec<serde_json::Value> = app
         .failing
         .iter()
@@ -784,7 +799,7 @@ fn app_details(app: &crate::apps::AppRow) -> String {
 }
 
 /// How many rows the focused pane has now (for the keys that move the selection).
-pub fn row_count(model: &Model, ui: &Ui, flags: &RowFilter, now: DateTime<Utc>) -> usize {
+pub fn row_count(model: &Tables, ui: &Ui, flags: &RowFilter, now: DateTime<Utc>) -> usize {
     rows(ui.focused(), model, ui, flags, now, 0, 0).1
 }
 
@@ -792,16 +807,16 @@ pub fn row_count(model: &Model, ui: &Ui, flags: &RowFilter, now: DateTime<Utc>) 
 mod tests {
     use super::*;
     use crate::event::{decode_with_data, RawMessage, Received};
-    use crate::top::model::{ctl_response, EventLine};
+    use crate::state::tables::{ctl_response, EventLine};
     use ratatui::backend::TestBackend;
     use ratatui::Terminal;
 
     const REPLIES: &str = include_str!("../../tests/fixtures/ctl-replies-hello-app.jsonl");
 
     /// The model the recorded control-interface replies give.
-    fn seeded() -> Model {
+    fn seeded() -> Tables {
         let now = Utc::now();
-        let mut model = Model::default();
+        let mut model = Tables::default();
         for line in REPLIES.lines() {
             let entry: serde_json::Value = serde_json::from_str(line).unwrap();
             let subject = entry["request_subject"].as_str().unwrap();
@@ -820,7 +835,7 @@ mod tests {
         model
     }
 
-    fn screen(model: &Model, width: u16, height: u16) -> String {
+    fn screen(model: &Tables, width: u16, height: u16) -> String {
         let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
         let mut ui = Ui::default();
         terminal
@@ -839,12 +854,14 @@ mod tests {
         text
     }
 
-    fn view_draw(frame: &mut Frame, model: &Model, ui: &mut Ui) {
+    fn view_draw(frame: &mut Frame, model: &Tables, ui: &mut Ui) {
         let header = Header {
             server: "nats://127.0.0.1:4222".into(),
             lattice: "default".into(),
             state: "live".into(),
             rate: 0.0,
+            losses: String::new(),
+            said: None,
         };
         draw(frame, model, ui, &header, &RowFilter::default(), Utc::now());
     }

@@ -1,8 +1,8 @@
 use super::*;
 use crate::event::{decode_app_status, decode_with_data, RawMessage, Received};
 
-const HELLO: &str = include_str!("../../tests/fixtures/wadm-hello-app.jsonl");
-const BROKEN: &str = include_str!("../../tests/fixtures/wadm-broken-app.jsonl");
+const HELLO: &str = include_str!("../../../tests/fixtures/wadm-hello-app.jsonl");
+const BROKEN: &str = include_str!("../../../tests/fixtures/wadm-broken-app.jsonl");
 
 /// The messages of a fixture: (subject, payload).
 fn messages(fixture: &str) -> Vec<(String, String)> {

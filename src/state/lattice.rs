@@ -172,7 +172,7 @@ pub struct Facts {
     pub quiet: bool,
     /// The application the event belongs to, and for wadm's messages what changed
     /// (application memory, `apps.rs`).
-    pub app: Option<crate::apps::AppFacts>,
+    pub app: Option<crate::state::apps::AppFacts>,
 }
 
 /// A host that stopped heartbeating.
@@ -626,7 +626,7 @@ impl Entry<'_> {
     /// The application its annotations name (1.x), else the first of 0.82's instances that
     /// names one.
     fn app(&self) -> Option<String> {
-        if let Some(app) = self.annotations.and_then(crate::apps::appspec) {
+        if let Some(app) = self.annotations.and_then(crate::state::apps::appspec) {
             return Some(app.into_owned());
         }
         let instances = self.instances?;

@@ -1,22 +1,25 @@
-//! What `latwatch top` shows, as data: hosts, components per host, providers per host, links,
-//! applications, and the newest event lines. Seeded from the control interface's replies
-//! (`host.ping`, `host.get`, `link.get`), then changed by every event; heartbeats reconcile a
-//! host's components and providers with what it says it runs.
+//! The rows `latwatch top` draws, as part of the one state (`crate::state`): hosts, components
+//! per host, providers per host, links, applications, and the newest event lines. Seeded from
+//! the control interface's replies (`host.ping`, `host.get`, `link.get`: [`Tables::seed`]), then
+//! changed by every event the pipeline takes; heartbeats reconcile a host's components and
+//! providers with what it says it runs (read by lattice memory's one heartbeat reader,
+//! [`crate::state::lattice::listing`]).
 //!
 //! Every row keeps the JSON it last came from (cut to [`SOURCE_KEPT`]), for the details view.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use crate::apps::AppRow;
 use crate::event::kind::KindId;
 use crate::event::{Data, Event, Severity};
-use crate::lattice::Listed;
+use crate::state::apps::AppRow;
+use crate::state::lattice::Listed;
+use crate::state::Interner;
 
 /// How much of a row's or an event line's source JSON is kept for the details view (a
 /// heartbeat of 100 components is 37 KB; 500 event lines of them would hold 18 MB).
@@ -78,9 +81,9 @@ pub struct EventLine {
     pub source: String,
 }
 
-/// Everything the view shows.
+/// Everything `top` shows.
 #[derive(Debug, Default)]
-pub struct Model {
+pub struct Tables {
     pub hosts: BTreeMap<String, HostRow>,
     /// (component id, host id) → row; ids interned (`strings`).
     pub components: BTreeMap<(Arc<str>, Arc<str>), ComponentRow>,
@@ -90,11 +93,21 @@ pub struct Model {
     /// Host id → the ids of its components (an index into `components`).
     by_host: HashMap<Arc<str>, BTreeSet<Arc<str>>>,
     /// Every component id, host id, image and application name rows hold, once.
-    strings: HashSet<Arc<str>>,
+    strings: Interner,
     pub apps: Vec<AppRow>,
     pub events: VecDeque<EventLine>,
-    /// Events received, for the rate.
-    pub received: u64,
+}
+
+/// What the control interface said, as it answered (`crate::source::ctl::ask`): the typed entry
+/// that seeds the state the same way for every view.
+#[derive(Debug, Clone)]
+pub enum Told {
+    /// One host's `host.ping` reply (`response`), and its raw text.
+    Host { response: Value, source: String },
+    /// One host's `host.get` reply: what it runs.
+    Inventory { host: String, response: Value },
+    /// `link.get`'s reply: every link of one lattice.
+    Links { response: Value, source: String },
 }
 
 /// `source` cut to what the details view keeps.
@@ -116,26 +129,9 @@ fn set(target: &mut Option<String>, value: Option<&str>) {
     }
 }
 
-/// One shared copy of `text`.
-fn intern(strings: &mut HashSet<Arc<str>>, text: &str) -> Arc<str> {
-    if let Some(shared) = strings.get(text) {
-        return shared.clone();
-    }
-    let shared: Arc<str> = Arc::from(text);
-    strings.insert(shared.clone());
-    shared
-}
-
-/// `target` set to the interned `value` unless it holds it already.
-fn set_shared(strings: &mut HashSet<Arc<str>>, target: &mut Option<Arc<str>>, value: Option<&str>) {
-    if target.as_deref() != value {
-        *target = value.map(|v| intern(strings, v));
-    }
-}
-
 /// A labels object, read as lattice memory reads it.
 fn labels(value: Option<&RawValue>) -> Option<BTreeMap<String, String>> {
-    crate::lattice::string_map(value?)
+    crate::state::lattice::string_map(value?)
 }
 
 fn str_of(data: &Data, key: &str) -> Option<String> {
@@ -147,10 +143,19 @@ fn u64_of(data: &Data, key: &str) -> Option<u64> {
 }
 
 fn app_of(data: &Data) -> Option<String> {
-    crate::apps::appspec(data.get("annotations")?).map(Cow::into_owned)
+    crate::state::apps::appspec(data.get("annotations")?).map(Cow::into_owned)
 }
 
-impl Model {
+impl Tables {
+    /// Takes what the control interface said.
+    pub fn seed(&mut self, told: &Told, now: DateTime<Utc>) {
+        match told {
+            Told::Host { response, source } => self.seed_host(response, source, now),
+            Told::Inventory { host, response } => self.seed_inventory(host, response),
+            Told::Links { response, source } => self.seed_links(response, source),
+        }
+    }
+
     /// Takes one host's `host.ping` reply (`response` of the control interface's envelope).
     pub fn seed_host(&mut self, response: &Value, source: &str, now: DateTime<Utc>) {
         let Some(id) = response.get("id").and_then(Value::as_str) else {
@@ -184,7 +189,7 @@ impl Model {
             let text = response.get(key).map_or("[]".to_owned(), Value::to_string);
             serde_json::from_str::<&RawValue>(&text)
                 .ok()
-                .and_then(|raw| crate::lattice::list(raw, true))
+                .and_then(|raw| crate::state::lattice::list(raw, true))
                 .unwrap_or_default()
         };
         let (components, providers) = (listed("components"), listed("providers"));
@@ -242,10 +247,10 @@ impl Model {
         providers: Vec<Listed>,
         at: Option<DateTime<Utc>>,
     ) {
-        let host: Arc<str> = intern(&mut self.strings, host_id);
+        let host: Arc<str> = self.strings.get(host_id);
         let listed: BTreeSet<Arc<str>> = components
             .iter()
-            .map(|listed| intern(&mut self.strings, &listed.id))
+            .map(|listed| self.strings.get(&listed.id))
             .collect();
         let before = self.by_host.remove(host_id).unwrap_or_default();
         for gone in before.difference(&listed) {
@@ -253,14 +258,14 @@ impl Model {
         }
         for item in &components {
             let instances = item.instances;
-            let id = intern(&mut self.strings, &item.id);
+            let id = self.strings.get(&item.id);
             let row = self.components.entry((id, host.clone())).or_default();
             if row.instances != instances {
                 row.instances = instances;
                 row.changed = at;
             }
-            set_shared(&mut self.strings, &mut row.image, item.image.as_deref());
-            set_shared(&mut self.strings, &mut row.app, item.app.as_deref());
+            self.strings.set(&mut row.image, item.image.as_deref());
+            self.strings.set(&mut row.app, item.app.as_deref());
         }
         self.by_host.insert(host, listed);
         let listed: BTreeSet<&str> = providers.iter().map(|i| i.id.as_str()).collect();
@@ -278,7 +283,6 @@ impl Model {
 
     /// Changes the model by one event received at `at`.
     pub fn observe(&mut self, event: &Event, at: DateTime<Utc>) {
-        self.received += 1;
         let Some(kind) = event.kind.known() else {
             return;
         };
@@ -303,11 +307,12 @@ impl Model {
             }
             KindId::HostStopped => {
                 self.hosts.remove(&host_id);
-                let host = intern(&mut self.strings, &host_id);
+                let host = self.strings.get(&host_id);
                 for id in self.by_host.remove(host_id.as_str()).unwrap_or_default() {
                     self.components.remove(&(id, host.clone()));
                 }
                 self.providers.retain(|(_, host), _| *host != host_id);
+                self.strings.sweep();
             }
             KindId::HostHeartbeat => {
                 let host = self.hosts.entry(host_id.clone()).or_default();
@@ -327,7 +332,7 @@ impl Model {
                     host.source = source();
                 }
                 // Every generation: 1.x `components`, 0.82's `actors` list, ≤ 0.81's map.
-                if let Some((components, providers)) = crate::lattice::listing(data, true) {
+                if let Some((components, providers)) = crate::state::lattice::listing(data, true) {
                     self.replace_inventory(&host_id, components, providers, Some(at));
                 }
             }
@@ -342,10 +347,7 @@ impl Model {
                     return;
                 };
                 let max = u64_of(data, "max_instances").unwrap_or(1);
-                let (id, host) = (
-                    intern(&mut self.strings, &id),
-                    intern(&mut self.strings, &host_id),
-                );
+                let (id, host) = (self.strings.get(&id), self.strings.get(&host_id));
                 let key = (id.clone(), host.clone());
                 if max == 0 {
                     self.components.remove(&key);
@@ -358,10 +360,10 @@ impl Model {
                 let row = self.components.entry(key).or_default();
                 row.instances = max;
                 if let Some(image) = data.str("image_ref") {
-                    set_shared(&mut self.strings, &mut row.image, Some(&image));
+                    self.strings.set(&mut row.image, Some(&image));
                 }
                 if let Some(app) = app_of(data) {
-                    set_shared(&mut self.strings, &mut row.app, Some(&app));
+                    self.strings.set(&mut row.app, Some(&app));
                 }
                 row.changed = Some(at);
                 row.source = source();
