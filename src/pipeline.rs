@@ -480,7 +480,7 @@ impl Pipeline {
                     ),
                     false => crate::text::escape_name(&seed.app).into_owned(),
                 };
-                let mut line = format!("{name}  {}", escape_untrusted(&status.status));
+                let mut line = format!("{name}  {}", escape_untrusted(status.status.as_str()));
                 if let Some(version) = &status.version {
                     line.push_str(&format!("  {}", escape_untrusted(version)));
                 }

@@ -219,7 +219,7 @@ fn app_table(apps: &[AppRow]) -> String {
             [
                 cell(&name),
                 cell(app.version.as_deref().unwrap_or("-")),
-                cell(app.status.as_deref().unwrap_or("-")),
+                cell(app.status.as_ref().map_or("-", |s| s.as_str())),
                 app.events.to_string(),
                 app.failures.to_string(),
             ]

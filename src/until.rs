@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use crate::event::Event;
 use crate::filter::notes::Note;
 use crate::filter::Filter;
-use crate::state::apps::{AppFacts, AppStatus, Apps};
+use crate::state::apps::{AppFacts, AppStatus, Apps, Standing};
 use crate::state::lattice::Lattice;
 use crate::text::{abbreviate_key, escape_untrusted};
 
@@ -43,7 +43,7 @@ pub struct AppTarget {
     /// name latwatch knows, in every lattice watched.
     pub lattice: Option<String>,
     pub name: String,
-    pub status: String,
+    pub status: AppStatus,
 }
 
 impl AppTarget {
@@ -53,7 +53,7 @@ impl AppTarget {
     }
 
     /// The applications this target is about, each with its lattice and status.
-    fn apps<'a>(&'a self, apps: &'a Apps) -> impl Iterator<Item = (&'a str, Option<AppStatus>)> {
+    fn apps<'a>(&'a self, apps: &'a Apps) -> impl Iterator<Item = (&'a str, Option<Standing>)> {
         apps.named(&self.name)
             .filter(|(lattice, _)| self.lattice.as_deref().is_none_or(|l| l == *lattice))
     }
@@ -95,13 +95,19 @@ impl AppWait {
     }
 
     /// Judges the wait against what application memory knows now. Only a status seen after the
-    /// application's newest deploy counts (`AppStatus::fresh`). A bare NAME is reached when every
+    /// application's newest deploy counts (`Standing::fresh`). A bare NAME is reached when every
     /// application of that name latwatch knows has the status (at least one).
     pub fn judge(&self, apps: &Apps) -> Option<Verdict> {
         if self.fail {
-            for target in self.targets.iter().filter(|t| t.status != "failed") {
+            for target in self
+                .targets
+                .iter()
+                .filter(|t| t.status != AppStatus::Failed)
+            {
                 for (lattice, status) in target.apps(apps) {
-                    if let Some(failed) = status.filter(|s| s.fresh && s.status == "failed") {
+                    if let Some(failed) =
+                        status.filter(|s| s.fresh && s.status == AppStatus::Failed)
+                    {
                         let label = self.label(lattice, &target.name);
                         return Some(Verdict::Failed(describe_app(&label, &failed)));
                     }
@@ -126,7 +132,7 @@ impl AppWait {
     pub fn standing(&self, apps: &Apps) -> String {
         let mut words = Vec::new();
         for target in &self.targets {
-            let wanted = escape_untrusted(&target.status);
+            let wanted = escape_untrusted(target.status.as_str());
             let before = words.len();
             for (lattice, status) in target.apps(apps) {
                 let label = self.label(lattice, &target.name);
@@ -135,11 +141,14 @@ impl AppWait {
                         format!("{label} is {wanted}")
                     }
                     Some(s) if s.fresh => {
-                        format!("{label} is {}, not {wanted}", escape_untrusted(&s.status))
+                        format!(
+                            "{label} is {}, not {wanted}",
+                            escape_untrusted(s.status.as_str())
+                        )
                     }
                     Some(s) => format!(
                         "{label} is {} (before its newest deploy), not {wanted}",
-                        escape_untrusted(&s.status)
+                        escape_untrusted(s.status.as_str())
                     ),
                     None => format!("{label} has no status yet (waiting for {wanted})"),
                 });
@@ -166,10 +175,10 @@ impl AppWait {
 
 /// `hello-app is deployed (v0.0.2)`, or with a failure its message and failing scalers. `label`
 /// is escaped already ([`AppWait::label`]).
-fn describe_app(label: &str, status: &AppStatus) -> String {
-    let mut text = match status.status.as_str() {
-        "failed" => format!("{label} failed"),
-        other => format!("{label} is {}", escape_untrusted(other)),
+fn describe_app(label: &str, status: &Standing) -> String {
+    let mut text = match &status.status {
+        AppStatus::Failed => format!("{label} failed"),
+        other => format!("{label} is {}", escape_untrusted(other.as_str())),
     };
     if let Some(version) = &status.version {
         let _ = write!(text, " ({})", escape_untrusted(version));

@@ -666,12 +666,12 @@ fn app_targets(values: &[String], watched: Option<&[String]>) -> Result<Vec<AppT
                     ));
                 }
             }
-            let status = crate::state::apps::wire::normalize_status(status);
-            if !crate::state::apps::wire::STATUSES.contains(&status.as_str()) {
+            let status = crate::state::apps::AppStatus::parse(status);
+            if !status.is_known() {
                 return Err(format!(
                     "--until-app {shown}: '{}' is not a status wadm reports; use one of \
                      {statuses}",
-                    crate::text::escape_untrusted(&status)
+                    crate::text::escape_untrusted(status.as_str())
                 ));
             }
             Ok(AppTarget {
@@ -1245,7 +1245,11 @@ mod tests {
             .until
             .unwrap();
         let wait = until.apps.unwrap();
-        assert_eq!(wait.targets[0].status, "deployed", "older names mapped");
+        assert_eq!(
+            wait.targets[0].status,
+            crate::state::apps::AppStatus::Deployed,
+            "older names mapped"
+        );
         assert!(wait.fail);
         assert!(
             until.failure.is_none(),

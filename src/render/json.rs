@@ -103,7 +103,7 @@ fn write_app_status(event: &Event, app: &AppFacts, out: &mut impl Write) -> io::
     let status = serde_json::json!({
         "app": app.name.as_ref(),
         "lattice": app.lattice.as_ref(),
-        "status": now.map(|s| s.status.as_str()),
+        "status": now.map(|s| &s.status),
         "message": now.and_then(|s| s.message.as_deref()),
         "version": app.version,
         "failing": failing,

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::state::apps::AppChange;
+use crate::state::apps::{AppChange, AppStatus};
 use crate::state::lattice::Change;
 use crate::text::escape_name;
 
@@ -132,15 +132,15 @@ impl fmt::Display for AppChange {
             } => {
                 write!(f, "{}  ", escape_name(app))?;
                 let seconds = failing_for.map(|d| d.num_seconds());
-                match (from.as_deref(), to.as_str()) {
-                    (Some("failed"), "failed") => {
+                match (from, to) {
+                    (Some(AppStatus::Failed), AppStatus::Failed) => {
                         write!(f, "failed (retry {retry}")?;
                         if let Some(seconds) = seconds {
                             write!(f, ", failing for {seconds}s")?;
                         }
                         f.write_str(")")?;
                     }
-                    (Some("failed"), to) => {
+                    (Some(AppStatus::Failed), to) => {
                         write!(f, "failed → {to}")?;
                         if let Some(seconds) = seconds {
                             write!(
@@ -151,10 +151,10 @@ impl fmt::Display for AppChange {
                         }
                     }
                     (Some(from), to) if from != to => write!(f, "{from} → {to}")?,
-                    (_, to) => f.write_str(to)?,
+                    (_, to) => f.write_str(to.as_str())?,
                 }
                 // A retry of the same failure: its message was shown with the failure.
-                if from.as_deref() == Some("failed") && to == "failed" {
+                if *from == Some(AppStatus::Failed) && *to == AppStatus::Failed {
                     return Ok(());
                 }
                 if let Some(message) = message {

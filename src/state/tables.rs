@@ -460,7 +460,7 @@ impl Tables {
     pub fn apps_failing(&self) -> usize {
         self.apps
             .iter()
-            .filter(|a| a.status.as_deref() == Some("failed"))
+            .filter(|a| a.status == Some(crate::state::apps::AppStatus::Failed))
             .count()
     }
 }

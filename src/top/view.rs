@@ -323,13 +323,13 @@ pub fn rows(
             vec!["application", "status", "version", "message"],
             || model.apps.iter().filter(|app| flags.app(Some(&app.name))),
             |app| {
-                let status = app.status.clone().unwrap_or_else(|| "-".into());
-                let severity = match status.as_str() {
-                    "failed" | "unhealthy" => Some(Severity::Failure),
-                    "deployed" => Some(Severity::Arrival),
-                    "undeployed" => Some(Severity::Removal),
-                    _ => None,
-                };
+                let status = app.status.as_ref().map_or("-", |s| s.as_str()).to_owned();
+                // Decided once, by the status itself; a status in between is not coloured.
+                let severity = app
+                    .status
+                    .as_ref()
+                    .map(|s| s.severity())
+                    .filter(|s| *s != Severity::Change);
                 PaneRow {
                     cells: vec![
                         name_cell(&app.name),

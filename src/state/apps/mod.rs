@@ -28,6 +28,7 @@ use serde_json::value::RawValue;
 
 use crate::event::kind::{About, KindId};
 use crate::event::{json_str, Event, Severity};
+pub use wire::AppStatus;
 use wire::{id_app_part, ManifestSummary, StatusMessage, SubjectReader, WadmSubject};
 
 /// Applications remembered, over all lattices.
@@ -37,10 +38,10 @@ const MAX_IDS: usize = 100_000;
 /// The annotation wadm puts on what it creates.
 const APPSPEC: &str = "wasmcloud.dev/appspec";
 
-/// What an application's status means for someone waiting on it.
+/// Where an application stands, for someone waiting on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AppStatus {
-    pub status: String,
+pub struct Standing {
+    pub status: AppStatus,
     pub message: Option<String>,
     /// Failing scalers: (name, message).
     pub failing: Vec<(String, String)>,
@@ -63,7 +64,7 @@ pub struct AppFacts {
     /// For wadm's messages: what changed (`None`: nothing new, or a host event).
     pub change: Option<AppChange>,
     /// For a status message: the status it gave (read once, here; `-o jsonl` writes it).
-    pub status: Option<AppStatus>,
+    pub status: Option<Standing>,
 }
 
 /// What one wadm message changed, for the renderers to word.
@@ -87,8 +88,8 @@ pub enum AppChange {
     Status {
         app: String,
         /// The status before, as shown (`failed` throughout a failure that retries).
-        from: Option<String>,
-        to: String,
+        from: Option<AppStatus>,
+        to: AppStatus,
         message: Option<String>,
         failing: Vec<(String, String)>,
         /// Within a failure: how many times wadm has reported it failed.
@@ -105,12 +106,7 @@ impl AppChange {
         match self {
             AppChange::Published { .. } => Severity::Arrival,
             AppChange::Unpublished { .. } => Severity::Removal,
-            AppChange::Status { to, .. } => match to.as_str() {
-                "deployed" => Severity::Arrival,
-                "failed" | "unhealthy" => Severity::Failure,
-                "undeployed" => Severity::Removal,
-                _ => Severity::Change,
-            },
+            AppChange::Status { to, .. } => to.severity(),
         }
     }
 }
@@ -127,7 +123,7 @@ struct Failure {
 struct App {
     name: Arc<str>,
     lattice: Arc<str>,
-    status: Option<String>,
+    status: Option<AppStatus>,
     message: Option<String>,
     failing: Vec<(String, String)>,
     fresh: bool,
@@ -295,7 +291,7 @@ const SEEN: usize = 8;
 pub struct AppRow {
     pub lattice: String,
     pub name: String,
-    pub status: Option<String>,
+    pub status: Option<AppStatus>,
     /// wadm's message with the status (why it is failing, what it is doing).
     pub message: Option<String>,
     pub version: Option<String>,
@@ -634,7 +630,7 @@ impl Apps {
 
     /// Takes what was true at startup (the last status wadm stored, or its API's answer): `at`
     /// is when that status was published, `deployed_at` when the newest version was, if known.
-    pub fn seed(&mut self, seed: &Seed) -> Option<AppStatus> {
+    pub fn seed(&mut self, seed: &Seed) -> Option<Standing> {
         let app = self.app_mut(&seed.lattice, &seed.app)?;
         if let Some(version) = &seed.version {
             app.version = Some(version.clone());
@@ -658,7 +654,7 @@ impl Apps {
     /// arrived live is newer and stays. A deploy that arrived live keeps its version and time
     /// (and makes a status read from before it stale); a status that arrived live, or is waiting
     /// in the queue (`status_ahead`), is not replaced. Returns the status taken, if one was.
-    pub fn seed_behind(&mut self, seed: &Seed, status_ahead: bool) -> Option<AppStatus> {
+    pub fn seed_behind(&mut self, seed: &Seed, status_ahead: bool) -> Option<Standing> {
         let app = self.app_mut(&seed.lattice, &seed.app)?;
         let live_deploy = app.deployed_at.is_some();
         let live_status = app.status.is_some();
@@ -713,8 +709,7 @@ impl Apps {
         else {
             return true;
         };
-        let same = app.status.as_deref() == Some(message.status.as_str())
-            && app.message == message.message;
+        let same = app.status.as_ref() == Some(&message.status) && app.message == message.message;
         if same && !app.fresh && seed.fresh() && app.deploy_id == seed.deploy_id {
             app.fresh = true;
         }
@@ -731,7 +726,7 @@ impl Apps {
     }
 
     /// An application's status as known now.
-    pub fn status_of(&self, lattice: &str, name: &str) -> Option<AppStatus> {
+    pub fn status_of(&self, lattice: &str, name: &str) -> Option<Standing> {
         self.lattices.get(lattice)?.apps.get(name)?.view()
     }
 
@@ -740,7 +735,7 @@ impl Apps {
     pub fn named<'s>(
         &'s self,
         name: &'s str,
-    ) -> impl Iterator<Item = (&'s str, Option<AppStatus>)> + 's {
+    ) -> impl Iterator<Item = (&'s str, Option<Standing>)> + 's {
         self.lattices.iter().filter_map(move |(lattice, apps)| {
             let app = apps.apps.get(name)?;
             Some((lattice.as_str(), app.view()))
@@ -817,8 +812,8 @@ pub struct Stored {
 
 impl App {
     /// Its status as known now, when it has one.
-    fn view(&self) -> Option<AppStatus> {
-        Some(AppStatus {
+    fn view(&self) -> Option<Standing> {
+        Some(Standing {
             status: self.status.clone()?,
             message: self.message.clone(),
             failing: self.failing.clone(),
@@ -837,11 +832,10 @@ impl App {
         live: bool,
     ) -> Option<AppChange> {
         let before = self.status.clone();
-        let same =
-            before.as_deref() == Some(message.status.as_str()) && self.message == message.message;
+        let same = before.as_ref() == Some(&message.status) && self.message == message.message;
         self.fresh = true;
         let failing = message.failing();
-        let change = |from: Option<String>, retry, failing_for| AppChange::Status {
+        let change = |from: Option<AppStatus>, retry, failing_for| AppChange::Status {
             app: name.to_owned(),
             from,
             to: message.status.clone(),
@@ -853,16 +847,16 @@ impl App {
         };
         let shown = if same {
             None
-        } else if message.status == "failed" {
+        } else if message.status == AppStatus::Failed {
             match &mut self.failure {
                 Some(failure) if failure.message == message.message => {
                     failure.retries += 1;
                     let retries = failure.retries;
                     // Each retry of the same failure would be one more identical line: show
                     // the 2nd, 4th, 8th… only, each saying how long it has been failing.
-                    retries.is_power_of_two().then(|| {
-                        change(Some("failed".to_owned()), retries, Some(at - failure.since))
-                    })
+                    retries
+                        .is_power_of_two()
+                        .then(|| change(Some(AppStatus::Failed), retries, Some(at - failure.since)))
                 }
                 _ => {
                     self.failures += 1;
@@ -880,13 +874,13 @@ impl App {
                     ))
                 }
             }
-        } else if message.status == "reconciling" && self.failure.is_some() {
+        } else if message.status == AppStatus::Reconciling && self.failure.is_some() {
             // wadm retrying a failure: part of the same failure.
             None
         } else {
             let ended = self.failure.take();
             let from = if ended.is_some() {
-                Some("failed".to_owned())
+                Some(AppStatus::Failed)
             } else {
                 before.clone()
             };

@@ -68,7 +68,7 @@ fn the_recorded_deploy_reads_as_status_changes() {
         .any(|w| w.starts_with("hello-app  deployed → undeployed")));
     assert_eq!(words.last().unwrap(), "hello-app  v0.0.2  deleted");
     let status = apps.status_of("default", "hello-app").unwrap();
-    assert_eq!(status.status, "undeployed");
+    assert_eq!(status.status, AppStatus::Undeployed);
     assert_eq!(status.version.as_deref(), Some("v0.0.2"));
 }
 
@@ -302,7 +302,7 @@ fn a_seed_read_behind_live_messages_keeps_what_arrived_live() {
     assert_eq!(apps.seed_behind(&seed("a"), false), None);
     assert_eq!(
         apps.status_of("default", "a").unwrap().status,
-        "reconciling"
+        AppStatus::Reconciling
     );
     // One waiting in the queue is left to come.
     assert_eq!(apps.seed_behind(&seed("b"), true), None);
@@ -412,7 +412,7 @@ fn a_malformed_status_keeps_its_application() {
     // A real status, then a malformed one: the status stays.
     status(&mut apps, r#"{"status":{"type":"deployed"}}"#);
     status(&mut apps, r#"{"status":{"type":7}}"#);
-    assert_eq!(apps.rows()[0].status.as_deref(), Some("deployed"));
+    assert_eq!(apps.rows()[0].status, Some(AppStatus::Deployed));
 }
 
 #[test]
@@ -624,7 +624,7 @@ fn subjects_are_read_after_the_prefix() {
         assert!(observed.problem.is_none(), "{prefix}");
         assert_eq!(
             apps.status_of("default", "hello-app").map(|s| s.status),
-            Some("deployed".to_owned()),
+            Some(AppStatus::Deployed),
             "{prefix}"
         );
     }

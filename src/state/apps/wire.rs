@@ -8,6 +8,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::Deserialize;
+
+use crate::event::Severity;
 use serde_json::Value;
 
 /// The statuses wadm 0.21 publishes, in the words `--until-app` takes.
@@ -20,17 +22,81 @@ pub const STATUSES: &[&str] = &[
     "unhealthy",
 ];
 
-/// A status as wadm names it: a known name in today's words whatever its case (`Ready` and
-/// `ready` are `deployed`, `compensating` is `reconciling`). Any other text is kept exactly as
-/// it came, never lower-cased or trimmed: it is shown escaped, and `failed\e[2J` must read as
-/// what was sent, not as `failed\e[2j`.
-pub fn normalize_status(name: &str) -> String {
-    let known = |word: &str| name.trim().eq_ignore_ascii_case(word);
-    match STATUSES.iter().find(|word| known(word)) {
-        Some(word) => (*word).to_owned(),
-        None if known("ready") => "deployed".to_owned(),
-        None if known("compensating") => "reconciling".to_owned(),
-        None => name.to_owned(),
+impl std::fmt::Display for AppStatus {
+    /// Raw, as [`AppStatus::as_str`]: escape before showing.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Written as its name (`-o jsonl`, `top`'s details).
+impl serde::Serialize for AppStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// An application's status, typed: decided once here what each means (its severity, hence its
+/// colour), for every view.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum AppStatus {
+    Deployed,
+    Reconciling,
+    Failed,
+    Waiting,
+    Undeployed,
+    Unhealthy,
+    /// Any other text, kept exactly as it came (shown escaped).
+    Other(String),
+}
+
+impl AppStatus {
+    /// A status as wadm names it: a known name in today's words whatever its case (`Ready` and
+    /// `ready` are `deployed`, `compensating` is `reconciling`). Any other text is kept exactly
+    /// as it came, never lower-cased or trimmed: it is shown escaped, and `failed\e[2J` must read
+    /// as what was sent, not as `failed\e[2j`.
+    pub fn parse(name: &str) -> AppStatus {
+        let known = |word: &str| name.trim().eq_ignore_ascii_case(word);
+        match STATUSES.iter().position(|word| known(word)) {
+            Some(0) => AppStatus::Deployed,
+            Some(1) => AppStatus::Reconciling,
+            Some(2) => AppStatus::Failed,
+            Some(3) => AppStatus::Waiting,
+            Some(4) => AppStatus::Undeployed,
+            Some(5) => AppStatus::Unhealthy,
+            _ if known("ready") => AppStatus::Deployed,
+            _ if known("compensating") => AppStatus::Reconciling,
+            _ => AppStatus::Other(name.to_owned()),
+        }
+    }
+
+    /// Its name in wadm 0.21's words (raw for [`AppStatus::Other`]: escape before showing).
+    pub fn as_str(&self) -> &str {
+        match self {
+            AppStatus::Deployed => STATUSES[0],
+            AppStatus::Reconciling => STATUSES[1],
+            AppStatus::Failed => STATUSES[2],
+            AppStatus::Waiting => STATUSES[3],
+            AppStatus::Undeployed => STATUSES[4],
+            AppStatus::Unhealthy => STATUSES[5],
+            AppStatus::Other(text) => text,
+        }
+    }
+
+    /// How it is coloured everywhere: deployed arrives, failed and unhealthy fail, undeployed
+    /// removes, anything else changes.
+    pub fn severity(&self) -> Severity {
+        match self {
+            AppStatus::Deployed => Severity::Arrival,
+            AppStatus::Failed | AppStatus::Unhealthy => Severity::Failure,
+            AppStatus::Undeployed => Severity::Removal,
+            _ => Severity::Change,
+        }
+    }
+
+    /// One of wadm's own statuses (what `--until-app` can wait for).
+    pub fn is_known(&self) -> bool {
+        !matches!(self, AppStatus::Other(_))
     }
 }
 
@@ -115,8 +181,8 @@ pub fn id_app_part(id: &str) -> Option<&str> {
 /// A status message: `{"status": {"type", "message"?}, "scalers": [...]?, ...}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusMessage {
-    /// Normalized (see [`normalize_status`]).
-    pub status: String,
+    /// Read by [`AppStatus::parse`].
+    pub status: AppStatus,
     pub message: Option<String>,
     pub scalers: Vec<Scaler>,
 }
@@ -126,7 +192,7 @@ pub struct StatusMessage {
 pub struct Scaler {
     pub kind: String,
     pub name: String,
-    pub status: String,
+    pub status: AppStatus,
     pub message: Option<String>,
 }
 
@@ -164,7 +230,7 @@ impl StatusMessage {
             serde_json::from_slice(payload).map_err(|e| format!("not a wadm status: {e}"))?;
         let nonempty = |m: Option<String>| m.filter(|m| !m.is_empty());
         Ok(StatusMessage {
-            status: normalize_status(&wire.status.ty),
+            status: AppStatus::parse(&wire.status.ty),
             message: nonempty(wire.status.message),
             scalers: wire
                 .scalers
@@ -174,7 +240,7 @@ impl StatusMessage {
                 .map(|s| Scaler {
                     kind: s.kind,
                     name: s.name,
-                    status: normalize_status(&s.status.ty),
+                    status: AppStatus::parse(&s.status.ty),
                     message: nonempty(s.status.message),
                 })
                 .collect(),
@@ -186,7 +252,7 @@ impl StatusMessage {
     pub fn failing(&self) -> Vec<(String, String)> {
         self.scalers
             .iter()
-            .filter(|s| s.status == "failed")
+            .filter(|s| s.status == AppStatus::Failed)
             .map(|s| (s.name.clone(), s.message.clone().unwrap_or_default()))
             .collect()
     }
@@ -390,13 +456,22 @@ mod tests {
 
     #[test]
     fn old_status_names_are_today_names() {
-        assert_eq!(normalize_status("Ready"), "deployed");
-        assert_eq!(normalize_status("compensating"), "reconciling");
-        assert_eq!(normalize_status("failed"), "failed");
-        assert_eq!(normalize_status(" Failed "), "failed");
+        assert_eq!(AppStatus::parse("Ready"), AppStatus::Deployed);
+        assert_eq!(AppStatus::parse("compensating"), AppStatus::Reconciling);
+        assert_eq!(AppStatus::parse("failed"), AppStatus::Failed);
+        assert_eq!(AppStatus::parse(" Failed "), AppStatus::Failed);
+        for name in STATUSES {
+            assert_eq!(AppStatus::parse(name).as_str(), *name);
+        }
         // Text latwatch does not know is kept as it came, for its escaped display.
-        assert_eq!(normalize_status("failed\u{1b}[2J"), "failed\u{1b}[2J");
-        assert_eq!(normalize_status("Scaling Up"), "Scaling Up");
+        assert_eq!(
+            AppStatus::parse("failed\u{1b}[2J").as_str(),
+            "failed\u{1b}[2J"
+        );
+        assert_eq!(
+            AppStatus::parse("Scaling Up"),
+            AppStatus::Other("Scaling Up".into())
+        );
     }
 
     #[test]
@@ -405,7 +480,7 @@ mod tests {
             br#"{"status":{"type":"failed","message":"boom"},"scalers":[{"id":"1","kind":"SpreadScaler","name":"a-b","status":{"type":"failed","message":"boom"}},{"id":"2","kind":"LinkScaler","name":"l","status":{"type":"deployed"}}],"version":"","components":[]}"#,
         )
         .unwrap();
-        assert_eq!(message.status, "failed");
+        assert_eq!(message.status, AppStatus::Failed);
         assert_eq!(message.message.as_deref(), Some("boom"));
         assert_eq!(
             message.failing(),
