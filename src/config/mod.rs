@@ -1,30 +1,40 @@
 //! From flags to ready parts: [`Config::from_cli`] consumes the parsed [`Cli`], decides everything
 //! that depends on the environment once (color, server list), and hands out the pipeline's parts.
 //! No other module names a clap type.
+//!
+//! One job a file: [`plan`] (what each stage does), [`connection`] (server, credentials, TLS),
+//! [`targets`] (`--until-*`, `--until-app`, `--since`/`--last`), [`subjects`] (lattices and
+//! subscriptions), [`colour`]; this file decides the mode (`top` or lines) and assembles them.
 
-use std::io::IsTerminal;
+mod colour;
+mod connection;
+pub mod context;
+mod plan;
+mod subjects;
+mod targets;
+
+use colour::{use_color, Environment};
+use connection::connection;
+pub use connection::{Auth, Connection, Tls};
+pub use plan::{AppsPlan, Plan};
+use subjects::{app_subjects, lattices, subject_prefix, subjects, ALL_LATTICES_WIDTH};
+use targets::{replay, until};
+
 use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::cli::{Cli, ColorChoice, ConnectionArgs, Output};
+use crate::cli::{Cli, Output};
 use crate::filter::jq::JqFilter;
-use crate::filter::{AppPattern, Filter, IdMatcher, Prefilter, TypePattern};
+use crate::filter::{AppPattern, Filter, IdMatcher, TypePattern};
 use crate::render::pretty::LocalOffset;
 use crate::render::style::Palette;
 use crate::render::{Pretty, Renderer};
 use crate::state::apps::wire::SubjectReader;
-pub mod context;
 
-use crate::until::{AppTarget, AppWait, Until};
+use crate::until::Until;
 pub use crate::userinfo::redact;
-use crate::userinfo::userinfo;
-use context::NatsContext;
-
-/// The default NATS server, as `nats` and `wash` use it.
-const DEFAULT_HOST: &str = "127.0.0.1";
-const DEFAULT_PORT: u16 = 4222;
 
 /// Everything a run needs, decided.
 #[derive(Debug)]
@@ -46,109 +56,6 @@ pub struct Config {
     /// `latwatch top`: the view draws in color (the pipeline's lines for its events pane are
     /// always plain; the view colors them by severity).
     pub top_color: Option<bool>,
-}
-
-/// What each stage must do, decided once from the flags. The pipeline and the sources consume it
-/// and re-derive nothing; `config.rs`'s tests pin the rules.
-#[derive(Debug)]
-pub struct Plan {
-    /// `--host`/`--until-host`: host names are learned from the stream, so events must arrive in
-    /// order (one wildcard subscription, never one per type).
-    pub learn_names: bool,
-    /// Keep lattice memory: pretty and jsonl output use it, and learning names needs it. `--json`
-    /// skips it, even with `--summary` (a few hash lookups per event were a fifth of `--json`'s
-    /// budget flat out).
-    pub remember: bool,
-    /// Every event's `data` is read by some stage (memory, id filters, `--until-*` ids): read it
-    /// in the envelope pass, not in a second one.
-    pub read_data: bool,
-    /// The byte pre-check before decoding: only when every `--type` is an exact name and no stage
-    /// must see every event (names, `--summary`'s counts, `--until-*`, `--record`).
-    pub prefilter: Option<Prefilter>,
-    /// Show each CloudEvent id once (`--legacy`: 0.81–0.82 hosts publish every event twice;
-    /// `--since`/`--last`: an event may come both from the replay and live at the seam).
-    pub dedupe: bool,
-    /// The types the server may narrow the subscription to (empty: the wildcard).
-    pub subscribed_types: Vec<TypePattern>,
-    /// What is done about wadm applications.
-    pub apps: AppsPlan,
-    /// Keep the rows a view draws (`state::tables`) and send event lines to its events pane
-    /// instead of stdout: `latwatch top`.
-    pub tables: bool,
-}
-
-/// What is done about wadm applications, decided once.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct AppsPlan {
-    /// Keep application memory: attribute events to applications, follow their status
-    /// (pretty and jsonl output, `--app`, `--until-app`; never with `--no-apps`).
-    pub memory: bool,
-    /// Subscribe to wadm's subjects and learn every application's status at startup.
-    pub watch: bool,
-    /// Print wadm's messages (pretty output; `--apps` or `--app` in the JSON formats).
-    pub show: bool,
-}
-
-impl AppsPlan {
-    fn new(cli: &Cli, output: Output, remember: bool) -> AppsPlan {
-        if cli.no_apps {
-            return AppsPlan::default();
-        }
-        let asked = cli.apps || !cli.app.is_empty();
-        let show = asked || output == Output::Pretty;
-        let watch = show || !cli.until_app.is_empty();
-        AppsPlan {
-            memory: remember || watch,
-            watch,
-            show,
-        }
-    }
-}
-
-impl Plan {
-    fn new(
-        filter: &Filter,
-        until: Option<&Until>,
-        renderer: &Renderer,
-        summary: bool,
-        record: bool,
-        dedupe: bool,
-        apps: impl FnOnce(bool) -> AppsPlan,
-    ) -> Plan {
-        let learn_names = filter.needs_host_names() || until.is_some_and(Until::needs_host_names);
-        let remember = learn_names || !matches!(renderer, Renderer::Json);
-        let sees_all = learn_names || summary || until.is_some() || record;
-        // What the server may leave out: only what no stage wants. `--record` wants everything;
-        // `--until-*` and `--fail-on` want their kinds too.
-        let subscribed_types = match until {
-            _ if record => Vec::new(),
-            Some(until) if !filter.include.is_empty() => {
-                let target = until.target.as_ref().map(|t| t.include.as_slice());
-                let failure = until.failure.as_ref().map(|f| f.include.as_slice());
-                if target.is_some_and(<[_]>::is_empty) {
-                    Vec::new()
-                } else {
-                    let extra = target.into_iter().chain(failure).flatten();
-                    filter.include.iter().chain(extra).cloned().collect()
-                }
-            }
-            _ => filter.include.clone(),
-        };
-        let apps = apps(remember);
-        Plan {
-            learn_names,
-            remember,
-            read_data: remember
-                || apps.memory
-                || filter.reads_data()
-                || until.is_some_and(Until::reads_data),
-            prefilter: Prefilter::new(&filter.include).filter(|_| !sees_all),
-            dedupe,
-            subscribed_types,
-            apps,
-            tables: false,
-        }
-    }
 }
 
 /// The pipeline's stages, ready to run.
@@ -233,18 +140,6 @@ impl NatsConfig {
     }
 }
 
-/// Where and how to connect: decided once from the flags, their environment variables, a nats
-/// context and the defaults.
-#[derive(Debug, Clone)]
-pub struct Connection {
-    /// Server URLs as the user gave them (they may carry credentials: show them with `redact`).
-    pub servers: Vec<String>,
-    pub auth: Auth,
-    pub tls: Tls,
-    /// The nats CLI context the settings came from, for the status line: (name, file).
-    pub context: Option<(String, PathBuf)>,
-}
-
 /// History to replay from JetStream.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Replay {
@@ -259,50 +154,6 @@ pub enum ReplayFrom {
     Since(DateTime<Utc>),
     /// The last N events stored.
     Last(u64),
-}
-
-/// How latwatch proves who it is. One method; the first given wins, in this order.
-#[derive(Clone, PartialEq, Eq)]
-pub enum Auth {
-    None,
-    /// A credentials file (user JWT + seed).
-    Creds(PathBuf),
-    /// A file holding an nkey user seed.
-    Nkey(PathBuf),
-    /// A user JWT and the seed that signs for it (wash's WASMCLOUD_CTL_JWT / _SEED).
-    JwtSeed {
-        jwt: String,
-        seed: String,
-    },
-    UserPassword {
-        user: String,
-        password: String,
-    },
-    Token(String),
-}
-
-/// Never prints a secret, even in a debug dump.
-impl std::fmt::Debug for Auth {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Auth::None => f.write_str("None"),
-            Auth::Creds(path) => write!(f, "Creds({})", path.display()),
-            Auth::Nkey(path) => write!(f, "Nkey({})", path.display()),
-            Auth::JwtSeed { .. } => f.write_str("JwtSeed(…)"),
-            Auth::UserPassword { user, .. } => write!(f, "UserPassword({user}, …)"),
-            Auth::Token(_) => f.write_str("Token(…)"),
-        }
-    }
-}
-
-/// TLS settings beyond what a `tls://` URL says. Verification is always on.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Tls {
-    pub ca: Option<PathBuf>,
-    /// Client certificate and key, for mutual TLS.
-    pub client: Option<(PathBuf, PathBuf)>,
-    /// TLS before the NATS handshake (servers with `handshake_first`).
-    pub first: bool,
 }
 
 impl Config {
@@ -538,266 +389,12 @@ fn not_the_same_file(input: &std::path::Path, record: &std::path::Path) -> Resul
     Ok(())
 }
 
-/// `--until-*` and `--fail-on`, matched like the filter flags.
-fn until(
-    cli: &Cli,
-    lattices: &[String],
-    warnings: &mut Vec<String>,
-) -> Result<Option<Until>, String> {
-    // A capture holds whatever lattices it holds; a server is asked for these only.
-    let watched = match cli.input.is_some() || cli.all_lattices {
-        true => None,
-        false => Some(lattices),
-    };
-    let app_targets = app_targets(&cli.until_app, watched)?;
-    let waiting = !(cli.until_type.is_empty()
-        && cli.until_host.is_empty()
-        && cli.until_component.is_empty()
-        && cli.until_provider.is_empty()
-        && cli.until_filter.is_none());
-    let fail_on: Vec<&str> = cli
-        .fail_on
-        .iter()
-        .map(|t| t.trim())
-        .filter(|t| !t.is_empty())
-        .collect();
-    let fail_off = fail_on.iter().any(|t| t.eq_ignore_ascii_case("none"));
-    let fail_given = !fail_on.is_empty();
-    if !waiting && fail_on.is_empty() && app_targets.is_empty() {
-        return Ok(None);
-    }
-    let apps = (!app_targets.is_empty()).then_some(AppWait {
-        targets: app_targets,
-        fail: !fail_off,
-        several_lattices: cli.all_lattices || lattices.len() > 1,
-    });
-    let types = |flag: &str,
-                 values: &[&str],
-                 warnings: &mut Vec<String>|
-     -> Result<Vec<TypePattern>, String> {
-        let patterns = type_patterns(flag, values)?;
-        warnings.extend(patterns.iter().filter_map(|t| t.unknown_name_warning(flag)));
-        Ok(patterns)
-    };
-    let about = || Filter {
-        hosts: ids("--until-host", &cli.until_host),
-        components: ids("--until-component", &cli.until_component),
-        providers: ids("--until-provider", &cli.until_provider),
-        ..Filter::default()
-    };
-    let until_types: Vec<&str> = cli.until_type.iter().map(String::as_str).collect();
-    let target = waiting.then(|| -> Result<Filter, String> {
-        Ok(Filter {
-            include: types("--until-type", &until_types, warnings)?,
-            jq: match &cli.until_filter {
-                Some(code) => Some(
-                    JqFilter::compile(code)
-                        .map_err(|why| {
-                            format!("--until-filter is not a jq expression latwatch can run: {why}")
-                        })?
-                        .for_flag("--until-filter"),
-                ),
-                None => None,
-            },
-            ..about()
-        })
-    });
-    let failure_types: Vec<&str> = match fail_on.is_empty() {
-        true => vec!["*_failed"],
-        false => fail_on,
-    };
-    // While --until-app waits, a failure is the application's status (wadm retries what a
-    // host failed); failure events end the wait only when --fail-on names them.
-    let failure = match fail_off || (apps.is_some() && !fail_given) {
-        true => None,
-        false => Some(Filter {
-            include: types("--fail-on", &failure_types, warnings)?,
-            ..about()
-        }),
-    };
-    Ok(Some(Until {
-        target: target.transpose()?,
-        failure,
-        apps,
-    }))
-}
-
-/// `--until-app [LATTICE/]NAME=STATUS` values, checked; a LATTICE must be one of `watched`
-/// (`None`: any).
-fn app_targets(values: &[String], watched: Option<&[String]>) -> Result<Vec<AppTarget>, String> {
-    let statuses = crate::state::apps::wire::STATUSES.join(", ");
-    values
-        .iter()
-        .filter(|v| !v.trim().is_empty())
-        .map(|value| {
-            let shown = crate::text::escape_untrusted(value);
-            let Some((name, status)) = value.trim().split_once('=') else {
-                return Err(format!(
-                    "--until-app {shown}: give NAME=STATUS, e.g. --until-app hello-app=deployed \
-                     (statuses: {statuses})"
-                ));
-            };
-            let (lattice, name) = match name.trim().split_once('/') {
-                Some((lattice, name)) => (Some(lattice.trim()), name.trim()),
-                None => (None, name.trim()),
-            };
-            let bad =
-                |token: &str| token.is_empty() || token.contains(['*', '?', '>', '.', '/', ' ']);
-            if bad(name) {
-                return Err(format!(
-                    "--until-app {shown}: NAME is one application's name as in its manifest \
-                     (no globs, dots or spaces), e.g. hello-app=deployed or \
-                     LATTICE/NAME=STATUS for one lattice's"
-                ));
-            }
-            if lattice.is_some_and(bad) {
-                return Err(format!(
-                    "--until-app {shown}: LATTICE/NAME names one lattice (no globs, dots or \
-                     spaces), e.g. default/hello-app=deployed"
-                ));
-            }
-            if let (Some(lattice), Some(watched)) = (lattice, watched) {
-                if !watched.iter().any(|w| w == lattice) {
-                    return Err(format!(
-                        "--until-app {shown}: lattice '{}' is not watched (--lattice {}); add it \
-                         to --lattice",
-                        crate::text::escape_untrusted(lattice),
-                        crate::text::escape_untrusted(&watched.join(","))
-                    ));
-                }
-            }
-            let status = crate::state::apps::AppStatus::parse(status);
-            if !status.is_known() {
-                return Err(format!(
-                    "--until-app {shown}: '{}' is not a status wadm reports; use one of \
-                     {statuses}",
-                    crate::text::escape_untrusted(status.as_str())
-                ));
-            }
-            Ok(AppTarget {
-                lattice: lattice.map(str::to_owned),
-                name: name.to_owned(),
-                status,
-            })
-        })
-        .collect()
-}
-
-/// `[P.]wadm.evt.<lattice>.>` and `[P.]wadm.status.<lattice>.*` per lattice token.
-fn app_subjects(lattices: &[String], prefix: Option<&str>) -> Vec<String> {
-    let with_prefix = |subject: String| match prefix {
-        Some(prefix) => format!("{prefix}.{subject}"),
-        None => subject,
-    };
-    lattices
-        .iter()
-        .flat_map(|lattice| {
-            [
-                with_prefix(format!("wadm.evt.{lattice}.>")),
-                with_prefix(format!("wadm.status.{lattice}.*")),
-            ]
-        })
-        .collect()
-}
-
-/// `--since`/`--last`/`--stream`.
-fn replay(cli: &Cli) -> Result<Option<Replay>, String> {
-    let from = match (&cli.since, cli.last) {
-        (Some(since), _) => ReplayFrom::Since(since_time(since, Utc::now())?),
-        (None, Some(n)) => ReplayFrom::Last(n),
-        (None, None) => return Ok(None),
-    };
-    Ok(Some(Replay {
-        from,
-        stream: cli.stream.clone(),
-    }))
-}
-
-/// `--since`: a duration back from `now`, or an RFC 3339 time; between 1970 (nothing in a
-/// stream is older) and a minute from now (clocks differ a little, not more).
-fn since_time(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
-    let at = match DateTime::parse_from_rfc3339(text.trim()) {
-        Ok(at) => at.with_timezone(&Utc),
-        Err(_) => {
-            let ago = crate::cli::parse_duration(text).map_err(|why| {
-                format!(
-                    "--since {text}: use a duration (90s, 10m, 1h30m) or an RFC 3339 time \
-                     (2026-11-24T14:00:00Z) ({why})"
-                )
-            })?;
-            chrono::Duration::from_std(ago)
-                .ok()
-                .and_then(|ago| now.checked_sub_signed(ago))
-                .ok_or_else(|| format!("--since {text} reaches back too far"))?
-        }
-    };
-    if at < DateTime::<Utc>::UNIX_EPOCH {
-        return Err(format!(
-            "--since {text} reaches back before 1970, before anything a stream can hold; \
-             give a later time, or --last N for the last N events"
-        ));
-    }
-    if at > now + chrono::Duration::minutes(1) {
-        return Err(format!(
-            "--since {text} is in the future ({}); give a past time or a duration like 10m",
-            at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-        ));
-    }
-    Ok(at)
-}
-
-/// The width of the lattice column when every lattice is watched (names are not known up front).
-const ALL_LATTICES_WIDTH: usize = 8;
-
-/// The lattice tokens to subscribe with: the names given, or `*` for `--all-lattices`.
-fn lattices(given: &[String], all: bool) -> Result<Vec<String>, String> {
-    if all {
-        return Ok(vec!["*".to_owned()]);
-    }
-    let names: Vec<String> = given
-        .iter()
-        .map(|l| l.trim().to_owned())
-        .filter(|l| !l.is_empty())
-        .collect();
-    if names.is_empty() {
-        return Err("--lattice needs a name (or use --all-lattices)".to_owned());
-    }
-    let bad = |l: &&String| l.contains(['.', '*', '>']) || l.contains(char::is_whitespace);
-    if let Some(bad) = names.iter().find(bad) {
-        return Err(format!(
-            "--lattice {}: a lattice name is one subject token (no '.', '*', '>' or spaces); \
-             use --all-lattices to watch every lattice",
-            crate::text::escape_untrusted(bad)
-        ));
-    }
-    Ok(names)
-}
-
 /// A type flag's values, each checked ([`TypePattern::parse`]).
 fn type_patterns(flag: &str, values: &[impl AsRef<str>]) -> Result<Vec<TypePattern>, String> {
     values
         .iter()
         .map(|value| TypePattern::parse(flag, value.as_ref()))
         .collect()
-}
-
-/// `--subject-prefix`: one or more subject tokens (`acct`, `tenant.a`), nothing a subject cannot
-/// hold and no wildcard (the prefix is part of every subscription).
-fn subject_prefix(prefix: &str) -> Result<(), String> {
-    let shown = crate::text::escape_untrusted(prefix);
-    let bad_token = prefix.split('.').find(|token| {
-        token.is_empty()
-            || *token == "*"
-            || *token == ">"
-            || token.contains(|c: char| c.is_whitespace() || c.is_control())
-    });
-    match bad_token {
-        Some(_) => Err(format!(
-            "--subject-prefix '{shown}': give subject tokens separated by dots, without \
-             wildcards or spaces (as wadm's multi-tenant prefix, e.g. --subject-prefix acct)"
-        )),
-        None => Ok(()),
-    }
 }
 
 fn ids(flag: &'static str, values: &[String]) -> Vec<IdMatcher> {
@@ -808,232 +405,11 @@ fn ids(flag: &'static str, values: &[String]) -> Vec<IdMatcher> {
         .collect()
 }
 
-/// `[P.]wasmbus.evt.<lattice>.>` per lattice; just `….<name>` per name when every `--type` is an
-/// exact name, so the server drops the rest; plus the bare `….<lattice>` for `--legacy`.
-///
-/// Each subject is its own subscription, and async-nats gives each its own channel: messages of
-/// different subscriptions that arrive in the same instant may be handled in either order. That is
-/// harmless for display, but learning host names must see `host_started` before the events it
-/// names, so `--host` (`learn_names`) keeps the single wildcard subscription.
-fn subjects(
-    lattices: &[String],
-    prefix: Option<&str>,
-    legacy: bool,
-    include: &[TypePattern],
-    learn_names: bool,
-) -> Vec<String> {
-    let exact: Option<Vec<&str>> = include.iter().map(TypePattern::exact_name).collect();
-    let exact = exact.filter(|names| !names.is_empty() && !learn_names);
-    // wadm's kinds are on wadm's subjects (`app_subjects`), never on `wasmbus.evt`.
-    let wadm = |name: &&str| {
-        crate::event::Kind::from_name(name)
-            .known()
-            .is_some_and(crate::event::kind::KindId::is_wadm)
-    };
-    let exact = exact.map(|names| names.into_iter().filter(|n| !wadm(n)).collect::<Vec<_>>());
-    let mut subjects = Vec::new();
-    for lattice in lattices {
-        let base = match prefix {
-            Some(prefix) => format!("{prefix}.wasmbus.evt.{lattice}"),
-            None => format!("wasmbus.evt.{lattice}"),
-        };
-        match &exact {
-            Some(names) => {
-                for name in names {
-                    let subject = format!("{base}.{name}");
-                    if !subjects.contains(&subject) {
-                        subjects.push(subject);
-                    }
-                }
-            }
-            None => subjects.push(format!("{base}.>")),
-        }
-        if legacy {
-            subjects.push(base);
-        }
-    }
-    subjects
-}
-
-/// Flags and environment variables first, then the nats context, then the defaults.
-fn connection(flags: &ConnectionArgs, warnings: &mut Vec<String>) -> Result<Connection, String> {
-    // wash's name for the credentials file.
-    let creds = flags.creds.clone().or_else(|| {
-        std::env::var_os("WASH_CTL_CREDS")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    });
-    let jwt_seed = flags.jwt.clone().zip(flags.seed.clone());
-    let tls_client = flags.tls_cert.clone().zip(flags.tls_key.clone());
-    let context = context::load(flags.context.as_deref())?;
-    let from_context = |pick: fn(&NatsContext) -> &Option<String>| {
-        context
-            .as_ref()
-            .and_then(|c| pick(c).clone())
-            .filter(|v| !v.is_empty())
-    };
-    let given: Vec<String> = flags
-        .servers
-        .iter()
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty())
-        .collect();
-    if given.is_empty() && !flags.servers.is_empty() {
-        return Err(
-            "-s/--server (or NATS_URL) is empty: give a server URL like nats://127.0.0.1:4222, \
-             or leave it out for that default"
-                .to_owned(),
-        );
-    }
-    let servers = if !given.is_empty() {
-        given
-    } else if flags.ctl_host.is_some() || flags.ctl_port.is_some() {
-        let host = flags
-            .ctl_host
-            .clone()
-            .unwrap_or_else(|| DEFAULT_HOST.to_owned());
-        vec![format!(
-            "nats://{host}:{}",
-            flags.ctl_port.unwrap_or(DEFAULT_PORT)
-        )]
-    } else if let Some(url) = from_context(|c| &c.url) {
-        url.split(',').map(|s| s.trim().to_owned()).collect()
-    } else {
-        vec![format!("nats://{DEFAULT_HOST}:{DEFAULT_PORT}")]
-    };
-
-    let path = |value: Option<String>| value.map(|v| context::expand(&v));
-    // `nats://user:password@host` or `nats://token@host`, as the nats CLI takes them.
-    let (url_user, url_secret) = match servers.iter().find_map(|url| userinfo(url)) {
-        Some((first, Some(second))) => (Some((first.to_owned(), second.to_owned())), None),
-        Some((first, None)) => (None, Some(first.to_owned())),
-        None => (None, None),
-    };
-    let auth = if let Some(creds) = creds.or_else(|| path(from_context(|c| &c.creds))) {
-        Auth::Creds(creds)
-    } else if let Some(nkey) = flags
-        .nkey
-        .clone()
-        .or_else(|| path(from_context(|c| &c.nkey)))
-    {
-        Auth::Nkey(nkey)
-    } else if let Some((jwt, seed)) = jwt_seed {
-        Auth::JwtSeed { jwt, seed }
-    } else if let Some(user) = flags.user.clone().or_else(|| from_context(|c| &c.user)) {
-        let password = flags
-            .password
-            .clone()
-            .or_else(|| from_context(|c| &c.password))
-            .unwrap_or_default();
-        Auth::UserPassword { user, password }
-    } else if let Some((user, password)) = url_user {
-        Auth::UserPassword { user, password }
-    } else if let Some(token) = flags.token.clone().or_else(|| from_context(|c| &c.token)) {
-        Auth::Token(token)
-    } else if let Some(token) = url_secret {
-        Auth::Token(token)
-    } else {
-        Auth::None
-    };
-    match &auth {
-        Auth::Creds(file) | Auth::Nkey(file) if file.is_dir() => {
-            let flag = if matches!(auth, Auth::Creds(_)) {
-                "--creds"
-            } else {
-                "--nkey"
-            };
-            return Err(format!(
-                "{flag} {} is a directory; give the file itself (as `nsc` writes it: \
-                 ~/.local/share/nats/nsc/keys/creds/OPERATOR/ACCOUNT/USER.creds)",
-                crate::text::escape_path(file)
-            ));
-        }
-        Auth::Creds(file) | Auth::Nkey(file) => warnings.extend(readable_by_others(file)),
-        _ => {}
-    }
-    // A context file holding a password or a token is a secret file too.
-    if let Some(context) = context
-        .as_ref()
-        .filter(|c| c.password.is_some() || c.token.is_some())
-    {
-        warnings.extend(readable_by_others(&context.path));
-    }
-
-    let tls = Tls {
-        ca: flags
-            .tls_ca
-            .clone()
-            .or_else(|| path(from_context(|c| &c.ca))),
-        client: tls_client
-            .or_else(|| path(from_context(|c| &c.cert)).zip(path(from_context(|c| &c.key)))),
-        first: flags.tls_first || context.as_ref().is_some_and(|c| c.tls_first),
-    };
-    Ok(Connection {
-        servers,
-        auth,
-        tls,
-        context: context.map(|c| (c.name, c.path)),
-    })
-}
-
-/// A warning when a file holding a secret can be read by other users.
-fn readable_by_others(file: &std::path::Path) -> Option<String> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(file).ok()?.permissions().mode();
-        (mode & 0o077 != 0).then(|| {
-            format!(
-                "{} holds a secret and other users can read it (mode {:o}); chmod 600 {}",
-                crate::text::escape_path(file),
-                mode & 0o777,
-                crate::text::escape_path(file)
-            )
-        })
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = file;
-        None
-    }
-}
-
-/// The parts of the environment that decide color, read once.
-#[derive(Debug, Default)]
-struct Environment {
-    stdout_is_terminal: bool,
-    no_color: bool,
-    clicolor_force: bool,
-    term_dumb: bool,
-}
-
-impl Environment {
-    fn read() -> Environment {
-        let set = |name| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
-        Environment {
-            stdout_is_terminal: std::io::stdout().is_terminal(),
-            no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
-            clicolor_force: set("CLICOLOR_FORCE"),
-            term_dumb: std::env::var_os("TERM").is_some_and(|v| v == "dumb"),
-        }
-    }
-}
-
-/// `--color always|never` decide alone; `auto` follows NO_COLOR, then CLICOLOR_FORCE, then
-/// TERM=dumb, then whether stdout is a terminal.
-fn use_color(choice: ColorChoice, env: &Environment) -> bool {
-    match choice {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto if env.no_color => false,
-        ColorChoice::Auto if env.clicolor_force => true,
-        ColorChoice::Auto => env.stdout_is_terminal && !env.term_dumb,
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::targets::since_time;
     use super::*;
+    use crate::cli::{ColorChoice, ConnectionArgs};
     use clap::Parser;
 
     fn env(f: impl FnOnce(&mut Environment)) -> Environment {

@@ -71,3 +71,91 @@ impl Interner {
         self.strings.is_empty()
     }
 }
+
+/// The state as `top` reads it, built by the pipeline from a recorded real session, with a
+/// fixed clock (every message received at one time) and a sink that writes nothing.
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, Utc};
+    use clap::Parser as _;
+
+    use super::apps::AppStatus;
+    use crate::cli::Cli;
+    use crate::config::Config;
+    use crate::event::{RawMessage, Received};
+    use crate::output::{Sink, Status};
+    use crate::pipeline::Pipeline;
+
+    const HELLO: &str = include_str!("../../tests/fixtures/wadm-hello-app.jsonl");
+
+    fn top_pipeline(args: &[&str]) -> Pipeline {
+        let cli = Cli::try_parse_from(args).expect("flags");
+        let config = Config::from_cli(cli).expect("config");
+        assert!(config.stages.plan.tables, "top keeps tables");
+        Pipeline::new(config.stages, Sink::none(), Status { quiet: true })
+    }
+
+    fn at() -> DateTime<Utc> {
+        "2026-11-25T21:00:00Z".parse().expect("a time")
+    }
+
+    fn feed(pipeline: &mut Pipeline, subject: &str, payload: &str) {
+        pipeline
+            .handle(RawMessage {
+                subject: Some(subject),
+                payload: payload.as_bytes(),
+                received: Received::At(at()),
+            })
+            .expect("no sink to fail");
+    }
+
+    #[test]
+    fn a_recorded_deploy_fills_the_tables_and_the_events_pane_in_the_lines_words() {
+        let mut pipeline = top_pipeline(&["latwatch", "top"]);
+        for line in HELLO.lines() {
+            let record: serde_json::Value = serde_json::from_str(line).expect("a record");
+            let subject = record["subject"].as_str().expect("a subject");
+            if subject.ends_with("manifest_unpublished") {
+                break;
+            }
+            feed(
+                &mut pipeline,
+                subject,
+                record["payload"].as_str().expect("a payload"),
+            );
+        }
+        let tables = pipeline.state().tables.as_ref().expect("tables");
+        let host = "NDWZ6XD7GOIE343PD5PZMS753LNNJ5SGDLEER7SJJOO754CSWM7HBY5A";
+        assert_eq!(tables.host_label(host), "aged-sunset-0616");
+        assert!(
+            tables.instances_of("hello_app-hello") > 0,
+            "{:?}",
+            tables.components
+        );
+        assert!(!tables.links.is_empty());
+        let app = tables
+            .apps
+            .iter()
+            .find(|a| a.name == "hello-app")
+            .expect("the app");
+        assert_eq!(app.status, Some(AppStatus::Deployed));
+        assert!(!tables.events.is_empty());
+        // The pretty renderer's words, never a raw status row.
+        assert!(tables.events.iter().all(|e| !e.text.contains("data=")));
+        assert!(tables
+            .events
+            .iter()
+            .any(|e| e.text.contains("hello-app") && e.text.contains("deployed")));
+    }
+
+    #[test]
+    fn legacy_events_published_twice_are_taken_once() {
+        let mut pipeline = top_pipeline(&["latwatch", "--legacy", "top"]);
+        let event = r#"{"specversion":"1.0","id":"same-id","type":"com.wasmcloud.lattice.component_scaled","source":"NHOST","data":{"component_id":"twice","host_id":"NHOST","max_instances":3}}"#;
+        feed(&mut pipeline, "wasmbus.evt.default", event);
+        feed(&mut pipeline, "wasmbus.evt.default.component_scaled", event);
+        let tables = pipeline.state().tables.as_ref().expect("tables");
+        assert_eq!(tables.events.len(), 1, "{:?}", tables.events);
+        assert_eq!(tables.instances_of("twice"), 3);
+    }
+}
