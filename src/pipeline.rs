@@ -273,7 +273,7 @@ impl Pipeline {
             }
         }
         if let (Some(tables), Some(at)) = (&mut self.state.tables, at) {
-            tables.observe(&event, at);
+            tables.observe(&event, at, &mut self.state.lattice.strings);
         }
         let mut notes = Vec::new();
         let verdict = match &self.until {
@@ -415,7 +415,7 @@ impl Pipeline {
     pub fn seed(&mut self, told: &Told) {
         let now = Utc::now();
         if let Some(tables) = &mut self.state.tables {
-            tables.seed(told, now);
+            tables.seed(told, now, &mut self.state.lattice.strings);
         }
         if let Told::Host { response, .. } = told {
             self.seed_host(response, now);

@@ -167,52 +167,20 @@ impl Config {
         if let Some(prefix) = &cli.subject_prefix {
             subject_prefix(prefix)?;
         }
-        let filter = Filter {
-            include: type_patterns("--type", &cli.types)?,
-            exclude: type_patterns("--exclude-type", &cli.exclude_types)?,
-            hosts: ids("--host", &cli.hosts),
-            components: ids("--component", &cli.components),
-            providers: ids("--provider", &cli.providers),
-            apps: cli
-                .app
-                .iter()
-                .filter(|a| !a.trim().is_empty())
-                .map(|a| AppPattern::new(a))
-                .collect(),
-            jq: match &cli.filter {
-                Some(code) => Some(JqFilter::compile(code).map_err(|why| {
-                    format!("--filter is not a jq expression latwatch can run: {why}")
-                })?),
-                None => None,
-            },
-        };
-        let include_warnings = filter
+        let filter = filter(&cli)?;
+        let mut warnings: Vec<String> = filter
             .include
             .iter()
-            .filter_map(|t| t.unknown_name_warning("--type"));
-        let exclude_warnings = filter
-            .exclude
-            .iter()
-            .filter_map(|t| t.unknown_name_warning("--exclude-type"));
-        let warnings: Vec<String> = include_warnings.chain(exclude_warnings).collect();
-
+            .filter_map(|t| t.unknown_name_warning("--type"))
+            .chain(
+                filter
+                    .exclude
+                    .iter()
+                    .filter_map(|t| t.unknown_name_warning("--exclude-type")),
+            )
+            .collect();
         let output = if cli.json { Output::Json } else { cli.output };
-        let several_lattices = cli.all_lattices || lattices.len() > 1;
-        let lattice_width = lattices.iter().map(String::len).max().unwrap_or(0);
-        let renderer = match output {
-            Output::Json => Renderer::Json,
-            Output::Jsonl => Renderer::Jsonl,
-            Output::Pretty => Renderer::Pretty(Pretty {
-                palette: use_color(cli.color, &Environment::read()).then(Palette::default),
-                utc: cli.utc,
-                full_ids: cli.full_ids,
-                lattice_width: several_lattices.then_some(lattice_width.max(ALL_LATTICES_WIDTH)),
-                subjects: SubjectReader::new(cli.subject_prefix.as_deref()),
-                offset: LocalOffset::default(),
-                heartbeats: cli.heartbeats,
-            }),
-        };
-        let mut warnings: Vec<String> = warnings;
+        let renderer = renderer(&cli, output, &lattices);
         let until = until(&cli, &lattices, &mut warnings)?;
         let replay = replay(&cli)?;
         let mut plan = Plan::new(
@@ -250,31 +218,13 @@ impl Config {
                 ))
             }
             Some(path) => SourceConfig::File(path),
-            None => SourceConfig::Nats(Box::new(NatsConfig {
-                connection: connection(&cli.connection, &mut warnings)?,
-                subjects: subjects(
-                    &lattices,
-                    cli.subject_prefix.as_deref(),
-                    cli.legacy,
-                    &plan.subscribed_types,
-                    plan.learn_names,
-                ),
+            None => SourceConfig::Nats(Box::new(nats_config(
+                &cli,
+                &lattices,
+                &plan,
                 replay,
-                fill: !cli.no_fill,
-                stream: cli.stream.clone(),
-                buffer: usize::try_from(cli.buffer).unwrap_or(usize::MAX),
-                ping_interval: cli.ping_interval,
-                app_subjects: match plan.apps.watch {
-                    true => app_subjects(&lattices, cli.subject_prefix.as_deref()),
-                    false => Vec::new(),
-                },
-                lattices: lattices.clone(),
-                subject_prefix: cli.subject_prefix.clone(),
-                silence_hint: (cli.silence_hint > 0)
-                    .then(|| std::time::Duration::from_secs(cli.silence_hint)),
-                ping_hosts: plan.remember,
-                ask_tables: plan.tables,
-            })),
+                &mut warnings,
+            )?)),
         };
         Ok(Config {
             source,
@@ -294,6 +244,83 @@ impl Config {
             idle_timeout: cli.idle_timeout,
             top_color,
         })
+    }
+}
+
+/// Where and what to subscribe: the server, the events' and wadm's subjects, history and fills.
+fn nats_config(
+    cli: &Cli,
+    lattices: &[String],
+    plan: &Plan,
+    replay: Option<Replay>,
+    warnings: &mut Vec<String>,
+) -> Result<NatsConfig, String> {
+    Ok(NatsConfig {
+        connection: connection(&cli.connection, warnings)?,
+        subjects: subjects(
+            lattices,
+            cli.subject_prefix.as_deref(),
+            cli.legacy,
+            &plan.subscribed_types,
+            plan.learn_names,
+        ),
+        replay,
+        fill: !cli.no_fill,
+        stream: cli.stream.clone(),
+        buffer: usize::try_from(cli.buffer).unwrap_or(usize::MAX),
+        ping_interval: cli.ping_interval,
+        app_subjects: match plan.apps.watch {
+            true => app_subjects(lattices, cli.subject_prefix.as_deref()),
+            false => Vec::new(),
+        },
+        lattices: lattices.to_vec(),
+        subject_prefix: cli.subject_prefix.clone(),
+        silence_hint: (cli.silence_hint > 0)
+            .then(|| std::time::Duration::from_secs(cli.silence_hint)),
+        ping_hosts: plan.remember,
+        ask_tables: plan.tables,
+    })
+}
+
+/// The display filters, each flag checked.
+fn filter(cli: &Cli) -> Result<Filter, String> {
+    Ok(Filter {
+        include: type_patterns("--type", &cli.types)?,
+        exclude: type_patterns("--exclude-type", &cli.exclude_types)?,
+        hosts: ids("--host", &cli.hosts),
+        components: ids("--component", &cli.components),
+        providers: ids("--provider", &cli.providers),
+        apps: cli
+            .app
+            .iter()
+            .filter(|a| !a.trim().is_empty())
+            .map(|a| AppPattern::new(a))
+            .collect(),
+        jq: match &cli.filter {
+            Some(code) => Some(JqFilter::compile(code).map_err(|why| {
+                format!("--filter is not a jq expression latwatch can run: {why}")
+            })?),
+            None => None,
+        },
+    })
+}
+
+/// How events are written; color decided here, once, from the environment.
+fn renderer(cli: &Cli, output: Output, lattices: &[String]) -> Renderer {
+    let several_lattices = cli.all_lattices || lattices.len() > 1;
+    let lattice_width = lattices.iter().map(String::len).max().unwrap_or(0);
+    match output {
+        Output::Json => Renderer::Json,
+        Output::Jsonl => Renderer::Jsonl,
+        Output::Pretty => Renderer::Pretty(Pretty {
+            palette: use_color(cli.color, &Environment::read()).then(Palette::default),
+            utc: cli.utc,
+            full_ids: cli.full_ids,
+            lattice_width: several_lattices.then_some(lattice_width.max(ALL_LATTICES_WIDTH)),
+            subjects: SubjectReader::new(cli.subject_prefix.as_deref()),
+            offset: LocalOffset::default(),
+            heartbeats: cli.heartbeats,
+        }),
     }
 }
 

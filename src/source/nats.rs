@@ -173,19 +173,7 @@ pub async fn run<V: View>(
     // messages.
     let (told_tx, told) = mpsc::unbounded_channel();
     let told_tx = config.ping_hosts.then_some(told_tx);
-    let mut filler = Filler {
-        told: told_tx.clone(),
-        config,
-        shown: shown.clone(),
-        client: None,
-        said: Vec::new(),
-        refusals: refusals.clone(),
-        apps_said: Vec::new(),
-        live: live.client.clone(),
-        queue: live.queue.clone(),
-        looked_at: live.looked_at.clone(),
-        listening: live.listening,
-    };
+    let mut filler = Filler::new(config, &shown, told_tx.clone(), refusals.clone(), &live);
     let mut pending: VecDeque<Item> = VecDeque::new();
     // What is true now about applications is read beside the live messages (on the second
     // connection): events show while it is read, and what arrived live meanwhile stays.
@@ -592,7 +580,29 @@ const LIVE_KEYS: usize = 4096;
 /// How long a fill waits for the intake to take what the server sent before a round trip.
 const CATCH_UP: Duration = Duration::from_secs(2);
 
-impl Filler<'_> {
+impl<'a> Filler<'a> {
+    fn new(
+        config: &'a NatsConfig,
+        shown: &str,
+        told: Option<mpsc::UnboundedSender<Told>>,
+        refusals: watch::Sender<Vec<Refusal>>,
+        live: &Live,
+    ) -> Filler<'a> {
+        Filler {
+            told,
+            config,
+            shown: shown.to_owned(),
+            client: None,
+            said: Vec::new(),
+            refusals,
+            apps_said: Vec::new(),
+            live: live.client.clone(),
+            queue: live.queue.clone(),
+            looked_at: live.looked_at.clone(),
+            listening: live.listening,
+        }
+    }
+
     async fn client(&mut self) -> Result<Client> {
         if let Some(client) = &self.client {
             return Ok(client.clone());

@@ -13,6 +13,7 @@
 //! shown (a heartbeat hidden by `--type`) still counts.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
@@ -24,6 +25,7 @@ use crate::event::kind::KindId::{
     HostStopped, LabelsChanged,
 };
 use crate::event::{json_str, Data, Event};
+use crate::state::Interner;
 
 /// Heartbeat interval assumed until a host's own heartbeats tell (wasmCloud's default).
 const DEFAULT_INTERVAL: Duration = Duration::seconds(30);
@@ -95,10 +97,11 @@ impl Inventory {
 /// A host's components and providers, as its heartbeat lists them.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Inventory {
-    /// Component id → (image, max instances).
-    pub components: BTreeMap<String, (Option<String>, u64)>,
+    /// Component id → (image, max instances); ids and images interned (a thousand hosts running
+    /// one component hold its id's and image's text once).
+    pub components: BTreeMap<Arc<str>, (Option<Arc<str>>, u64)>,
     /// Provider id → image.
-    pub providers: BTreeMap<String, Option<String>>,
+    pub providers: BTreeMap<Arc<str>, Option<Arc<str>>>,
 }
 
 /// One thing that changed: data; the renderers word it (`render::words`), `-o jsonl` writes it as
@@ -192,6 +195,9 @@ pub struct Lattice {
     name_counts: HashMap<String, usize>,
     /// Hosts forgotten to stay within [`MAX_HOSTS`].
     forgotten: u64,
+    /// The one string interner of the state: inventories here and the rows a view draws
+    /// (`state::tables`) share each id's and image's text.
+    pub strings: Interner,
 }
 
 /// Moves one count from a host's old name to its new one.
@@ -285,6 +291,7 @@ impl Lattice {
             let host = self.hosts.remove(host_id.as_ref());
             let host_name = host.and_then(|h| h.name);
             recount(&mut self.name_counts, host_name.as_deref(), None);
+            self.strings.sweep();
             return Facts {
                 host_name,
                 ..Facts::default()
@@ -312,7 +319,7 @@ impl Lattice {
             }
             Some(HostHeartbeat) => {
                 if let Some(data) = data {
-                    let (changes, counts) = heartbeat(host, data, at);
+                    let (changes, counts) = heartbeat(host, data, at, &mut self.strings);
                     facts.changes = changes;
                     facts.inventory = Some(counts);
                     facts.quiet = facts.changes.is_empty();
@@ -432,6 +439,9 @@ impl Lattice {
             }
             true
         });
+        if !forgotten.is_empty() {
+            self.strings.sweep();
+        }
         for name in forgotten {
             recount(&mut self.name_counts, name.as_deref(), None);
         }
@@ -486,7 +496,12 @@ fn learn_identity(host: &mut Host, data: &Data, changes: &mut Vec<Change>) {
 }
 
 /// A heartbeat: the first one gives the inventory, later ones what changed (often nothing).
-fn heartbeat(host: &mut Host, data: &Data, at: DateTime<Utc>) -> (Vec<Change>, Counts) {
+fn heartbeat(
+    host: &mut Host,
+    data: &Data,
+    at: DateTime<Utc>,
+    strings: &mut Interner,
+) -> (Vec<Change>, Counts) {
     let mut changes = Vec::new();
     if let Some(since) = host.silent_since.take() {
         changes.push(Change::Back {
@@ -504,14 +519,14 @@ fn heartbeat(host: &mut Host, data: &Data, at: DateTime<Utc>) -> (Vec<Change>, C
     }
     host.last_heartbeat = Some(at);
     learn_identity(host, data, &mut changes);
-    let inventory = inventory(data);
+    let inventory = inventory(data, strings);
     match &host.inventory {
         None => {
             let ids: Vec<String> = inventory
                 .components
                 .keys()
                 .chain(inventory.providers.keys())
-                .cloned()
+                .map(|id| id.to_string())
                 .collect();
             let counts = inventory.counts();
             changes.push(Change::Inventory {
@@ -536,20 +551,20 @@ fn diff(old: &Inventory, new: &Inventory, changes: &mut Vec<Change>) {
     for (id, (image, max)) in &new.components {
         match old.components.get(id) {
             None => changes.push(Change::ComponentAdded {
-                id: id.clone(),
+                id: id.to_string(),
                 max: *max,
             }),
             Some((old_image, old_max)) => {
                 if old_image != image {
                     changes.push(Change::ImageChanged {
-                        id: id.clone(),
-                        from: old_image.clone().unwrap_or_default(),
-                        to: image.clone().unwrap_or_default(),
+                        id: id.to_string(),
+                        from: old_image.as_deref().unwrap_or_default().to_owned(),
+                        to: image.as_deref().unwrap_or_default().to_owned(),
                     });
                 }
                 if old_max != max {
                     changes.push(Change::Rescaled {
-                        id: id.clone(),
+                        id: id.to_string(),
                         from: *old_max,
                         to: *max,
                     });
@@ -562,15 +577,15 @@ fn diff(old: &Inventory, new: &Inventory, changes: &mut Vec<Change>) {
         .keys()
         .filter(|id| !new.components.contains_key(*id))
     {
-        changes.push(Change::ComponentRemoved { id: id.clone() });
+        changes.push(Change::ComponentRemoved { id: id.to_string() });
     }
     for (id, image) in &new.providers {
         match old.providers.get(id) {
-            None => changes.push(Change::ProviderAdded { id: id.clone() }),
+            None => changes.push(Change::ProviderAdded { id: id.to_string() }),
             Some(old_image) if old_image != image => changes.push(Change::ImageChanged {
-                id: id.clone(),
-                from: old_image.clone().unwrap_or_default(),
-                to: image.clone().unwrap_or_default(),
+                id: id.to_string(),
+                from: old_image.as_deref().unwrap_or_default().to_owned(),
+                to: image.as_deref().unwrap_or_default().to_owned(),
             }),
             Some(_) => {}
         }
@@ -580,7 +595,7 @@ fn diff(old: &Inventory, new: &Inventory, changes: &mut Vec<Change>) {
         .keys()
         .filter(|id| !new.providers.contains_key(*id))
     {
-        changes.push(Change::ProviderRemoved { id: id.clone() });
+        changes.push(Change::ProviderRemoved { id: id.to_string() });
     }
 }
 
@@ -695,21 +710,23 @@ pub fn list(raw: &RawValue, with_apps: bool) -> Option<Vec<Listed>> {
 
 /// What a heartbeat's `data` says the host runs, counted.
 pub fn counts(data: &Data) -> Counts {
-    inventory(data).counts()
+    inventory(data, &mut Interner::default()).counts()
 }
 
-fn inventory(data: &Data) -> Inventory {
+fn inventory(data: &Data, strings: &mut Interner) -> Inventory {
     let mut inventory = Inventory::default();
     let (components, providers) = listing(data, false)
         .or_else(|| Some((Vec::new(), list(data.get("providers")?, false)?)))
         .unwrap_or_default();
     for listed in components {
+        let image = listed.image.as_deref().map(|i| strings.get(i));
         inventory
             .components
-            .insert(listed.id, (listed.image, listed.instances));
+            .insert(strings.get(&listed.id), (image, listed.instances));
     }
     for listed in providers {
-        inventory.providers.insert(listed.id, listed.image);
+        let image = listed.image.as_deref().map(|i| strings.get(i));
+        inventory.providers.insert(strings.get(&listed.id), image);
     }
     inventory
 }

@@ -33,17 +33,28 @@ pub struct State {
 }
 
 /// One shared copy of each string: a thousand hosts running one component share its id's and
-/// image's text.
+/// image's text. Bounded by what the state holds: strings no row holds any more are swept when
+/// the set has doubled since the last sweep (heartbeats that name new ids every time cannot grow
+/// it), and when a host goes.
 #[derive(Debug, Default)]
 pub struct Interner {
     strings: HashSet<Arc<str>>,
+    /// Sweep when the set reaches this many.
+    sweep_at: usize,
 }
+
+/// The smallest set that is ever swept for growth.
+const SWEEP_FROM: usize = 4096;
 
 impl Interner {
     /// The shared copy of `text`.
     pub fn get(&mut self, text: &str) -> Arc<str> {
         if let Some(shared) = self.strings.get(text) {
             return shared.clone();
+        }
+        if self.strings.len() >= self.sweep_at.max(SWEEP_FROM) {
+            self.sweep();
+            self.sweep_at = self.strings.len() * 2;
         }
         let shared: Arc<str> = Arc::from(text);
         self.strings.insert(shared.clone());
@@ -69,6 +80,22 @@ impl Interner {
 
     pub fn is_empty(&self) -> bool {
         self.strings.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod interner_tests {
+    use super::Interner;
+
+    #[test]
+    fn strings_no_row_holds_are_swept_as_the_set_grows() {
+        let mut strings = Interner::default();
+        let kept = strings.get("kept");
+        for n in 0..100_000 {
+            let _dropped = strings.get(&format!("id-{n}"));
+        }
+        assert!(strings.len() <= 2 * super::SWEEP_FROM, "{}", strings.len());
+        assert!(std::sync::Arc::ptr_eq(&kept, &strings.get("kept")));
     }
 }
 

@@ -85,15 +85,14 @@ pub struct EventLine {
 #[derive(Debug, Default)]
 pub struct Tables {
     pub hosts: BTreeMap<String, HostRow>,
-    /// (component id, host id) → row; ids interned (`strings`).
+    /// (component id, host id) → row; ids interned (the state's one `Interner`, kept by lattice
+    /// memory and passed in).
     pub components: BTreeMap<(Arc<str>, Arc<str>), ComponentRow>,
     /// (provider id, host id) → row.
     pub providers: BTreeMap<(String, String), ProviderRow>,
     pub links: BTreeMap<LinkKey, LinkRow>,
     /// Host id → the ids of its components (an index into `components`).
     by_host: HashMap<Arc<str>, BTreeSet<Arc<str>>>,
-    /// Every component id, host id, image and application name rows hold, once.
-    strings: Interner,
     pub apps: Vec<AppRow>,
     pub events: VecDeque<EventLine>,
 }
@@ -148,10 +147,10 @@ fn app_of(data: &Data) -> Option<String> {
 
 impl Tables {
     /// Takes what the control interface said.
-    pub fn seed(&mut self, told: &Told, now: DateTime<Utc>) {
+    pub fn seed(&mut self, told: &Told, now: DateTime<Utc>, strings: &mut Interner) {
         match told {
             Told::Host { response, source } => self.seed_host(response, source, now),
-            Told::Inventory { host, response } => self.seed_inventory(host, response),
+            Told::Inventory { host, response } => self.seed_inventory(host, response, strings),
             Told::Links { response, source } => self.seed_links(response, source),
         }
     }
@@ -184,7 +183,7 @@ impl Tables {
     }
 
     /// Takes one host's `host.get` reply: what it runs.
-    pub fn seed_inventory(&mut self, host_id: &str, response: &Value) {
+    pub fn seed_inventory(&mut self, host_id: &str, response: &Value, strings: &mut Interner) {
         let listed = |key: &str| {
             let text = response.get(key).map_or("[]".to_owned(), Value::to_string);
             serde_json::from_str::<&RawValue>(&text)
@@ -193,7 +192,7 @@ impl Tables {
                 .unwrap_or_default()
         };
         let (components, providers) = (listed("components"), listed("providers"));
-        self.replace_inventory(host_id, components, providers, None);
+        self.replace_inventory(host_id, components, providers, None, strings);
     }
 
     /// Takes `link.get`'s reply: every link.
@@ -246,11 +245,12 @@ impl Tables {
         components: Vec<Listed>,
         providers: Vec<Listed>,
         at: Option<DateTime<Utc>>,
+        strings: &mut Interner,
     ) {
-        let host: Arc<str> = self.strings.get(host_id);
+        let host: Arc<str> = strings.get(host_id);
         let listed: BTreeSet<Arc<str>> = components
             .iter()
-            .map(|listed| self.strings.get(&listed.id))
+            .map(|listed| strings.get(&listed.id))
             .collect();
         let before = self.by_host.remove(host_id).unwrap_or_default();
         for gone in before.difference(&listed) {
@@ -258,14 +258,14 @@ impl Tables {
         }
         for item in &components {
             let instances = item.instances;
-            let id = self.strings.get(&item.id);
+            let id = strings.get(&item.id);
             let row = self.components.entry((id, host.clone())).or_default();
             if row.instances != instances {
                 row.instances = instances;
                 row.changed = at;
             }
-            self.strings.set(&mut row.image, item.image.as_deref());
-            self.strings.set(&mut row.app, item.app.as_deref());
+            strings.set(&mut row.image, item.image.as_deref());
+            strings.set(&mut row.app, item.app.as_deref());
         }
         self.by_host.insert(host, listed);
         let listed: BTreeSet<&str> = providers.iter().map(|i| i.id.as_str()).collect();
@@ -282,7 +282,7 @@ impl Tables {
     }
 
     /// Changes the model by one event received at `at`.
-    pub fn observe(&mut self, event: &Event, at: DateTime<Utc>) {
+    pub fn observe(&mut self, event: &Event, at: DateTime<Utc>, strings: &mut Interner) {
         let Some(kind) = event.kind.known() else {
             return;
         };
@@ -307,12 +307,12 @@ impl Tables {
             }
             KindId::HostStopped => {
                 self.hosts.remove(&host_id);
-                let host = self.strings.get(&host_id);
+                let host = strings.get(&host_id);
                 for id in self.by_host.remove(host_id.as_str()).unwrap_or_default() {
                     self.components.remove(&(id, host.clone()));
                 }
                 self.providers.retain(|(_, host), _| *host != host_id);
-                self.strings.sweep();
+                strings.sweep();
             }
             KindId::HostHeartbeat => {
                 let host = self.hosts.entry(host_id.clone()).or_default();
@@ -333,7 +333,7 @@ impl Tables {
                 }
                 // Every generation: 1.x `components`, 0.82's `actors` list, ≤ 0.81's map.
                 if let Some((components, providers)) = crate::state::lattice::listing(data, true) {
-                    self.replace_inventory(&host_id, components, providers, Some(at));
+                    self.replace_inventory(&host_id, components, providers, Some(at), strings);
                 }
             }
             KindId::LabelsChanged => {
@@ -347,7 +347,7 @@ impl Tables {
                     return;
                 };
                 let max = u64_of(data, "max_instances").unwrap_or(1);
-                let (id, host) = (self.strings.get(&id), self.strings.get(&host_id));
+                let (id, host) = (strings.get(&id), strings.get(&host_id));
                 let key = (id.clone(), host.clone());
                 if max == 0 {
                     self.components.remove(&key);
@@ -360,10 +360,10 @@ impl Tables {
                 let row = self.components.entry(key).or_default();
                 row.instances = max;
                 if let Some(image) = data.str("image_ref") {
-                    self.strings.set(&mut row.image, Some(&image));
+                    strings.set(&mut row.image, Some(&image));
                 }
                 if let Some(app) = app_of(data) {
-                    self.strings.set(&mut row.app, Some(&app));
+                    strings.set(&mut row.app, Some(&app));
                 }
                 row.changed = Some(at);
                 row.source = source();

@@ -827,7 +827,7 @@ mod tests {
             if subject.ends_with("host.ping") {
                 model.seed_host(&response, reply, now);
             } else if let Some(host) = subject.split("host.get.").nth(1) {
-                model.seed_inventory(host, &response);
+                model.seed_inventory(host, &response, &mut Default::default());
             } else if subject.ends_with("link.get") {
                 model.seed_links(&response, reply);
             }
@@ -914,7 +914,7 @@ mod tests {
             payload: payload.as_bytes(),
             received: Received::Now,
         });
-        model.observe(&event, Utc::now());
+        model.observe(&event, Utc::now(), &mut Default::default());
         model.push_event(EventLine {
             text: format!("00:00:00.000  component_scaled  {hostile}"),
             severity: Severity::Arrival,
