@@ -257,93 +257,25 @@ pub async fn fill(
     let (stored, found, end) = locate_gap(scanner, subjects, gap, ends, &live).await;
     let _ = stream.delete_consumer(&scanner_name).await;
 
-    let lost_for_good = |supplied: usize| match gap.reason {
-        GapReason::Dropped => gap.lost.map(|lost| lost.saturating_sub(supplied as u64)),
-        GapReason::Disconnected => None,
+    let held = Held {
+        name: &name,
+        state: &state,
+        max_age,
+        scan_from,
+        anchored,
     };
-    let why = || match chrono::Duration::from_std(max_age) {
-        Ok(age) if !max_age.is_zero() && Utc::now() - age > gap.from => format!(
-            "stream {name} keeps events for {} only (its max age)",
-            humantime::format_duration(max_age)
-        ),
-        _ => format!("stream {name} no longer holds them (purged, or over its limits)"),
-    };
+    let (mut planned, mut missing) = held.plan(gap, stored, found, end, pipeline);
     let window_to = |oldest: DateTime<Utc>| oldest.clamp(gap.from, gap.to.max(gap.from));
-    let (start, mut missing) = match found {
-        Some(start) => (start, None),
-        None => {
-            // The message before the gap was not found: does the stream still hold the time
-            // it began? (It drops its oldest first.)
-            let held = match state.messages {
-                0 => state.last_timestamp < scan_from,
-                _ => state.first_sequence <= 1 || state.first_timestamp <= scan_from,
-            };
-            if held {
-                let from = if anchored { gap.from } else { scan_from };
-                (stored.iter().take_while(|s| s.at < from).count(), None)
-            } else {
-                let oldest = match state.messages {
-                    0 => gap.to,
-                    _ => state.first_timestamp,
-                };
-                let missing = Missing {
-                    from: gap.from,
-                    to: window_to(oldest),
-                    events: None,
-                    why: why(),
-                };
-                (0, Some(missing))
-            }
-        }
-    };
-    let mut planned: Vec<Stored> = stored
-        .into_iter()
-        .take(end)
-        .skip(start)
-        .filter(|s| !pipeline.supplied(s.key))
-        .collect();
     // The recording holds what latwatch dropped itself.
     let record = ends.dropped.is_none();
 
-    let mut flow = Flow::Continue;
-    let mut reader = None;
-    let mut first = None;
-    if let Some(next) = planned.first() {
-        let consumer = stream
-            .create_consumer(pull::OrderedConfig {
-                filter_subject,
-                deliver_policy: DeliverPolicy::ByStartSequence {
-                    start_sequence: next.seq,
-                },
-                ..Default::default()
-            })
-            .await;
-        let read = match consumer {
-            Ok(consumer) => {
-                let consumer_name = consumer.cached_info().name.clone();
-                let messages = consumer.messages().await;
-                reader = Some(consumer_name);
-                match messages {
-                    Ok(mut messages) => match tokio::time::timeout(STALL, messages.next()).await {
-                        Ok(Some(Ok(message))) => Ok((messages, message)),
-                        Ok(Some(Err(err))) => Err(err.to_string()),
-                        Ok(None) | Err(_) => Err("it sent nothing".to_owned()),
-                    },
-                    Err(err) => Err(err.to_string()),
-                }
-            }
-            Err(err) => Err(err.to_string()),
-        };
-        match read {
-            Ok(read) => first = Some(read),
-            Err(err) => {
-                if let Some(consumer_name) = &reader {
-                    let _ = stream.delete_consumer(consumer_name).await;
-                }
-                return Ok(Err(format!("cannot read stream {name} ({err})")));
-            }
-        }
-    }
+    let (reader, first) = match planned.first() {
+        None => (None, None),
+        Some(next) => match open_reader(&stream, filter_subject, next.seq).await {
+            Ok((reader, messages, message)) => (Some(reader), Some((messages, message))),
+            Err(err) => return Ok(Err(format!("cannot read stream {name} ({err})"))),
+        },
+    };
     if let Some((_, message)) = &first {
         // The start may have aged out since the first read.
         let seq = message.info().map_or(0, |info| info.stream_sequence);
@@ -356,12 +288,12 @@ pub async fn fill(
                 from: gap.from,
                 to,
                 events: None,
-                why: why(),
+                why: held.why(gap),
             });
         }
     }
     if let Some(missing) = &mut missing {
-        missing.events = lost_for_good(planned.len());
+        missing.events = lost_for_good(gap, planned.len());
     }
     gap.filled = Some(Filled::From {
         stream: name.clone(),
@@ -370,41 +302,174 @@ pub async fn fill(
     });
     tell(gap, pipeline)?;
 
-    if let Some((mut messages, message)) = first {
-        let mut next = Some(message);
-        let mut at = 0;
-        while at < planned.len() && flow == Flow::Continue {
-            let message = match next.take() {
-                Some(message) => message,
-                None => match tokio::time::timeout(STALL, messages.next()).await {
-                    Ok(Some(Ok(message))) => message,
-                    _ => break,
-                },
-            };
-            let Ok(info) = message.info() else { continue };
-            let (seq, published) = (info.stream_sequence, info.published);
-            // Skip what vanished between the two reads.
-            while at < planned.len() && planned[at].seq < seq {
-                at += 1;
-            }
-            if at < planned.len() && planned[at].seq == seq {
-                at += 1;
-                flow = pipeline.handle_filled(
-                    RawMessage {
-                        subject: Some(message.subject.as_str()),
-                        payload: &message.payload,
-                        received: Received::Filled(published),
-                    },
-                    record,
-                )?;
-            }
-        }
+    let mut flow = Flow::Continue;
+    if let Some((messages, message)) = first {
+        flow = supply(messages, message, &planned, record, pipeline).await?;
     }
     if let Some(consumer_name) = &reader {
         let _ = stream.delete_consumer(consumer_name).await;
     }
     pipeline.expect_again(planned.iter().map(|s| s.key));
     Ok(Ok(flow))
+}
+
+/// What the stream held when a fill scanned it.
+struct Held<'a> {
+    name: &'a str,
+    state: &'a jetstream::stream::State,
+    max_age: Duration,
+    /// Where the scan began.
+    scan_from: DateTime<Utc>,
+    /// The gap's start is known by a message (the last before it, or the first dropped).
+    anchored: bool,
+}
+
+impl Held<'_> {
+    /// Why the stream no longer holds the gap's start.
+    fn why(&self, gap: &Gap) -> String {
+        let name = self.name;
+        match chrono::Duration::from_std(self.max_age) {
+            Ok(age) if !self.max_age.is_zero() && Utc::now() - age > gap.from => format!(
+                "stream {name} keeps events for {} only (its max age)",
+                humantime::format_duration(self.max_age)
+            ),
+            _ => format!("stream {name} no longer holds them (purged, or over its limits)"),
+        }
+    }
+
+    /// The messages that fill `gap` (of those scanned, `stored`; `found`: where they begin,
+    /// when the message before them was found; `end`: where they end), less those a fill
+    /// supplied already; and the part of the gap the stream no longer holds.
+    fn plan(
+        &self,
+        gap: &Gap,
+        stored: Vec<Stored>,
+        found: Option<usize>,
+        end: usize,
+        pipeline: &Pipeline,
+    ) -> (Vec<Stored>, Option<Missing>) {
+        let (start, missing) = match found {
+            Some(start) => (start, None),
+            None => {
+                // The message before the gap was not found: does the stream still hold the
+                // time it began? (It drops its oldest first.)
+                let state = self.state;
+                let held = match state.messages {
+                    0 => state.last_timestamp < self.scan_from,
+                    _ => state.first_sequence <= 1 || state.first_timestamp <= self.scan_from,
+                };
+                if held {
+                    let from = if self.anchored {
+                        gap.from
+                    } else {
+                        self.scan_from
+                    };
+                    (stored.iter().take_while(|s| s.at < from).count(), None)
+                } else {
+                    let oldest = match state.messages {
+                        0 => gap.to,
+                        _ => state.first_timestamp,
+                    };
+                    let missing = Missing {
+                        from: gap.from,
+                        to: oldest.clamp(gap.from, gap.to.max(gap.from)),
+                        events: None,
+                        why: self.why(gap),
+                    };
+                    (0, Some(missing))
+                }
+            }
+        };
+        let planned = stored
+            .into_iter()
+            .take(end)
+            .skip(start)
+            .filter(|s| !pipeline.supplied(s.key))
+            .collect();
+        (planned, missing)
+    }
+}
+
+/// Of the events dropped in `gap`, those the fill could not supply (a disconnect's are not
+/// counted).
+fn lost_for_good(gap: &Gap, supplied: usize) -> Option<u64> {
+    match gap.reason {
+        GapReason::Dropped => gap.lost.map(|lost| lost.saturating_sub(supplied as u64)),
+        GapReason::Disconnected => None,
+    }
+}
+
+/// The stream's messages from `start_sequence` on, and the first of them: the reader a fill
+/// supplies from. The consumer made is deleted again when nothing can be read.
+async fn open_reader(
+    stream: &jetstream::stream::Stream,
+    filter_subject: String,
+    start_sequence: u64,
+) -> Result<(String, pull::Ordered, jetstream::Message), String> {
+    let consumer = stream
+        .create_consumer(pull::OrderedConfig {
+            filter_subject,
+            deliver_policy: DeliverPolicy::ByStartSequence { start_sequence },
+            ..Default::default()
+        })
+        .await
+        .map_err(|err| err.to_string())?;
+    let consumer_name = consumer.cached_info().name.clone();
+    let read = match consumer.messages().await {
+        Ok(mut messages) => match tokio::time::timeout(STALL, messages.next()).await {
+            Ok(Some(Ok(message))) => Ok((messages, message)),
+            Ok(Some(Err(err))) => Err(err.to_string()),
+            Ok(None) | Err(_) => Err("it sent nothing".to_owned()),
+        },
+        Err(err) => Err(err.to_string()),
+    };
+    match read {
+        Ok((messages, message)) => Ok((consumer_name, messages, message)),
+        Err(err) => {
+            let _ = stream.delete_consumer(&consumer_name).await;
+            Err(err)
+        }
+    }
+}
+
+/// Hands the `planned` messages to the pipeline as the reader delivers them, starting with
+/// `first`; what vanished between the scan and this read is skipped.
+async fn supply(
+    mut messages: pull::Ordered,
+    first: jetstream::Message,
+    planned: &[Stored],
+    record: bool,
+    pipeline: &mut Pipeline,
+) -> std::io::Result<Flow> {
+    let mut flow = Flow::Continue;
+    let mut next = Some(first);
+    let mut at = 0;
+    while at < planned.len() && flow == Flow::Continue {
+        let message = match next.take() {
+            Some(message) => message,
+            None => match tokio::time::timeout(STALL, messages.next()).await {
+                Ok(Some(Ok(message))) => message,
+                _ => break,
+            },
+        };
+        let Ok(info) = message.info() else { continue };
+        let (seq, published) = (info.stream_sequence, info.published);
+        while at < planned.len() && planned[at].seq < seq {
+            at += 1;
+        }
+        if at < planned.len() && planned[at].seq == seq {
+            at += 1;
+            flow = pipeline.handle_filled(
+                RawMessage {
+                    subject: Some(message.subject.as_str()),
+                    payload: &message.payload,
+                    received: Received::Filled(published),
+                },
+                record,
+            )?;
+        }
+    }
+    Ok(flow)
 }
 
 /// Reads the stored messages from the scanner's start and finds the gap among them: returns
