@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_latwatch_global_optspecs
-    string join \n s/server= context= creds= nkey= jwt= seed= user= password= token= tls-ca= tls-cert= tls-key= tls-first ctl-host= ctl-port= x/lattice= all-lattices subject-prefix= legacy t/type= exclude-type= host= component= provider= app= filter= i/input= o/output= json color= utc full-ids silence-hint= heartbeats n/count= q/quiet summary apps no-apps record= since= last= stream= no-fill buffer= ping-interval= until-app= until-type= until-host= until-component= until-provider= until-filter= fail-on= timeout= idle-timeout= h/help V/version
+    string join \n s/server= context= creds= nkey= jwt= seed= user= password= token= tls-ca= tls-cert= tls-key= tls-first ctl-host= ctl-port= x/lattice= all-lattices subject-prefix= legacy t/type= exclude-type= host= component= provider= app= filter= i/input= o/output= json color= no-color utc full-ids silence-hint= heartbeats n/count= q/quiet summary apps no-apps record= since= last= stream= no-fill buffer= ping-interval= until-app= until-type= until-host= until-component= until-provider= until-filter= fail-on= timeout= idle-timeout= h/help V/version
 end
 
 function __fish_latwatch_needs_command
@@ -199,6 +199,7 @@ complete -c latwatch -n "__fish_latwatch_needs_command" -l tls-first -d 'Start T
 complete -c latwatch -n "__fish_latwatch_needs_command" -l all-lattices -d 'Watch every lattice on the server (wasmbus.evt.*.>)'
 complete -c latwatch -n "__fish_latwatch_needs_command" -l legacy -d 'Also listen on the bare wasmbus.evt.<lattice> subject of wasmCloud <= 0.82 and OTP hosts; events published on both subjects are shown once'
 complete -c latwatch -n "__fish_latwatch_needs_command" -l json -d 'Print each event\'s original JSON on one line (same as -o json)'
+complete -c latwatch -n "__fish_latwatch_needs_command" -l no-color -d 'Same as --color never (as other tools spell it)'
 complete -c latwatch -n "__fish_latwatch_needs_command" -l utc -d 'Show times in UTC instead of local time'
 complete -c latwatch -n "__fish_latwatch_needs_command" -l full-ids -d 'Show whole host keys instead of friendly names and abbreviations like NBXJ2O…MQOUB'
 complete -c latwatch -n "__fish_latwatch_needs_command" -l heartbeats -d 'Print every heartbeat and health status, not only those that change something'
@@ -305,6 +306,7 @@ never\t''"
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l ping-interval -d 'How often to ping the server; after three unanswered pings the server counts as hung and latwatch reconnects (a duration: 2s, 500ms)' -r
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l tls-first -d 'Start TLS before the NATS handshake, for servers configured with handshake_first'
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l all-lattices -d 'Watch every lattice on the server (wasmbus.evt.*.>)'
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l no-color -d 'Same as --color never (as other tools spell it)'
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l utc -d 'Show times in UTC instead of local time'
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l full-ids -d 'Show whole host keys instead of friendly names and abbreviations like NBXJ2O…MQOUB'
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -s q -l quiet -d 'No status lines on stderr (errors and warnings are still shown)'
@@ -401,6 +403,7 @@ never\t''"
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l ping-interval -d 'How often to ping the server; after three unanswered pings the server counts as hung and latwatch reconnects (a duration: 2s, 500ms)' -r
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l tls-first -d 'Start TLS before the NATS handshake, for servers configured with handshake_first'
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l all-lattices -d 'Watch every lattice on the server (wasmbus.evt.*.>)'
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l no-color -d 'Same as --color never (as other tools spell it)'
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l utc -d 'Show times in UTC instead of local time'
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l full-ids -d 'Show whole host keys instead of friendly names and abbreviations like NBXJ2O…MQOUB'
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -s q -l quiet -d 'No status lines on stderr (errors and warnings are still shown)'
@@ -497,6 +500,7 @@ never\t''"
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l ping-interval -d 'How often to ping the server; after three unanswered pings the server counts as hung and latwatch reconnects (a duration: 2s, 500ms)' -r
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l tls-first -d 'Start TLS before the NATS handshake, for servers configured with handshake_first'
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l all-lattices -d 'Watch every lattice on the server (wasmbus.evt.*.>)'
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l no-color -d 'Same as --color never (as other tools spell it)'
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l utc -d 'Show times in UTC instead of local time'
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l full-ids -d 'Show whole host keys instead of friendly names and abbreviations like NBXJ2O…MQOUB'
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -s q -l quiet -d 'No status lines on stderr (errors and warnings are still shown)'

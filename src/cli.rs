@@ -215,6 +215,10 @@ pub struct Cli {
     )]
     pub color: ColorChoice,
 
+    /// Same as --color never (as other tools spell it)
+    #[arg(global = true, long, help_heading = "Output", hide_short_help = true)]
+    pub no_color: bool,
+
     /// Show times in UTC instead of local time
     #[arg(global = true, long, help_heading = "Output", hide_short_help = true)]
     pub utc: bool,
@@ -679,9 +683,12 @@ pub struct ConnectionArgs {
 pub enum Command {
     /// Print a shell completion script, or write all of them into a folder
     ///
-    /// bash: latwatch completions bash > ~/.local/share/bash-completion/completions/latwatch
-    /// zsh: latwatch completions zsh > ~/.zfunc/_latwatch (with fpath+=~/.zfunc)
-    /// fish: latwatch completions fish > ~/.config/fish/completions/latwatch.fish
+    /// Examples, one per shell:
+    ///   bash: latwatch completions bash > ~/.local/share/bash-completion/completions/latwatch
+    ///   zsh:  latwatch completions zsh > ~/.zfunc/_latwatch   (with fpath+=~/.zfunc)
+    ///   fish: latwatch completions fish > ~/.config/fish/completions/latwatch.fish
+    ///   all:  latwatch completions --out-dir DIR
+    #[command(verbatim_doc_comment)]
     Completions {
         /// The shell
         #[arg(value_enum, required_unless_present = "out_dir")]

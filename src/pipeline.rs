@@ -341,8 +341,7 @@ impl Pipeline {
                 Flow::Done
             }
             Some(Verdict::Failed(what)) => {
-                self.status
-                    .error(format_args!("--fail-on: {what} (exit 4)"));
+                self.status.error(format_args!("{what} (exit 4)"));
                 self.exit = ExitCode::FailedEvent;
                 Flow::Done
             }

@@ -22,7 +22,7 @@ use crate::text::{abbreviate_key, escape_untrusted};
 pub enum Verdict {
     /// The awaited event: end with exit 0. The text describes it.
     Reached(String),
-    /// A failure: end with exit 4.
+    /// A failure: end with exit 4. The text starts with the flag it is judged under.
     Failed(String),
 }
 
@@ -34,6 +34,10 @@ pub struct Until {
     pub failure: Option<Filter>,
     /// `--until-app`.
     pub apps: Option<AppWait>,
+    /// The flag a failure is said under: `--fail-on` when given, else the wait's own
+    /// (`--until-app`, `--until`): the default failures end a wait without `--fail-on` being
+    /// typed.
+    pub failure_by: &'static str,
 }
 
 /// `--until-app [LATTICE/]NAME=STATUS`: an application and the status it must reach.
@@ -109,7 +113,10 @@ impl AppWait {
                         status.filter(|s| s.fresh && s.status == AppStatus::Failed)
                     {
                         let label = self.label(lattice, &target.name);
-                        return Some(Verdict::Failed(describe_app(&label, &failed)));
+                        return Some(Verdict::Failed(format!(
+                            "--until-app: {}",
+                            describe_app(&label, &failed)
+                        )));
                     }
                 }
             }
@@ -225,8 +232,8 @@ impl Until {
                 if failure.keeps(event, lattice, None, notes) {
                     let what = describe(event);
                     return Some(Verdict::Failed(match label {
-                        Some(label) => format!("{label}: {what}"),
-                        None => what,
+                        Some(label) => format!("{}: {label}: {what}", self.failure_by),
+                        None => format!("{}: {what}", self.failure_by),
                     }));
                 }
             }

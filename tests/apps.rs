@@ -504,7 +504,8 @@ fn until_app_fails_with_the_failure() {
     );
     let stderr = latwatch.stderr();
     assert!(
-        stderr.contains("--fail-on: broken-app failed (v0.1.0): failed to fetch component"),
+        stderr.contains("--until-app: broken-app failed (v0.1.0): failed to fetch component")
+            && !stderr.contains("--fail-on"),
         "{stderr}"
     );
     assert!(
@@ -1133,7 +1134,7 @@ fn until_app_over_several_lattices_names_each_lattice() {
     assert!(
         failing
             .stderr()
-            .contains("--fail-on: b/hello-app failed: b broke (exit 4)"),
+            .contains("--until-app: b/hello-app failed: b broke (exit 4)"),
         "{}",
         failing.stderr()
     );

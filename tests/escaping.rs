@@ -177,7 +177,7 @@ fn until_app_says_a_failure_escaped_even_with_quiet() {
     assert_eq!(code, Some(4), "{stderr}");
     assert!(
         stderr.contains(&format!(
-            "--fail-on: {MIXED_SHOWN} failed: boom{HOSTILE_SHOWN}; scaler \
+            "--until-app: {MIXED_SHOWN} failed: boom{HOSTILE_SHOWN}; scaler \
              scaler{HOSTILE_SHOWN}: why{HOSTILE_SHOWN} (exit 4)"
         )),
         "{stderr}"

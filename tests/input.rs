@@ -205,3 +205,28 @@ fn times_are_local_unless_utc() {
     assert_eq!(time_of(&[]), "14:42:03.104");
     assert_eq!(time_of(&["--utc"]), "09:12:03.104");
 }
+
+/// Issue 21: `--no-color` is accepted, as people type it, and means `--color never`, even where
+/// the environment forces color.
+#[test]
+fn no_color_is_an_alias_of_color_never() {
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/host-1x-events.jsonl"
+    );
+    let run = |extra: &[&str]| {
+        let mut args = vec!["--input", fixture];
+        args.extend_from_slice(extra);
+        let output = latwatch_command(&args)
+            .env("CLICOLOR_FORCE", "1")
+            .env_remove("NO_COLOR")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    assert!(run(&[]).contains("\u{1b}["), "CLICOLOR_FORCE colors");
+    let plain = run(&["--no-color"]);
+    assert!(!plain.contains("\u{1b}["), "{plain}");
+    assert!(plain.contains("host_started"), "{plain}");
+}

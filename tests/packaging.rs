@@ -213,3 +213,17 @@ fn version_names_the_commit() {
         );
     }
 }
+
+/// Issue 21: `latwatch completions --help` lays its examples out one per line.
+#[test]
+fn completions_help_shows_one_example_a_line() {
+    let help = stdout_of(&["completions", "--help"]);
+    for shell in ["bash", "zsh", "fish"] {
+        assert!(
+            help.lines()
+                .any(|line| line.trim_start().starts_with(&format!("{shell}:"))
+                    && line.contains(&format!("latwatch completions {shell}"))),
+            "{help}"
+        );
+    }
+}

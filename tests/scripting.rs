@@ -80,7 +80,7 @@ fn a_failure_about_the_same_component_exits_4() {
     assert_eq!(status.code(), Some(4), "{}", latwatch.stderr());
     let stderr = latwatch.stderr();
     assert!(
-        stderr.contains("--fail-on: component_scale_failed rust_hello_world-http_component")
+        stderr.contains("--until: component_scale_failed rust_hello_world-http_component")
             && stderr.contains("manifest unknown"),
         "{stderr}"
     );

@@ -313,7 +313,14 @@ fn renderer(cli: &Cli, output: Output, lattices: &[String]) -> Renderer {
         Output::Json => Renderer::Json,
         Output::Jsonl => Renderer::Jsonl,
         Output::Pretty => Renderer::Pretty(Pretty {
-            palette: use_color(cli.color, &Environment::read()).then(Palette::default),
+            palette: use_color(
+                match cli.no_color {
+                    true => crate::cli::ColorChoice::Never,
+                    false => cli.color,
+                },
+                &Environment::read(),
+            )
+            .then(Palette::default),
             utc: cli.utc,
             full_ids: cli.full_ids,
             lattice_width: several_lattices.then_some(lattice_width.max(ALL_LATTICES_WIDTH)),

@@ -87,10 +87,17 @@ pub(super) fn until(
             ..about()
         }),
     };
+    // A failure is said under the flag the user gave: `--fail-on` only when they gave it.
+    let failure_by = match (fail_given, apps.is_some()) {
+        (true, _) => "--fail-on",
+        (false, true) => "--until-app",
+        (false, false) => "--until",
+    };
     Ok(Some(Until {
         target: target.transpose()?,
         failure,
         apps,
+        failure_by,
     }))
 }
 
