@@ -160,6 +160,36 @@ pub fn truncate(text: &str, max: usize) -> Cow<'_, str> {
     }
 }
 
+/// `text` in at most `max` characters, keeping its start and its end: wadm's and the host's
+/// errors are chains whose root cause comes last (`failed to fetch component: … dns error:
+/// failed to lookup address information`), so a cut keeps both. The end starts after a `: `
+/// where one is near, so it reads as whole clauses.
+pub fn shorten(text: &str, max: usize) -> Cow<'_, str> {
+    let count = text.chars().count();
+    if count <= max {
+        return Cow::Borrowed(text);
+    }
+    if max < 8 {
+        return truncate(text, max.saturating_sub(1));
+    }
+    // A third for the start, the rest (less " … ") for the end, where the root cause is.
+    let head = max / 3;
+    let tail = max - head - 3;
+    let head_end = text.char_indices().nth(head).map_or(text.len(), |(i, _)| i);
+    let tail_start = text
+        .char_indices()
+        .nth(count - tail)
+        .map_or(text.len(), |(i, _)| i);
+    let mut end = &text[tail_start..];
+    // Start the end at a clause when one begins within its first third.
+    if let Some(clause) = end.find(": ") {
+        if end[..clause].chars().count() < tail / 3 {
+            end = &end[clause + 2..];
+        }
+    }
+    Cow::Owned(format!("{} … {end}", text[..head_end].trim_end()))
+}
+
 /// `NBXJ2OTPJD…MQOUB` → `NBXJ2O…MQOUB` for 56-character nkeys; any other id escaped, whole.
 pub fn abbreviate_key(id: &str) -> Cow<'_, str> {
     let is_nkey = id.len() == 56 && id.bytes().all(|b| b.is_ascii_alphanumeric());
@@ -173,6 +203,20 @@ pub fn abbreviate_key(id: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shortening_keeps_the_start_and_the_root_cause() {
+        let chain = "failed to fetch component: failed to pull ghcr.io/x/y:0.1: client error \
+                     (Connect): dns error: failed to lookup address information: Name or \
+                     service not known";
+        let short = shorten(chain, 80);
+        assert!(short.chars().count() <= 80, "{short}");
+        assert!(short.starts_with("failed to fetch"), "{short}");
+        assert!(short.ends_with("Name or service not known"), "{short}");
+        assert!(short.contains(" … "), "{short}");
+        assert_eq!(shorten("short", 80), "short");
+        assert!(shorten("é".repeat(100).as_str(), 20).chars().count() <= 20);
+    }
 
     #[test]
     fn clean_text_is_borrowed() {

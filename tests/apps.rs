@@ -1263,3 +1263,36 @@ fn heartbeats_do_not_bring_back_repeated_statuses() {
     assert!(stdout.contains("failed (retry 4, failing for"), "{stdout}");
     assert!(!stdout.contains("data=status"), "{stdout}");
 }
+
+/// A long error chain as wadm words it: the root cause comes last.
+fn long_chain() -> String {
+    let middle = "while pulling layer sha256:0123456789abcdef; ".repeat(8);
+    format!(
+        "failed to fetch component: failed to pull ghcr.io/acme/shop:0.1.0: {middle}client \
+         error (Connect): dns error: failed to lookup address information: Name or service not \
+         known"
+    )
+}
+
+/// Issue 21, item 1: a status message too long for a line keeps its start and its end (the root
+/// cause), never only its start.
+#[test]
+fn a_long_status_message_keeps_its_root_cause() {
+    let chain = long_chain();
+    assert!(chain.len() > 400);
+    // As the recorded fixtures hold them: the subject first.
+    let record = format!(
+        r#"{{"subject": "wadm.status.default.shop", "payload": {}}}"#,
+        serde_json::to_string(&status_message("failed", &chain)).unwrap()
+    );
+    let (status, stdout, stderr) = run_with_stdin(
+        &["--input", "-", "--color", "never"],
+        format!("{record}\n").as_bytes(),
+    );
+    assert!(status.success(), "{stderr}");
+    let stdout = String::from_utf8(stdout).unwrap();
+    let line = stdout.lines().find(|l| l.contains("shop")).expect(&stdout);
+    assert!(line.contains("\"failed to fetch component"), "{line}");
+    assert!(line.contains("Name or service not known\""), "{line}");
+    assert!(line.contains(" … "), "{line}");
+}

@@ -762,3 +762,31 @@ fn legacy_events_published_twice_show_once() {
     top.keys(&["q"]);
     assert_eq!(top.exit_code(), 0);
 }
+
+/// Issue 21, item 1: at 80×24 a failing application's row keeps the root cause (the end of
+/// wadm's error chain) in its message column, not only the chain's start.
+#[test]
+fn a_failing_apps_row_keeps_the_root_cause() {
+    let server = NatsServer::start();
+    let top = Tmux::start(&["top", "-s", &server.url(), "--color", "never"], 80, 24);
+    top.wait_for("the view", |s| s.contains("events (0)"));
+    let publisher = Publisher::connect(&server.url());
+    let chain = format!(
+        "failed to fetch component: {}dns error: failed to lookup address information: Name or \
+         service not known",
+        "while pulling layer sha256:0123456789abcdef; ".repeat(8)
+    );
+    let status = serde_json::json!({
+        "status": {"type": "failed", "message": chain},
+        "scalers": [],
+    });
+    publisher.publish("wadm.status.default.shop", status.to_string());
+    let screen = top.wait_for("the failing application", |s| {
+        row(s, &["shop", "failed"]).is_some()
+    });
+    let shop = row(&screen, &["shop", "failed"]).unwrap();
+    assert!(shop.contains("not known"), "{screen}");
+    assert!(shop.contains('…'), "{screen}");
+    top.keys(&["q"]);
+    assert_eq!(top.exit_code(), 0);
+}

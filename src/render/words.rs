@@ -76,7 +76,7 @@ impl fmt::Display for Change {
 
 /// A message from wadm or a host, quoted and cut: a line stays a line.
 fn quoted(text: &str) -> String {
-    format!("\"{}\"", crate::text::truncate(text, MESSAGE_CHARS))
+    format!("\"{}\"", crate::text::shorten(text, MESSAGE_CHARS))
 }
 
 /// How much of a status or scaler message a line shows.

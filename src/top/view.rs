@@ -127,6 +127,10 @@ pub struct PaneRow {
     pub source: String,
 }
 
+/// An application's message is shortened to this before it is escaped for a row (a hostile
+/// message may be megabytes), then to its column.
+const MESSAGE_KEPT: usize = 1024;
+
 fn cell(text: &str) -> String {
     truncate(&escape_untrusted(text), CELL_CHARS).into_owned()
 }
@@ -335,7 +339,12 @@ pub fn rows(
                         name_cell(&app.name),
                         cell(&status),
                         cell(app.version.as_deref().unwrap_or("-")),
-                        cell(app.message.as_deref().unwrap_or("")),
+                        // Whole here: cut to the column keeping both ends (`render_pane`).
+                        escape_untrusted(&crate::text::shorten(
+                            app.message.as_deref().unwrap_or(""),
+                            MESSAGE_KEPT,
+                        ))
+                        .into_owned(),
                     ],
                     severity,
                     source: app_details(app),
@@ -715,6 +724,21 @@ fn draw_pane(
         .borders(Borders::TOP)
         .title(Line::from(title).style(title_style));
     let color = ui.color;
+    // An application's message is wadm's error chain: cut to its column keeping the start and
+    // the root cause at the end (the details view shows it whole).
+    let mut rows = rows;
+    if pane == Pane::Apps {
+        let columns = Layout::horizontal(widths(pane))
+            .spacing(1)
+            .split(Rect::new(0, 0, area.width, 1));
+        if let Some(message) = columns.get(3) {
+            for row in &mut rows {
+                if let Some(cell) = row.cells.get_mut(3) {
+                    *cell = crate::text::shorten(cell, usize::from(message.width)).into_owned();
+                }
+            }
+        }
+    }
     let table_rows: Vec<Row> = rows
         .into_iter()
         .map(|row| {
