@@ -311,7 +311,7 @@ impl Pipeline {
                         text: String::from_utf8_lossy(&text).trim_end().to_owned(),
                         severity,
                         source: std::str::from_utf8(event.raw.payload)
-                            .map_or(String::new(), crate::state::tables::kept),
+                            .map_or(String::new(), crate::state::tables::event_kept),
                     });
                 }
                 outcome

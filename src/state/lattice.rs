@@ -99,9 +99,65 @@ impl Inventory {
 pub struct Inventory {
     /// Component id → (image, max instances); ids and images interned (a thousand hosts running
     /// one component hold its id's and image's text once).
-    pub components: BTreeMap<Arc<str>, (Option<Arc<str>>, u64)>,
+    pub components: Listing<(Option<Arc<str>>, u64)>,
     /// Provider id → image.
-    pub providers: BTreeMap<Arc<str>, Option<Arc<str>>>,
+    pub providers: Listing<Option<Arc<str>>>,
+}
+
+/// Ids and what is known of each, sorted by id: a map that is built once per heartbeat and
+/// then only read, kept in one allocation (a B-tree's nodes cost a thousand hosts of 100
+/// components several MB more).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listing<V> {
+    sorted: Vec<(Arc<str>, V)>,
+}
+
+impl<V> Default for Listing<V> {
+    fn default() -> Self {
+        Listing { sorted: Vec::new() }
+    }
+}
+
+impl<V> Listing<V> {
+    /// From entries in any order; of two with one id, the later wins (as a map insert would).
+    fn new(mut entries: Vec<(Arc<str>, V)>) -> Listing<V> {
+        entries.reverse();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        entries.dedup_by(|later, earlier| later.0 == earlier.0);
+        entries.shrink_to_fit();
+        Listing { sorted: entries }
+    }
+
+    pub fn get(&self, id: &str) -> Option<&V> {
+        self.sorted
+            .binary_search_by(|(key, _)| key.as_ref().cmp(id))
+            .ok()
+            .map(|at| &self.sorted[at].1)
+    }
+
+    pub fn contains_key(&self, id: &str) -> bool {
+        self.get(id).is_some()
+    }
+
+    pub fn len(&self) -> usize {
+        self.sorted.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sorted.is_empty()
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &Arc<str>> {
+        self.sorted.iter().map(|(id, _)| id)
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.sorted.iter().map(|(_, value)| value)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&Arc<str>, &V)> {
+        self.sorted.iter().map(|(id, value)| (id, value))
+    }
 }
 
 /// One thing that changed: data; the renderers word it (`render::words`), `-o jsonl` writes it as
@@ -548,7 +604,7 @@ fn heartbeat(
 }
 
 fn diff(old: &Inventory, new: &Inventory, changes: &mut Vec<Change>) {
-    for (id, (image, max)) in &new.components {
+    for (id, (image, max)) in new.components.iter() {
         match old.components.get(id) {
             None => changes.push(Change::ComponentAdded {
                 id: id.to_string(),
@@ -575,11 +631,11 @@ fn diff(old: &Inventory, new: &Inventory, changes: &mut Vec<Change>) {
     for id in old
         .components
         .keys()
-        .filter(|id| !new.components.contains_key(*id))
+        .filter(|id| !new.components.contains_key(id))
     {
         changes.push(Change::ComponentRemoved { id: id.to_string() });
     }
-    for (id, image) in &new.providers {
+    for (id, image) in new.providers.iter() {
         match old.providers.get(id) {
             None => changes.push(Change::ProviderAdded { id: id.to_string() }),
             Some(old_image) if old_image != image => changes.push(Change::ImageChanged {
@@ -593,7 +649,7 @@ fn diff(old: &Inventory, new: &Inventory, changes: &mut Vec<Change>) {
     for id in old
         .providers
         .keys()
-        .filter(|id| !new.providers.contains_key(*id))
+        .filter(|id| !new.providers.contains_key(id))
     {
         changes.push(Change::ProviderRemoved { id: id.to_string() });
     }
@@ -714,21 +770,23 @@ pub fn counts(data: &Data) -> Counts {
 }
 
 fn inventory(data: &Data, strings: &mut Interner) -> Inventory {
-    let mut inventory = Inventory::default();
     let (components, providers) = listing(data, false)
         .or_else(|| Some((Vec::new(), list(data.get("providers")?, false)?)))
         .unwrap_or_default();
+    let mut components_listed = Vec::with_capacity(components.len());
     for listed in components {
         let image = listed.image.as_deref().map(|i| strings.get(i));
-        inventory
-            .components
-            .insert(strings.get(&listed.id), (image, listed.instances));
+        components_listed.push((strings.get(&listed.id), (image, listed.instances)));
     }
+    let mut providers_listed = Vec::with_capacity(providers.len());
     for listed in providers {
         let image = listed.image.as_deref().map(|i| strings.get(i));
-        inventory.providers.insert(strings.get(&listed.id), image);
+        providers_listed.push((strings.get(&listed.id), image));
     }
-    inventory
+    Inventory {
+        components: Listing::new(components_listed),
+        providers: Listing::new(providers_listed),
+    }
 }
 
 pub(crate) fn string_map(raw: &RawValue) -> Option<BTreeMap<String, String>> {

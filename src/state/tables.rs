@@ -21,9 +21,12 @@ use crate::state::apps::AppRow;
 use crate::state::lattice::Listed;
 use crate::state::Interner;
 
-/// How much of a row's or an event line's source JSON is kept for the details view (a
-/// heartbeat of 100 components is 37 KB; 500 event lines of them would hold 18 MB).
+/// How much of a row's source JSON is kept for the details view (a heartbeat of 100
+/// components is 37 KB).
 pub const SOURCE_KEPT: usize = 8 * 1024;
+/// How much of an event line's source JSON is kept: a thousand hosts' first heartbeats fill the
+/// events pane, and 500 of them at 8 KB held 4 MB. An event's own fields come first in its JSON.
+pub const EVENT_SOURCE_KEPT: usize = 4 * 1024;
 /// How many event lines are kept.
 pub const EVENTS_KEPT: usize = 500;
 
@@ -46,7 +49,6 @@ pub struct ComponentRow {
     pub instances: u64,
     pub app: Option<Arc<str>>,
     pub changed: Option<DateTime<Utc>>,
-    pub source: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -91,8 +93,12 @@ pub struct Tables {
     /// (provider id, host id) → row.
     pub providers: BTreeMap<(String, String), ProviderRow>,
     pub links: BTreeMap<LinkKey, LinkRow>,
-    /// Host id → the ids of its components (an index into `components`).
-    by_host: HashMap<Arc<str>, BTreeSet<Arc<str>>>,
+    /// Host id → the ids of its components, sorted (an index into `components`).
+    by_host: HashMap<Arc<str>, Vec<Arc<str>>>,
+    /// The JSON a component row last came from, for the rows an event made (a row a heartbeat
+    /// made keeps none: the details view shows the row), cut to [`SOURCE_KEPT`]. Beside the
+    /// rows, not in each: 100,000 rows would each carry an empty `String`.
+    component_sources: HashMap<(Arc<str>, Arc<str>), String>,
     pub apps: Vec<AppRow>,
     pub events: VecDeque<EventLine>,
 }
@@ -109,12 +115,21 @@ pub enum Told {
     Links { response: Value, source: String },
 }
 
-/// `source` cut to what the details view keeps.
+/// `source` cut to what the details view keeps of a row.
 pub fn kept(source: &str) -> String {
-    if source.len() <= SOURCE_KEPT {
+    kept_up_to(source, SOURCE_KEPT)
+}
+
+/// `source` cut to what the details view keeps of an event line.
+pub fn event_kept(source: &str) -> String {
+    kept_up_to(source, EVENT_SOURCE_KEPT)
+}
+
+fn kept_up_to(source: &str, limit: usize) -> String {
+    if source.len() <= limit {
         return source.to_owned();
     }
-    let mut end = SOURCE_KEPT;
+    let mut end = limit;
     while !source.is_char_boundary(end) {
         end -= 1;
     }
@@ -248,13 +263,17 @@ impl Tables {
         strings: &mut Interner,
     ) {
         let host: Arc<str> = strings.get(host_id);
-        let listed: BTreeSet<Arc<str>> = components
+        let mut listed: Vec<Arc<str>> = components
             .iter()
             .map(|listed| strings.get(&listed.id))
             .collect();
+        listed.sort();
+        listed.dedup();
         let before = self.by_host.remove(host_id).unwrap_or_default();
-        for gone in before.difference(&listed) {
-            self.components.remove(&(gone.clone(), host.clone()));
+        for gone in before.iter().filter(|id| listed.binary_search(id).is_err()) {
+            let key = (gone.clone(), host.clone());
+            self.components.remove(&key);
+            self.component_sources.remove(&key);
         }
         for item in &components {
             let instances = item.instances;
@@ -267,6 +286,7 @@ impl Tables {
             strings.set(&mut row.image, item.image.as_deref());
             strings.set(&mut row.app, item.app.as_deref());
         }
+        listed.shrink_to_fit();
         self.by_host.insert(host, listed);
         let listed: BTreeSet<&str> = providers.iter().map(|i| i.id.as_str()).collect();
         self.providers
@@ -309,7 +329,9 @@ impl Tables {
                 self.hosts.remove(&host_id);
                 let host = strings.get(&host_id);
                 for id in self.by_host.remove(host_id.as_str()).unwrap_or_default() {
-                    self.components.remove(&(id, host.clone()));
+                    let key = (id, host.clone());
+                    self.components.remove(&key);
+                    self.component_sources.remove(&key);
                 }
                 self.providers.retain(|(_, host), _| *host != host_id);
                 strings.sweep();
@@ -349,14 +371,20 @@ impl Tables {
                 let max = u64_of(data, "max_instances").unwrap_or(1);
                 let (id, host) = (strings.get(&id), strings.get(&host_id));
                 let key = (id.clone(), host.clone());
+                let ids = self.by_host.entry(host).or_default();
+                let at_index = ids.binary_search(&id);
                 if max == 0 {
                     self.components.remove(&key);
-                    if let Some(ids) = self.by_host.get_mut(&host) {
-                        ids.remove(&id);
+                    self.component_sources.remove(&key);
+                    if let Ok(index) = at_index {
+                        ids.remove(index);
                     }
                     return;
                 }
-                self.by_host.entry(host).or_default().insert(id);
+                if let Err(index) = at_index {
+                    ids.insert(index, id);
+                }
+                self.component_sources.insert(key.clone(), source());
                 let row = self.components.entry(key).or_default();
                 row.instances = max;
                 if let Some(image) = data.str("image_ref") {
@@ -366,7 +394,6 @@ impl Tables {
                     strings.set(&mut row.app, Some(&app));
                 }
                 row.changed = Some(at);
-                row.source = source();
             }
             KindId::ProviderStarted => {
                 let Some(id) = str_of(data, "provider_id") else {
@@ -431,6 +458,14 @@ impl Tables {
             self.events.pop_front();
         }
         self.events.push_back(line);
+    }
+
+    /// The JSON a component row last came from, when an event made it.
+    pub fn component_source(&self, id: &Arc<str>, host: &Arc<str>) -> String {
+        self.component_sources
+            .get(&(id.clone(), host.clone()))
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Components: instances over every host, per id.

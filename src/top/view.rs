@@ -252,7 +252,7 @@ pub fn rows(
                     age(row.changed, now),
                 ],
                 severity: None,
-                source: row.source.clone(),
+                source: model.component_source(id, host),
             },
             (
                 filter,
