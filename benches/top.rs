@@ -119,7 +119,7 @@ fn main() {
         panic!("top's plan keeps tables");
     };
     assert_eq!(model.hosts.len(), hosts);
-    assert_eq!(model.components.len(), hosts * components);
+    assert_eq!(model.component_count(), hosts * components);
     println!(
         "  {} heartbeats and {frames} frames in {:.2} s wall, {cpu:.2} CPU s: {:.2} % of one core \
          over {lattice_seconds:.0} s of lattice time (target < 5 %)",

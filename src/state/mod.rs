@@ -157,7 +157,7 @@ mod tests {
         assert!(
             tables.instances_of("hello_app-hello") > 0,
             "{:?}",
-            tables.components
+            tables.component_rows().collect::<Vec<_>>()
         );
         assert!(!tables.links.is_empty());
         let app = tables

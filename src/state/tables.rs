@@ -89,12 +89,17 @@ pub struct Tables {
     pub hosts: BTreeMap<String, HostRow>,
     /// (component id, host id) → row; ids interned (the state's one `Interner`, kept by lattice
     /// memory and passed in).
-    pub components: BTreeMap<(Arc<str>, Arc<str>), ComponentRow>,
+    /// Host id → its components, sorted by id: one vector per host (a heartbeat replaces one
+    /// host's rows and touches nothing else; 100,000 rows in a B-tree of (id, host) keys held
+    /// 17 MB, in vectors 7). Shown in this order: by host, then component.
+    components: BTreeMap<Arc<str>, Vec<(Arc<str>, ComponentRow)>>,
+    /// Component id → its instances over every host (the "total" column), kept as rows change.
+    totals: HashMap<Arc<str>, u64>,
+    /// How many component rows there are.
+    component_count: usize,
     /// (provider id, host id) → row.
     pub providers: BTreeMap<(String, String), ProviderRow>,
     pub links: BTreeMap<LinkKey, LinkRow>,
-    /// Host id → the ids of its components, sorted (an index into `components`).
-    by_host: HashMap<Arc<str>, Vec<Arc<str>>>,
     /// The JSON a component row last came from, for the rows an event made (a row a heartbeat
     /// made keeps none: the details view shows the row), cut to [`SOURCE_KEPT`]. Beside the
     /// rows, not in each: 100,000 rows would each carry an empty `String`.
@@ -263,31 +268,33 @@ impl Tables {
         strings: &mut Interner,
     ) {
         let host: Arc<str> = strings.get(host_id);
-        let mut listed: Vec<Arc<str>> = components
-            .iter()
-            .map(|listed| strings.get(&listed.id))
-            .collect();
-        listed.sort();
-        listed.dedup();
-        let before = self.by_host.remove(host_id).unwrap_or_default();
-        for gone in before.iter().filter(|id| listed.binary_search(id).is_err()) {
-            let key = (gone.clone(), host.clone());
-            self.components.remove(&key);
-            self.component_sources.remove(&key);
-        }
+        let before = self.remove_host_components(&host);
+        let mut rows: Vec<(Arc<str>, ComponentRow)> = Vec::with_capacity(components.len());
         for item in &components {
-            let instances = item.instances;
             let id = strings.get(&item.id);
-            let row = self.components.entry((id, host.clone())).or_default();
-            if row.instances != instances {
-                row.instances = instances;
+            // A row whose instances did not change keeps its last change time.
+            let mut row = match before.binary_search_by(|(b, _)| b.cmp(&id)) {
+                Ok(at_index) => before[at_index].1.clone(),
+                Err(_) => ComponentRow::default(),
+            };
+            if row.instances != item.instances {
+                row.instances = item.instances;
                 row.changed = at;
             }
             strings.set(&mut row.image, item.image.as_deref());
             strings.set(&mut row.app, item.app.as_deref());
+            rows.push((id, row));
         }
-        listed.shrink_to_fit();
-        self.by_host.insert(host, listed);
+        // The host's listing wins over an earlier one of the same id (as a map insert would).
+        rows.reverse();
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        rows.dedup_by(|later, earlier| later.0 == earlier.0);
+        for (gone, _) in &before {
+            if rows.binary_search_by(|(id, _)| id.cmp(gone)).is_err() {
+                self.component_sources.remove(&(gone.clone(), host.clone()));
+            }
+        }
+        self.put_host_components(host, rows);
         let listed: BTreeSet<&str> = providers.iter().map(|i| i.id.as_str()).collect();
         self.providers
             .retain(|(id, host), _| host != host_id || listed.contains(id.as_str()));
@@ -328,10 +335,8 @@ impl Tables {
             KindId::HostStopped => {
                 self.hosts.remove(&host_id);
                 let host = strings.get(&host_id);
-                for id in self.by_host.remove(host_id.as_str()).unwrap_or_default() {
-                    let key = (id, host.clone());
-                    self.components.remove(&key);
-                    self.component_sources.remove(&key);
+                for (id, _) in self.remove_host_components(&host) {
+                    self.component_sources.remove(&(id, host.clone()));
                 }
                 self.providers.retain(|(_, host), _| *host != host_id);
                 strings.sweep();
@@ -371,21 +376,25 @@ impl Tables {
                 let max = u64_of(data, "max_instances").unwrap_or(1);
                 let (id, host) = (strings.get(&id), strings.get(&host_id));
                 let key = (id.clone(), host.clone());
-                let ids = self.by_host.entry(host).or_default();
-                let at_index = ids.binary_search(&id);
+                let mut rows = self.remove_host_components(&host);
+                let at_index = rows.binary_search_by(|(b, _)| b.cmp(&id));
                 if max == 0 {
-                    self.components.remove(&key);
                     self.component_sources.remove(&key);
                     if let Ok(index) = at_index {
-                        ids.remove(index);
+                        rows.remove(index);
                     }
+                    self.put_host_components(host, rows);
                     return;
                 }
-                if let Err(index) = at_index {
-                    ids.insert(index, id);
-                }
-                self.component_sources.insert(key.clone(), source());
-                let row = self.components.entry(key).or_default();
+                let index = match at_index {
+                    Ok(index) => index,
+                    Err(index) => {
+                        rows.insert(index, (id, ComponentRow::default()));
+                        index
+                    }
+                };
+                self.component_sources.insert(key, source());
+                let row = &mut rows[index].1;
                 row.instances = max;
                 if let Some(image) = data.str("image_ref") {
                     strings.set(&mut row.image, Some(&image));
@@ -394,6 +403,7 @@ impl Tables {
                     strings.set(&mut row.app, Some(&app));
                 }
                 row.changed = Some(at);
+                self.put_host_components(host, rows);
             }
             KindId::ProviderStarted => {
                 let Some(id) = str_of(data, "provider_id") else {
@@ -470,11 +480,47 @@ impl Tables {
 
     /// Components: instances over every host, per id.
     pub fn instances_of(&self, id: &str) -> u64 {
+        self.totals.get(id).copied().unwrap_or(0)
+    }
+
+    /// Every component row: (component id, host id, row), by host, then component.
+    pub fn component_rows(&self) -> impl Iterator<Item = (&Arc<str>, &Arc<str>, &ComponentRow)> {
         self.components
-            .range((Arc::<str>::from(id), Arc::<str>::from(""))..)
-            .take_while(|((cid, _), _)| cid.as_ref() == id)
-            .map(|(_, row)| row.instances)
-            .sum()
+            .iter()
+            .flat_map(|(host, rows)| rows.iter().map(move |(id, row)| (id, host, row)))
+    }
+
+    /// How many component rows there are.
+    pub fn component_count(&self) -> usize {
+        self.component_count
+    }
+
+    /// Takes a host's component rows out (the totals and count no longer include them).
+    fn remove_host_components(&mut self, host: &Arc<str>) -> Vec<(Arc<str>, ComponentRow)> {
+        let rows = self.components.remove(host).unwrap_or_default();
+        self.component_count -= rows.len();
+        for (id, row) in &rows {
+            if let Some(total) = self.totals.get_mut(id) {
+                *total = total.saturating_sub(row.instances);
+                if *total == 0 {
+                    self.totals.remove(id);
+                }
+            }
+        }
+        rows
+    }
+
+    /// Puts a host's component rows (sorted by id) back, counted.
+    fn put_host_components(&mut self, host: Arc<str>, mut rows: Vec<(Arc<str>, ComponentRow)>) {
+        if rows.is_empty() {
+            return;
+        }
+        self.component_count += rows.len();
+        for (id, row) in &rows {
+            *self.totals.entry(id.clone()).or_default() += row.instances;
+        }
+        rows.shrink_to_fit();
+        self.components.insert(host, rows);
     }
 
     /// The host's name, else its key.

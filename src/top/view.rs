@@ -226,7 +226,7 @@ pub fn rows(
                 "changed",
             ],
             || {
-                model.components.iter().filter(|((id, host), row)| {
+                model.component_rows().filter(|(id, host, row)| {
                     // No lookup per row unless --host asks (a frame counts 100,000 rows).
                     (flags.hosts.is_empty()
                         || flags.host(
@@ -241,7 +241,7 @@ pub fn rows(
                         && flags.app(row.app.as_deref())
                 })
             },
-            |((id, host), row)| PaneRow {
+            |(id, host, row)| PaneRow {
                 cells: vec![
                     cell(id),
                     name_cell(row.app.as_deref().unwrap_or("-")),
@@ -259,7 +259,7 @@ pub fn rows(
                 start,
                 len,
                 unnarrowed(
-                    model.components.len(),
+                    model.component_count(),
                     !(flags.hosts.is_empty()
                         && flags.components.is_empty()
                         && flags.apps.is_empty()),
@@ -555,7 +555,7 @@ pub fn draw(
         if silent > 0 { format!(" ({silent} silent)") } else { String::new() },
         model.providers.len(),
         if providers_unhealthy > 0 { format!(" ({providers_unhealthy} unhealthy)") } else { String::new() },
-        model.components.len(),
+        model.component_count(),
         header.rate,
         escape_untrusted(&header.lattice),
         escape_untrusted(&header.server),
