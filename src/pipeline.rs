@@ -233,6 +233,17 @@ impl Pipeline {
         }
         let at = (self.remember || self.state.apps.is_some()).then(|| moment(&event));
         let wadm = event.kind.known().is_some_and(KindId::is_wadm);
+        // A heartbeat's inventory is read once, for lattice memory, application memory and the
+        // rows a view draws alike; with applications only when some part needs them.
+        let listed = match (at, event.kind.known(), event.data()) {
+            (Some(_), Some(KindId::HostHeartbeat), Some(data)) => {
+                let with_apps = self.state.tables.is_some()
+                    || (self.state.apps.is_some()
+                        && memchr::memmem::find(event.raw.payload, b"appspec").is_some());
+                crate::state::lattice::listing(data, with_apps)
+            }
+            _ => None,
+        };
         let mut facts = match at {
             Some(at) if self.remember => {
                 // wadm's status messages carry no time of their own: in a replay their receive
@@ -240,7 +251,7 @@ impl Pipeline {
                 if !wadm {
                     self.tick(at)?;
                 }
-                let facts = self.state.lattice.observe(&event, at);
+                let facts = self.state.lattice.observe_read(&event, at, listed.as_ref());
                 if let (true, Some(name), Some(host)) =
                     (self.summary, &facts.host_name, event.host_id())
                 {
@@ -252,7 +263,7 @@ impl Pipeline {
         };
         let mut app_verdict = None;
         if let (Some(apps), Some(at)) = (&mut self.state.apps, at) {
-            let observed = apps.observe(&event, at);
+            let observed = apps.observe_read(&event, at, listed.as_ref());
             if let Some(problem) = observed.problem {
                 event.problems.push(Problem::NotWadm(problem));
             }
@@ -273,7 +284,7 @@ impl Pipeline {
             }
         }
         if let (Some(tables), Some(at)) = (&mut self.state.tables, at) {
-            tables.observe(&event, at, &mut self.state.lattice.strings);
+            tables.observe(&event, at, &mut self.state.lattice.strings, listed.as_ref());
         }
         let mut notes = Vec::new();
         let verdict = match &self.until {
@@ -470,7 +481,10 @@ impl Pipeline {
             let Some(status) = apps.seed_behind(seed, waiting) else {
                 continue;
             };
-            if self.show_apps && matches!(self.renderer, Renderer::Pretty(_)) {
+            // `--app` (or `--until-app`'s applications) narrows the startup list too.
+            let listed = self.filter.apps.is_empty()
+                || self.filter.apps.iter().any(|p| p.matches(&seed.app));
+            if listed && self.show_apps && matches!(self.renderer, Renderer::Pretty(_)) {
                 let name = match several {
                     true => format!(
                         "{}/{}",

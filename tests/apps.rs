@@ -1212,12 +1212,14 @@ fn until_app_fail_on_judges_the_awaited_applications_events() {
     publisher.publish(&hello[8].0, hello[8].1.as_bytes());
     let mut lines = Vec::new();
     collect_until(&latwatch, "component_scaled", &mut lines);
+    // Neither is hello-app's: neither is shown (issue 21: `--until-app` shows the awaited
+    // applications only), and neither ended the wait.
     assert_eq!(
         lines
             .iter()
             .filter(|l| l.contains("component_scale_failed"))
             .count(),
-        2,
+        0,
         "{}",
         lines.concat()
     );
@@ -1295,4 +1297,50 @@ fn a_long_status_message_keeps_its_root_cause() {
     assert!(line.contains("\"failed to fetch component"), "{line}");
     assert!(line.contains("Name or service not known\""), "{line}");
     assert!(line.contains(" … "), "{line}");
+}
+
+/// Issue 21, item 5: with `--until-app`, a CI log shows the awaited application only (as if
+/// `--app` named it): another application's failure, earlier in the capture, prints nothing,
+/// and the awaited application's deploy that follows it does.
+#[test]
+fn until_app_shows_only_the_awaited_application() {
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/");
+    let broken = std::fs::read(format!("{fixtures}wadm-broken-app.jsonl")).unwrap();
+    let hello = std::fs::read(format!("{fixtures}wadm-hello-app.jsonl")).unwrap();
+    let capture = [broken, hello].concat();
+    let (status, stdout, stderr) = run_with_stdin(
+        &[
+            "--input",
+            "-",
+            "--until-app",
+            "hello-app=deployed",
+            "--color",
+            "never",
+        ],
+        &capture,
+    );
+    assert!(status.success(), "{stderr}");
+    let stdout = String::from_utf8(stdout).unwrap();
+    assert!(
+        stdout
+            .trim_end()
+            .ends_with("hello-app  reconciling → deployed"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("broken"), "{stdout}");
+    // `--app` says otherwise: both are shown.
+    let (_, stdout, _) = run_with_stdin(
+        &[
+            "--input",
+            "-",
+            "--until-app",
+            "hello-app=deployed",
+            "--app",
+            "*",
+            "--color",
+            "never",
+        ],
+        &capture,
+    );
+    assert!(String::from_utf8(stdout).unwrap().contains("broken-app"));
 }

@@ -182,6 +182,18 @@ impl Config {
         let output = if cli.json { Output::Json } else { cli.output };
         let renderer = renderer(&cli, output, &lattices);
         let until = until(&cli, &lattices, &mut warnings)?;
+        // A CI log of `--until-app` shows the awaited applications only (as if `--app` named
+        // them), unless `--app` says otherwise.
+        let mut filter = filter;
+        if filter.apps.is_empty() {
+            if let Some(wait) = until.as_ref().and_then(|u| u.apps.as_ref()) {
+                filter.apps = wait
+                    .targets
+                    .iter()
+                    .map(|t| AppPattern::new(&t.name))
+                    .collect();
+            }
+        }
         let replay = replay(&cli)?;
         let mut plan = Plan::new(
             &filter,

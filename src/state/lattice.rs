@@ -314,6 +314,17 @@ impl Lattice {
 
     /// Learns from one event received (or, replayed, sent) at `at`, and says what it means.
     pub fn observe(&mut self, event: &Event, at: DateTime<Utc>) -> Facts {
+        self.observe_read(event, at, None)
+    }
+
+    /// [`Lattice::observe`], with a heartbeat's inventory already read (`listed`, by
+    /// [`listing`]): the pipeline reads it once for every part of the state.
+    pub fn observe_read(
+        &mut self,
+        event: &Event,
+        at: DateTime<Utc>,
+        listed: Option<&Listings>,
+    ) -> Facts {
         // Branch on the kind table's rows, not on names: an unknown kind spelled like a known one
         // (an escaped type) teaches nothing.
         let kind = event.kind.known();
@@ -375,7 +386,7 @@ impl Lattice {
             }
             Some(HostHeartbeat) => {
                 if let Some(data) = data {
-                    let (changes, counts) = heartbeat(host, data, at, &mut self.strings);
+                    let (changes, counts) = heartbeat(host, data, at, listed, &mut self.strings);
                     facts.changes = changes;
                     facts.inventory = Some(counts);
                     facts.quiet = facts.changes.is_empty();
@@ -556,6 +567,7 @@ fn heartbeat(
     host: &mut Host,
     data: &Data,
     at: DateTime<Utc>,
+    listed: Option<&Listings>,
     strings: &mut Interner,
 ) -> (Vec<Change>, Counts) {
     let mut changes = Vec::new();
@@ -575,7 +587,10 @@ fn heartbeat(
     }
     host.last_heartbeat = Some(at);
     learn_identity(host, data, &mut changes);
-    let inventory = inventory(data, strings);
+    let inventory = match listed {
+        Some((components, providers)) => inventory_of(components, providers, strings),
+        None => inventory(data, strings),
+    };
     match &host.inventory {
         None => {
             let ids: Vec<String> = inventory
@@ -717,12 +732,15 @@ pub struct Listed {
     pub app: Option<String>,
 }
 
+/// A heartbeat's components and providers, read once (see [`listing`]).
+pub type Listings = (Vec<Listed>, Vec<Listed>);
+
 /// What a heartbeat lists: components (1.x `components`, 0.82 `actors` list, ≤ 0.81 `actors` map
 /// of id → count) and providers (by `id`, 1.x, or `public_key`, legacy). `None` when it lists
 /// no components in any form. The one reader of heartbeat inventories: lattice memory and
 /// `latwatch top` both use it.
 /// Applications are read only `with_apps` (lattice memory does not need them: no allocation).
-pub fn listing(data: &Data, with_apps: bool) -> Option<(Vec<Listed>, Vec<Listed>)> {
+pub fn listing(data: &Data, with_apps: bool) -> Option<Listings> {
     let components = list(
         data.get("components").or_else(|| data.get("actors"))?,
         with_apps,
@@ -773,6 +791,11 @@ fn inventory(data: &Data, strings: &mut Interner) -> Inventory {
     let (components, providers) = listing(data, false)
         .or_else(|| Some((Vec::new(), list(data.get("providers")?, false)?)))
         .unwrap_or_default();
+    inventory_of(&components, &providers, strings)
+}
+
+/// A heartbeat's listing as lattice memory keeps it: ids and images interned.
+fn inventory_of(components: &[Listed], providers: &[Listed], strings: &mut Interner) -> Inventory {
     let mut components_listed = Vec::with_capacity(components.len());
     for listed in components {
         let image = listed.image.as_deref().map(|i| strings.get(i));

@@ -18,7 +18,7 @@ use serde_json::Value;
 use crate::event::kind::KindId;
 use crate::event::{Data, Event, Severity};
 use crate::state::apps::AppRow;
-use crate::state::lattice::Listed;
+use crate::state::lattice::{Listed, Listings};
 use crate::state::Interner;
 
 /// How much of a row's source JSON is kept for the details view (a heartbeat of 100
@@ -212,7 +212,7 @@ impl Tables {
                 .unwrap_or_default()
         };
         let (components, providers) = (listed("components"), listed("providers"));
-        self.replace_inventory(host_id, components, providers, None, strings);
+        self.replace_inventory(host_id, &components, &providers, None, strings);
     }
 
     /// Takes `link.get`'s reply: every link.
@@ -262,15 +262,15 @@ impl Tables {
     fn replace_inventory(
         &mut self,
         host_id: &str,
-        components: Vec<Listed>,
-        providers: Vec<Listed>,
+        components: &[Listed],
+        providers: &[Listed],
         at: Option<DateTime<Utc>>,
         strings: &mut Interner,
     ) {
         let host: Arc<str> = strings.get(host_id);
         let before = self.remove_host_components(&host);
         let mut rows: Vec<(Arc<str>, ComponentRow)> = Vec::with_capacity(components.len());
-        for item in &components {
+        for item in components {
             let id = strings.get(&item.id);
             // A row whose instances did not change keeps its last change time.
             let mut row = match before.binary_search_by(|(b, _)| b.cmp(&id)) {
@@ -298,7 +298,7 @@ impl Tables {
         let listed: BTreeSet<&str> = providers.iter().map(|i| i.id.as_str()).collect();
         self.providers
             .retain(|(id, host), _| host != host_id || listed.contains(id.as_str()));
-        for item in &providers {
+        for item in providers {
             let row = self
                 .providers
                 .entry((item.id.to_string(), host_id.to_owned()))
@@ -309,7 +309,13 @@ impl Tables {
     }
 
     /// Changes the model by one event received at `at`.
-    pub fn observe(&mut self, event: &Event, at: DateTime<Utc>, strings: &mut Interner) {
+    pub fn observe(
+        &mut self,
+        event: &Event,
+        at: DateTime<Utc>,
+        strings: &mut Interner,
+        listed: Option<&Listings>,
+    ) {
         let Some(kind) = event.kind.known() else {
             return;
         };
@@ -359,7 +365,15 @@ impl Tables {
                     host.source = source();
                 }
                 // Every generation: 1.x `components`, 0.82's `actors` list, ≤ 0.81's map.
-                if let Some((components, providers)) = crate::state::lattice::listing(data, true) {
+                let read;
+                let listed = match listed {
+                    Some(listed) => Some(listed),
+                    None => {
+                        read = crate::state::lattice::listing(data, true);
+                        read.as_ref()
+                    }
+                };
+                if let Some((components, providers)) = listed {
                     self.replace_inventory(&host_id, components, providers, Some(at), strings);
                 }
             }

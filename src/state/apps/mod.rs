@@ -377,6 +377,27 @@ impl Apps {
 
     /// Learns from one event at `at` and says what it means for applications.
     pub fn observe(&mut self, event: &Event, at: DateTime<Utc>) -> Observed {
+        self.observe_read(event, at, None)
+    }
+
+    /// [`Apps::observe`], with a heartbeat's inventory already read with its applications
+    /// (`listed`): the pipeline reads it once for every part of the state.
+    pub fn observe_read(
+        &mut self,
+        event: &Event,
+        at: DateTime<Utc>,
+        listed: Option<&crate::state::lattice::Listings>,
+    ) -> Observed {
+        if let (Some(KindId::HostHeartbeat), Some((components, providers))) =
+            (event.kind.known(), listed)
+        {
+            let owned = components.iter().chain(providers);
+            self.own_listed(
+                event,
+                owned.filter_map(|l| Some((l.id.as_str(), l.app.as_deref()?))),
+            );
+            return Observed::default();
+        }
         match event.kind.known() {
             Some(KindId::AppStatus) => self.status(event, at),
             Some(KindId::ManifestPublished) => self.published(event, at),
@@ -543,23 +564,36 @@ impl Apps {
             let Ok(items) = serde_json::from_str::<Vec<HeartbeatItem>>(list.get()) else {
                 continue;
             };
-            let lattice = self.lattice_of(event.raw.subject).into_owned();
-            let mut moved = false;
-            for item in items {
-                let Some(app) = item.annotations.and_then(appspec) else {
-                    continue;
-                };
-                if self.app_mut(&lattice, &app).is_none() {
-                    continue;
-                }
-                if let Some(apps) = self.lattices.get_mut(&lattice) {
-                    moved |= apps.own(&item.id, &app);
-                }
+            let owned: Vec<(Cow<str>, Cow<str>)> = items
+                .into_iter()
+                .filter_map(|item| Some((item.id, item.annotations.and_then(appspec)?)))
+                .collect();
+            self.own_listed(
+                event,
+                owned.iter().map(|(id, app)| (id.as_ref(), app.as_ref())),
+            );
+        }
+    }
+
+    /// A heartbeat's (id, application) pairs: who owns what.
+    fn own_listed<'a>(&mut self, event: &Event, owned: impl Iterator<Item = (&'a str, &'a str)>) {
+        let mut owned = owned.peekable();
+        if owned.peek().is_none() {
+            return;
+        }
+        let lattice = self.lattice_of(event.raw.subject).into_owned();
+        let mut moved = false;
+        for (id, app) in owned {
+            if self.app_mut(&lattice, app).is_none() {
+                continue;
             }
-            // An id changed owner: annotations are read anew.
-            if moved {
-                self.seen.clear();
+            if let Some(apps) = self.lattices.get_mut(&lattice) {
+                moved |= apps.own(id, app);
             }
+        }
+        // An id changed owner: annotations are read anew.
+        if moved {
+            self.seen.clear();
         }
     }
 
