@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_latwatch_global_optspecs
-    string join \n s/server= context= creds= nkey= jwt= seed= user= password= token= tls-ca= tls-cert= tls-key= tls-first ctl-host= ctl-port= x/lattice= all-lattices subject-prefix= legacy t/type= exclude-type= host= component= provider= app= filter= i/input= o/output= json color= no-color utc full-ids silence-hint= heartbeats n/count= q/quiet summary apps no-apps record= since= last= stream= no-fill buffer= ping-interval= until-app= until-type= until-host= until-component= until-provider= until-filter= fail-on= timeout= idle-timeout= h/help V/version
+    string join \n s/server= context= creds= nkey= jwt= seed= user= password= token= tls-ca= tls-cert= tls-key= tls-first ctl-host= ctl-port= x/lattice= all-lattices subject-prefix= legacy t/type= exclude-type= host= component= provider= app= filter= i/input= o/output= json color= no-color utc full-ids silence-hint= heartbeats n/count= q/quiet summary apps no-apps record= since= last= stream= no-fill buffer= ping-interval= until-app= until-type= until-host= until-component= until-provider= until-filter= fail-on= timeout= idle-timeout= connect-timeout= h/help V/version
 end
 
 function __fish_latwatch_needs_command
@@ -195,6 +195,7 @@ manifest_unpublished\t''
 app_status\t''"
 complete -c latwatch -n "__fish_latwatch_needs_command" -l timeout -d 'Exit 3 if the run has not ended by then (a duration: 30s, 5m, 1h; plain numbers are seconds)' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l idle-timeout -d 'Exit 0 after DURATION in which no event arrived (filtered ones count as arrived)' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -l connect-timeout -d 'Keep trying the first connection for this long (NATS starting beside latwatch in CI): a refused or unresolved server is tried again, said once on stderr; exit 1 when no connection came. With --until-* or --until-app, --timeout sets it' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l tls-first -d 'Start TLS before the NATS handshake, for servers configured with handshake_first'
 complete -c latwatch -n "__fish_latwatch_needs_command" -l all-lattices -d 'Watch every lattice on the server (wasmbus.evt.*.>)'
 complete -c latwatch -n "__fish_latwatch_needs_command" -l legacy -d 'Also listen on the bare wasmbus.evt.<lattice> subject of wasmCloud <= 0.82 and OTP hosts; events published on both subjects are shown once'
@@ -304,6 +305,7 @@ complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l color 
 always\t''
 never\t''"
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l ping-interval -d 'How often to ping the server; after three unanswered pings the server counts as hung and latwatch reconnects (a duration: 2s, 500ms)' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l connect-timeout -d 'Keep trying the first connection for this long (NATS starting beside latwatch in CI): a refused or unresolved server is tried again, said once on stderr; exit 1 when no connection came. With --until-* or --until-app, --timeout sets it' -r
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l tls-first -d 'Start TLS before the NATS handshake, for servers configured with handshake_first'
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l all-lattices -d 'Watch every lattice on the server (wasmbus.evt.*.>)'
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l no-color -d 'Same as --color never (as other tools spell it)'
@@ -401,6 +403,7 @@ complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l color -d 'When
 always\t''
 never\t''"
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l ping-interval -d 'How often to ping the server; after three unanswered pings the server counts as hung and latwatch reconnects (a duration: 2s, 500ms)' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l connect-timeout -d 'Keep trying the first connection for this long (NATS starting beside latwatch in CI): a refused or unresolved server is tried again, said once on stderr; exit 1 when no connection came. With --until-* or --until-app, --timeout sets it' -r
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l tls-first -d 'Start TLS before the NATS handshake, for servers configured with handshake_first'
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l all-lattices -d 'Watch every lattice on the server (wasmbus.evt.*.>)'
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l no-color -d 'Same as --color never (as other tools spell it)'
@@ -498,6 +501,7 @@ complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l color -d 'When
 always\t''
 never\t''"
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l ping-interval -d 'How often to ping the server; after three unanswered pings the server counts as hung and latwatch reconnects (a duration: 2s, 500ms)' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l connect-timeout -d 'Keep trying the first connection for this long (NATS starting beside latwatch in CI): a refused or unresolved server is tried again, said once on stderr; exit 1 when no connection came. With --until-* or --until-app, --timeout sets it' -r
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l tls-first -d 'Start TLS before the NATS handshake, for servers configured with handshake_first'
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l all-lattices -d 'Watch every lattice on the server (wasmbus.evt.*.>)'
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l no-color -d 'Same as --color never (as other tools spell it)'

@@ -414,6 +414,18 @@ pub struct Cli {
     /// Exit 0 after DURATION in which no event arrived (filtered ones count as arrived)
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Scripting")]
     pub idle_timeout: Option<std::time::Duration>,
+
+    /// Keep trying the first connection for this long (NATS starting beside latwatch in CI):
+    /// a refused or unresolved server is tried again, said once on stderr; exit 1 when no
+    /// connection came. With --until-* or --until-app, --timeout sets it
+    #[arg(
+        global = true,
+        long,
+        value_name = "DURATION",
+        value_parser = parse_duration,
+        help_heading = "Scripting"
+    )]
+    pub connect_timeout: Option<std::time::Duration>,
 }
 
 /// The command definition as help shows it: every environment variable whose value carries user

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use support::*;
 
 const COMPONENT: &str = "rust_hello_world-http_component";
+const WAIT: Duration = Duration::from_secs(30);
 
 /// Line `number` (1-based) of the real 1.x fixture.
 fn host_1x(number: usize) -> &'static str {
@@ -361,4 +362,61 @@ fn time_limits_on_a_silent_stdin() {
         let status = latwatch.wait_exit(Duration::from_secs(10));
         assert_eq!(status.code(), Some(code), "{flag}: {}", latwatch.stderr());
     }
+}
+
+/// Issue 21, item 7: CI starts NATS and latwatch together. A wait started before its server
+/// keeps trying the first connection until `--timeout`, says so once, and connects when the
+/// server comes.
+#[test]
+fn a_wait_started_before_its_server_connects_when_it_comes() {
+    let mut server = NatsServer::start();
+    let url = server.url();
+    server.stop();
+    let mut latwatch = Latwatch::spawn(&[
+        "-s",
+        &url,
+        "--until-type",
+        "host_started",
+        "--timeout",
+        "60s",
+    ]);
+    latwatch.wait_stderr("waiting for the server", WAIT);
+    server.restart();
+    latwatch.wait_stderr("listening", WAIT);
+    Publisher::connect(&server.url()).publish_event("default", host_1x(HOST_STARTED));
+    let status = latwatch.wait_exit(WAIT);
+    assert_eq!(status.code(), Some(0), "{}", latwatch.stderr());
+    assert_eq!(
+        latwatch.stderr().matches("waiting for the server").count(),
+        1,
+        "{}",
+        latwatch.stderr()
+    );
+}
+
+/// Without a server until `--timeout` ends, the wait exits 1 (it never connected), not 3; and
+/// without a wait or `--connect-timeout`, a refused first connection is exit 1 at once.
+#[test]
+fn a_wait_that_never_connects_exits_1() {
+    let url = format!("nats://127.0.0.1:{}", free_port());
+    let mut latwatch = Latwatch::spawn(&[
+        "-s",
+        &url,
+        "--until-type",
+        "host_started",
+        "--timeout",
+        "2s",
+    ]);
+    let status = latwatch.wait_exit(WAIT);
+    assert_eq!(status.code(), Some(1), "{}", latwatch.stderr());
+    assert!(
+        latwatch.stderr().contains("no connection"),
+        "{}",
+        latwatch.stderr()
+    );
+    let output = latwatch_command(&["-s", &url]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("waiting for the server"), "{stderr}");
+    assert!(stderr.contains("connection refused"), "{stderr}");
 }

@@ -93,6 +93,10 @@ pub struct NatsConfig {
     pub subjects: Vec<String>,
     /// Explain silence after this long without an event.
     pub silence_hint: Option<std::time::Duration>,
+    /// How long the first connection is tried again while the server refuses it or its name
+    /// does not resolve (`--connect-timeout`; with `--until-*`/`--until-app`, `--timeout`).
+    /// `None`: one try, as `nats` does.
+    pub connect_wait: Option<std::time::Duration>,
     /// Ask the control interface which hosts exist (`host.ping`) at startup and after every gap,
     /// so lines name hosts from the first event: when lattice memory runs.
     pub ping_hosts: bool,
@@ -235,6 +239,9 @@ impl Config {
                 &lattices,
                 &plan,
                 replay,
+                until
+                    .as_ref()
+                    .is_some_and(|u| u.target.is_some() || u.apps.is_some()),
                 &mut warnings,
             )?)),
         };
@@ -265,8 +272,13 @@ fn nats_config(
     lattices: &[String],
     plan: &Plan,
     replay: Option<Replay>,
+    waits: bool,
     warnings: &mut Vec<String>,
 ) -> Result<NatsConfig, String> {
+    // CI starts NATS and latwatch together: a wait keeps trying until its --timeout.
+    let connect_wait = cli
+        .connect_timeout
+        .or_else(|| cli.timeout.filter(|_| waits));
     Ok(NatsConfig {
         connection: connection(&cli.connection, warnings)?,
         subjects: subjects(
@@ -291,6 +303,7 @@ fn nats_config(
             .then(|| std::time::Duration::from_secs(cli.silence_hint)),
         ping_hosts: plan.remember,
         ask_tables: plan.tables,
+        connect_wait,
     })
 }
 

@@ -165,6 +165,13 @@ pub async fn run<V: View>(
     }
     let live = match stops.or(go_live(config, &shown, recorder, status)).await {
         Ok(live) => live?,
+        // `--timeout` ended the run before any connection: that is a failure to connect.
+        Err(Some(Stop::TimedOut(after))) => {
+            return Err(anyhow!(
+                "no connection to {shown} within --timeout {}: is nats-server running there?",
+                humantime::format_duration(after)
+            ))
+        }
         Err(stop) => return ended(stop, pipeline),
     };
     view.started()?;
@@ -1191,17 +1198,20 @@ async fn connect(
         notices: notices_tx.clone(),
         cut_as_slow: Arc::new(OnceLock::new()),
     };
-    let options = ConnectOptions::new()
-        .name("latwatch")
-        .connection_timeout(CONNECT_TIMEOUT)
-        .ping_interval(config.ping_interval)
-        .max_reconnects(None)
-        .subscription_capacity(SUBSCRIPTION_CAPACITY)
-        .event_callback(move |event| {
-            let notices = notices.clone();
-            async move { notices.on(event) }
-        });
-    let client = open(options, config, shown).await?;
+    let options = || {
+        let notices = notices.clone();
+        ConnectOptions::new()
+            .name("latwatch")
+            .connection_timeout(CONNECT_TIMEOUT)
+            .ping_interval(config.ping_interval)
+            .max_reconnects(None)
+            .subscription_capacity(SUBSCRIPTION_CAPACITY)
+            .event_callback(move |event| {
+                let notices = notices.clone();
+                async move { notices.on(event) }
+            })
+    };
+    let client = open_patiently(options, config, shown, status).await?;
     server.learn(&client.server_info());
     tokio::spawn(announce_reconnects(
         client.clone(),
@@ -1268,14 +1278,73 @@ async fn connect_for_replay(
 /// Connects with `options` plus the configuration's credentials and TLS; an error names the
 /// server (`shown`) and says what to do.
 async fn open(options: ConnectOptions, config: &NatsConfig, shown: &str) -> Result<Client> {
+    match try_open(options, config).await {
+        Ok(client) => Ok(client),
+        Err(Opening::Setup(err)) => Err(err),
+        Err(Opening::Connect(err)) => Err(connect_error(&err, shown, config)),
+    }
+}
+
+/// Why a connection was not opened: the setup (credentials, addresses) or the server.
+enum Opening {
+    Setup(anyhow::Error),
+    Connect(async_nats::ConnectError),
+}
+
+async fn try_open(options: ConnectOptions, config: &NatsConfig) -> Result<Client, Opening> {
     let options = with_tls(
-        with_auth(options, &config.connection.auth).await?,
+        with_auth(options, &config.connection.auth)
+            .await
+            .map_err(Opening::Setup)?,
         &config.connection.tls,
     );
-    options
-        .connect(addresses(config)?)
-        .await
-        .map_err(|err| connect_error(&err, shown, config))
+    let addresses = addresses(config).map_err(Opening::Setup)?;
+    options.connect(addresses).await.map_err(Opening::Connect)
+}
+
+/// The first connection, tried again for `config.connect_wait` while the server refuses it, does
+/// not answer or its name does not resolve (a server starting beside latwatch), saying once on
+/// stderr that it waits. Credentials, TLS and addresses are never tried again: they will not
+/// change.
+async fn open_patiently(
+    options: impl Fn() -> ConnectOptions,
+    config: &NatsConfig,
+    shown: &str,
+    status: Status,
+) -> Result<Client> {
+    let Some(wait) = config.connect_wait else {
+        return open(options(), config, shown).await;
+    };
+    let until = tokio::time::Instant::now() + wait;
+    let mut pause = Duration::from_millis(250);
+    let mut said = false;
+    loop {
+        let err = match try_open(options(), config).await {
+            Ok(client) => return Ok(client),
+            Err(Opening::Setup(err)) => return Err(err),
+            Err(Opening::Connect(err)) => err,
+        };
+        let passing = matches!(
+            err.kind(),
+            ConnectErrorKind::Io | ConnectErrorKind::TimedOut | ConnectErrorKind::Dns
+        );
+        if !passing || tokio::time::Instant::now() + pause >= until {
+            return Err(connect_error(&err, shown, config).context(format!(
+                "no connection within {}",
+                humantime::format_duration(wait)
+            )));
+        }
+        if !said {
+            said = true;
+            status.info(format_args!(
+                "waiting for the server at {shown} ({}); trying again for up to {}",
+                escape_untrusted(&err.to_string()),
+                humantime::format_duration(wait)
+            ));
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(2));
+    }
 }
 
 /// Adds the one authentication method the configuration chose. Error messages name the file or
