@@ -790,3 +790,43 @@ fn a_failing_apps_row_keeps_the_root_cause() {
     top.keys(&["q"]);
     assert_eq!(top.exit_code(), 0);
 }
+
+/// Issue 20, item 4: `--app` (like `--host/--component/--provider`) narrows the links pane too:
+/// a link is shown when its source or target is a kept component or provider. The sentinel: a
+/// link of the kept application, published after hello-app's link, shows alone.
+#[test]
+fn app_narrows_the_links_pane() {
+    let server = NatsServer::start();
+    let top = Tmux::start(
+        &[
+            "top",
+            "-s",
+            &server.url(),
+            "--color",
+            "never",
+            "--app",
+            "broken-app",
+        ],
+        160,
+        40,
+    );
+    top.wait_for("the view", |s| s.contains("events (0)"));
+    let publisher = Publisher::connect(&server.url());
+    let hello = recorded(WADM_HELLO_APP);
+    let broken = |text: &str| {
+        text.replace("hello_app", "broken_app")
+            .replace("hello-app", "broken-app")
+    };
+    // hello-app's component and link, then broken-app's (the same, renamed).
+    publisher.publish(&hello[8].0, hello[8].1.as_bytes());
+    publisher.publish(&hello[12].0, hello[12].1.as_bytes());
+    publisher.publish(&hello[8].0, broken(&hello[8].1));
+    publisher.publish(&hello[12].0, broken(&hello[12].1));
+    let screen = top.wait_for("broken-app's link", |s| {
+        s.contains("broken_app-httpserver →")
+    });
+    assert!(screen.contains("links (1)"), "{screen}");
+    assert!(!screen.contains("hello_app-httpserver →"), "{screen}");
+    top.keys(&["q"]);
+    assert_eq!(top.exit_code(), 0);
+}

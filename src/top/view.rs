@@ -2,6 +2,8 @@
 //! links, applications) and the newest events, in any terminal of at least 40×12. Every string
 //! from the lattice is escaped (`text::escape_untrusted`) and cut to its column, never wrapped.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -77,6 +79,38 @@ impl RowFilter {
 
     fn app(&self, app: Option<&str>) -> bool {
         self.apps.is_empty() || app.is_some_and(|a| self.apps.iter().any(|p| p.matches(a)))
+    }
+
+    fn narrows(&self) -> bool {
+        !(self.hosts.is_empty()
+            && self.components.is_empty()
+            && self.providers.is_empty()
+            && self.apps.is_empty())
+    }
+
+    /// The ids of the components and providers whose rows the flags keep: a link is shown when
+    /// its source or target is one of them (`None`: no flag narrows, every link is shown).
+    fn kept_ids<'m>(&self, model: &'m Tables) -> Option<HashSet<&'m str>> {
+        if !self.narrows() {
+            return None;
+        }
+        let host = |id: &str| self.host(id, model.hosts.get(id).and_then(|h| h.name.as_deref()));
+        let mut kept: HashSet<&str> = HashSet::new();
+        for (id, host_id, row) in model.component_rows() {
+            let named = self.components.is_empty() && self.providers.is_empty()
+                || self.components.iter().any(|m| m.matches_text(id));
+            if named && self.app(row.app.as_deref()) && host(host_id) {
+                kept.insert(id);
+            }
+        }
+        for ((id, host_id), row) in &model.providers {
+            let named = self.components.is_empty() && self.providers.is_empty()
+                || self.providers.iter().any(|m| m.matches_text(id));
+            if named && self.app(row.app.as_deref()) && host(host_id) {
+                kept.insert(id);
+            }
+        }
+        Some(kept)
     }
 }
 
@@ -306,7 +340,16 @@ pub fn rows(
         ),
         Pane::Links => window(
             vec!["source → target", "interface", "name"],
-            || model.links.iter(),
+            || {
+                // `--host/--component/--provider/--app` narrow links too: a link is shown when
+                // its source or target is a kept component or provider.
+                let kept = flags.kept_ids(model);
+                model.links.iter().filter(move |(key, row)| {
+                    kept.as_ref().is_none_or(|ids| {
+                        ids.contains(key.source_id.as_str()) || ids.contains(row.target.as_str())
+                    })
+                })
+            },
             |(key, row)| PaneRow {
                 cells: vec![
                     cell(&format!("{} → {}", key.source_id, row.target)),
@@ -321,7 +364,12 @@ pub fn rows(
                 severity: None,
                 source: row.source.clone(),
             },
-            (filter, start, len, Some(model.links.len())),
+            (
+                filter,
+                start,
+                len,
+                unnarrowed(model.links.len(), flags.narrows()),
+            ),
         ),
         Pane::Apps => window(
             vec!["application", "status", "version", "message"],
