@@ -27,7 +27,7 @@ use crate::record::{self, Recorder};
 use crate::render::{Outcome, Renderer};
 use crate::state::apps::wire::{SubjectReader, WadmSubject};
 use crate::state::apps::{Apps, Seed, Stored};
-use crate::state::lattice::{Facts, Lattice};
+use crate::state::lattice::{Change, Facts, Lattice};
 use crate::state::tables::{EventLine, Tables, Told};
 use crate::state::State;
 use crate::summary::Summary;
@@ -284,7 +284,15 @@ impl Pipeline {
             }
         }
         if let (Some(tables), Some(at)) = (&mut self.state.tables, at) {
-            tables.observe(&event, at, &mut self.state.lattice.strings, listed.as_ref());
+            // A heartbeat lattice memory found unchanged leaves the host's rows as they are.
+            let unchanged = facts.inventory.is_some() && !facts.changes.iter().any(Change::lists);
+            tables.observe(
+                &event,
+                at,
+                &mut self.state.lattice.strings,
+                listed.as_ref(),
+                unchanged,
+            );
         }
         let mut notes = Vec::new();
         let verdict = match &self.until {

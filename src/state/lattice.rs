@@ -160,6 +160,22 @@ impl<V> Listing<V> {
     }
 }
 
+impl Change {
+    /// A change to what the host runs (not its labels, version or liveness).
+    pub fn lists(&self) -> bool {
+        matches!(
+            self,
+            Change::Inventory { .. }
+                | Change::ComponentAdded { .. }
+                | Change::ComponentRemoved { .. }
+                | Change::Rescaled { .. }
+                | Change::ImageChanged { .. }
+                | Change::ProviderAdded { .. }
+                | Change::ProviderRemoved { .. }
+        )
+    }
+}
+
 /// One thing that changed: data; the renderers word it (`render::words`), `-o jsonl` writes it as
 /// an object.
 #[derive(Debug, Clone, PartialEq, Eq)]

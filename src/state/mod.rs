@@ -175,6 +175,31 @@ mod tests {
             .any(|e| e.text.contains("hello-app") && e.text.contains("deployed")));
     }
 
+    /// An event changes a row between heartbeats; the next heartbeat, unchanged for lattice
+    /// memory, still puts the row back to what the host says.
+    #[test]
+    fn an_unchanged_heartbeat_still_reconciles_a_row_an_event_changed() {
+        let mut pipeline = top_pipeline(&["latwatch", "top"]);
+        let heartbeat = |id: &str| {
+            format!(
+                r#"{{"specversion":"1.0","id":"{id}","type":"com.wasmcloud.lattice.host_heartbeat","source":"NHOST","data":{{"host_id":"NHOST","friendly_name":"h","components":[{{"id":"c","image_ref":"i","max_instances":2}}],"providers":[]}}}}"#
+            )
+        };
+        let scaled = r#"{"specversion":"1.0","id":"s","type":"com.wasmcloud.lattice.component_scaled","source":"NHOST","data":{"component_id":"c","host_id":"NHOST","max_instances":4}}"#;
+        let subject = "wasmbus.evt.default.host_heartbeat";
+        feed(&mut pipeline, subject, &heartbeat("h1"));
+        feed(&mut pipeline, subject, &heartbeat("h2"));
+        feed(
+            &mut pipeline,
+            "wasmbus.evt.default.component_scaled",
+            scaled,
+        );
+        let instances = |p: &Pipeline| p.state().tables.as_ref().expect("tables").instances_of("c");
+        assert_eq!(instances(&pipeline), 4);
+        feed(&mut pipeline, subject, &heartbeat("h3"));
+        assert_eq!(instances(&pipeline), 2);
+    }
+
     #[test]
     fn legacy_events_published_twice_are_taken_once() {
         let mut pipeline = top_pipeline(&["latwatch", "--legacy", "top"]);

@@ -8,7 +8,7 @@
 //! Every row keeps the JSON it last came from (cut to [`SOURCE_KEPT`]), for the details view.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -97,6 +97,9 @@ pub struct Tables {
     totals: HashMap<Arc<str>, u64>,
     /// How many component rows there are.
     component_count: usize,
+    /// Hosts whose rows are what their last heartbeat listed (no event or seed changed them
+    /// since): a heartbeat that lattice memory finds unchanged need not rebuild them.
+    reconciled: HashSet<Arc<str>>,
     /// (provider id, host id) → row.
     pub providers: BTreeMap<(String, String), ProviderRow>,
     pub links: BTreeMap<LinkKey, LinkRow>,
@@ -268,6 +271,11 @@ impl Tables {
         strings: &mut Interner,
     ) {
         let host: Arc<str> = strings.get(host_id);
+        // A heartbeat's listing (`at`) makes the rows what the host says; a seed may be older.
+        match at {
+            Some(_) => self.reconciled.insert(host.clone()),
+            None => self.reconciled.remove(&host),
+        };
         let before = self.remove_host_components(&host);
         let mut rows: Vec<(Arc<str>, ComponentRow)> = Vec::with_capacity(components.len());
         for item in components {
@@ -309,12 +317,15 @@ impl Tables {
     }
 
     /// Changes the model by one event received at `at`.
+    /// `unchanged`: lattice memory found a heartbeat's inventory the same as the host's last
+    /// one (its rows are then rebuilt only if something else changed them meanwhile).
     pub fn observe(
         &mut self,
         event: &Event,
         at: DateTime<Utc>,
         strings: &mut Interner,
         listed: Option<&Listings>,
+        unchanged: bool,
     ) {
         let Some(kind) = event.kind.known() else {
             return;
@@ -340,6 +351,7 @@ impl Tables {
             }
             KindId::HostStopped => {
                 self.hosts.remove(&host_id);
+                self.reconciled.remove(host_id.as_str());
                 let host = strings.get(&host_id);
                 for (id, _) in self.remove_host_components(&host) {
                     self.component_sources.remove(&(id, host.clone()));
@@ -365,6 +377,9 @@ impl Tables {
                     host.source = source();
                 }
                 // Every generation: 1.x `components`, 0.82's `actors` list, ≤ 0.81's map.
+                if unchanged && self.reconciled.contains(host_id.as_str()) {
+                    return;
+                }
                 let read;
                 let listed = match listed {
                     Some(listed) => Some(listed),
@@ -389,6 +404,7 @@ impl Tables {
                 };
                 let max = u64_of(data, "max_instances").unwrap_or(1);
                 let (id, host) = (strings.get(&id), strings.get(&host_id));
+                self.reconciled.remove(&host);
                 let key = (id.clone(), host.clone());
                 let mut rows = self.remove_host_components(&host);
                 let at_index = rows.binary_search_by(|(b, _)| b.cmp(&id));
@@ -420,6 +436,7 @@ impl Tables {
                 self.put_host_components(host, rows);
             }
             KindId::ProviderStarted => {
+                self.reconciled.remove(host_id.as_str());
                 let Some(id) = str_of(data, "provider_id") else {
                     return;
                 };
@@ -429,11 +446,13 @@ impl Tables {
                 row.source = source();
             }
             KindId::ProviderStopped => {
+                self.reconciled.remove(host_id.as_str());
                 if let Some(id) = str_of(data, "provider_id") {
                     self.providers.remove(&(id, host_id));
                 }
             }
             KindId::HealthCheckPassed | KindId::HealthCheckFailed => {
+                self.reconciled.remove(host_id.as_str());
                 let Some(id) = str_of(data, "provider_id") else {
                     return;
                 };

@@ -986,7 +986,7 @@ mod tests {
             payload: payload.as_bytes(),
             received: Received::Now,
         });
-        model.observe(&event, Utc::now(), &mut Default::default(), None);
+        model.observe(&event, Utc::now(), &mut Default::default(), None, false);
         model.push_event(EventLine {
             text: format!("00:00:00.000  component_scaled  {hostile}"),
             severity: Severity::Arrival,
