@@ -502,8 +502,25 @@ impl Pipeline {
                     false => crate::text::escape_name(&seed.app).into_owned(),
                 };
                 let mut line = format!("{name}  {}", escape_untrusted(status.status.as_str()));
-                if let Some(version) = &status.version {
-                    line.push_str(&format!("  {}", escape_untrusted(version)));
+                // Before the newest deploy, the status is the version before's: say which is
+                // which (`deployed  v0.0.1; v0.0.2 published, not yet deployed`).
+                match (&status.version, status.fresh) {
+                    (Some(newest), false) => {
+                        let then = seed
+                            .status_version
+                            .as_deref()
+                            .map_or(" (an earlier version)".to_owned(), |v| {
+                                format!("  {}", escape_untrusted(v))
+                            });
+                        line.push_str(&format!(
+                            "{then}; {} published, not yet deployed",
+                            escape_untrusted(newest)
+                        ));
+                    }
+                    (Some(version), true) => {
+                        line.push_str(&format!("  {}", escape_untrusted(version)));
+                    }
+                    (None, _) => {}
                 }
                 if let Some(at) = seed.at {
                     line.push_str(&format!(
@@ -511,7 +528,7 @@ impl Pipeline {
                         at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
                     ));
                 }
-                if !status.fresh {
+                if !status.fresh && status.version.is_none() {
                     line.push_str("  (before its newest deploy)");
                 }
                 if let Some(message) = &status.message {

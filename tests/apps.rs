@@ -383,6 +383,15 @@ fn a_status_older_than_the_newest_deploy_is_not_the_answer() {
         "{}",
         stale.stderr()
     );
+    // Issue 21, item 6: the startup line says which version is deployed and which is only
+    // published (it used to name the new version as the deployed one).
+    assert!(
+        stale
+            .stderr()
+            .contains("app hello-app  deployed  v0.0.1; v0.0.2 published, not yet deployed"),
+        "{}",
+        stale.stderr()
+    );
 
     // The same wait, answered by the new version's statuses arriving live.
     let mut waiting = until_app(&server, "hello-app=deployed", "30s");
@@ -913,8 +922,11 @@ fn the_newest_deploy_is_found_behind_ten_thousand_others() {
         "{}",
         stale.stderr()
     );
+    // The newest deploy is named (and the one before it, found behind the others too).
     assert!(
-        stale.stderr().contains("app hello-app  deployed  v0.0.2"),
+        stale
+            .stderr()
+            .contains("app hello-app  deployed  v0.0.1; v0.0.2 published, not yet deployed"),
         "the version of the newest deploy: {}",
         stale.stderr()
     );

@@ -31,6 +31,7 @@ use async_nats::jetstream::consumer::{pull, DeliverPolicy, OrderedPullConsumer};
 use async_nats::jetstream::{self, Message};
 use async_nats::Client;
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
 use futures_util::future::join_all;
 use futures_util::StreamExt;
 use serde::Deserialize;
@@ -232,9 +233,13 @@ async fn from_streams(
         Err(why) => Some(why),
     };
     // No stream keeps deploys: nothing says a status is stale (as before wadm_events existed).
-    let (newest, unread_deploys) = match deploys {
-        Ok(Deploys { newest, unread }) => (newest, unread),
-        Err(_) => (HashMap::new(), None),
+    let (newest, earlier, unread_deploys) = match deploys {
+        Ok(Deploys {
+            newest,
+            earlier,
+            unread,
+        }) => (newest, earlier, unread),
+        Err(_) => (HashMap::new(), HashMap::new(), None),
     };
     for ((lattice, app), deploy) in newest {
         if seeds.len() >= MOST && !seeds.contains_key(&(lattice.clone(), app.clone())) {
@@ -244,6 +249,19 @@ async fn from_streams(
             continue;
         };
         let seed = seed_for(&mut seeds, &lattice, &app);
+        // A status stored before the newest deploy is an earlier version's: which one.
+        if let (Some(status_at), Some(deployed_at)) = (seed.at, deploy.message.at) {
+            if status_at < deployed_at {
+                seed.status_version = earlier
+                    .get(&(lattice.clone(), app.clone()))
+                    .and_then(|list| {
+                        list.iter()
+                            .rev()
+                            .find(|(at, _)| at.is_some_and(|at| at <= status_at))
+                    })
+                    .and_then(|(_, version)| version.clone());
+            }
+        }
         seed.deployed_at = deploy.message.at;
         seed.deploy_id = deploy.id;
         seed.version = manifest.version;
@@ -328,9 +346,18 @@ struct Deploy {
     id: Option<String>,
 }
 
+/// An earlier deploy: when it was stored, and its version.
+type EarlierDeploy = (Option<DateTime<Utc>>, Option<String>);
+
+/// How many of an application's earlier deploys are remembered.
+const EARLIER_KEPT: usize = 16;
+
 /// Every application's newest deploy in a lattice.
 struct Deploys {
     newest: HashMap<(String, String), Deploy>,
+    /// Each application's deploys before its newest: when, and which version (oldest first, the
+    /// last [`EARLIER_KEPT`]): what a status stored before the newest deploy belongs to.
+    earlier: HashMap<(String, String), Vec<EarlierDeploy>>,
     /// Not all could be read, and why.
     unread: Option<String>,
 }
@@ -347,6 +374,7 @@ async fn deploys(
     let consumer_name = consumer.cached_info().name.clone();
     let pending = consumer.cached_info().num_pending;
     let mut newest: HashMap<(String, String), Deploy> = HashMap::new();
+    let mut earlier: HashMap<(String, String), Vec<EarlierDeploy>> = HashMap::new();
     let mut unread = None;
     let mut read = 0u64;
     if pending > 0 {
@@ -381,8 +409,8 @@ async fn deploys(
                         unread = Some(format!("more than {MOST} applications deployed"));
                     } else {
                         let at = message.info().ok().map(|info| info.published);
-                        newest.insert(
-                            key,
+                        let replaced = newest.insert(
+                            key.clone(),
                             Deploy {
                                 message: Stored {
                                     subject: message.subject.to_string(),
@@ -392,6 +420,15 @@ async fn deploys(
                                 id,
                             },
                         );
+                        if let Some(replaced) = replaced {
+                            let version =
+                                manifest(&replaced.message.payload).and_then(|m| m.version);
+                            let list = earlier.entry(key).or_default();
+                            if list.len() == EARLIER_KEPT {
+                                list.remove(0);
+                            }
+                            list.push((replaced.message.at, version));
+                        }
                     }
                 }
                 // What was stored once reading began is newer still and arrives live.
@@ -402,7 +439,11 @@ async fn deploys(
         }
     }
     let _ = stream.delete_consumer(&consumer_name).await;
-    Ok(Deploys { newest, unread })
+    Ok(Deploys {
+        newest,
+        earlier,
+        unread,
+    })
 }
 
 /// The last status message of every application on `filter`, read through an ordered consumer

@@ -809,6 +809,9 @@ pub struct Seed {
     pub version: Option<String>,
     /// When the newest version was deployed, when a stream still holds its `manifest_published`.
     pub deployed_at: Option<DateTime<Utc>>,
+    /// The version the stored status belongs to, when it was stored before the newest deploy
+    /// and the stream still holds the deploy before it.
+    pub status_version: Option<String>,
     /// The newest `manifest_published`'s CloudEvent id.
     pub deploy_id: Option<String>,
     /// Ids the deployed manifest names.
