@@ -235,13 +235,14 @@ impl Pipeline {
         let wadm = event.kind.known().is_some_and(KindId::is_wadm);
         // A heartbeat's inventory is read once, for lattice memory, application memory and the
         // rows a view draws alike; with applications only when some part needs them.
-        let listed = match (at, event.kind.known(), event.data()) {
-            (Some(_), Some(KindId::HostHeartbeat), Some(data)) => {
+        // (`data` only for a heartbeat: reading it decodes it, which `--json` never needs.)
+        let listed = match (at, event.kind.known()) {
+            (Some(_), Some(KindId::HostHeartbeat)) => event.data().and_then(|data| {
                 let with_apps = self.state.tables.is_some()
                     || (self.state.apps.is_some()
                         && memchr::memmem::find(event.raw.payload, b"appspec").is_some());
                 crate::state::lattice::listing(data, with_apps)
-            }
+            }),
             _ => None,
         };
         let mut facts = match at {

@@ -167,6 +167,16 @@ impl Drop for Tmux {
     }
 }
 
+/// `latwatch top` on `server` at 160×40 without color, with `extra` flags, once it has drawn.
+fn top_watching(server: &NatsServer, extra: &[&str]) -> Tmux {
+    let url = server.url();
+    let mut args = vec!["top", "-s", &url, "--color", "never"];
+    args.extend_from_slice(extra);
+    let top = Tmux::start(&args, 160, 40);
+    top.wait_for("the view", |s| s.contains("events (0)"));
+    top
+}
+
 /// The screen line that holds every one of `parts`.
 fn row<'s>(screen: &'s str, parts: &[&str]) -> Option<&'s str> {
     screen
@@ -515,20 +525,7 @@ fn scaled(component: &str) -> String {
 #[test]
 fn a_type_filter_narrows_only_the_events_pane_and_legacy_heartbeats_fill_the_tables() {
     let server = NatsServer::start();
-    let top = Tmux::start(
-        &[
-            "top",
-            "-s",
-            &server.url(),
-            "--color",
-            "never",
-            "-t",
-            "component_scaled",
-        ],
-        160,
-        40,
-    );
-    top.wait_for("the view", |s| s.contains("events (0)"));
+    let top = top_watching(&server, &["-t", "component_scaled"]);
     let publisher = Publisher::connect(&server.url());
     let subject = "wasmbus.evt.default.host_heartbeat";
     publisher.publish(
@@ -596,20 +593,7 @@ fn flags_that_mean_nothing_to_top_are_refused() {
 #[test]
 fn repeated_statuses_leave_no_raw_rows_in_the_events_pane() {
     let server = NatsServer::start();
-    let top = Tmux::start(
-        &[
-            "top",
-            "-s",
-            &server.url(),
-            "--color",
-            "never",
-            "--exclude-type",
-            "component_scale_failed",
-        ],
-        160,
-        40,
-    );
-    top.wait_for("the view", |s| s.contains("events (0)"));
+    let top = top_watching(&server, &["--exclude-type", "component_scale_failed"]);
     let publisher = Publisher::connect(&server.url());
     for (subject, payload) in recorded(WADM_BROKEN_APP) {
         publisher.publish(&subject, payload.as_bytes());
@@ -797,20 +781,7 @@ fn a_failing_apps_row_keeps_the_root_cause() {
 #[test]
 fn app_narrows_the_links_pane() {
     let server = NatsServer::start();
-    let top = Tmux::start(
-        &[
-            "top",
-            "-s",
-            &server.url(),
-            "--color",
-            "never",
-            "--app",
-            "broken-app",
-        ],
-        160,
-        40,
-    );
-    top.wait_for("the view", |s| s.contains("events (0)"));
+    let top = top_watching(&server, &["--app", "broken-app"]);
     let publisher = Publisher::connect(&server.url());
     let hello = recorded(WADM_HELLO_APP);
     let broken = |text: &str| {
