@@ -42,6 +42,7 @@ fn benches(c: &mut Criterion) {
         subjects: Default::default(),
         offset: Default::default(),
         heartbeats: true,
+        compress: true,
     });
     for (name, payload) in payloads() {
         let mut group = c.benchmark_group(name);

@@ -47,7 +47,7 @@ _latwatch() {
 
     case "${cmd}" in
         latwatch)
-            opts="-s -x -t -i -o -n -q -h -V --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --subject-prefix --legacy --type --exclude-type --host --component --provider --app --filter --input --output --json --color --no-color --utc --full-ids --silence-hint --heartbeats --count --quiet --summary --apps --no-apps --record --since --last --stream --no-fill --buffer --ping-interval --until-app --until-type --until-host --until-component --until-provider --until-filter --fail-on --timeout --idle-timeout --connect-timeout --help --version completions man top help"
+            opts="-s -x -t -i -o -n -q -h -V --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --subject-prefix --legacy --type --exclude-type --host --component --provider --app --filter --input --output --json --color --no-color --utc --full-ids --silence-hint --heartbeats --no-compress --count --quiet --summary --apps --no-apps --record --since --last --stream --no-fill --buffer --ping-interval --until-app --until-type --until-host --until-component --until-provider --until-filter --fail-on --timeout --idle-timeout --connect-timeout --help --version completions man top help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -261,7 +261,7 @@ _latwatch() {
             return 0
             ;;
         latwatch__subcmd__completions)
-            opts="-s -x -t -q -h --out-dir --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --subject-prefix --type --exclude-type --host --component --provider --app --filter --color --no-color --utc --full-ids --quiet --no-apps --ping-interval --connect-timeout --help bash elvish fish powershell zsh"
+            opts="-s -x -t -q -h --out-dir --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --subject-prefix --type --exclude-type --host --component --provider --app --filter --color --no-color --utc --full-ids --no-compress --quiet --no-apps --ping-interval --connect-timeout --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -465,7 +465,7 @@ _latwatch() {
             return 0
             ;;
         latwatch__subcmd__man)
-            opts="-s -x -t -q -h --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --subject-prefix --type --exclude-type --host --component --provider --app --filter --color --no-color --utc --full-ids --quiet --no-apps --ping-interval --connect-timeout --help"
+            opts="-s -x -t -q -h --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --subject-prefix --type --exclude-type --host --component --provider --app --filter --color --no-color --utc --full-ids --no-compress --quiet --no-apps --ping-interval --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -595,7 +595,7 @@ _latwatch() {
             return 0
             ;;
         latwatch__subcmd__top)
-            opts="-s -x -t -q -h --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --subject-prefix --type --exclude-type --host --component --provider --app --filter --color --no-color --utc --full-ids --quiet --no-apps --ping-interval --connect-timeout --help"
+            opts="-s -x -t -q -h --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --subject-prefix --type --exclude-type --host --component --provider --app --filter --color --no-color --utc --full-ids --no-compress --quiet --no-apps --ping-interval --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

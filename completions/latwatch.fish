@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_latwatch_global_optspecs
-    string join \n s/server= context= creds= nkey= jwt= seed= user= password= token= tls-ca= tls-cert= tls-key= tls-first ctl-host= ctl-port= x/lattice= all-lattices subject-prefix= legacy t/type= exclude-type= host= component= provider= app= filter= i/input= o/output= json color= no-color utc full-ids silence-hint= heartbeats n/count= q/quiet summary apps no-apps record= since= last= stream= no-fill buffer= ping-interval= until-app= until-type= until-host= until-component= until-provider= until-filter= fail-on= timeout= idle-timeout= connect-timeout= h/help V/version
+    string join \n s/server= context= creds= nkey= jwt= seed= user= password= token= tls-ca= tls-cert= tls-key= tls-first ctl-host= ctl-port= x/lattice= all-lattices subject-prefix= legacy t/type= exclude-type= host= component= provider= app= filter= i/input= o/output= json color= no-color utc full-ids silence-hint= heartbeats no-compress n/count= q/quiet summary apps no-apps record= since= last= stream= no-fill buffer= ping-interval= until-app= until-type= until-host= until-component= until-provider= until-filter= fail-on= timeout= idle-timeout= connect-timeout= h/help V/version
 end
 
 function __fish_latwatch_needs_command
@@ -204,6 +204,7 @@ complete -c latwatch -n "__fish_latwatch_needs_command" -l no-color -d 'Same as 
 complete -c latwatch -n "__fish_latwatch_needs_command" -l utc -d 'Show times in UTC instead of local time'
 complete -c latwatch -n "__fish_latwatch_needs_command" -l full-ids -d 'Show whole host keys instead of friendly names and abbreviations like NBXJ2O…MQOUB'
 complete -c latwatch -n "__fish_latwatch_needs_command" -l heartbeats -d 'Print every heartbeat and health status, not only those that change something'
+complete -c latwatch -n "__fish_latwatch_needs_command" -l no-compress -d 'Print every repeat of a host\'s failure in full (by default the same failure again, same id and error, is a short line: `same error again (×3, over 31s)`)'
 complete -c latwatch -n "__fish_latwatch_needs_command" -s q -l quiet -d 'No status lines on stderr (errors and warnings are still shown)'
 complete -c latwatch -n "__fish_latwatch_needs_command" -l summary -d 'At exit, print counts on stderr: messages received, shown, filtered out, per kind, per host, hosts alive, failures, per application'
 complete -c latwatch -n "__fish_latwatch_needs_command" -l apps -d 'In --json and -o jsonl, include wadm\'s application messages: its CloudEvents, and in -o jsonl its status messages (pretty output shows them unless --no-apps)'
@@ -311,6 +312,7 @@ complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l all-la
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l no-color -d 'Same as --color never (as other tools spell it)'
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l utc -d 'Show times in UTC instead of local time'
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l full-ids -d 'Show whole host keys instead of friendly names and abbreviations like NBXJ2O…MQOUB'
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l no-compress -d 'Print every repeat of a host\'s failure in full (by default the same failure again, same id and error, is a short line: `same error again (×3, over 31s)`)'
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -s q -l quiet -d 'No status lines on stderr (errors and warnings are still shown)'
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l no-apps -d 'Leave wadm applications out: no wadm subscriptions, status lines or app= tags'
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -409,6 +411,7 @@ complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l all-lattices -
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l no-color -d 'Same as --color never (as other tools spell it)'
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l utc -d 'Show times in UTC instead of local time'
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l full-ids -d 'Show whole host keys instead of friendly names and abbreviations like NBXJ2O…MQOUB'
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l no-compress -d 'Print every repeat of a host\'s failure in full (by default the same failure again, same id and error, is a short line: `same error again (×3, over 31s)`)'
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -s q -l quiet -d 'No status lines on stderr (errors and warnings are still shown)'
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l no-apps -d 'Leave wadm applications out: no wadm subscriptions, status lines or app= tags'
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -507,6 +510,7 @@ complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l all-lattices -
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l no-color -d 'Same as --color never (as other tools spell it)'
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l utc -d 'Show times in UTC instead of local time'
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l full-ids -d 'Show whole host keys instead of friendly names and abbreviations like NBXJ2O…MQOUB'
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l no-compress -d 'Print every repeat of a host\'s failure in full (by default the same failure again, same id and error, is a short line: `same error again (×3, over 31s)`)'
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -s q -l quiet -d 'No status lines on stderr (errors and warnings are still shown)'
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l no-apps -d 'Leave wadm applications out: no wadm subscriptions, status lines or app= tags'
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -242,6 +242,11 @@ pub struct Cli {
     #[arg(long, help_heading = "Output", hide_short_help = true)]
     pub heartbeats: bool,
 
+    /// Print every repeat of a host's failure in full (by default the same failure again, same
+    /// id and error, is a short line: `same error again (×3, over 31s)`)
+    #[arg(global = true, long, help_heading = "Output", hide_short_help = true)]
+    pub no_compress: bool,
+
     /// Exit after printing N events
     #[arg(
         short = 'n',

@@ -1356,3 +1356,37 @@ fn until_app_shows_only_the_awaited_application() {
     );
     assert!(String::from_utf8(stdout).unwrap().contains("broken-app"));
 }
+
+/// Issue 21, item 2: a host's failure repeated while wadm retries (same component, host and
+/// error) is shown in full once, then as a short line; `--no-compress` shows each in full, and
+/// the JSON formats are unchanged.
+#[test]
+fn a_repeated_failure_is_a_short_line_after_the_first() {
+    let capture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/wadm-broken-app.jsonl"
+    );
+    let run = |extra: &[&str]| {
+        let mut args = vec!["--input", capture, "--color", "never"];
+        args.extend_from_slice(extra);
+        let (status, stdout, stderr) = run_with_stdin(&args, b"");
+        assert!(status.success(), "{stderr}");
+        String::from_utf8(stdout).unwrap()
+    };
+    let failures = |out: &str, needle: &str| {
+        out.lines()
+            .filter(|l| l.contains("component_scale_failed") && l.contains(needle))
+            .count()
+    };
+    let compressed = run(&[]);
+    assert_eq!(failures(&compressed, "error=\""), 1, "{compressed}");
+    assert_eq!(failures(&compressed, "same error again"), 4, "{compressed}");
+    assert!(
+        compressed.contains("broken_app-broken  same error again (×5, over 44s)"),
+        "{compressed}"
+    );
+    let full = run(&["--no-compress"]);
+    assert_eq!(failures(&full, "error=\""), 5, "{full}");
+    let jsonl = run(&["-o", "jsonl"]);
+    assert_eq!(failures(&jsonl, r#""error":""#), 5, "{jsonl}");
+}

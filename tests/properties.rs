@@ -15,6 +15,7 @@ fn pretty() -> Renderer {
         subjects: Default::default(),
         offset: LocalOffset::default(),
         heartbeats: true,
+        compress: true,
     })
 }
 

@@ -352,6 +352,7 @@ fn renderer(cli: &Cli, output: Output, lattices: &[String]) -> Renderer {
             subjects: SubjectReader::new(cli.subject_prefix.as_deref()),
             offset: LocalOffset::default(),
             heartbeats: cli.heartbeats,
+            compress: !cli.no_compress,
         }),
     }
 }

@@ -44,6 +44,8 @@ pub struct Pretty {
     pub offset: LocalOffset,
     /// `--heartbeats`: print every heartbeat, not only those that change something.
     pub heartbeats: bool,
+    /// A host's failure repeated (same id, same error) is a short line (not `--no-compress`).
+    pub compress: bool,
 }
 
 /// The local time zone's offset from UTC, cached: asking chrono's `Local` for every line costs a
@@ -116,6 +118,34 @@ impl Pretty {
         // wadm's status messages have no envelope: their publisher is wadm all the same.
         let host_id = event.host_id().or(wadm.then_some(Cow::Borrowed("wadm")));
         self.host(host_id.as_deref(), host_name, facts.name_shared, out)?;
+        // The same failure again: its full text was shown the first time.
+        if let (Some(repeat), true, Some(data)) = (&facts.repeat, self.compress, data) {
+            let id = [
+                "component_id",
+                "actor_id",
+                "provider_id",
+                "public_key",
+                "source_id",
+            ]
+            .iter()
+            .find_map(|key| data.str(key))
+            .unwrap_or_default();
+            let style = self.palette.as_ref().map(|p| p.label);
+            self.paint(out, None, format_args!("  {}", escape_untrusted(&id)))?;
+            self.paint(
+                out,
+                style,
+                format_args!(
+                    "  same error again (×{}, over {}s)",
+                    repeat.times,
+                    repeat.over.num_seconds()
+                ),
+            )?;
+            if let Some(app) = &facts.app {
+                write!(out, "  app={}", crate::text::escape_name(&app.name))?;
+            }
+            return out.write_all(b"\n");
+        }
 
         let mut line = Line {
             pretty: self,
@@ -530,6 +560,7 @@ mod tests {
             subjects: SubjectReader::default(),
             offset: LocalOffset::default(),
             heartbeats: true,
+            compress: true,
         }
     }
 

@@ -248,7 +248,23 @@ pub struct Facts {
     /// The application the event belongs to, and for wadm's messages what changed
     /// (application memory, `apps.rs`).
     pub app: Option<crate::state::apps::AppFacts>,
+    /// A failure the same host reported for the same id with the same error before: how many
+    /// times in all, and over how long (pretty output shortens it).
+    pub repeat: Option<Repeat>,
 }
+
+/// The same failure again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Repeat {
+    pub times: u32,
+    pub over: Duration,
+}
+
+/// A host's last failure for one id: the error's hash, how many times, since when.
+type LastFailure = (u64, u32, DateTime<Utc>);
+
+/// Failures remembered for [`Repeat`] at most (a new one past it starts afresh).
+const FAILURES_KEPT: usize = 10_000;
 
 /// A host that stopped heartbeating.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -267,9 +283,28 @@ pub struct Lattice {
     name_counts: HashMap<String, usize>,
     /// Hosts forgotten to stay within [`MAX_HOSTS`].
     forgotten: u64,
+    /// (host, kind, id) → (the error's hash, times, first seen): the last failure of each.
+    failures: HashMap<(String, KindId, String), LastFailure>,
     /// The one string interner of the state: inventories here and the rows a view draws
     /// (`state::tables`) share each id's and image's text.
     pub strings: Interner,
+}
+
+/// A failure a host reports again and again while it retries (not a health check: that is a
+/// state, and flips).
+fn repeats(kind: KindId) -> bool {
+    use KindId::*;
+    matches!(
+        kind,
+        ComponentScaleFailed
+            | ComponentStartFailed
+            | ProviderStartFailed
+            | LinkdefSetFailed
+            | ActorScaleFailed
+            | ActorsStartFailed
+            | ActorStartFailed
+            | ActorUpdateFailed
+    )
 }
 
 /// Moves one count from a host's old name to its new one.
@@ -370,6 +405,9 @@ impl Lattice {
         let Some(host_id) = host_id else {
             return Facts::default();
         };
+        let repeat = kind
+            .filter(|k| repeats(*k))
+            .and_then(|failure| self.failure(failure, &host_id, event, at));
         if kind == Some(HostStopped) {
             let host = self.hosts.remove(host_id.as_ref());
             let host_name = host.and_then(|h| h.name);
@@ -453,7 +491,48 @@ impl Lattice {
             .host_name
             .as_ref()
             .is_some_and(|n| self.name_counts.get(n).is_some_and(|&count| count > 1));
+        facts.repeat = repeat;
         facts
+    }
+
+    /// A failure event: the same as this host's last one for the same id (same error)?
+    fn failure(
+        &mut self,
+        kind: KindId,
+        host_id: &str,
+        event: &Event,
+        at: DateTime<Utc>,
+    ) -> Option<Repeat> {
+        let data = event.data()?;
+        let id = [
+            "component_id",
+            "actor_id",
+            "provider_id",
+            "public_key",
+            "source_id",
+        ]
+        .iter()
+        .find_map(|key| data.str(key))?;
+        let error = data.get("error").map_or("", |raw| raw.get());
+        let hash = crate::dedupe::key(error.as_bytes());
+        // The host's own time for each report, when it says (a capture's repeats are spread
+        // over its time, not the replay's).
+        let at = event.happened_at().unwrap_or(at);
+        if self.failures.len() >= FAILURES_KEPT {
+            self.failures.clear();
+        }
+        let entry = self
+            .failures
+            .entry((host_id.to_owned(), kind, id.into_owned()))
+            .or_insert((hash, 0, at));
+        if entry.0 != hash {
+            *entry = (hash, 0, at);
+        }
+        entry.1 += 1;
+        (entry.1 > 1).then(|| Repeat {
+            times: entry.1,
+            over: at - entry.2,
+        })
     }
 
     /// Forgets the [`FORGET_AT_ONCE`] hosts heard from longest ago (never heard, or only before
