@@ -120,16 +120,7 @@ impl Pretty {
         self.host(host_id.as_deref(), host_name, facts.name_shared, out)?;
         // The same failure again: its full text was shown the first time.
         if let (Some(repeat), true, Some(data)) = (&facts.repeat, self.compress, data) {
-            let id = [
-                "component_id",
-                "actor_id",
-                "provider_id",
-                "public_key",
-                "source_id",
-            ]
-            .iter()
-            .find_map(|key| data.str(key))
-            .unwrap_or_default();
+            let id = crate::state::lattice::failed_id(data).unwrap_or_default();
             let style = self.palette.as_ref().map(|p| p.label);
             self.paint(out, None, format_args!("  {}", escape_untrusted(&id)))?;
             self.paint(

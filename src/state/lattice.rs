@@ -307,6 +307,19 @@ fn repeats(kind: KindId) -> bool {
     )
 }
 
+/// What a failure event is about: its component, provider or link source.
+pub fn failed_id<'d>(data: &'d Data) -> Option<std::borrow::Cow<'d, str>> {
+    [
+        "component_id",
+        "actor_id",
+        "provider_id",
+        "public_key",
+        "source_id",
+    ]
+    .iter()
+    .find_map(|key| data.str(key))
+}
+
 /// Moves one count from a host's old name to its new one.
 fn recount(counts: &mut HashMap<String, usize>, old: Option<&str>, new: Option<&str>) {
     if old == new {
@@ -504,15 +517,7 @@ impl Lattice {
         at: DateTime<Utc>,
     ) -> Option<Repeat> {
         let data = event.data()?;
-        let id = [
-            "component_id",
-            "actor_id",
-            "provider_id",
-            "public_key",
-            "source_id",
-        ]
-        .iter()
-        .find_map(|key| data.str(key))?;
+        let id = failed_id(data)?;
         let error = data.get("error").map_or("", |raw| raw.get());
         let hash = crate::dedupe::key(error.as_bytes());
         // The host's own time for each report, when it says (a capture's repeats are spread
