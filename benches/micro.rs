@@ -43,6 +43,9 @@ fn benches(c: &mut Criterion) {
         offset: Default::default(),
         heartbeats: true,
         compress: true,
+        full_times: false,
+        verbose: false,
+        dates: true,
     });
     for (name, payload) in payloads() {
         let mut group = c.benchmark_group(name);

@@ -47,7 +47,7 @@ _latwatch() {
 
     case "${cmd}" in
         latwatch)
-            opts="-s -x -t -i -o -n -q -h -V --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --subject-prefix --legacy --type --exclude-type --host --component --provider --app --filter --input --output --json --color --no-color --utc --full-ids --silence-hint --heartbeats --no-compress --count --quiet --summary --apps --no-apps --record --since --last --stream --no-fill --buffer --ping-interval --until-app --until-type --until-host --until-component --until-provider --until-filter --fail-on --timeout --idle-timeout --connect-timeout --help --version completions man top help"
+            opts="-s -x -t -i -o -v -n -q -h -V --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --subject-prefix --legacy --type --exclude-type --host --component --provider --app --filter --input --output --json --color --no-color --utc --timestamps --verbose --full-ids --silence-hint --heartbeats --no-compress --count --quiet --summary --apps --no-apps --record --since --last --stream --no-fill --buffer --ping-interval --until-app --until-type --until-host --until-component --until-provider --until-filter --fail-on --timeout --idle-timeout --connect-timeout --help --version completions man top help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -177,6 +177,10 @@ _latwatch() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --timestamps)
+                    COMPREPLY=($(compgen -W "auto full" -- "${cur}"))
+                    return 0
+                    ;;
                 --silence-hint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -261,7 +265,7 @@ _latwatch() {
             return 0
             ;;
         latwatch__subcmd__completions)
-            opts="-s -x -t -q -h --out-dir --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --subject-prefix --type --exclude-type --host --component --provider --app --filter --color --no-color --utc --full-ids --no-compress --quiet --no-apps --ping-interval --connect-timeout --help bash elvish fish powershell zsh"
+            opts="-s -x -t -v -q -h --out-dir --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --subject-prefix --type --exclude-type --host --component --provider --app --filter --color --no-color --utc --timestamps --verbose --full-ids --no-compress --quiet --no-apps --ping-interval --connect-timeout --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -379,6 +383,10 @@ _latwatch() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --timestamps)
+                    COMPREPLY=($(compgen -W "auto full" -- "${cur}"))
+                    return 0
+                    ;;
                 --ping-interval)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -465,7 +473,7 @@ _latwatch() {
             return 0
             ;;
         latwatch__subcmd__man)
-            opts="-s -x -t -q -h --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --subject-prefix --type --exclude-type --host --component --provider --app --filter --color --no-color --utc --full-ids --no-compress --quiet --no-apps --ping-interval --connect-timeout --help"
+            opts="-s -x -t -v -q -h --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --subject-prefix --type --exclude-type --host --component --provider --app --filter --color --no-color --utc --timestamps --verbose --full-ids --no-compress --quiet --no-apps --ping-interval --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -577,6 +585,10 @@ _latwatch() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --timestamps)
+                    COMPREPLY=($(compgen -W "auto full" -- "${cur}"))
                     return 0
                     ;;
                 --ping-interval)
@@ -595,7 +607,7 @@ _latwatch() {
             return 0
             ;;
         latwatch__subcmd__top)
-            opts="-s -x -t -q -h --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --subject-prefix --type --exclude-type --host --component --provider --app --filter --color --no-color --utc --full-ids --no-compress --quiet --no-apps --ping-interval --connect-timeout --help"
+            opts="-s -x -t -v -q -h --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --subject-prefix --type --exclude-type --host --component --provider --app --filter --color --no-color --utc --timestamps --verbose --full-ids --no-compress --quiet --no-apps --ping-interval --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -707,6 +719,10 @@ _latwatch() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --timestamps)
+                    COMPREPLY=($(compgen -W "auto full" -- "${cur}"))
                     return 0
                     ;;
                 --ping-interval)

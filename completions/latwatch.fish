@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_latwatch_global_optspecs
-    string join \n s/server= context= creds= nkey= jwt= seed= user= password= token= tls-ca= tls-cert= tls-key= tls-first ctl-host= ctl-port= x/lattice= all-lattices subject-prefix= legacy t/type= exclude-type= host= component= provider= app= filter= i/input= o/output= json color= no-color utc full-ids silence-hint= heartbeats no-compress n/count= q/quiet summary apps no-apps record= since= last= stream= no-fill buffer= ping-interval= until-app= until-type= until-host= until-component= until-provider= until-filter= fail-on= timeout= idle-timeout= connect-timeout= h/help V/version
+    string join \n s/server= context= creds= nkey= jwt= seed= user= password= token= tls-ca= tls-cert= tls-key= tls-first ctl-host= ctl-port= x/lattice= all-lattices subject-prefix= legacy t/type= exclude-type= host= component= provider= app= filter= i/input= o/output= json color= no-color utc timestamps= v/verbose full-ids silence-hint= heartbeats no-compress n/count= q/quiet summary apps no-apps record= since= last= stream= no-fill buffer= ping-interval= until-app= until-type= until-host= until-component= until-provider= until-filter= fail-on= timeout= idle-timeout= connect-timeout= h/help V/version
 end
 
 function __fish_latwatch_needs_command
@@ -116,11 +116,13 @@ jsonl\t'One record per line: {"subject", "received", "event"}'"
 complete -c latwatch -n "__fish_latwatch_needs_command" -l color -d 'When to color the output: auto colors a terminal unless NO_COLOR is set or TERM=dumb (CLICOLOR_FORCE forces it); json and jsonl are never colored' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c latwatch -n "__fish_latwatch_needs_command" -l timestamps -d 'How lines show times: auto is HH:MM:SS.mmm, with the date before it when the time is not today; full is RFC 3339 on every line (2026-12-03T09:12:03.104+01:00), as kubectl and stern print. A host event shows its own time (the host\'s clock); a wadm status, which has none, the time latwatch received it (a replay: the time the server stored it)' -r -f -a "auto\t'HH:MM:SS.mmm, with the date when not today'
+full\t'RFC 3339 on every line'"
 complete -c latwatch -n "__fish_latwatch_needs_command" -l silence-hint -d 'If nothing arrives within SECS of subscribing, explain on stderr why and which lattices on the server do have traffic (0: never)' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -s n -l count -d 'Exit after printing N events' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l record -d 'Also append every received event (before filters) to FILE as a jsonl record, written as it arrives; `--input FILE` replays it' -r -F
-complete -c latwatch -n "__fish_latwatch_needs_command" -l since -d 'First replay the events stored since WHEN (a duration like 90s, 10m, 1h30m, or an RFC 3339 time) from the JetStream stream that keeps the lattice\'s events, then continue live' -r
-complete -c latwatch -n "__fish_latwatch_needs_command" -l last -d 'First replay the last N stored events from JetStream, then continue live' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -l since -d 'First replay the events stored since WHEN (a duration like 90s, 10m, 1h30m, or an RFC 3339 time) from the JetStream stream that keeps the lattice\'s events, and wadm\'s deploys and application statuses from its streams (wadm_events, wadm_status) merged in time order, then continue live' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -l last -d 'First show the last N stored events that pass the filters (-t, --host, --app, --filter…, as `kubectl logs --tail` counts), searching back through the newest 200,000 (plus N) messages of each stream at most, then continue live' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l stream -d 'The JetStream stream to replay and fill gaps from [default: the stream that stores the lattice\'s subjects, e.g. wadm\'s wasmbus_events]' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l buffer -d 'Memory for events that stdout cannot take yet (a slow reader); past it events are dropped, reported, and filled from a stream when there is one (e.g. 64MiB, 1GiB)' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l ping-interval -d 'How often to ping the server; after three unanswered pings the server counts as hung and latwatch reconnects (a duration: 2s, 500ms)' -r
@@ -202,6 +204,7 @@ complete -c latwatch -n "__fish_latwatch_needs_command" -l legacy -d 'Also liste
 complete -c latwatch -n "__fish_latwatch_needs_command" -l json -d 'Print each event\'s original JSON on one line (same as -o json)'
 complete -c latwatch -n "__fish_latwatch_needs_command" -l no-color -d 'Same as --color never (as other tools spell it)'
 complete -c latwatch -n "__fish_latwatch_needs_command" -l utc -d 'Show times in UTC instead of local time'
+complete -c latwatch -n "__fish_latwatch_needs_command" -s v -l verbose -d 'Print messages whole: wadm\'s status messages and errors are otherwise shortened on a line, keeping their start and their root cause (`failed to fetch component: … dns error: …`)'
 complete -c latwatch -n "__fish_latwatch_needs_command" -l full-ids -d 'Show whole host keys instead of friendly names and abbreviations like NBXJ2O…MQOUB'
 complete -c latwatch -n "__fish_latwatch_needs_command" -l heartbeats -d 'Print every heartbeat and health status, not only those that change something'
 complete -c latwatch -n "__fish_latwatch_needs_command" -l no-compress -d 'Print every repeat of a host\'s failure in full (by default the same failure again, same id and error, is a short line: `same error again (×3, over 31s)`)'
@@ -305,12 +308,15 @@ complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l filter
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l color -d 'When to color the output: auto colors a terminal unless NO_COLOR is set or TERM=dumb (CLICOLOR_FORCE forces it); json and jsonl are never colored' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l timestamps -d 'How lines show times: auto is HH:MM:SS.mmm, with the date before it when the time is not today; full is RFC 3339 on every line (2026-12-03T09:12:03.104+01:00), as kubectl and stern print. A host event shows its own time (the host\'s clock); a wadm status, which has none, the time latwatch received it (a replay: the time the server stored it)' -r -f -a "auto\t'HH:MM:SS.mmm, with the date when not today'
+full\t'RFC 3339 on every line'"
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l ping-interval -d 'How often to ping the server; after three unanswered pings the server counts as hung and latwatch reconnects (a duration: 2s, 500ms)' -r
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l connect-timeout -d 'Keep trying the first connection for this long (NATS starting beside latwatch in CI): a refused or unresolved server is tried again, said once on stderr; exit 1 when no connection came. With --until-* or --until-app, --timeout sets it' -r
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l tls-first -d 'Start TLS before the NATS handshake, for servers configured with handshake_first'
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l all-lattices -d 'Watch every lattice on the server (wasmbus.evt.*.>)'
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l no-color -d 'Same as --color never (as other tools spell it)'
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l utc -d 'Show times in UTC instead of local time'
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -s v -l verbose -d 'Print messages whole: wadm\'s status messages and errors are otherwise shortened on a line, keeping their start and their root cause (`failed to fetch component: … dns error: …`)'
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l full-ids -d 'Show whole host keys instead of friendly names and abbreviations like NBXJ2O…MQOUB'
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l no-compress -d 'Print every repeat of a host\'s failure in full (by default the same failure again, same id and error, is a short line: `same error again (×3, over 31s)`)'
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -s q -l quiet -d 'No status lines on stderr (errors and warnings are still shown)'
@@ -404,12 +410,15 @@ complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l filter -d 'Sho
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l color -d 'When to color the output: auto colors a terminal unless NO_COLOR is set or TERM=dumb (CLICOLOR_FORCE forces it); json and jsonl are never colored' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l timestamps -d 'How lines show times: auto is HH:MM:SS.mmm, with the date before it when the time is not today; full is RFC 3339 on every line (2026-12-03T09:12:03.104+01:00), as kubectl and stern print. A host event shows its own time (the host\'s clock); a wadm status, which has none, the time latwatch received it (a replay: the time the server stored it)' -r -f -a "auto\t'HH:MM:SS.mmm, with the date when not today'
+full\t'RFC 3339 on every line'"
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l ping-interval -d 'How often to ping the server; after three unanswered pings the server counts as hung and latwatch reconnects (a duration: 2s, 500ms)' -r
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l connect-timeout -d 'Keep trying the first connection for this long (NATS starting beside latwatch in CI): a refused or unresolved server is tried again, said once on stderr; exit 1 when no connection came. With --until-* or --until-app, --timeout sets it' -r
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l tls-first -d 'Start TLS before the NATS handshake, for servers configured with handshake_first'
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l all-lattices -d 'Watch every lattice on the server (wasmbus.evt.*.>)'
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l no-color -d 'Same as --color never (as other tools spell it)'
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l utc -d 'Show times in UTC instead of local time'
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -s v -l verbose -d 'Print messages whole: wadm\'s status messages and errors are otherwise shortened on a line, keeping their start and their root cause (`failed to fetch component: … dns error: …`)'
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l full-ids -d 'Show whole host keys instead of friendly names and abbreviations like NBXJ2O…MQOUB'
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l no-compress -d 'Print every repeat of a host\'s failure in full (by default the same failure again, same id and error, is a short line: `same error again (×3, over 31s)`)'
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -s q -l quiet -d 'No status lines on stderr (errors and warnings are still shown)'
@@ -503,12 +512,15 @@ complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l filter -d 'Sho
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l color -d 'When to color the output: auto colors a terminal unless NO_COLOR is set or TERM=dumb (CLICOLOR_FORCE forces it); json and jsonl are never colored' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l timestamps -d 'How lines show times: auto is HH:MM:SS.mmm, with the date before it when the time is not today; full is RFC 3339 on every line (2026-12-03T09:12:03.104+01:00), as kubectl and stern print. A host event shows its own time (the host\'s clock); a wadm status, which has none, the time latwatch received it (a replay: the time the server stored it)' -r -f -a "auto\t'HH:MM:SS.mmm, with the date when not today'
+full\t'RFC 3339 on every line'"
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l ping-interval -d 'How often to ping the server; after three unanswered pings the server counts as hung and latwatch reconnects (a duration: 2s, 500ms)' -r
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l connect-timeout -d 'Keep trying the first connection for this long (NATS starting beside latwatch in CI): a refused or unresolved server is tried again, said once on stderr; exit 1 when no connection came. With --until-* or --until-app, --timeout sets it' -r
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l tls-first -d 'Start TLS before the NATS handshake, for servers configured with handshake_first'
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l all-lattices -d 'Watch every lattice on the server (wasmbus.evt.*.>)'
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l no-color -d 'Same as --color never (as other tools spell it)'
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l utc -d 'Show times in UTC instead of local time'
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -s v -l verbose -d 'Print messages whole: wadm\'s status messages and errors are otherwise shortened on a line, keeping their start and their root cause (`failed to fetch component: … dns error: …`)'
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l full-ids -d 'Show whole host keys instead of friendly names and abbreviations like NBXJ2O…MQOUB'
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l no-compress -d 'Print every repeat of a host\'s failure in full (by default the same failure again, same id and error, is a short line: `same error again (×3, over 31s)`)'
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -s q -l quiet -d 'No status lines on stderr (errors and warnings are still shown)'

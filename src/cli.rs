@@ -223,6 +223,33 @@ pub struct Cli {
     #[arg(global = true, long, help_heading = "Output", hide_short_help = true)]
     pub utc: bool,
 
+    /// How lines show times: auto is HH:MM:SS.mmm, with the date before it when the time is not
+    /// today; full is RFC 3339 on every line (2026-12-03T09:12:03.104+01:00), as kubectl and
+    /// stern print. A host event shows its own time (the host's clock); a wadm status, which has
+    /// none, the time latwatch received it (a replay: the time the server stored it)
+    #[arg(
+        global = true,
+        long,
+        value_enum,
+        value_name = "WHEN",
+        default_value_t = Timestamps::Auto,
+        help_heading = "Output",
+        hide_short_help = true
+    )]
+    pub timestamps: Timestamps,
+
+    /// Print messages whole: wadm's status messages and errors are otherwise shortened on a
+    /// line, keeping their start and their root cause (`failed to fetch component: … dns error:
+    /// …`)
+    #[arg(
+        global = true,
+        short,
+        long,
+        help_heading = "Output",
+        hide_short_help = true
+    )]
+    pub verbose: bool,
+
     /// Show whole host keys instead of friendly names and abbreviations like NBXJ2O…MQOUB
     #[arg(global = true, long, help_heading = "Output", hide_short_help = true)]
     pub full_ids: bool,
@@ -281,11 +308,15 @@ pub struct Cli {
     pub record: Option<PathBuf>,
 
     /// First replay the events stored since WHEN (a duration like 90s, 10m, 1h30m, or an RFC 3339
-    /// time) from the JetStream stream that keeps the lattice's events, then continue live
+    /// time) from the JetStream stream that keeps the lattice's events, and wadm's deploys and
+    /// application statuses from its streams (wadm_events, wadm_status) merged in time order,
+    /// then continue live
     #[arg(long, value_name = "WHEN", help_heading = "History and recording")]
     pub since: Option<String>,
 
-    /// First replay the last N stored events from JetStream, then continue live
+    /// First show the last N stored events that pass the filters (-t, --host, --app, --filter…,
+    /// as `kubectl logs --tail` counts), searching back through the newest 200,000 (plus N)
+    /// messages of each stream at most, then continue live
     #[arg(
         long,
         value_name = "N",
@@ -829,6 +860,15 @@ pub enum Output {
     Json,
     /// One record per line: {"subject", "received", "event"}
     Jsonl,
+}
+
+/// How pretty lines show times (`--timestamps`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Timestamps {
+    /// HH:MM:SS.mmm, with the date when not today
+    Auto,
+    /// RFC 3339 on every line
+    Full,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -7,7 +7,7 @@
 //! before the filter, so names learned from events that are not shown still count.
 
 use std::collections::HashSet;
-use std::io;
+use std::io::{self, Write as _};
 
 use chrono::{DateTime, Utc};
 
@@ -118,6 +118,40 @@ pub struct Pipeline {
     counts: Summary,
     /// `--summary`: count kinds too (a map lookup per event) and print the counts at the end.
     summary: bool,
+    /// `--last N`: the lines of the newest N shown events, held back while history is read.
+    held: Option<Held>,
+}
+
+/// The newest lines `--last N` shows, held while the stored events are read: every stored event
+/// goes through every stage (memory learns from all of them), and only the last N that would be
+/// shown are. Bounded by count and by bytes.
+struct Held {
+    keep: usize,
+    lines: std::collections::VecDeque<Vec<u8>>,
+    bytes: usize,
+    /// How many lines were held in all.
+    seen: u64,
+}
+
+/// At most this much output is held for `--last N` (the oldest held lines go first).
+pub const HELD_BYTES: usize = 64 << 20;
+
+impl Held {
+    fn push(&mut self, line: Vec<u8>) {
+        self.seen += 1;
+        self.bytes += line.len();
+        self.lines.push_back(line);
+        while self.lines.len() > self.keep || (self.bytes > HELD_BYTES && self.lines.len() > 1) {
+            if let Some(old) = self.lines.pop_front() {
+                self.bytes -= old.len();
+            }
+        }
+    }
+
+    /// Lines among the newest `keep` that the bytes bound let go.
+    fn dropped(&self) -> u64 {
+        (self.keep as u64).min(self.seen) - self.lines.len() as u64
+    }
 }
 
 impl Pipeline {
@@ -148,7 +182,38 @@ impl Pipeline {
             limit: stages.count,
             counts: Summary::default(),
             summary: stages.summary,
+            held: None,
         }
+    }
+
+    /// `--last N`: from now on, hold the lines of the newest `keep` shown events instead of
+    /// writing them, until [`Pipeline::release_held`].
+    pub fn hold_last(&mut self, keep: usize) {
+        self.held = Some(Held {
+            keep: keep.max(1),
+            lines: std::collections::VecDeque::new(),
+            bytes: 0,
+            seen: 0,
+        });
+    }
+
+    /// Writes the held lines (oldest first, `--count` respected) and stops holding: (lines
+    /// written, lines the bytes bound let go, flow).
+    pub fn release_held(&mut self) -> io::Result<(u64, u64, Flow)> {
+        let Some(held) = self.held.take() else {
+            return Ok((0, 0, Flow::Continue));
+        };
+        let dropped = held.dropped();
+        let mut written = 0;
+        for line in held.lines {
+            self.sink.writer().write_all(&line)?;
+            written += 1;
+            self.counts.shown += 1;
+            if self.limit.is_some_and(|limit| self.counts.shown >= limit) {
+                return Ok((written, dropped, Flow::Done));
+            }
+        }
+        Ok((written, dropped, Flow::Continue))
     }
 
     /// Takes one message through every stage. An `Err` is a write error (a closed stdout included).
@@ -315,10 +380,17 @@ impl Pipeline {
             self.counts.filtered += 1;
             return Ok(self.conclude(verdict));
         }
-        let rendered = match &mut self.state.tables {
-            None => self.renderer.render(&event, &facts, self.sink.writer())?,
-            // The view's events pane: the same words, one line each, with the payload kept.
-            Some(tables) => {
+        let rendered = match (&mut self.state.tables, &mut self.held) {
+            (None, None) => self.renderer.render(&event, &facts, self.sink.writer())?,
+            (None, Some(held)) => {
+                let mut line = Vec::new();
+                let outcome = self.renderer.render(&event, &facts, &mut line)?;
+                if outcome == Outcome::Printed {
+                    held.push(line);
+                }
+                outcome
+            }
+            (Some(tables), _) => {
                 let mut text = Vec::new();
                 let outcome = self.renderer.render(&event, &facts, &mut text)?;
                 if !text.is_empty() {
@@ -338,6 +410,8 @@ impl Pipeline {
             }
         };
         match rendered {
+            // Held lines count as shown when they are written.
+            Outcome::Printed if self.held.is_some() => {}
             Outcome::Printed => self.counts.shown += 1,
             Outcome::Quiet => self.counts.quiet += 1,
             Outcome::NotJson => self.status.warn(format_args!(

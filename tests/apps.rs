@@ -1040,7 +1040,7 @@ fn prefixes_that_look_like_subjects_read_as_prefixes() {
         // The lattice column reads each subject's lattice after the prefix too.
         for line in [published, status, scaled] {
             assert_eq!(
-                line.split_whitespace().nth(1),
+                undated(line).split_whitespace().nth(1),
                 Some("default"),
                 "{prefix}: {line}"
             );
@@ -1309,6 +1309,16 @@ fn a_long_status_message_keeps_its_root_cause() {
     assert!(line.contains("\"failed to fetch component"), "{line}");
     assert!(line.contains("Name or service not known\""), "{line}");
     assert!(line.contains(" … "), "{line}");
+
+    // `--verbose` (`-v`): the message whole.
+    let (status, stdout, stderr) = run_with_stdin(
+        &["--input", "-", "--color", "never", "-v"],
+        format!("{record}\n").as_bytes(),
+    );
+    assert!(status.success(), "{stderr}");
+    let stdout = String::from_utf8(stdout).unwrap();
+    let line = stdout.lines().find(|l| l.contains("shop")).expect(&stdout);
+    assert!(line.contains(&format!("\"{chain}\"")), "{line}");
 }
 
 /// Issue 21, item 5: with `--until-app`, a CI log shows the awaited application only (as if

@@ -11,7 +11,7 @@ const WAIT: Duration = Duration::from_secs(10);
 
 /// The event name shown on a pretty line (second column when no lattice column is shown).
 fn shown_name(line: &str) -> &str {
-    line.split_whitespace().nth(1).unwrap_or("")
+    undated(line).split_whitespace().nth(1).unwrap_or("")
 }
 
 /// Publishes every 1.x fixture once on its own subject.
@@ -255,7 +255,7 @@ fn two_lattices_at_once() {
     let (lines, _) = lines_then_stop(latwatch, 2);
     let lattices: Vec<&str> = lines
         .iter()
-        .map(|l| l.split_whitespace().nth(1).unwrap())
+        .map(|l| undated(l).split_whitespace().nth(1).unwrap())
         .collect();
     assert_eq!(lattices, ["blue", "green"]);
     assert!(lines[0].contains("host_started"));
@@ -272,7 +272,7 @@ fn all_lattices_and_subject_prefix() {
     publisher.publish_event("blue", started);
     let (lines, _) = lines_then_stop(latwatch, 2);
     assert!(
-        lines[0].split_whitespace().nth(1) == Some("red"),
+        undated(&lines[0]).split_whitespace().nth(1) == Some("red"),
         "{lines:?}"
     );
 

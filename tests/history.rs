@@ -220,3 +220,157 @@ fn unknown_stream_is_named() {
     let unique: HashSet<&str> = stderr.lines().collect();
     assert_eq!(unique.len(), stderr.lines().count());
 }
+
+/// Issue 21: `--since 70s` against wadm's 70 s stream asks for nothing that is gone: no warning;
+/// `--since 5m` against it does warn.
+#[test]
+fn since_as_long_as_the_stream_keeps_does_not_warn() {
+    let (server, _store) = jetstream_server();
+    create_wadm_stream(&server.url());
+    let latwatch = Latwatch::listening(&server, &["--since", "70s"]);
+    let stderr = latwatch.wait_stderr("now live", Duration::from_secs(10));
+    assert!(!stderr.contains("older history is gone"), "{stderr}");
+    let longer = Latwatch::listening(&server, &["--since", "5m"]);
+    let stderr = longer.wait_stderr("now live", Duration::from_secs(10));
+    assert!(
+        stderr.contains("stream wasmbus_events keeps events for 1m 10s only"),
+        "{stderr}"
+    );
+}
+
+/// Issue 21: `--last N` is the last N events that pass the filters, as `kubectl logs --tail`
+/// and `stern --tail` are read: five failures stored among later, other events are found.
+#[test]
+fn last_n_counts_the_events_that_pass_the_filters() {
+    let (server, _store) = jetstream_server();
+    create_wadm_stream(&server.url());
+    let publisher = Publisher::connect(&server.url());
+    let failures: Vec<(String, String)> = recorded(WADM_BROKEN_APP)
+        .into_iter()
+        .filter(|(subject, _)| subject.ends_with("component_scale_failed"))
+        .collect();
+    assert_eq!(failures.len(), 5);
+    for (n, (subject, payload)) in failures.iter().enumerate() {
+        publisher.publish_acked(subject, payload.as_bytes());
+        publisher.publish_acked("wasmbus.evt.default.config_set", numbered(n).as_bytes());
+    }
+    for n in 10..60 {
+        publisher.publish_acked("wasmbus.evt.default.config_set", numbered(n).as_bytes());
+    }
+    let latwatch = Latwatch::listening(
+        &server,
+        &[
+            "--last",
+            "3",
+            "-t",
+            "*_failed",
+            "--no-compress",
+            "--color",
+            "never",
+        ],
+    );
+    let lines = latwatch.lines(3, Duration::from_secs(10));
+    assert!(
+        lines.iter().all(|l| l.contains("component_scale_failed")),
+        "{lines:?}"
+    );
+    let stderr = latwatch.wait_stderr("now live", Duration::from_secs(10));
+    assert!(
+        stderr.contains("showed the last 3 of 60 stored events that pass the filters"),
+        "{stderr}"
+    );
+    // Nothing more from history: the next line is the live marker.
+    let (subject, marker) = &failures[0];
+    let mut marker: serde_json::Value = serde_json::from_str(marker).unwrap();
+    marker["id"] = "marker".into();
+    marker["data"]["component_id"] = "marker-component".into();
+    publisher.publish(subject, marker.to_string().into_bytes());
+    let next = latwatch.lines(1, Duration::from_secs(10));
+    assert!(next[0].contains("marker-component"), "{next:?}");
+
+    // More asked for than stored: all five, and no warning (the stream was searched whole).
+    let all = Latwatch::listening(
+        &server,
+        &[
+            "--last",
+            "8",
+            "-t",
+            "*_failed",
+            "--no-compress",
+            "--color",
+            "never",
+        ],
+    );
+    let lines = all.lines(6, Duration::from_secs(10));
+    assert!(lines[5].contains("marker-component"), "{lines:?}");
+    let stderr = all.wait_stderr("now live", Duration::from_secs(10));
+    assert!(!stderr.contains("not searched"), "{stderr}");
+}
+
+/// Issue 21: `--since` tells the application's story too: wadm's deploys (`wadm_events`) and
+/// statuses (`wadm_status`) are replayed beside the hosts' events, in the order the server
+/// stored them, through the same pipeline (applications tagged, repeated statuses compressed).
+#[test]
+fn since_replays_wadm_events_and_statuses_in_order() {
+    let (server, _store) = jetstream_server();
+    create_wadm_stream(&server.url());
+    let publisher = Publisher::connect(&server.url());
+    publisher.create_wadm_streams();
+    for (subject, payload) in recorded(WADM_HELLO_APP) {
+        publisher.publish_acked(&subject, payload.as_bytes());
+    }
+    let latwatch = Latwatch::listening(&server, &["--since", "1m", "--color", "never"]);
+    let stderr = latwatch.wait_stderr("now live", Duration::from_secs(10));
+    assert!(
+        stderr.contains("from streams wasmbus_events, wadm_events, wadm_status; now live"),
+        "{stderr}"
+    );
+    // Every replayed line is on stdout before "now live" is said; a live marker ends them.
+    publisher.publish_event("default", fixture("config_set"));
+    let mut lines = Vec::new();
+    loop {
+        let line = latwatch
+            .next_line(Duration::from_secs(10))
+            .unwrap_or_else(|| panic!("no marker; lines:\n{}", lines.join("")));
+        let line = String::from_utf8(line).unwrap();
+        if lines.len() > 100 {
+            panic!("too many lines:\n{}", lines.join(""));
+        }
+        lines.push(line);
+        let last = lines.last().unwrap();
+        if last.contains("config_set") && !last.contains("app=") {
+            break;
+        }
+    }
+    let kinds: Vec<&str> = lines
+        .iter()
+        .map(|l| undated(l).split_whitespace().nth(1).unwrap_or(""))
+        .collect();
+    let position = |kind: &str, needle: &str| {
+        lines
+            .iter()
+            .position(|l| undated(l).split_whitespace().nth(1) == Some(kind) && l.contains(needle))
+            .unwrap_or_else(|| panic!("no {kind} with {needle:?} in:\n{}", lines.join("")))
+    };
+    let first_deploy = position("manifest_published", "v0.0.1");
+    let reconciling = position("app_status", "reconciling");
+    let config = position("config_set", "app=hello-app");
+    let deployed = position("app_status", "reconciling → deployed");
+    let second_deploy = position("manifest_published", "v0.0.2");
+    let undeployed = position("app_status", "→ undeployed");
+    let unpublished = position("manifest_unpublished", "hello-app");
+    let stopped = position("provider_stopped", "");
+    assert!(
+        first_deploy < reconciling
+            && reconciling < config
+            && config < deployed
+            && deployed < second_deploy
+            && unpublished < undeployed
+            && undeployed < stopped,
+        "out of order:\n{}",
+        lines.join("")
+    );
+    // Each of the seven statuses once, none again at the seam with the live subscription.
+    let statuses = kinds.iter().filter(|k| **k == "app_status").count();
+    assert_eq!(statuses, 7, "{}", lines.join(""));
+}

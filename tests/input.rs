@@ -86,7 +86,7 @@ fn error_records_replay() {
     let stdout = String::from_utf8(stdout).unwrap();
     assert_eq!(
         stdout,
-        "10:00:00.000  x                       -                  ! invalid: not JSON (expected value at line 1 column 1)  payload=\"oops\"\n"
+        "2026-11-24 10:00:00.000  x                       -                  ! invalid: not JSON (expected value at line 1 column 1)  payload=\"oops\"\n"
     );
 }
 
@@ -193,17 +193,39 @@ fn pipe_through(mut command: std::process::Command, stdin: &[u8]) -> String {
     String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap()
 }
 
-/// Pretty times are local by default (here TZ=Asia/Kolkata, UTC+5:30) and UTC with `--utc`.
+/// Pretty times are local by default (here TZ=Asia/Kolkata, UTC+5:30) and UTC with `--utc`; an
+/// event not from today carries its date (issue 21: a replay over days reads right), and
+/// `--timestamps full` is RFC 3339 on every line.
 #[test]
-fn times_are_local_unless_utc() {
-    let line = FIXTURES_1X.lines().next().unwrap(); // 09:12:03.104 UTC
-    let time_of = |args: &[&str]| {
+fn times_are_local_unless_utc_and_dated_unless_today() {
+    let line = FIXTURES_1X.lines().next().unwrap(); // 2025-08-14 09:12:03.104 UTC
+    let time_of = |args: &[&str], line: &str| {
         let mut command = latwatch_command(&["--input", "-", "--color", "never"]);
         command.args(args).env("TZ", "Asia/Kolkata");
-        pipe_through(command, line.as_bytes())[..12].to_owned()
+        let out = pipe_through(command, line.as_bytes());
+        out.split("  ").next().unwrap().to_owned()
     };
-    assert_eq!(time_of(&[]), "14:42:03.104");
-    assert_eq!(time_of(&["--utc"]), "09:12:03.104");
+    assert_eq!(time_of(&[], line), "2025-08-14 14:42:03.104");
+    assert_eq!(time_of(&["--utc"], line), "2025-08-14 09:12:03.104");
+    assert_eq!(
+        time_of(&["--timestamps", "full"], line),
+        "2025-08-14T14:42:03.104+05:30"
+    );
+    assert_eq!(
+        time_of(&["--timestamps", "full", "--utc"], line),
+        "2025-08-14T09:12:03.104Z"
+    );
+    // Today's event: the time alone.
+    let now = chrono::Utc::now();
+    let today = line.replace(
+        "2025-08-14T09:12:03.104",
+        &now.format("%Y-%m-%dT%H:%M:%S%.3f").to_string(),
+    );
+    assert_eq!(
+        time_of(&["--utc"], &today),
+        now.format("%H:%M:%S%.3f").to_string(),
+        "an event from today is not dated (unless the day turned meanwhile)"
+    );
 }
 
 /// Issue 21: `--no-color` is accepted, as people type it, and means `--color never`, even where

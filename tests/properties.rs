@@ -16,6 +16,9 @@ fn pretty() -> Renderer {
         offset: LocalOffset::default(),
         heartbeats: true,
         compress: true,
+        full_times: false,
+        verbose: true,
+        dates: true,
     })
 }
 

@@ -23,7 +23,7 @@ fn pretty_shows_every_fixture_in_order() {
     for (line, payload) in lines.iter().zip(&fixtures) {
         let name = event_name(payload);
         assert!(
-            line.split_whitespace().nth(1) == Some(name.as_str()),
+            undated(line).split_whitespace().nth(1) == Some(name.as_str()),
             "{name}: {line}"
         );
         assert!(!line.contains("invalid"), "{line}");
@@ -31,7 +31,7 @@ fn pretty_shows_every_fixture_in_order() {
     }
     assert_eq!(
         lines[0],
-        "09:12:03.104  host_started            frosty-field-3519  version=1.9.2  labels=zone=us-east-1\n"
+        "2025-08-14 09:12:03.104  host_started            frosty-field-3519  version=1.9.2  labels=zone=us-east-1\n"
     );
 }
 
@@ -400,6 +400,6 @@ fn events_built_by_the_cloudevents_sdk_round_trip() {
     assert_eq!(json.lines(1, WAIT)[0], format!("{payload}\n"));
     assert_eq!(
         pretty.lines(1, WAIT)[0],
-        "09:12:15.418  component_scaled        NV3CJL…2H2UK       echo  image=ghcr.io/wasmcloud/components/echo:0.1.0  stopped\n"
+        "2025-08-14 09:12:15.418  component_scaled        NV3CJL…2H2UK       echo  image=ghcr.io/wasmcloud/components/echo:0.1.0  stopped\n"
     );
 }

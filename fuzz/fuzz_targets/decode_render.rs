@@ -1,5 +1,5 @@
 //! Any bytes through decode and every renderer: no panic, and pretty output is one line with no
-//! raw control character. `cargo +nightly fuzz run decode_render` (see the README).
+//! raw control character. `cargo +nightly fuzz run decode_render` (see docs/robustness.md).
 #![no_main]
 
 use latwatch::event::{decode, RawMessage, Received};
@@ -18,8 +18,13 @@ fuzz_target!(|payload: &[u8]| {
         utc: true,
         full_ids: false,
         lattice_width: None,
+        subjects: Default::default(),
         offset: LocalOffset::default(),
         heartbeats: true,
+        compress: true,
+        full_times: false,
+        verbose: true,
+        dates: true,
     });
     for renderer in [pretty, Renderer::Json, Renderer::Jsonl] {
         let mut out = Vec::new();

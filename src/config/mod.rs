@@ -353,6 +353,9 @@ fn renderer(cli: &Cli, output: Output, lattices: &[String]) -> Renderer {
             offset: LocalOffset::default(),
             heartbeats: cli.heartbeats,
             compress: !cli.no_compress,
+            full_times: cli.timestamps == crate::cli::Timestamps::Full,
+            verbose: cli.verbose,
+            dates: true,
         }),
     }
 }

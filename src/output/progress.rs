@@ -62,6 +62,13 @@ impl Progress {
         }
     }
 
+    /// One more done.
+    pub fn inc(&self) {
+        if let Some(bar) = &self.0 {
+            bar.inc(1);
+        }
+    }
+
     /// Removes the bar: the status lines after it start on a clean line.
     pub fn finish(&self) {
         if let Some(bar) = &self.0 {

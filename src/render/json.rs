@@ -154,7 +154,7 @@ pub fn app_change_json(change: &AppChange) -> serde_json::Value {
 
 /// A change as `-o jsonl` writes it: `{"change": <what>, …its fields, "text": <the wording pretty
 /// output uses>}`, e.g. `{"change":"rescaled","component":"hello-http","from":4,"to":8,
-/// "text":"hello-http 4→8"}`. The README documents every shape.
+/// "text":"hello-http 4→8"}`. docs/output.md documents every shape.
 pub fn change_json(change: &Change) -> serde_json::Value {
     use serde_json::json;
     let health = |healthy: bool| if healthy { "healthy" } else { "unhealthy" };

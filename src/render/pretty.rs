@@ -46,6 +46,12 @@ pub struct Pretty {
     pub heartbeats: bool,
     /// A host's failure repeated (same id, same error) is a short line (not `--no-compress`).
     pub compress: bool,
+    /// `--timestamps full`: RFC 3339 on every line; else `HH:MM:SS.mmm`, dated when not today.
+    pub full_times: bool,
+    /// `--verbose`: messages whole, not shortened.
+    pub verbose: bool,
+    /// A line not from today is dated (off in tests of fixed lines).
+    pub dates: bool,
 }
 
 /// The local time zone's offset from UTC, cached: asking chrono's `Local` for every line costs a
@@ -217,23 +223,39 @@ impl Pretty {
     }
 
     /// `HH:MM:SS.mmm`, written by hand: chrono's `format` parses its format string on every call,
-    /// which cost 12 % of a line.
+    /// which cost 12 % of a line. Preceded by the date (`2026-12-01 `) when that is not today's,
+    /// so a replay or a recording over days reads right; `--timestamps full`: RFC 3339.
     fn clock(&self, at: DateTime<Utc>, out: &mut impl Write) -> io::Result<()> {
         let offset = if self.utc {
             0
         } else {
             self.offset.seconds_at(at)
         };
-        let seconds = (at.timestamp() + i64::from(offset)).rem_euclid(86_400);
-        let text = format_args!(
+        let style = self.palette.as_ref().map(|p| p.time);
+        let local = at.timestamp() + i64::from(offset);
+        if self.full_times {
+            let zone = chrono::FixedOffset::east_opt(offset).unwrap_or(chrono::Offset::fix(&Utc));
+            let text = at
+                .with_timezone(&zone)
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            return self.paint(out, style, text);
+        }
+        let day = local.div_euclid(86_400);
+        let today = (Utc::now().timestamp() + i64::from(offset)).div_euclid(86_400);
+        let seconds = local.rem_euclid(86_400);
+        let time = format_args!(
             "{:02}:{:02}:{:02}.{:03}",
             seconds / 3600,
             seconds / 60 % 60,
             seconds % 60,
             at.timestamp_subsec_millis()
         );
-        let style = self.palette.as_ref().map(|p| p.time);
-        self.paint(out, style, text)
+        if day == today || !self.dates {
+            return self.paint(out, style, time);
+        }
+        let date = chrono::DateTime::from_timestamp(day * 86_400, 0)
+            .map_or_else(|| "?".to_owned(), |d| d.format("%Y-%m-%d").to_string());
+        self.paint(out, style, format_args!("{date} {time}"))
     }
 
     /// The host column: its friendly name when known (with the key too when another host has
@@ -439,8 +461,12 @@ impl<W: Write> Line<'_, W> {
     fn app_change(&mut self, change: &AppChange) -> io::Result<()> {
         let style = self.palette().map(|p| p.severity(self.severity));
         self.out.write_all(b"  ")?;
-        self.pretty
-            .paint(self.out, style, escape_untrusted(&change.to_string()))
+        // `{:#}`: the messages in it whole (`--verbose`).
+        let text = match self.pretty.verbose {
+            true => format!("{change:#}"),
+            false => change.to_string(),
+        };
+        self.pretty.paint(self.out, style, escape_untrusted(&text))
     }
 
     /// The application a host event belongs to: `app=hello-app`.
@@ -552,6 +578,9 @@ mod tests {
             offset: LocalOffset::default(),
             heartbeats: true,
             compress: true,
+            full_times: false,
+            verbose: false,
+            dates: false,
         }
     }
 
@@ -654,6 +683,38 @@ mod tests {
         let out = render_with(&pretty, line(HOST_1X, 15).as_bytes());
         assert!(
             out.starts_with("09:13:33.981  default   config_deleted  "),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn a_line_not_from_today_is_dated_and_full_times_are_rfc3339() {
+        let dated = Pretty {
+            dates: true,
+            ..plain()
+        };
+        let old = render_with(&dated, line(HOST_1X, 15).as_bytes());
+        assert!(
+            old.starts_with("2025-08-14 09:13:33.981  config_deleted  "),
+            "{old}"
+        );
+        let now = Utc::now();
+        let today = format!(
+            r#"{{"specversion":"1.0","id":"1","type":"com.wasmcloud.lattice.config_set","source":"N","time":"{}","data":{{"config_name":"c"}}}}"#,
+            now.to_rfc3339()
+        );
+        let fresh = render_with(&dated, today.as_bytes());
+        assert!(
+            fresh.starts_with(&now.format("%H:%M:%S%.3f  config_set").to_string()),
+            "{fresh}"
+        );
+        let full = Pretty {
+            full_times: true,
+            ..dated
+        };
+        let out = render_with(&full, line(HOST_1X, 15).as_bytes());
+        assert!(
+            out.starts_with("2025-08-14T09:13:33.981Z  config_deleted  "),
             "{out}"
         );
     }

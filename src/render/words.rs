@@ -74,9 +74,13 @@ impl fmt::Display for Change {
     }
 }
 
-/// A message from wadm or a host, quoted and cut: a line stays a line.
-fn quoted(text: &str) -> String {
-    format!("\"{}\"", crate::text::shorten(text, MESSAGE_CHARS))
+/// A message from wadm or a host, quoted and cut (unless `whole`: `--verbose`): a line stays a
+/// line.
+fn quoted(text: &str, whole: bool) -> String {
+    match whole {
+        true => format!("\"{text}\""),
+        false => format!("\"{}\"", crate::text::shorten(text, MESSAGE_CHARS)),
+    }
 }
 
 /// How much of a status or scaler message a line shows.
@@ -158,7 +162,7 @@ impl fmt::Display for AppChange {
                     return Ok(());
                 }
                 if let Some(message) = message {
-                    write!(f, "  {}", quoted(message))?;
+                    write!(f, "  {}", quoted(message, f.alternate()))?;
                 }
                 // A scaler whose message is the application's says nothing new.
                 for (shown, (scaler, why)) in failing.iter().enumerate() {
@@ -169,7 +173,7 @@ impl fmt::Display for AppChange {
                     if message.as_deref() == Some(why.as_str()) || why.is_empty() {
                         write!(f, "  scaler {scaler} failed")?;
                     } else {
-                        write!(f, "  scaler {scaler}: {}", quoted(why))?;
+                        write!(f, "  scaler {scaler}: {}", quoted(why, f.alternate()))?;
                     }
                 }
                 Ok(())

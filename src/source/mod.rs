@@ -7,6 +7,7 @@ pub mod file;
 pub mod intake;
 pub mod jetstream;
 pub mod nats;
+pub mod replay;
 pub mod wadm;
 
 /// Time limits on a run (`--timeout`, `--idle-timeout`); each driver enforces them its own way.

@@ -37,7 +37,7 @@ use crate::output::Status;
 use crate::pipeline::{Ahead, Flow, Pipeline, Stop};
 use crate::record::Recorder;
 use crate::source::intake::{self, Intake, Item, Liveness, Queue};
-use crate::source::{ctl, jetstream, wadm, Limits};
+use crate::source::{ctl, jetstream, replay, wadm, Limits};
 use crate::state::apps::wire::{SubjectReader, WadmSubject};
 use crate::state::tables::Told;
 use crate::text::escape_untrusted;
@@ -202,9 +202,10 @@ pub async fn run<V: View>(
     if let Some(replay) = &config.replay {
         let replaying = async {
             let replay_client = filler.client().await?;
-            jetstream::replay(
+            replay::replay(
                 replay_client,
                 &config.subjects,
+                &config.app_subjects,
                 replay,
                 &shown,
                 pipeline,

@@ -25,6 +25,26 @@ pub fn all_fixtures() -> Vec<&'static str> {
 }
 
 /// The short event name in a fixture line (what its subject ends with).
+/// A pretty line without its date: lines of events not from today (every fixture's) begin
+/// with one (`2026-11-24 09:12:03.104  host_started  …`).
+pub fn undated(line: &str) -> &str {
+    let bytes = line.as_bytes();
+    let dated = bytes.len() > 11
+        && bytes[..10].iter().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                *b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        })
+        && bytes[10] == b' ';
+    if dated {
+        &line[11..]
+    } else {
+        line
+    }
+}
+
 pub fn event_name(payload: &str) -> String {
     let value: serde_json::Value = serde_json::from_str(payload).expect("fixture is JSON");
     value["type"]
@@ -264,6 +284,20 @@ impl Publisher {
         if !subject.starts_with("wadm.") {
             return self.publish(subject, payload.to_vec());
         }
+        self.runtime.block_on(async {
+            let js = async_nats::jetstream::new(self.client.clone());
+            js.publish(subject.to_owned(), payload.to_vec().into())
+                .await
+                .expect("publish")
+                .await
+                .expect("the stream's ack");
+        });
+    }
+
+    /// Publishes through JetStream and waits for the stream's ack, whatever the subject: every
+    /// message is stored before the next is published, so the streams' stored times keep the
+    /// recording's order.
+    pub fn publish_acked(&self, subject: &str, payload: &[u8]) {
         self.runtime.block_on(async {
             let js = async_nats::jetstream::new(self.client.clone());
             js.publish(subject.to_owned(), payload.to_vec().into())
