@@ -227,3 +227,93 @@ fn completions_help_shows_one_example_a_line() {
         );
     }
 }
+
+/// `latwatch man` without the commit a checkout build adds to its version (`0.1.0 (git 1a2b3c4d5e)`):
+/// the checked-in page names the release, whichever commit built the binary.
+fn man_page_without_commit(page: &str) -> String {
+    let mut rest = page;
+    let mut out = String::with_capacity(page.len());
+    while let Some(start) = rest.find(" (git ") {
+        let Some(end) = rest[start..].find(')') else {
+            break;
+        };
+        out.push_str(&rest[..start]);
+        rest = &rest[start + end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The checked-in man page (packaged: the Debian package and the release archives install it) is
+/// exactly what `latwatch man` prints, less the commit.
+#[test]
+fn checked_in_man_page_is_current() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("man/latwatch.1");
+    let checked_in = std::fs::read_to_string(&path).expect("man/latwatch.1 is missing");
+    let generated = man_page_without_commit(&stdout_of(&["man"]));
+    assert!(
+        !generated.contains("(git "),
+        "the commit is still in the page"
+    );
+    assert!(
+        checked_in == generated,
+        "man/latwatch.1 is stale: regenerate it with \
+         `cargo run -q -- man | sed 's/ (git [0-9a-f]*)//' > man/latwatch.1`"
+    );
+    assert!(
+        checked_in.contains(&format!("\"latwatch {}\"", env!("CARGO_PKG_VERSION"))),
+        "man/latwatch.1 does not name version {}",
+        env!("CARGO_PKG_VERSION")
+    );
+}
+
+/// The files the Debian package and the release archives ship, and the metadata `cargo deb` and
+/// `cargo binstall` read: the assets exist, the completions go where bash-completion, zsh and fish
+/// look, and binstall's archive names are the ones the release workflow makes.
+#[test]
+fn packaging_metadata_points_at_real_files() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    for line in [
+        "repository = \"https://github.com/latwatch/latwatch\"",
+        "homepage = \"https://github.com/latwatch/latwatch\"",
+        "[package.metadata.deb]",
+        "[package.metadata.binstall]",
+        "[\"man/latwatch.1\", \"usr/share/man/man1/latwatch.1\", \"644\"],",
+        "[\"completions/latwatch.bash\", \"usr/share/bash-completion/completions/latwatch\", \"644\"],",
+        "[\"completions/_latwatch\", \"usr/share/zsh/vendor-completions/_latwatch\", \"644\"],",
+        "[\"completions/latwatch.fish\", \"usr/share/fish/vendor_completions.d/latwatch.fish\", \"644\"],",
+        "pkg-url = \"{ repo }/releases/download/v{ version }/{ name }-v{ version }-{ target }.tar.gz\"",
+        "bin-dir = \"{ name }-v{ version }-{ target }/{ bin }{ binary-ext }\"",
+    ] {
+        assert!(
+            manifest.lines().any(|l| l.trim() == line),
+            "Cargo.toml lacks {line}"
+        );
+    }
+    for asset in [
+        "man/latwatch.1",
+        "completions/latwatch.bash",
+        "completions/_latwatch",
+        "completions/latwatch.fish",
+        "README.md",
+        "LICENSE",
+    ] {
+        assert!(root.join(asset).is_file(), "{asset} is missing");
+    }
+    // The release workflow names its archives the way binstall's pkg-url and bin-dir expect.
+    let release = std::fs::read_to_string(root.join(".github/workflows/release.yml")).unwrap();
+    for needle in [
+        "tags: [\"v*\"]",
+        "name=\"latwatch-v$VERSION-$TARGET\"",
+        "-czf \"dist/$name.tar.gz\" \"$name\"",
+        "7z a -tzip \"$name.zip\" \"$name\"",
+        "x86_64-unknown-linux-musl",
+        "aarch64-unknown-linux-musl",
+        "x86_64-apple-darwin",
+        "aarch64-apple-darwin",
+        "x86_64-pc-windows-msvc",
+    ] {
+        assert!(release.contains(needle), "release.yml lacks {needle}");
+    }
+}
