@@ -61,6 +61,8 @@ pub struct Pretty {
 pub struct LocalOffset {
     /// (slot, offset in seconds) of the last lookup.
     last: std::cell::Cell<Option<(i64, i32)>>,
+    /// (day, `YYYY-MM-DD`) of the last dated line: a replay's lines share a few days.
+    date: std::cell::RefCell<Option<(i64, String)>>,
 }
 
 impl LocalOffset {
@@ -253,8 +255,15 @@ impl Pretty {
         if day == today || !self.dates {
             return self.paint(out, style, time);
         }
-        let date = chrono::DateTime::from_timestamp(day * 86_400, 0)
-            .map_or_else(|| "?".to_owned(), |d| d.format("%Y-%m-%d").to_string());
+        let mut cached = self.offset.date.borrow_mut();
+        let date = match &*cached {
+            Some((cached_day, date)) if *cached_day == day => date,
+            _ => {
+                let date = chrono::DateTime::from_timestamp(day * 86_400, 0)
+                    .map_or_else(|| "?".to_owned(), |d| d.format("%Y-%m-%d").to_string());
+                &cached.insert((day, date)).1
+            }
+        };
         self.paint(out, style, format_args!("{date} {time}"))
     }
 
