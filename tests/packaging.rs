@@ -317,3 +317,76 @@ fn packaging_metadata_points_at_real_files() {
         assert!(release.contains(needle), "release.yml lacks {needle}");
     }
 }
+
+/// Issue 21, item 11: the README is for people in a hurry. Its first screen has the two commands
+/// (the one CI runs among them), it stays short, its tour reaches the operator's two questions
+/// early, and every relative link in it and in docs/ resolves (the reference moved there).
+#[test]
+fn readme_is_short_and_its_links_resolve() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(readme.len() < 16 * 1024, "README is {} bytes", readme.len());
+    let first_screen: String = readme.lines().take(25).collect::<Vec<_>>().join("\n");
+    for command in [
+        "cargo run --release --locked -- --input examples/lattice-capture.jsonl",
+        "cargo test --all-targets --locked",
+    ] {
+        assert!(
+            first_screen.contains(command),
+            "first screen lacks {command}"
+        );
+    }
+    let ci = std::fs::read_to_string(root.join(".ci/run")).unwrap();
+    assert!(ci.contains("cargo test --all-targets --locked\n"));
+    let broken_at = |heading: &str| readme.find(heading).unwrap_or(usize::MAX);
+    assert!(broken_at("## What is broken right now") < 6 * 1024);
+    assert!(broken_at("## Wait for a deploy in CI") < 10 * 1024);
+
+    let mut files = vec![root.join("README.md")];
+    for entry in std::fs::read_dir(root.join("docs")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "md") {
+            files.push(path);
+        }
+    }
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let dir = file.parent().unwrap();
+        for (start, _) in text.match_indices("](") {
+            let rest = &text[start + 2..];
+            let Some(end) = rest.find(')') else { continue };
+            let target = &rest[..end];
+            if target.starts_with("http") || target.starts_with('#') || target.contains(' ') {
+                continue;
+            }
+            let (path, anchor) = target.split_once('#').unwrap_or((target, ""));
+            let linked = dir.join(path);
+            assert!(
+                linked.exists(),
+                "{}: link to {target} is broken",
+                file.display()
+            );
+            if !anchor.is_empty() {
+                let heading_anchors: Vec<String> = std::fs::read_to_string(&linked)
+                    .unwrap()
+                    .lines()
+                    .filter(|l| l.starts_with('#'))
+                    .map(|l| {
+                        l.trim_start_matches('#')
+                            .trim()
+                            .to_lowercase()
+                            .chars()
+                            .filter(|c| c.is_alphanumeric() || *c == ' ' || *c == '-')
+                            .map(|c| if c == ' ' { '-' } else { c })
+                            .collect()
+                    })
+                    .collect();
+                assert!(
+                    heading_anchors.iter().any(|a| a == anchor),
+                    "{}: no heading for #{anchor} in {path}",
+                    file.display()
+                );
+            }
+        }
+    }
+}
