@@ -25,6 +25,8 @@
 //! - `top`: `latwatch top`, the lattice as a live table (ratatui).
 //! - `until`: `--until-*` and `--fail-on`, the scripting stop conditions.
 //! - `userinfo`: user info in server URLs, found and removed.
+//! - `v2`: wasmCloud 2's control-plane messages, decoded (heartbeats, workload requests and
+//!   replies) and a workload start's secrets redacted; no I/O.
 //! - `exit_codes`: the only place exit numbers appear.
 
 pub mod cli;
@@ -46,3 +48,4 @@ pub mod text;
 pub mod top;
 pub mod until;
 pub mod userinfo;
+pub mod v2;
