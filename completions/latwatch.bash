@@ -47,7 +47,7 @@ _latwatch() {
 
     case "${cmd}" in
         latwatch)
-            opts="-s -x -t -i -o -v -n -q -h -V --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --subject-prefix --legacy --type --exclude-type --host --component --provider --app --filter --input --output --json --color --no-color --utc --timestamps --verbose --full-ids --silence-hint --heartbeats --no-compress --count --quiet --summary --apps --no-apps --record --since --last --stream --no-fill --buffer --ping-interval --until-app --until-type --until-host --until-component --until-provider --until-filter --fail-on --timeout --idle-timeout --connect-timeout --help --version completions man top help"
+            opts="-s -x -t -i -o -v -n -q -h -V --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --subject-prefix --legacy --type --exclude-type --host --hostgroup --environment --component --provider --app --filter --input --output --json --color --no-color --utc --timestamps --verbose --full-ids --silence-hint --v2-interval --heartbeats --no-compress --count --quiet --summary --apps --no-apps --record --since --last --stream --no-fill --buffer --ping-interval --until-app --until-type --until-host --until-component --until-provider --until-filter --fail-on --timeout --idle-timeout --connect-timeout --help --version completions man top help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -126,18 +126,26 @@ _latwatch() {
                     return 0
                     ;;
                 --type)
-                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat" -- "${cur}"))
                     return 0
                     ;;
                 -t)
-                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat" -- "${cur}"))
                     return 0
                     ;;
                 --exclude-type)
-                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat" -- "${cur}"))
                     return 0
                     ;;
                 --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hostgroup)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --environment)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -185,6 +193,10 @@ _latwatch() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --v2-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --count)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -222,7 +234,7 @@ _latwatch() {
                     return 0
                     ;;
                 --until-type)
-                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat" -- "${cur}"))
                     return 0
                     ;;
                 --until-host)
@@ -242,7 +254,7 @@ _latwatch() {
                     return 0
                     ;;
                 --fail-on)
-                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)
@@ -265,7 +277,7 @@ _latwatch() {
             return 0
             ;;
         latwatch__subcmd__completions)
-            opts="-s -x -t -v -q -h --out-dir --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --subject-prefix --type --exclude-type --host --component --provider --app --filter --color --no-color --utc --timestamps --verbose --full-ids --no-compress --quiet --no-apps --ping-interval --connect-timeout --help bash elvish fish powershell zsh"
+            opts="-s -x -t -v -q -h --out-dir --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --subject-prefix --type --exclude-type --host --hostgroup --environment --component --provider --app --filter --color --no-color --utc --timestamps --verbose --full-ids --no-compress --quiet --no-apps --ping-interval --connect-timeout --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -348,18 +360,26 @@ _latwatch() {
                     return 0
                     ;;
                 --type)
-                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat" -- "${cur}"))
                     return 0
                     ;;
                 -t)
-                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat" -- "${cur}"))
                     return 0
                     ;;
                 --exclude-type)
-                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat" -- "${cur}"))
                     return 0
                     ;;
                 --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hostgroup)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --environment)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -473,7 +493,7 @@ _latwatch() {
             return 0
             ;;
         latwatch__subcmd__man)
-            opts="-s -x -t -v -q -h --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --subject-prefix --type --exclude-type --host --component --provider --app --filter --color --no-color --utc --timestamps --verbose --full-ids --no-compress --quiet --no-apps --ping-interval --connect-timeout --help"
+            opts="-s -x -t -v -q -h --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --subject-prefix --type --exclude-type --host --hostgroup --environment --component --provider --app --filter --color --no-color --utc --timestamps --verbose --full-ids --no-compress --quiet --no-apps --ping-interval --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -552,18 +572,26 @@ _latwatch() {
                     return 0
                     ;;
                 --type)
-                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat" -- "${cur}"))
                     return 0
                     ;;
                 -t)
-                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat" -- "${cur}"))
                     return 0
                     ;;
                 --exclude-type)
-                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat" -- "${cur}"))
                     return 0
                     ;;
                 --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hostgroup)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --environment)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -607,7 +635,7 @@ _latwatch() {
             return 0
             ;;
         latwatch__subcmd__top)
-            opts="-s -x -t -v -q -h --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --subject-prefix --type --exclude-type --host --component --provider --app --filter --color --no-color --utc --timestamps --verbose --full-ids --no-compress --quiet --no-apps --ping-interval --connect-timeout --help"
+            opts="-s -x -t -v -q -h --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --subject-prefix --type --exclude-type --host --hostgroup --environment --component --provider --app --filter --color --no-color --utc --timestamps --verbose --full-ids --no-compress --quiet --no-apps --ping-interval --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -686,18 +714,26 @@ _latwatch() {
                     return 0
                     ;;
                 --type)
-                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat" -- "${cur}"))
                     return 0
                     ;;
                 -t)
-                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat" -- "${cur}"))
                     return 0
                     ;;
                 --exclude-type)
-                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat" -- "${cur}"))
                     return 0
                     ;;
                 --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hostgroup)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --environment)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

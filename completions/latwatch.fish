@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_latwatch_global_optspecs
-    string join \n s/server= context= creds= nkey= jwt= seed= user= password= token= tls-ca= tls-cert= tls-key= tls-first ctl-host= ctl-port= x/lattice= all-lattices subject-prefix= legacy t/type= exclude-type= host= component= provider= app= filter= i/input= o/output= json color= no-color utc timestamps= v/verbose full-ids silence-hint= heartbeats no-compress n/count= q/quiet summary apps no-apps record= since= last= stream= no-fill buffer= ping-interval= until-app= until-type= until-host= until-component= until-provider= until-filter= fail-on= timeout= idle-timeout= connect-timeout= h/help V/version
+    string join \n s/server= context= creds= nkey= jwt= seed= user= password= token= tls-ca= tls-cert= tls-key= tls-first ctl-host= ctl-port= x/lattice= all-lattices subject-prefix= legacy t/type= exclude-type= host= hostgroup= environment= component= provider= app= filter= i/input= o/output= json color= no-color utc timestamps= v/verbose full-ids silence-hint= v2-interval= heartbeats no-compress n/count= q/quiet summary apps no-apps record= since= last= stream= no-fill buffer= ping-interval= until-app= until-type= until-host= until-component= until-provider= until-filter= fail-on= timeout= idle-timeout= connect-timeout= h/help V/version
 end
 
 function __fish_latwatch_needs_command
@@ -71,7 +71,8 @@ actor_update_failed\t''
 refmap_set\t''
 manifest_published\t''
 manifest_unpublished\t''
-app_status\t''"
+app_status\t''
+v2_host_heartbeat\t''"
 complete -c latwatch -n "__fish_latwatch_needs_command" -l exclude-type -d 'Hide these event kinds (repeatable, comma-separated; globs allowed); wins over --type' -r -f -a "host_started\t''
 host_stopped\t''
 host_heartbeat\t''
@@ -103,8 +104,11 @@ actor_update_failed\t''
 refmap_set\t''
 manifest_published\t''
 manifest_unpublished\t''
-app_status\t''"
+app_status\t''
+v2_host_heartbeat\t''"
 complete -c latwatch -n "__fish_latwatch_needs_command" -l host -d 'Show only events about these hosts: key, key prefix, friendly name or glob (repeatable)' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -l hostgroup -d 'wasmCloud 2: show only hosts of these host groups (the `hostgroup` label; globs, repeatable)' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -l environment -d 'wasmCloud 2: show only hosts of these tenant environments (globs, repeatable)' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l component -d 'Show only events about these components, including links to or from them (repeatable)' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l provider -d 'Show only events about these providers, including links to or from them (repeatable)' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l app -d 'Show only what belongs to these wadm applications: their events, wadm\'s events and status changes (names or globs, repeatable)' -r
@@ -119,6 +123,7 @@ never\t''"
 complete -c latwatch -n "__fish_latwatch_needs_command" -l timestamps -d 'How lines show times: auto is HH:MM:SS.mmm, with the date before it when the time is not today; full is RFC 3339 on every line (2026-12-03T09:12:03.104+01:00), as kubectl and stern print. A host event shows its own time (the host\'s clock); a wadm status, which has none, the time latwatch received it (a replay: the time the server stored it)' -r -f -a "auto\t'HH:MM:SS.mmm, with the date when not today'
 full\t'RFC 3339 on every line'"
 complete -c latwatch -n "__fish_latwatch_needs_command" -l silence-hint -d 'If nothing arrives within SECS of subscribing, explain on stderr why and which lattices on the server do have traffic (0: never)' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -l v2-interval -d 'wasmCloud 2 hosts heartbeat every 15 s: a host is silent after two missed heartbeats and lost after four. For tests, which cannot wait a minute' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -s n -l count -d 'Exit after printing N events' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l record -d 'Also append every received event (before filters) to FILE as a jsonl record, written as it arrives; `--input FILE` replays it' -r -F
 complete -c latwatch -n "__fish_latwatch_needs_command" -l since -d 'First replay the events stored since WHEN (a duration like 90s, 10m, 1h30m, or an RFC 3339 time) from the JetStream stream that keeps the lattice\'s events, and wadm\'s deploys and application statuses from its streams (wadm_events, wadm_status) merged in time order, then continue live' -r
@@ -158,7 +163,8 @@ actor_update_failed\t''
 refmap_set\t''
 manifest_published\t''
 manifest_unpublished\t''
-app_status\t''"
+app_status\t''
+v2_host_heartbeat\t''"
 complete -c latwatch -n "__fish_latwatch_needs_command" -l until-host -d 'Exit 0 when an event about one of these hosts arrives (key, prefix, name or glob)' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l until-component -d 'Exit 0 when an event about one of these components arrives' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l until-provider -d 'Exit 0 when an event about one of these providers arrives' -r
@@ -194,7 +200,8 @@ actor_update_failed\t''
 refmap_set\t''
 manifest_published\t''
 manifest_unpublished\t''
-app_status\t''"
+app_status\t''
+v2_host_heartbeat\t''"
 complete -c latwatch -n "__fish_latwatch_needs_command" -l timeout -d 'Exit 3 if the run has not ended by then (a duration: 30s, 5m, 1h; plain numbers are seconds)' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l idle-timeout -d 'Exit 0 after DURATION in which no event arrived (filtered ones count as arrived)' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l connect-timeout -d 'Keep trying the first connection for this long (NATS starting beside latwatch in CI): a refused or unresolved server is tried again, said once on stderr; exit 1 when no connection came. With --until-* or --until-app, --timeout sets it' -r
@@ -267,7 +274,8 @@ actor_update_failed\t''
 refmap_set\t''
 manifest_published\t''
 manifest_unpublished\t''
-app_status\t''"
+app_status\t''
+v2_host_heartbeat\t''"
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l exclude-type -d 'Hide these event kinds (repeatable, comma-separated; globs allowed); wins over --type' -r -f -a "host_started\t''
 host_stopped\t''
 host_heartbeat\t''
@@ -299,8 +307,11 @@ actor_update_failed\t''
 refmap_set\t''
 manifest_published\t''
 manifest_unpublished\t''
-app_status\t''"
+app_status\t''
+v2_host_heartbeat\t''"
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l host -d 'Show only events about these hosts: key, key prefix, friendly name or glob (repeatable)' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l hostgroup -d 'wasmCloud 2: show only hosts of these host groups (the `hostgroup` label; globs, repeatable)' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l environment -d 'wasmCloud 2: show only hosts of these tenant environments (globs, repeatable)' -r
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l component -d 'Show only events about these components, including links to or from them (repeatable)' -r
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l provider -d 'Show only events about these providers, including links to or from them (repeatable)' -r
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l app -d 'Show only what belongs to these wadm applications: their events, wadm\'s events and status changes (names or globs, repeatable)' -r
@@ -369,7 +380,8 @@ actor_update_failed\t''
 refmap_set\t''
 manifest_published\t''
 manifest_unpublished\t''
-app_status\t''"
+app_status\t''
+v2_host_heartbeat\t''"
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l exclude-type -d 'Hide these event kinds (repeatable, comma-separated; globs allowed); wins over --type' -r -f -a "host_started\t''
 host_stopped\t''
 host_heartbeat\t''
@@ -401,8 +413,11 @@ actor_update_failed\t''
 refmap_set\t''
 manifest_published\t''
 manifest_unpublished\t''
-app_status\t''"
+app_status\t''
+v2_host_heartbeat\t''"
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l host -d 'Show only events about these hosts: key, key prefix, friendly name or glob (repeatable)' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l hostgroup -d 'wasmCloud 2: show only hosts of these host groups (the `hostgroup` label; globs, repeatable)' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l environment -d 'wasmCloud 2: show only hosts of these tenant environments (globs, repeatable)' -r
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l component -d 'Show only events about these components, including links to or from them (repeatable)' -r
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l provider -d 'Show only events about these providers, including links to or from them (repeatable)' -r
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l app -d 'Show only what belongs to these wadm applications: their events, wadm\'s events and status changes (names or globs, repeatable)' -r
@@ -471,7 +486,8 @@ actor_update_failed\t''
 refmap_set\t''
 manifest_published\t''
 manifest_unpublished\t''
-app_status\t''"
+app_status\t''
+v2_host_heartbeat\t''"
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l exclude-type -d 'Hide these event kinds (repeatable, comma-separated; globs allowed); wins over --type' -r -f -a "host_started\t''
 host_stopped\t''
 host_heartbeat\t''
@@ -503,8 +519,11 @@ actor_update_failed\t''
 refmap_set\t''
 manifest_published\t''
 manifest_unpublished\t''
-app_status\t''"
+app_status\t''
+v2_host_heartbeat\t''"
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l host -d 'Show only events about these hosts: key, key prefix, friendly name or glob (repeatable)' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l hostgroup -d 'wasmCloud 2: show only hosts of these host groups (the `hostgroup` label; globs, repeatable)' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l environment -d 'wasmCloud 2: show only hosts of these tenant environments (globs, repeatable)' -r
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l component -d 'Show only events about these components, including links to or from them (repeatable)' -r
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l provider -d 'Show only events about these providers, including links to or from them (repeatable)' -r
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l app -d 'Show only what belongs to these wadm applications: their events, wadm\'s events and status changes (names or globs, repeatable)' -r

@@ -147,6 +147,29 @@ pub struct Cli {
     )]
     pub hosts: Vec<String>,
 
+    /// wasmCloud 2: show only hosts of these host groups (the `hostgroup` label; globs,
+    /// repeatable)
+    #[arg(
+        global = true,
+        long = "hostgroup",
+        value_name = "GROUP",
+        value_delimiter = ',',
+        help_heading = "Filters",
+        hide_short_help = true
+    )]
+    pub hostgroups: Vec<String>,
+
+    /// wasmCloud 2: show only hosts of these tenant environments (globs, repeatable)
+    #[arg(
+        global = true,
+        long = "environment",
+        value_name = "ENV",
+        value_delimiter = ',',
+        help_heading = "Filters",
+        hide_short_help = true
+    )]
+    pub environments: Vec<String>,
+
     /// Show only events about these components, including links to or from them (repeatable)
     #[arg(
         global = true,
@@ -264,6 +287,11 @@ pub struct Cli {
         hide_short_help = true
     )]
     pub silence_hint: u64,
+
+    /// wasmCloud 2 hosts heartbeat every 15 s: a host is silent after two missed heartbeats and
+    /// lost after four. For tests, which cannot wait a minute
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, hide = true)]
+    pub v2_interval: Option<std::time::Duration>,
 
     /// Print every heartbeat and health status, not only those that change something
     #[arg(long, help_heading = "Output", hide_short_help = true)]

@@ -13,10 +13,10 @@ use chrono::{DateTime, Utc};
 
 use crate::config::Stages;
 use crate::dedupe::{self, Dedupe, Expected};
-use crate::event::decode_app_status;
 use crate::event::kind::KindId;
 use crate::event::Severity;
 use crate::event::{cut_short, decode, decode_with_data, Problem, Problems, RawMessage};
+use crate::event::{decode_app_status, decode_v2_heartbeat};
 use crate::event::{Event, Received};
 use crate::exit_codes::ExitCode;
 use crate::filter::notes::Notes;
@@ -133,6 +133,29 @@ struct Held {
     seen: u64,
 }
 
+/// What [`Pipeline::release_held`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Released {
+    /// Lines written.
+    pub written: u64,
+    /// Lines that would have been shown, held or not: what passed the filters.
+    pub passed: u64,
+    /// Lines among the newest N that the bytes bound let go.
+    pub dropped: u64,
+    pub flow: Flow,
+}
+
+impl Default for Released {
+    fn default() -> Released {
+        Released {
+            written: 0,
+            passed: 0,
+            dropped: 0,
+            flow: Flow::Continue,
+        }
+    }
+}
+
 /// At most this much output is held for `--last N` (the oldest held lines go first).
 pub const HELD_BYTES: usize = 64 << 20;
 
@@ -170,7 +193,13 @@ impl Pipeline {
             filter: stages.filter,
             notes: Notes::default(),
             state: State {
-                lattice: Lattice::default(),
+                lattice: {
+                    let mut lattice = Lattice::default();
+                    if let Some(interval) = stages.v2_interval {
+                        lattice.set_v2_interval(interval);
+                    }
+                    lattice
+                },
                 apps: plan.apps.memory.then(|| Apps::new(stages.subjects.clone())),
                 tables: plan.tables.then(Tables::default),
             },
@@ -197,23 +226,26 @@ impl Pipeline {
         });
     }
 
-    /// Writes the held lines (oldest first, `--count` respected) and stops holding: (lines
-    /// written, lines the bytes bound let go, flow).
-    pub fn release_held(&mut self) -> io::Result<(u64, u64, Flow)> {
+    /// Writes the held lines (oldest first, `--count` respected) and stops holding.
+    pub fn release_held(&mut self) -> io::Result<Released> {
         let Some(held) = self.held.take() else {
-            return Ok((0, 0, Flow::Continue));
+            return Ok(Released::default());
         };
-        let dropped = held.dropped();
-        let mut written = 0;
+        let mut released = Released {
+            passed: held.seen,
+            dropped: held.dropped(),
+            ..Released::default()
+        };
         for line in held.lines {
             self.sink.writer().write_all(&line)?;
-            written += 1;
+            released.written += 1;
             self.counts.shown += 1;
             if self.limit.is_some_and(|limit| self.counts.shown >= limit) {
-                return Ok((written, dropped, Flow::Done));
+                released.flow = Flow::Done;
+                break;
             }
         }
-        Ok((written, dropped, Flow::Continue))
+        Ok(released)
     }
 
     /// Takes one message through every stage. An `Err` is a write error (a closed stdout included).
@@ -248,6 +280,19 @@ impl Pipeline {
                 WadmSubject::Event { .. } => decode_with_data(raw),
             };
             return self.take(event, record);
+        }
+        // wasmCloud 2's heartbeats: no envelope, known by their subject.
+        if let Some(subject) = raw.subject {
+            if subject.starts_with(crate::v2::HEARTBEAT_PREFIX) {
+                return self.take(decode_v2_heartbeat(raw), record);
+            }
+            // The operator's requests to v2 hosts and the replies (in a recording made by
+            // another tool): a workload start carries secrets, so it is never decoded, shown or
+            // recorded here.
+            if crate::v2::carries_secrets(subject) {
+                self.counts.filtered += 1;
+                return Ok(Flow::Continue);
+            }
         }
         if self.prefilter.as_ref().is_some_and(|p| !p.may_match(&raw)) {
             self.counts.filtered += 1;
@@ -695,6 +740,21 @@ impl Pipeline {
                     severity: Severity::Failure,
                     source: String::new(),
                 });
+                continue;
+            }
+            // The line output: `--host`, `--hostgroup`, `--environment` narrow silences too.
+            if !self
+                .filter
+                .keeps_host(&silence.host_id, &self.state.lattice)
+            {
+                continue;
+            }
+            // `--last`: a silence found in history is one of the lines held back.
+            if let Some(held) = &mut self.held {
+                let mut line = Vec::new();
+                if self.renderer.silence(&silence, &mut line)? {
+                    held.push(line);
+                }
                 continue;
             }
             if !self.renderer.silence(&silence, self.sink.writer())? {

@@ -155,6 +155,13 @@ impl Summary {
             self.hosts.len(),
             self.failures
         );
+        let (v2_known, v2_alive) = lattice.v2_hosts();
+        if v2_known > 0 {
+            let _ = write!(
+                out,
+                "\nwasmCloud 2 hosts (of those known): {v2_known} known, {v2_alive} heartbeating"
+            );
+        }
         let forgotten = lattice.forgotten();
         if forgotten > 0 {
             let _ = write!(

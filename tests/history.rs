@@ -276,7 +276,9 @@ fn last_n_counts_the_events_that_pass_the_filters() {
     );
     let stderr = latwatch.wait_stderr("now live", Duration::from_secs(10));
     assert!(
-        stderr.contains("showed the last 3 of 60 stored events that pass the filters"),
+        stderr.contains(
+            "showed the last 3 of 5 stored events that pass the filters (--last 3; 60 read)"
+        ),
         "{stderr}"
     );
     // Nothing more from history: the next line is the live marker.
@@ -373,4 +375,39 @@ fn since_replays_wadm_events_and_statuses_in_order() {
     // Each of the seven statuses once, none again at the seam with the live subscription.
     let statuses = kinds.iter().filter(|k| **k == "app_status").count();
     assert_eq!(statuses, 7, "{}", lines.join(""));
+}
+
+/// `--last N` holds every line history makes, a host's silence found among the stored events
+/// included: with `--last 2` the two newest lines show, nothing before them.
+#[test]
+fn last_n_holds_silences_found_in_history_too() {
+    let (server, _store) = jetstream_server();
+    create_wadm_stream(&server.url());
+    let publisher = Publisher::connect(&server.url());
+    let at = |seconds: u32| format!("2026-11-24T10:{:02}:{:02}Z", seconds / 60, seconds % 60);
+    for (n, seconds) in [0u32, 30, 60].into_iter().enumerate() {
+        let beat = format!(
+            r#"{{"specversion":"1.0","id":"hb-{n}","type":"com.wasmcloud.lattice.host_heartbeat","source":"NHOST","time":"{}","data":{{"host_id":"NHOST","friendly_name":"quiet-host-1","components":[],"providers":[]}}}}"#,
+            at(seconds)
+        );
+        publisher.publish_acked("wasmbus.evt.default.host_heartbeat", beat.as_bytes());
+    }
+    // Long after the last heartbeat: the host is found silent while these are read.
+    for n in 0..4u32 {
+        let event = format!(
+            r#"{{"specversion":"1.0","id":"late-{n}","type":"com.wasmcloud.lattice.config_set","source":"NOTHER","time":"{}","data":{{"config_name":"late{n}"}}}}"#,
+            at(600 + n)
+        );
+        publisher.publish_acked("wasmbus.evt.default.config_set", event.as_bytes());
+    }
+    let latwatch = Latwatch::listening(&server, &["--last", "2", "--color", "never"]);
+    let lines = latwatch.lines(2, Duration::from_secs(10));
+    assert!(
+        lines[0].contains("late2") && lines[1].contains("late3"),
+        "{lines:?}"
+    );
+    latwatch.wait_stderr("now live", Duration::from_secs(10));
+    publisher.publish("wasmbus.evt.default.config_set", numbered(99).into_bytes());
+    let next = latwatch.lines(1, Duration::from_secs(10));
+    assert!(next[0].contains("c99"), "{next:?}");
 }

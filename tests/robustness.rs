@@ -115,10 +115,35 @@ fn hostile_capture() -> Vec<u8> {
             ),
         ]
     });
+    // And as wasmCloud 2 heartbeats (issue 22), with a hostile heartbeat of the right shape.
+    let v2_evil = format!(
+        r#"{{"id":"{evil}","hostname":"{evil}","friendlyName":"{evil}","version":"{evil}","labels":{{"hostgroup":"{evil}"}},"environment":"{evil}","workloadCount":"18446744073709551616","startedAt":"{evil}"}}"#
+    );
+    let as_v2 = payloads
+        .iter()
+        .enumerate()
+        .map(|(i, payload)| (format!("runtime.operator.heartbeat.h{i}"), payload.clone()))
+        .chain([
+            (
+                "runtime.operator.heartbeat.evil".to_owned(),
+                v2_evil
+                    .replace("18446744073709551616", "2")
+                    .replace(
+                        &format!(r#""startedAt":"{evil}""#),
+                        r#""startedAt":"2026-12-02T09:14:25.237768903+00:00""#,
+                    )
+                    .into_bytes(),
+            ),
+            (
+                "runtime.operator.heartbeat.evil2".to_owned(),
+                v2_evil.into_bytes(),
+            ),
+        ]);
     let wadm = wadm
         .into_iter()
         .map(|(subject, payload)| (subject.to_owned(), payload))
         .chain(as_wadm)
+        .chain(as_v2)
         .collect::<Vec<_>>();
     let host = payloads
         .iter()

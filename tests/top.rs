@@ -801,3 +801,51 @@ fn app_narrows_the_links_pane() {
     top.keys(&["q"]);
     assert_eq!(top.exit_code(), 0);
 }
+
+/// Issue 22: wasmCloud 2 hosts are rows of the hosts pane (name, version, uptime, heartbeat age,
+/// group, environment and counts), beside 1.x hosts; a restart under a new id replaces the row.
+#[test]
+fn top_shows_wasmcloud_2_hosts() {
+    let server = NatsServer::start();
+    let top = top_watching(&server, &[]);
+    let publisher = Publisher::connect(&server.url());
+    let v2: Vec<(String, String)> = recorded(include_str!("fixtures/v2-hosts-workloads.jsonl"))
+        .into_iter()
+        .filter(|(subject, _)| subject.starts_with("runtime.operator.heartbeat."))
+        .collect();
+    for (subject, payload) in &v2[..2] {
+        publisher.publish(subject, payload.as_bytes().to_vec());
+    }
+    publisher.publish(
+        "wasmbus.evt.default.host_heartbeat",
+        heartbeat("NH1X", "one-ex-1234", r#""components":[],"providers":[]"#),
+    );
+    let screen = top.wait_for("both generations", |s| {
+        row(s, &["wiry-earthquake-9592", "workloads="]).is_some()
+            && row(s, &["cheerful-crown-5011", "workloads="]).is_some()
+            && s.contains("one-ex-1234")
+    });
+    let b = row(&screen, &["wiry-earthquake-9592", "workloads="]).unwrap();
+    assert!(
+        b.contains("environment=tenant-b,hostgroup=edge") && b.contains("workloads=0 components=0"),
+        "{screen}"
+    );
+    // Host B restarts: same hostname, a new id and name, started after its last heartbeat; its
+    // old row goes.
+    let mut restarted: serde_json::Value = serde_json::from_str(&v2[1].1).unwrap();
+    restarted["id"] = "01a2360c-0000-7000-8000-00000000000b".into();
+    restarted["friendlyName"] = "brave-river-1234".into();
+    restarted["workloadCount"] = "2".into();
+    restarted["startedAt"] = chrono::Utc::now().to_rfc3339().into();
+    publisher.publish(
+        "runtime.operator.heartbeat.01a2360c-0000-7000-8000-00000000000b",
+        restarted.to_string().into_bytes(),
+    );
+    let screen = top.wait_for("the restarted host", |s| {
+        row(s, &["brave-river-1234", "workloads=2"]).is_some()
+    });
+    assert!(
+        row(&screen, &["wiry-earthquake-9592", "workloads="]).is_none(),
+        "{screen}"
+    );
+}

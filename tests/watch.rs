@@ -184,8 +184,8 @@ fn listening_line_hides_credentials_and_lattice_picks_the_subject() {
     let stderr = latwatch.wait_stderr("listening", WAIT);
     assert!(
         stderr.contains(&format!(
-            "listening on wasmbus.evt.prod.>, wadm.evt.prod.>, wadm.status.prod.* at \
-             nats://127.0.0.1:{}",
+            "listening on wasmbus.evt.prod.>, wadm.evt.prod.>, wadm.status.prod.*, \
+             runtime.operator.heartbeat.> at nats://127.0.0.1:{}",
             server.port
         )),
         "{stderr}"
@@ -230,8 +230,8 @@ fn wash_and_nats_environment_variables_are_honoured() {
     let stderr = latwatch.wait_stderr("listening", WAIT);
     assert!(
         stderr.contains(&format!(
-            "wasmbus.evt.staging.>, wadm.evt.staging.>, wadm.status.staging.* at \
-             nats://127.0.0.1:{}",
+            "wasmbus.evt.staging.>, wadm.evt.staging.>, wadm.status.staging.*, \
+             runtime.operator.heartbeat.> at nats://127.0.0.1:{}",
             server.port
         )),
         "{stderr}"

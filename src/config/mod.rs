@@ -75,6 +75,8 @@ pub struct Stages {
     pub until: Option<Until>,
     /// How subjects are read: by position after `--subject-prefix`.
     pub subjects: SubjectReader,
+    /// wasmCloud 2's heartbeat interval, when not the hosts' 15 s (`--v2-interval`, for tests).
+    pub v2_interval: Option<std::time::Duration>,
 }
 
 /// Where events come from.
@@ -121,6 +123,9 @@ pub struct NatsConfig {
     pub lattices: Vec<String>,
     /// `--subject-prefix`.
     pub subject_prefix: Option<String>,
+    /// wasmCloud 2's broadcasts: `runtime.operator.heartbeat.>` (v2 has no lattice and no
+    /// prefix in its subjects). Listening to a broadcast has no side effect.
+    pub v2_subjects: Vec<String>,
 }
 
 impl NatsConfig {
@@ -255,6 +260,7 @@ impl Config {
                 summary: cli.summary,
                 until,
                 subjects: SubjectReader::new(cli.subject_prefix.as_deref()),
+                v2_interval: cli.v2_interval,
             },
             quiet: cli.quiet,
             warnings,
@@ -304,7 +310,17 @@ fn nats_config(
         ping_hosts: plan.remember,
         ask_tables: plan.tables,
         connect_wait,
+        v2_subjects: vec![crate::v2::HEARTBEAT_WILDCARD.to_owned()],
     })
+}
+
+/// Glob values (`--hostgroup`, `--environment`), empty ones left out.
+fn globs(values: &[String]) -> Vec<AppPattern> {
+    values
+        .iter()
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| AppPattern::new(v))
+        .collect()
 }
 
 /// The display filters, each flag checked.
@@ -321,6 +337,8 @@ fn filter(cli: &Cli) -> Result<Filter, String> {
             .filter(|a| !a.trim().is_empty())
             .map(|a| AppPattern::new(a))
             .collect(),
+        hostgroups: globs(&cli.hostgroups),
+        environments: globs(&cli.environments),
         jq: match &cli.filter {
             Some(code) => Some(JqFilter::compile(code).map_err(|why| {
                 format!("--filter is not a jq expression latwatch can run: {why}")

@@ -58,6 +58,9 @@ pub enum Layout {
     Scale(&'static [Field]),
     /// A host inventory summary: counts and uptime.
     Heartbeat,
+    /// A wasmCloud 2 host's heartbeat: worded from what lattice memory made of it (joined, seen,
+    /// counts changed, restarted).
+    V2Host,
     /// What wadm publishes about an application (`manifest_published`, `manifest_unpublished`,
     /// `app_status`): worded from what application memory made of it (`apps::AppChange`).
     App,
@@ -165,6 +168,9 @@ pub enum KindId {
     ManifestPublished,
     ManifestUnpublished,
     AppStatus,
+    /// A wasmCloud 2 host's heartbeat (`runtime.operator.heartbeat.<host-id>`): protojson, no
+    /// CloudEvents envelope.
+    V2HostHeartbeat,
 }
 
 impl KindId {
@@ -203,7 +209,13 @@ impl KindId {
             KindId::ManifestPublished => "manifest_published",
             KindId::ManifestUnpublished => "manifest_unpublished",
             KindId::AppStatus => "app_status",
+            KindId::V2HostHeartbeat => "v2_host_heartbeat",
         }
+    }
+
+    /// A wasmCloud 2 message: known by its subject, never by a CloudEvent `type`.
+    pub const fn is_v2(self) -> bool {
+        matches!(self, KindId::V2HostHeartbeat)
     }
 
     /// A kind wadm publishes (`com.wadm.*` CloudEvents, and status messages on
@@ -262,7 +274,7 @@ const fn about_of(name: &str) -> About {
 }
 
 use KindId::*;
-use Layout::{App, Fields, Heartbeat, Link, Scale};
+use Layout::{App, Fields, Heartbeat, Link, Scale, V2Host};
 use Severity::{Arrival, Change, Failure, Liveness, Neutral, Removal};
 
 /// Every kind latwatch knows, in the order `--help` lists them.
@@ -346,6 +358,8 @@ pub static KINDS: &[KindSpec] = &[
     row(ManifestPublished, Change, App),
     row(ManifestUnpublished, Removal, App),
     row(AppStatus, Neutral, App),
+    // wasmCloud 2 (no lattice events; its hosts' heartbeats on `runtime.operator.heartbeat.>`).
+    row(V2HostHeartbeat, Liveness, V2Host),
 ];
 
 /// What kind an event is: a row of [`KINDS`], or a name latwatch does not know.
@@ -389,7 +403,7 @@ impl<'a> Kind<'a> {
         };
         match KINDS
             .iter()
-            .find(|spec| spec.name == name && spec.id.is_wadm() == wadm)
+            .find(|spec| spec.name == name && spec.id.is_wadm() == wadm && !spec.id.is_v2())
         {
             Some(spec) => Kind::Known(spec),
             None if ty.is_empty() => Kind::Missing,

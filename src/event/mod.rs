@@ -475,7 +475,23 @@ fn decode_with(raw: RawMessage<'_>, data_too: bool) -> Event<'_> {
 /// CloudEvent envelope. Its kind is `app_status`; `data()` is the message's top level (`status`,
 /// `scalers`, …); application memory reads the rest. Never fails, as [`decode`].
 pub fn decode_app_status(raw: RawMessage<'_>) -> Event<'_> {
-    let kind = Kind::of(kind::KindId::AppStatus);
+    decode_plain(raw, kind::KindId::AppStatus, "a wadm status")
+}
+
+/// A wasmCloud 2 host's heartbeat (`runtime.operator.heartbeat.<host-id>`): protojson, no
+/// envelope; the subject says what it is. Lattice memory reads its fields (`crate::v2`).
+pub fn decode_v2_heartbeat(raw: RawMessage<'_>) -> Event<'_> {
+    decode_plain(
+        raw,
+        kind::KindId::V2HostHeartbeat,
+        "a wasmCloud 2 heartbeat",
+    )
+}
+
+/// A JSON object without a CloudEvents envelope, of the kind its subject says (`what` names it
+/// in a problem).
+fn decode_plain<'a>(raw: RawMessage<'a>, id: kind::KindId, what: &str) -> Event<'a> {
+    let kind = Kind::of(id);
     let text = match std::str::from_utf8(raw.payload) {
         Ok(text) => text,
         Err(err) => {
@@ -498,10 +514,9 @@ pub fn decode_app_status(raw: RawMessage<'_>) -> Event<'_> {
         },
         Err(err) => {
             let problem = match serde_json::from_str::<&RawValue>(text) {
-                Ok(value) => Problem::NotWadm(format!(
-                    "not a wadm status: the payload is {}",
-                    json_kind(value)
-                )),
+                Ok(value) => {
+                    Problem::NotWadm(format!("not {what}: the payload is {}", json_kind(value)))
+                }
                 Err(_) => Problem::NotJson(err.to_string()),
             };
             Event {
@@ -584,6 +599,14 @@ impl<'a> Event<'a> {
 
     /// The host the event is about: `data.host_id`, else the envelope `source`.
     pub fn host_id(&self) -> Option<Cow<'a, str>> {
+        if self.kind.known() == Some(kind::KindId::V2HostHeartbeat) {
+            let id = self.data().and_then(|d| d.str("id"));
+            return id.filter(|id| !id.is_empty()).or_else(|| {
+                let subject = self.raw.subject?;
+                let id = subject.strip_prefix(crate::v2::HEARTBEAT_PREFIX)?;
+                Some(Cow::Borrowed(id))
+            });
+        }
         self.data()
             .and_then(|d| d.str("host_id"))
             .or_else(|| self.envelope.as_ref().and_then(Envelope::source))

@@ -312,13 +312,17 @@ pub struct Filter {
     pub providers: Vec<IdMatcher>,
     /// `--app`: events of these applications (as application memory attributes them).
     pub apps: Vec<AppPattern>,
+    /// `--hostgroup`, `--environment`: wasmCloud 2 hosts (and their silence) whose heartbeat
+    /// says so; everything else (1.x events, wadm) has neither and is not shown.
+    pub hostgroups: Vec<AppPattern>,
+    pub environments: Vec<AppPattern>,
     pub jq: Option<JqFilter>,
 }
 
 impl Filter {
     /// True when `--host` needs host names learned from the stream.
     pub fn needs_host_names(&self) -> bool {
-        !self.hosts.is_empty()
+        !self.hosts.is_empty() || !self.hostgroups.is_empty() || !self.environments.is_empty()
     }
 
     /// True when deciding looks into `data` (the id matchers, `--app`).
@@ -327,6 +331,30 @@ impl Filter {
             && self.components.is_empty()
             && self.providers.is_empty()
             && self.apps.is_empty())
+    }
+
+    /// Whether a line about host `host_id` alone (its silence) is shown: `--host`, `--hostgroup`
+    /// and `--environment` narrow those too.
+    pub fn keeps_host(&self, host_id: &str, lattice: &Lattice) -> bool {
+        if !self.hosts.is_empty() {
+            let names = [
+                Some(host_id),
+                lattice.host_name(host_id),
+                lattice.hostname(host_id),
+            ];
+            let matched = self
+                .hosts
+                .iter()
+                .any(|m| names.iter().flatten().any(|n| m.matches_text(n)));
+            if !matched {
+                return false;
+            }
+        }
+        let (group, environment) = lattice.v2_group(host_id);
+        let within = |patterns: &[AppPattern], value: Option<&str>| {
+            patterns.is_empty() || value.is_some_and(|v| patterns.iter().any(|p| p.matches(v)))
+        };
+        within(&self.hostgroups, group) && within(&self.environments, environment)
     }
 
     /// Whether `event` is shown. `lattice` supplies host names learned so far, `app` the
@@ -355,13 +383,28 @@ impl Filter {
                 return false;
             };
             let host_name = lattice.host_name(&host).map(Cow::Borrowed);
+            // A wasmCloud 2 host is also known by its hostname (`--host-name`).
+            let hostname = lattice.hostname(&host);
             let matched = self.hosts.iter().any(|matcher| {
                 matcher.matches(&host, notes)
                     || host_name
                         .as_ref()
                         .is_some_and(|name| matcher.matches(name, notes))
+                    || hostname.is_some_and(|name| matcher.matches(&Cow::Borrowed(name), notes))
             });
             if !matched {
+                return false;
+            }
+        }
+        if !self.hostgroups.is_empty() || !self.environments.is_empty() {
+            let Some(host) = event.host_id() else {
+                return false;
+            };
+            let (group, environment) = lattice.v2_group(&host);
+            let within = |patterns: &[AppPattern], value: Option<&str>| {
+                patterns.is_empty() || value.is_some_and(|v| patterns.iter().any(|p| p.matches(v)))
+            };
+            if !within(&self.hostgroups, group) || !within(&self.environments, environment) {
                 return false;
             }
         }

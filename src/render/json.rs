@@ -14,8 +14,28 @@ use crate::state::lattice::{Change, Facts};
 
 /// Writes the payload verbatim on one line. The caller has checked it is JSON.
 pub fn write_json(event: &Event, out: &mut impl Write) -> io::Result<()> {
+    if event.kind.known().is_some_and(KindId::is_v2) {
+        return write_v2_json(event, out);
+    }
     write_compact(event.raw.payload, out)?;
     out.write_all(b"\n")
+}
+
+/// A wasmCloud 2 message has no CloudEvents envelope; `--json` gives it one shaped like it, so
+/// one jq program reads both generations: `{"type":"v2_host_heartbeat","source":<host id>,
+/// "subject":…,"time":<received>,"data":<the message, compact>}`.
+fn write_v2_json(event: &Event, out: &mut impl Write) -> io::Result<()> {
+    out.write_all(b"{\"type\":")?;
+    serde_json::to_writer(&mut *out, event.kind.name())?;
+    out.write_all(b",\"source\":")?;
+    serde_json::to_writer(&mut *out, &event.host_id())?;
+    out.write_all(b",\"subject\":")?;
+    serde_json::to_writer(&mut *out, &event.raw.subject)?;
+    out.write_all(b",\"time\":")?;
+    serde_json::to_writer(&mut *out, &event.raw.received.to_string())?;
+    out.write_all(b",\"data\":")?;
+    write_compact(event.raw.payload, out)?;
+    out.write_all(b"}\n")
 }
 
 /// Writes `{"subject":…,"received":…,"event":…}` (`"filled":true` after `"received"` for an event a
@@ -187,6 +207,26 @@ pub fn change_json(change: &Change) -> serde_json::Value {
         Change::Back { silent_for } => {
             json!({"change": "back", "silent_seconds": silent_for.num_seconds()})
         }
+        Change::V2Appeared {
+            joined,
+            hostname,
+            hostgroup,
+            environment,
+            version,
+            http_port,
+            up,
+            workloads,
+            components,
+        } => json!({"change": if *joined { "joined" } else { "seen" }, "hostname": hostname,
+                    "hostgroup": hostgroup, "environment": environment, "version": version,
+                    "http_port": http_port, "up_seconds": up.map(|u| u.num_seconds()),
+                    "workloads": workloads, "components": components}),
+        Change::V2Counts {
+            workloads,
+            components,
+        } => json!({"change": "counts", "workloads": {"from": workloads.0, "to": workloads.1},
+                    "components": {"from": components.0, "to": components.1}}),
+        Change::Restarted { was } => json!({"change": "restarted", "was": was}),
     };
     object["text"] = serde_json::Value::String(change.to_string());
     object

@@ -179,6 +179,8 @@ impl Pretty {
                     line.heartbeat(data, facts.inventory)?
                 }
                 Layout::Heartbeat => line.changes(&facts.changes)?,
+                Layout::V2Host if facts.changes.is_empty() => line.v2_counts(data)?,
+                Layout::V2Host => line.changes(&facts.changes)?,
                 Layout::App => line.keys(data)?,
             },
             (Some(data), Kind::Unknown(_) | Kind::Escaped | Kind::Missing) => line.keys(data)?,
@@ -201,7 +203,11 @@ impl Pretty {
             write!(out, "{:<width$}  ", "")?;
         }
         let style = self.palette.as_ref().map(|p| p.removal);
-        self.paint(out, style, format_args!("{:<NAME_WIDTH$}", "host_silent"))?;
+        let name = match silence.lost {
+            Some(_) => "host_lost",
+            None => "host_silent",
+        };
+        self.paint(out, style, format_args!("{name:<NAME_WIDTH$}"))?;
         out.write_all(b"  ")?;
         self.host(
             Some(&silence.host_id),
@@ -209,6 +215,20 @@ impl Pretty {
             false,
             out,
         )?;
+        if let Some(workloads) = silence.lost {
+            write!(
+                out,
+                "  no heartbeat for {}s: the operator deletes the host and reschedules its {}",
+                silence.silent_for.num_seconds(),
+                match workloads {
+                    1 => "1 workload".to_owned(),
+                    n => format!("{n} workloads"),
+                }
+            )?;
+            out.write_all(b" (last heartbeat ")?;
+            self.clock(silence.last_heartbeat, out)?;
+            return out.write_all(b")\n");
+        }
         write!(
             out,
             "  silent for {}s (last heartbeat ",
@@ -464,6 +484,25 @@ impl<W: Write> Line<'_, W> {
         self.out.write_all(b"  ")?;
         self.pretty
             .paint(self.out, style, escape_untrusted(&text.join(", ")))
+    }
+
+    /// An unchanged v2 heartbeat (`--heartbeats`): what it counts.
+    fn v2_counts(&mut self, data: &Data) -> io::Result<()> {
+        let count = |key: &str| {
+            data.get(key)
+                .and_then(|v| {
+                    json_str(v)
+                        .map(|s| s.into_owned())
+                        .or(Some(v.get().to_owned()))
+                })
+                .unwrap_or_else(|| "0".to_owned())
+        };
+        write!(
+            self.out,
+            "  workloads={} components={}",
+            escape_untrusted(&count("workloadCount")),
+            escape_untrusted(&count("componentCount"))
+        )
     }
 
     /// `hello-app  reconciling → deployed`, `hello-app  v0.0.2  2 components, 1 provider, 1 link`.

@@ -70,6 +70,60 @@ impl fmt::Display for Change {
             Change::Back { silent_for } => {
                 write!(f, "back after {}s of silence", silent_for.num_seconds())
             }
+            // `joined  host=lab-b group=edge env=tenant-b v2.10.3 http=:14411`, or
+            // `seen  host=lab-a group=default v2.10.3 up 3m12s  2 workloads, 2 components`.
+            Change::V2Appeared {
+                joined,
+                hostname,
+                hostgroup,
+                environment,
+                version,
+                http_port,
+                up,
+                workloads,
+                components,
+            } => {
+                f.write_str(if *joined { "joined" } else { "seen" })?;
+                if !hostname.is_empty() {
+                    write!(f, "  host={hostname}")?;
+                }
+                if let Some(group) = hostgroup {
+                    write!(f, " group={group}")?;
+                }
+                if let Some(environment) = environment {
+                    write!(f, " env={environment}")?;
+                }
+                if !version.is_empty() {
+                    write!(f, " v{}", version.trim_start_matches('v'))?;
+                }
+                if let Some(port) = http_port {
+                    write!(f, " http=:{port}")?;
+                }
+                if let Some(up) = up.and_then(|u| u.to_std().ok()) {
+                    let up = std::time::Duration::from_secs(up.as_secs());
+                    write!(f, " up {}", humantime::format_duration(up))?;
+                }
+                write!(
+                    f,
+                    "  {}, {}",
+                    plural(*workloads as usize, "workload"),
+                    plural(*components as usize, "component")
+                )
+            }
+            Change::V2Counts {
+                workloads,
+                components,
+            } => {
+                let mut parts = Vec::new();
+                if workloads.0 != workloads.1 {
+                    parts.push(format!("workloads {}→{}", workloads.0, workloads.1));
+                }
+                if components.0 != components.1 {
+                    parts.push(format!("components {}→{}", components.0, components.1));
+                }
+                f.write_str(&parts.join(" "))
+            }
+            Change::Restarted { was } => write!(f, "restarted (was {was})"),
         }
     }
 }

@@ -315,8 +315,9 @@ fn handle_line(line: &[u8], pipeline: &mut Pipeline) -> io::Result<Flow> {
             return Ok(Flow::Continue);
         }
     }
-    // latwatch writes "subject" first; only such lines pay for a second parse.
-    if line.starts_with(br#"{"subject":"#) {
+    // latwatch writes "subject" first (recordings of `nats sub`-like tools begin with
+    // "received"); only such lines pay for a second parse.
+    if line.starts_with(br#"{"subject":"#) || line.starts_with(br#"{"received":"#) {
         if let Ok(record) = serde_json::from_slice::<Record>(line) {
             let subject = record.subject.and_then(json_str);
             let filled = record.filled.is_some_and(|value| value.get() == "true");
@@ -346,7 +347,26 @@ fn handle_line(line: &[u8], pipeline: &mut Pipeline) -> io::Result<Flow> {
                     received,
                 });
             }
+            // A wasmCloud 2 request or reply in a form not read here: a workload start carries
+            // secrets, so it goes nowhere (the pipeline drops it by its subject).
+            if subject.as_deref().is_some_and(crate::v2::carries_secrets) {
+                return pipeline.handle(RawMessage {
+                    subject: subject.as_deref(),
+                    payload: b"",
+                    received,
+                });
+            }
         }
+    }
+    // Not a record latwatch reads, but naming v2's requests or replies: never passed on whole.
+    if memchr::memmem::find(line, b"\"runtime.host.").is_some()
+        || memchr::memmem::find(line, b"\"_INBOX.").is_some()
+    {
+        return pipeline.handle(RawMessage {
+            subject: Some(crate::v2::HOST_PREFIX),
+            payload: b"",
+            received: Received::Now,
+        });
     }
     pipeline.handle(RawMessage {
         subject: None,

@@ -18,7 +18,7 @@
 use std::collections::{HashSet, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -26,7 +26,6 @@ use anyhow::{anyhow, Context as _, Result};
 use async_nats::{Client, ConnectErrorKind, ConnectOptions, Event as NatsEvent};
 use chrono::Utc;
 use futures_util::stream::StreamExt;
-use futures_util::FutureExt;
 use tokio::sync::{mpsc, watch};
 
 use crate::config::{redact, Auth, NatsConfig, Tls};
@@ -239,6 +238,8 @@ pub async fn run<V: View>(
 
 /// The run ends early: `stop` (a `--timeout`) is told, what was handled is shown.
 fn ended(stop: Option<Stop>, pipeline: &mut Pipeline) -> Result<()> {
+    // A `--last` search cut short (Ctrl-C, `--timeout`): what it held is still the newest found.
+    pipeline.release_held()?;
     if let Some(stop) = stop {
         pipeline.stop(stop);
     }
@@ -260,7 +261,9 @@ async fn go_live(
         connect(config, shown, status, liveness.clone(), gaps_tx).await?;
     let listening = Utc::now();
     let mut subscribers = subscribe(&client, &config.subjects, &server).await?;
-    let wadm_subscribers = subscribe(&client, &config.app_subjects, &server).await?;
+    let mut wadm_subscribers = subscribe(&client, &config.app_subjects, &server).await?;
+    // wasmCloud 2's heartbeats join wadm's few messages on the side.
+    wadm_subscribers.extend(subscribe(&client, &config.v2_subjects, &server).await?);
     // One subscription (the usual case) is polled directly: merging streams costs a
     // FuturesUnordered round per message, and one channel keeps arrival order exactly.
     let events: intake::Messages = match subscribers.len() {
@@ -286,6 +289,7 @@ async fn go_live(
         .subjects
         .iter()
         .chain(&config.app_subjects)
+        .chain(&config.v2_subjects)
         .map(String::as_str)
         .collect();
     status.info(format_args!(
@@ -362,7 +366,7 @@ impl Watching<'_> {
         V: View,
     {
         let mut learning = learning;
-        let mut hint = Hint::new(self.config, &self.live);
+        let mut hint = Hint::new(self.config);
         let mut idle_tick = tokio::time::interval(IDLE_TICK);
         let idle_for = self.limits.idle.unwrap_or(NEVER);
         let idle = tokio::time::sleep(idle_for);
@@ -497,26 +501,13 @@ impl Watching<'_> {
 struct Hint {
     timer: Pin<Box<tokio::time::Sleep>>,
     pending: bool,
-    /// A wasmCloud 2 deployment publishes no lattice events, only runtime heartbeats every
-    /// 15 s: listened for from the start, so the hint can tell that silence apart.
-    wasmcloud2: Arc<AtomicBool>,
 }
 
 impl Hint {
-    fn new(config: &NatsConfig, live: &Live) -> Hint {
-        let wasmcloud2 = Arc::new(AtomicBool::new(false));
-        if let Some(waited) = config.silence_hint {
-            tokio::spawn(notice_wasmcloud2(
-                live.client.clone(),
-                waited + LOOK_FOR,
-                wasmcloud2.clone(),
-                live.looked_at.clone(),
-            ));
-        }
+    fn new(config: &NatsConfig) -> Hint {
         Hint {
             timer: Box::pin(tokio::time::sleep(config.silence_hint.unwrap_or(NEVER))),
             pending: config.silence_hint.is_some(),
-            wasmcloud2,
         }
     }
 
@@ -535,7 +526,6 @@ impl Hint {
                 config.silence_hint.unwrap_or_default(),
                 status,
                 live.looked_at.clone(),
-                self.wasmcloud2.clone(),
             ));
         }
     }
@@ -1028,30 +1018,6 @@ async fn keepalive(client: Client, every: Duration, liveness: Arc<Liveness>) {
     }
 }
 
-/// Where a wasmCloud 2 host (the washlet, the runtime operator) says it is alive.
-const WASMCLOUD2_HEARTBEATS: &str = "runtime.operator.heartbeat.>";
-
-/// Listens for wasmCloud 2 heartbeats for `for_at_most` (until the first one), and notes one.
-async fn notice_wasmcloud2(
-    client: Client,
-    for_at_most: Duration,
-    seen: Arc<AtomicBool>,
-    looked_at: Arc<AtomicU64>,
-) {
-    let Ok(mut heartbeats) = client.subscribe(WASMCLOUD2_HEARTBEATS).await else {
-        return;
-    };
-    if let Ok(Some(_)) = tokio::time::timeout(for_at_most, heartbeats.next()).await {
-        looked_at.fetch_add(1, Ordering::Relaxed);
-        seen.store(true, Ordering::Release);
-    }
-    // Dropping the subscriber unsubscribes; a heartbeat in flight meanwhile is counted as looked
-    // at by the loss books only if it was taken, so take what is already there.
-    while let Some(Some(_)) = heartbeats.next().now_or_never() {
-        looked_at.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
 /// How long the silence hint listens on every lattice.
 const LOOK_FOR: Duration = Duration::from_secs(5);
 
@@ -1064,7 +1030,6 @@ async fn explain_silence(
     waited: Duration,
     status: Status,
     looked_at: Arc<AtomicU64>,
-    wasmcloud2: Arc<AtomicBool>,
 ) {
     let mut lattices = std::collections::BTreeSet::new();
     let mut looks = Vec::new();
@@ -1103,18 +1068,10 @@ async fn explain_silence(
             lattices.iter().cloned().collect::<Vec<_>>().join(", ")
         )
     };
-    if lattices.is_empty() && wasmcloud2.load(Ordering::Acquire) {
-        status.warn(format_args!(
-            "nothing received on {subjects} at {shown} in {}s, but wasmCloud 2 hosts heartbeat \
-             here ({WASMCLOUD2_HEARTBEATS}): this is a wasmCloud 2 deployment, which publishes \
-             no lattice events for latwatch to show; latwatch watches wasmCloud 1.x lattices",
-            waited.as_secs()
-        ));
-        return;
-    }
     status.warn(format_args!(
         "nothing received on {subjects} at {shown} in {}s; every wasmCloud 1.x host heartbeats \
-         every 30s, so this is likely the wrong server or lattice (--lattice, -s); {seen}",
+         every 30s (and every wasmCloud 2 host every 15s), so this is likely the wrong server or \
+         lattice (--lattice, -s); {seen}",
         waited.as_secs()
     ));
 }

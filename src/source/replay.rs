@@ -77,9 +77,19 @@ pub async fn replay(
             }
         }
     }
-    for source in &mut sources {
-        source.open(replay, shown, status).await?;
+    // The events' stream must open; wadm's are optional (no wadm, or no permission for them).
+    let mut opened = Vec::with_capacity(sources.len());
+    for (i, mut source) in sources.into_iter().enumerate() {
+        match source.open(replay, shown, status).await {
+            Ok(()) => opened.push(source),
+            Err(err) if i == 0 => return Err(err),
+            Err(err) => status.warn(format_args!(
+                "{}; application history is left out",
+                escape_untrusted(&format!("{err:#}"))
+            )),
+        }
     }
+    let mut sources = opened;
 
     let stored = sources.iter().map(|s| s.stored).sum();
     let progress = Progress::replay(stored, status.quiet);
@@ -110,10 +120,11 @@ pub async fn replay(
         }
     }
     progress.finish();
-    let (written, dropped, released) = pipeline.release_held()?;
-    if released == Flow::Done {
+    let released = pipeline.release_held()?;
+    if released.flow == Flow::Done {
         flow = Flow::Done;
     }
+    let (written, dropped) = (released.written, released.dropped);
     pipeline.flush()?;
     for source in &sources {
         // Leave nothing behind; if this fails the server removes the consumer after 30 s idle.
@@ -143,8 +154,9 @@ pub async fn replay(
         )),
         ReplayFrom::Last(n) => {
             status.info(format_args!(
-                "showed the last {written} of {replayed} stored events that pass the filters \
-                 (--last {n}) from {streams}{live}"
+                "showed the last {written} of {} stored events that pass the filters (--last \
+                 {n}; {replayed} read) from {streams}{live}",
+                released.passed
             ));
             if dropped > 0 {
                 status.warn(format_args!(

@@ -22,10 +22,12 @@ use serde_json::value::RawValue;
 use crate::event::kind::KindId;
 use crate::event::kind::KindId::{
     HealthCheckFailed, HealthCheckPassed, HealthCheckStatus, HostHeartbeat, HostStarted,
-    HostStopped, LabelsChanged,
+    HostStopped, LabelsChanged, V2HostHeartbeat,
 };
 use crate::event::{json_str, Data, Event};
 use crate::state::Interner;
+
+mod v2;
 
 /// Heartbeat interval assumed until a host's own heartbeats tell (wasmCloud's default).
 const DEFAULT_INTERVAL: Duration = Duration::seconds(30);
@@ -66,6 +68,8 @@ struct Host {
     /// Provider id → healthy.
     health: HashMap<String, bool>,
     last_seen: Option<DateTime<Utc>>,
+    /// A wasmCloud 2 host: what its heartbeats say (`v2.rs`).
+    v2: Option<v2::V2Host>,
 }
 
 impl Host {
@@ -230,6 +234,28 @@ pub enum Change {
     Back {
         silent_for: Duration,
     },
+    /// A wasmCloud 2 host's first heartbeat: `joined` when it started within two intervals,
+    /// else seen (latwatch started later; `up` says for how long it has run).
+    V2Appeared {
+        joined: bool,
+        hostname: String,
+        hostgroup: Option<String>,
+        environment: Option<String>,
+        version: String,
+        http_port: Option<u32>,
+        up: Option<Duration>,
+        workloads: u64,
+        components: u64,
+    },
+    /// A wasmCloud 2 host's counts changed: (from, to) each.
+    V2Counts {
+        workloads: (u64, u64),
+        components: (u64, u64),
+    },
+    /// The same hostname heartbeats under a new id: the host restarted (`was` is the old id).
+    Restarted {
+        was: String,
+    },
 }
 
 /// What latwatch makes of one event, for the renderers.
@@ -274,6 +300,9 @@ pub struct Silence {
     pub silent_for: Duration,
     pub last_heartbeat: DateTime<Utc>,
     pub at: DateTime<Utc>,
+    /// A wasmCloud 2 host silent past the operator's heartbeat TTL (60 s): it deletes the Host
+    /// and reschedules its workloads (`workloads` of them, as last counted).
+    pub lost: Option<u64>,
 }
 
 #[derive(Debug, Default)]
@@ -285,6 +314,8 @@ pub struct Lattice {
     forgotten: u64,
     /// (host, kind, id) → (the error's hash, times, first seen): the last failure of each.
     failures: HashMap<(String, KindId, String), LastFailure>,
+    /// wasmCloud 2's heartbeat interval (15 s; tests shorten it).
+    v2_interval: Option<Duration>,
     /// The one string interner of the state: inventories here and the rows a view draws
     /// (`state::tables`) share each id's and image's text.
     pub strings: Interner,
@@ -395,6 +426,9 @@ impl Lattice {
         // wadm's messages are about applications (`apps.rs`), not about a host.
         if kind.is_some_and(KindId::is_wadm) {
             return Facts::default();
+        }
+        if kind == Some(V2HostHeartbeat) {
+            return self.v2_heartbeat(event, at);
         }
         // Only host and health events teach anything from `data`; for the rest the host is
         // enough, and taking it from the envelope keeps `--json --summary` from parsing `data`.
@@ -576,6 +610,7 @@ impl Lattice {
     /// Hosts that went silent since the last tick (each reported once), and forgets hosts silent
     /// for an hour.
     pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<Silence> {
+        let v2_limits = self.v2_limits();
         let mut silent = Vec::new();
         let mut forgotten = Vec::new();
         self.hosts.retain(|id, host| {
@@ -592,6 +627,26 @@ impl Lattice {
                 forgotten.push(host.name.take());
                 return false;
             }
+            // A v2 host's interval is fixed: silent after two missed heartbeats, lost after four.
+            if let Some(v2) = &mut host.v2 {
+                let (silent_after, lost_after) = v2_limits;
+                let lost = quiet_for > lost_after && !v2.lost;
+                if lost {
+                    v2.lost = true;
+                }
+                if (host.silent_since.is_none() && quiet_for > silent_after) || lost {
+                    host.silent_since = Some(last);
+                    silent.push(Silence {
+                        host_id: id.clone(),
+                        host_name: host.name.clone(),
+                        silent_for: quiet_for,
+                        last_heartbeat: last,
+                        at: now,
+                        lost: lost.then_some(v2.workloads),
+                    });
+                }
+                return true;
+            }
             let interval = host.interval().unwrap_or(DEFAULT_INTERVAL);
             let silent_after = (interval * SILENT_AFTER_INTERVALS / 2).max(SHORTEST_SILENCE);
             if host.silent_since.is_none() && quiet_for > silent_after {
@@ -602,6 +657,7 @@ impl Lattice {
                     silent_for: quiet_for,
                     last_heartbeat: last,
                     at: now,
+                    lost: None,
                 });
             }
             true

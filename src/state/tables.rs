@@ -40,6 +40,16 @@ pub struct HostRow {
     pub last_heartbeat: Option<DateTime<Utc>>,
     pub silent: bool,
     pub source: String,
+    /// A wasmCloud 2 host: what its heartbeat says instead of an inventory.
+    pub v2: Option<V2Row>,
+}
+
+/// A wasmCloud 2 host's row: its hostname (a restart keeps it, under a new id) and its counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct V2Row {
+    pub hostname: String,
+    pub workloads: u64,
+    pub components: u64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -358,6 +368,50 @@ impl Tables {
                 }
                 self.providers.retain(|(_, host), _| *host != host_id);
                 strings.sweep();
+            }
+            // A wasmCloud 2 host: one row, its group, environment and counts in the labels
+            // column (a v2 heartbeat carries counts, not an inventory: no component rows).
+            KindId::V2HostHeartbeat => {
+                let Ok(beat) = crate::v2::parse_heartbeat(event.raw.payload) else {
+                    return;
+                };
+                // The same hostname under a new id: the old row is that host before its restart.
+                // Only a row gone silent, or last heard before this host started, is its past: two
+                // live hosts may share a machine's name.
+                if !beat.hostname.is_empty() && !self.hosts.contains_key(&host_id) {
+                    let restarted = |h: &HostRow| {
+                        h.v2.as_ref().is_some_and(|v| v.hostname == beat.hostname)
+                            && (h.silent
+                                || beat.started_at.is_some_and(|started| {
+                                    h.last_heartbeat.is_some_and(|last| last <= started)
+                                }))
+                    };
+                    self.hosts.retain(|_, h| !restarted(h));
+                }
+                let host = self.hosts.entry(host_id).or_default();
+                host.name = Some(beat.friendly_name.clone()).filter(|n| !n.is_empty());
+                host.version = Some(beat.version.clone()).filter(|v| !v.is_empty());
+                host.uptime = beat
+                    .started_at
+                    .map(|started| (u64::try_from((at - started).num_seconds()).unwrap_or(0), at));
+                let mut labels = BTreeMap::new();
+                if let Some(group) = &beat.hostgroup {
+                    labels.insert("hostgroup".to_owned(), group.clone());
+                }
+                if let Some(environment) = &beat.environment {
+                    labels.insert("environment".to_owned(), environment.clone());
+                }
+                host.labels = labels;
+                host.v2 = Some(V2Row {
+                    hostname: beat.hostname.clone(),
+                    workloads: beat.workload_count,
+                    components: beat.component_count,
+                });
+                host.last_heartbeat = Some(at);
+                host.silent = false;
+                if event.raw.payload.len() <= 8 * 1024 {
+                    host.source = source();
+                }
             }
             KindId::HostHeartbeat => {
                 let host = self.hosts.entry(host_id.clone()).or_default();

@@ -218,12 +218,19 @@ pub fn rows(
             },
             |(id, host)| {
                 let name = host.name.clone().unwrap_or_else(|| id.clone());
-                let labels: Vec<String> = host
+                let mut labels: Vec<String> = host
                     .labels
                     .iter()
                     .filter(|(k, _)| !k.starts_with("hostcore."))
                     .map(|(k, v)| format!("{k}={v}"))
                     .collect();
+                // A wasmCloud 2 host has counts, not component rows: they go beside its labels.
+                if let Some(v2) = &host.v2 {
+                    labels.push(format!(
+                        "workloads={} components={} host={}",
+                        v2.workloads, v2.components, v2.hostname
+                    ));
+                }
                 let heartbeat = match host.silent {
                     true => format!("SILENT {}", age(host.last_heartbeat, now)),
                     false => age(host.last_heartbeat, now),
