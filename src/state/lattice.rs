@@ -627,29 +627,23 @@ impl Lattice {
                 forgotten.push(host.name.take());
                 return false;
             }
-            // A v2 host's interval is fixed: silent after two missed heartbeats, lost after four.
-            if let Some(v2) = &mut host.v2 {
-                let (silent_after, lost_after) = v2_limits;
-                let lost = quiet_for > lost_after && !v2.lost;
-                if lost {
-                    v2.lost = true;
+            // A v2 host's interval is fixed: silent after two missed heartbeats, lost after four
+            // (said once more, as lost). A 1.x host's is learned.
+            let (silent_after, lost) = match &mut host.v2 {
+                Some(v2) => {
+                    let (silent_after, lost_after) = v2_limits;
+                    let lost = quiet_for > lost_after && !v2.lost;
+                    v2.lost |= lost;
+                    (silent_after, lost.then_some(v2.workloads))
                 }
-                if (host.silent_since.is_none() && quiet_for > silent_after) || lost {
-                    host.silent_since = Some(last);
-                    silent.push(Silence {
-                        host_id: id.clone(),
-                        host_name: host.name.clone(),
-                        silent_for: quiet_for,
-                        last_heartbeat: last,
-                        at: now,
-                        lost: lost.then_some(v2.workloads),
-                    });
+                None => {
+                    let interval = host.interval().unwrap_or(DEFAULT_INTERVAL);
+                    let silent_after =
+                        (interval * SILENT_AFTER_INTERVALS / 2).max(SHORTEST_SILENCE);
+                    (silent_after, None)
                 }
-                return true;
-            }
-            let interval = host.interval().unwrap_or(DEFAULT_INTERVAL);
-            let silent_after = (interval * SILENT_AFTER_INTERVALS / 2).max(SHORTEST_SILENCE);
-            if host.silent_since.is_none() && quiet_for > silent_after {
+            };
+            if (host.silent_since.is_none() && quiet_for > silent_after) || lost.is_some() {
                 host.silent_since = Some(last);
                 silent.push(Silence {
                     host_id: id.clone(),
@@ -657,7 +651,7 @@ impl Lattice {
                     silent_for: quiet_for,
                     last_heartbeat: last,
                     at: now,
-                    lost: None,
+                    lost,
                 });
             }
             true

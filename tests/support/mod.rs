@@ -284,14 +284,7 @@ impl Publisher {
         if !subject.starts_with("wadm.") {
             return self.publish(subject, payload.to_vec());
         }
-        self.runtime.block_on(async {
-            let js = async_nats::jetstream::new(self.client.clone());
-            js.publish(subject.to_owned(), payload.to_vec().into())
-                .await
-                .expect("publish")
-                .await
-                .expect("the stream's ack");
-        });
+        self.publish_acked(subject, payload);
     }
 
     /// Publishes through JetStream and waits for the stream's ack, whatever the subject: every
