@@ -116,7 +116,7 @@ pub enum Problem {
     DataNotObject(&'static str),
     /// An input line longer than latwatch reads whole; only its start was kept.
     TooLong { bytes: u64, limit: u64 },
-    /// A message on a wadm subject that is not what wadm publishes there.
+    /// A message on a wadm (or wasmCloud 2) subject that is not what is published there.
     NotWadm(String),
 }
 
@@ -481,11 +481,21 @@ pub fn decode_app_status(raw: RawMessage<'_>) -> Event<'_> {
 /// A wasmCloud 2 host's heartbeat (`runtime.operator.heartbeat.<host-id>`): protojson, no
 /// envelope; the subject says what it is. Lattice memory reads its fields (`crate::v2`).
 pub fn decode_v2_heartbeat(raw: RawMessage<'_>) -> Event<'_> {
-    decode_plain(
+    let mut event = decode_plain(
         raw,
         kind::KindId::V2HostHeartbeat,
         "a wasmCloud 2 heartbeat",
-    )
+    );
+    // An object with a field of the wrong type (a count that is text, a start time that is no
+    // time) is shown flagged; memory still hears its host (`Lattice::v2_heartbeat`).
+    if event.problems.is_empty() {
+        if let Err(why) = crate::v2::parse_heartbeat(event.raw.payload) {
+            event.problems.push(Problem::NotWadm(format!(
+                "not a wasmCloud 2 heartbeat: {why}"
+            )));
+        }
+    }
+    event
 }
 
 /// A JSON object without a CloudEvents envelope, of the kind its subject says (`what` names it

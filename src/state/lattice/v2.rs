@@ -58,9 +58,9 @@ impl Lattice {
     pub(super) fn v2_heartbeat(&mut self, event: &Event, at: DateTime<Utc>) -> Facts {
         let beat = match crate::v2::parse_heartbeat(event.raw.payload) {
             Ok(beat) => beat,
-            // Not a heartbeat after all: the line shows what it holds, flagged by decoding
-            // when it is not JSON; memory learns nothing.
-            Err(_) => return Facts::default(),
+            // Not a heartbeat latwatch can read whole (decoding flags the line): it still says
+            // its host is alive, so a known host is not called silent for it.
+            Err(_) => return self.v2_unreadable_heartbeat(event, at),
         };
         let id = match (beat.id.as_str(), event.host_id()) {
             ("", Some(id)) => id.into_owned(),
@@ -73,17 +73,22 @@ impl Lattice {
             // The same machine under a new id: the old id is gone for good.
             // Only a host gone silent, or last heard before this one started, is its past: two
             // live hosts may share a machine's name (two `wash host` without `--host-name`).
+            // Of several, the one heard from longest ago (then the least id): the map's order
+            // is random, the answer must not be.
             let restarted = match beat.hostname.as_str() {
                 "" => None,
                 hostname => self
                     .hosts
                     .iter()
-                    .find(|(_, h)| {
+                    .filter(|(_, h)| {
                         h.v2.as_ref().is_some_and(|v| v.hostname == hostname)
                             && (h.silent_since.is_some()
                                 || beat.started_at.is_some_and(|started| {
                                     h.last_heartbeat.is_some_and(|last| last <= started)
                                 }))
+                    })
+                    .min_by(|(a, ha), (b, hb)| {
+                        (ha.last_heartbeat, a.as_str()).cmp(&(hb.last_heartbeat, b.as_str()))
                     })
                     .map(|(old, _)| old.clone()),
             };
@@ -178,6 +183,36 @@ impl Lattice {
         }
     }
 
+    /// A heartbeat whose fields cannot be read: what it proves is that its host (by the id in
+    /// it, else in its subject) is alive. Not quiet: the line is flagged.
+    fn v2_unreadable_heartbeat(&mut self, event: &Event, at: DateTime<Utc>) -> Facts {
+        let mut changes = Vec::new();
+        let host = event
+            .host_id()
+            .and_then(|id| self.hosts.get_mut(id.as_ref()));
+        let host_name = match host {
+            Some(host) if host.v2.is_some() => {
+                if let Some(since) = host.silent_since.take() {
+                    changes.push(Change::Back {
+                        silent_for: at - since,
+                    });
+                }
+                host.last_heartbeat = Some(at);
+                host.last_seen = Some(at);
+                if let Some(v2) = &mut host.v2 {
+                    v2.lost = false;
+                }
+                host.name.clone()
+            }
+            _ => None,
+        };
+        Facts {
+            host_name,
+            changes,
+            ..Facts::default()
+        }
+    }
+
     /// How long without a heartbeat makes a v2 host silent, and lost.
     pub(super) fn v2_limits(&self) -> (Duration, Duration) {
         (
@@ -229,5 +264,64 @@ impl Lattice {
             .iter()
             .filter(|(_, h)| h.v2.is_some() && h.silent_since.is_none())
             .map(|(id, _)| id.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{decode_v2_heartbeat, RawMessage, Received};
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        DateTime::<Utc>::UNIX_EPOCH + Duration::seconds(seconds)
+    }
+
+    fn beat(lattice: &mut Lattice, id: &str, payload: &str, seconds: i64) -> Facts {
+        let subject = format!("{}{id}", crate::v2::HEARTBEAT_PREFIX);
+        let event = decode_v2_heartbeat(RawMessage {
+            subject: Some(&subject),
+            payload: payload.as_bytes(),
+            received: Received::At(at(seconds)),
+        });
+        lattice.observe(&event, at(seconds))
+    }
+
+    fn host(id: &str, started: i64) -> String {
+        format!(
+            r#"{{"id":"{id}","hostname":"lab-a","friendlyName":"name-{id}","version":"2.10.3","startedAt":"{}"}}"#,
+            at(started).to_rfc3339()
+        )
+    }
+
+    /// Of two earlier hosts on the machine, the restart replaced the one heard from longest
+    /// ago, whatever the map's order (run many times: each map has its own random order).
+    #[test]
+    fn a_restart_names_the_host_heard_from_longest_ago() {
+        for _ in 0..32 {
+            let mut lattice = Lattice::default();
+            beat(&mut lattice, "old", &host("old", 0), 1);
+            beat(&mut lattice, "twin", &host("twin", 0), 2);
+            let facts = beat(&mut lattice, "new", &host("new", 3), 4);
+            assert!(
+                matches!(&facts.changes[0], Change::Restarted { was } if was == "old"),
+                "{:?}",
+                facts.changes
+            );
+        }
+    }
+
+    /// A heartbeat with a field of the wrong type is flagged, and its host is still alive.
+    #[test]
+    fn an_unreadable_heartbeat_still_keeps_its_host_alive() {
+        let mut lattice = Lattice::default();
+        beat(&mut lattice, "h1", &host("h1", 0), 1);
+        let broken = r#"{"id":"h1","hostname":"lab-a","systemCpuUsage":"high"}"#;
+        for seconds in [20, 40, 60, 80] {
+            let facts = beat(&mut lattice, "h1", broken, seconds);
+            assert!(!facts.quiet, "the flagged line is shown");
+            assert!(lattice.tick(at(seconds + 1)).is_empty(), "at {seconds}s");
+        }
+        let silent = lattice.tick(at(80 + 31));
+        assert_eq!(silent.len(), 1, "silent once the heartbeats stop");
     }
 }
