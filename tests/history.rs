@@ -411,3 +411,90 @@ fn last_n_holds_silences_found_in_history_too() {
     let next = latwatch.lines(1, Duration::from_secs(10));
     assert!(next[0].contains("c99"), "{next:?}");
 }
+
+/// Stores `n` events, enough that their `--json` lines (about 200 bytes each) are far more than
+/// a pipe holds: a replay of them is still writing when its stdout closes or stops taking.
+fn store_many(server: &NatsServer, n: usize) {
+    create_wadm_stream(&server.url());
+    let publisher = Publisher::connect(&server.url());
+    publisher.publish_stored_burst(
+        "wasmbus.evt.default.config_set",
+        (0..n).map(|n| numbered(n).into_bytes()),
+    );
+}
+
+/// Waits until the replay has made its consumer (it is on the server).
+fn wait_for_consumer(server: &NatsServer, latwatch: &Latwatch) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while consumers(&server.url()) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the replay made no consumer; stderr:\n{}",
+            latwatch.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// `latwatch --since 1m | head -1`: stdout closes in the middle of the replay, latwatch ends
+/// (exit 0), and its replay consumer is gone from the server by the time it has exited, not
+/// 30 s later when the server would drop it.
+#[test]
+fn since_cut_short_by_a_closed_stdout_leaves_no_consumer() {
+    let (server, _store) = jetstream_server();
+    store_many(&server, 3000);
+    let mut latwatch = Latwatch::spawn_stalled(latwatch_command(&[
+        "-s",
+        &server.url(),
+        "--since",
+        "1m",
+        "--json",
+    ]));
+    {
+        use std::io::BufRead as _;
+        let mut stdout = std::io::BufReader::new(latwatch.take_stdout());
+        let mut first = String::new();
+        stdout.read_line(&mut first).unwrap();
+        assert!(first.contains("event-0000"), "{first}");
+        // Dropped here: the read end closes, as when `head -1` exits.
+    }
+    let status = latwatch.wait_exit(Duration::from_secs(20));
+    assert_eq!(status.code(), Some(0), "{}", latwatch.stderr());
+    assert_eq!(
+        consumers(&server.url()),
+        0,
+        "the replay consumer was left behind; stderr:\n{}",
+        latwatch.stderr()
+    );
+}
+
+/// Ctrl-C while stdout takes nothing (a paused pager): the main thread is stuck writing, so the
+/// signal watcher ends the process itself, and the replay consumer is deleted before it does.
+#[test]
+fn since_interrupted_with_stdout_stuck_leaves_no_consumer() {
+    let (server, _store) = jetstream_server();
+    store_many(&server, 3000);
+    let mut latwatch = Latwatch::spawn_stalled(latwatch_command(&[
+        "-s",
+        &server.url(),
+        "--since",
+        "1m",
+        "--json",
+    ]));
+    wait_for_consumer(&server, &latwatch);
+    // Nobody reads stdout: the replay fills the pipe and blocks in a write.
+    std::thread::sleep(Duration::from_millis(300));
+    latwatch.signal("INT");
+    latwatch.wait_exit(Duration::from_secs(10));
+    assert!(
+        latwatch.stderr().contains("stdout has taken nothing"),
+        "{}",
+        latwatch.stderr()
+    );
+    assert_eq!(
+        consumers(&server.url()),
+        0,
+        "the replay consumer was left behind; stderr:\n{}",
+        latwatch.stderr()
+    );
+}

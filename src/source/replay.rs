@@ -19,10 +19,17 @@
 //! Each replay runs on the second connection: JetStream's flow-control and status messages, and
 //! stored events of other lattices in the same stream, would otherwise look like messages the live
 //! subscription lost. It reads through ordered, ephemeral pull consumers (no acks, in memory,
-//! one replica), deleted when done; the server would drop them 30 s later anyway. On nats-server
-//! 2.9 a consumer takes one `filter_subject` (2.10's `filter_subjects` is silently ignored), so
-//! several subjects are read unfiltered and matched here.
+//! one replica). On nats-server 2.9 a consumer takes one `filter_subject` (2.10's
+//! `filter_subjects` is silently ignored), so several subjects are read unfiltered and matched
+//! here.
+//!
+//! The consumers are deleted however the replay ends ([`Consumers`]): done, failed (stdout
+//! closed: `latwatch --since 1h | head -1`), or dropped midway (Ctrl-C, `--timeout`), and on a
+//! signal while stdout holds the main thread up in a write (the signal watcher then ends the
+//! process without coming back here). Only a killed latwatch leaves them: the server drops an
+//! ordered consumer after 30 s without activity (the inactive threshold async-nats sets).
 
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
@@ -31,6 +38,8 @@ use async_nats::jetstream::{self, stream::Stream as JsStream};
 use async_nats::Client;
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
+use tokio::runtime::{Handle, RuntimeFlavor};
+use tokio::task::AbortHandle;
 
 use crate::config::{Replay, ReplayFrom};
 use crate::output::progress::Progress;
@@ -50,6 +59,11 @@ pub const LAST_SEARCH: u64 = 200_000;
 /// by less than this: `--since 70s` against wadm's 70 s streams asks for nothing that is gone.
 const MAX_AGE_SLACK: Duration = Duration::from_secs(5);
 
+/// How long deleting the replay's consumers may take, all streams at once: a local request takes
+/// a millisecond; a server that does not answer must not hold up the end of a run (nor a Ctrl-C,
+/// which the signal watcher enforces after 3 s). What is not deleted goes after 30 s idle.
+const CLEANUP: Duration = Duration::from_secs(1);
+
 /// Replays the history `replay` asks for into `pipeline`: the events' stream (required) and, when
 /// applications are watched (`app_subjects`), the streams that store wadm's subjects (when there
 /// are). `Flow::Done` when the pipeline ended the run (`--count`, `--until`).
@@ -62,8 +76,35 @@ pub async fn replay(
     pipeline: &mut Pipeline,
     status: Status,
 ) -> Result<Flow> {
-    let js = jetstream::new(client);
-    let mut sources = vec![Source::events(&js, subjects, replay, shown).await?];
+    let cleanup = Cleanup::new(Consumers::new(jetstream::new(client)));
+    let replayed = replay_streams(
+        &cleanup.consumers,
+        subjects,
+        app_subjects,
+        replay,
+        shown,
+        pipeline,
+        status,
+    )
+    .await;
+    // Done, it deleted them already; failed (stdout closed), they go now, before the error
+    // ends the run. Dropped before this (Ctrl-C, `--timeout`): `Cleanup`'s `Drop` deletes them.
+    cleanup.consumers.delete().await;
+    replayed
+}
+
+/// [`replay`], with every consumer it makes listed in `consumers`.
+async fn replay_streams(
+    consumers: &Consumers,
+    subjects: &[String],
+    app_subjects: &[String],
+    replay: &Replay,
+    shown: &str,
+    pipeline: &mut Pipeline,
+    status: Status,
+) -> Result<Flow> {
+    let js = &consumers.js;
+    let mut sources = vec![Source::events(js, subjects, replay, shown).await?];
     for subject in app_subjects {
         let Ok(name) = js.stream_by_subject(subject.clone()).await else {
             continue; // No wadm stream: no application history to tell.
@@ -80,7 +121,7 @@ pub async fn replay(
     // The events' stream must open; wadm's are optional (no wadm, or no permission for them).
     let mut opened = Vec::with_capacity(sources.len());
     for (i, mut source) in sources.into_iter().enumerate() {
-        match source.open(replay, shown, status).await {
+        match source.open(replay, shown, status, consumers).await {
             Ok(()) => opened.push(source),
             Err(err) if i == 0 => return Err(err),
             Err(err) => status.warn(format_args!(
@@ -101,7 +142,7 @@ pub async fn replay(
     loop {
         for source in &mut sources {
             if source.head.is_none() {
-                source.head = source.next(status, &progress).await;
+                source.head = source.next(status, &progress, consumers).await;
             }
         }
         // The oldest stored message among the streams' next ones.
@@ -126,12 +167,12 @@ pub async fn replay(
     }
     let (written, dropped) = (released.written, released.dropped);
     pipeline.flush()?;
-    for source in &sources {
-        // Leave nothing behind; if this fails the server removes the consumer after 30 s idle.
-        if let Some(consumer) = &source.consumer {
-            let _ = source.stream.delete_consumer(consumer).await;
-        }
+    // Leave nothing behind. Their messages go first: an ordered consumer read on after its
+    // deletion would make itself anew.
+    for source in &mut sources {
+        source.messages = None;
     }
+    consumers.delete().await;
 
     let names = sources
         .iter()
@@ -195,6 +236,8 @@ struct Source {
     name: String,
     /// The subjects read from it (matched here when there are several).
     subjects: Vec<String>,
+    /// The consumer its messages come from: the one made, or the one the ordered consumer made
+    /// anew (after missed heartbeats, or the server deleting it), as its messages name it.
     consumer: Option<String>,
     messages: Option<pull::Ordered>,
     /// How many messages the consumer had to offer when it was made.
@@ -236,7 +279,13 @@ impl Source {
 
     /// Makes the consumer that reads what `replay` asks for. A `--since` older than the stream
     /// keeps is said once.
-    async fn open(&mut self, replay: &Replay, shown: &str, status: Status) -> Result<()> {
+    async fn open(
+        &mut self,
+        replay: &Replay,
+        shown: &str,
+        status: Status,
+        consumers: &Consumers,
+    ) -> Result<()> {
         let info = self.stream.cached_info();
         let deliver_policy = match replay.from {
             ReplayFrom::Since(since) => {
@@ -288,7 +337,9 @@ impl Source {
                     escape_untrusted(&self.name)
                 )
             })?;
-        self.consumer = Some(consumer.cached_info().name.clone());
+        let name = consumer.cached_info().name.clone();
+        consumers.made(&self.name, &name);
+        self.consumer = Some(name);
         self.stored = consumer.cached_info().num_pending;
         if self.stored > 0 {
             self.messages = Some(consumer.messages().await.with_context(|| {
@@ -303,7 +354,12 @@ impl Source {
 
     /// The next stored message on one of this source's subjects; `None` once it has offered
     /// what it held at the start (or stopped answering).
-    async fn next(&mut self, status: Status, progress: &Progress) -> Option<jetstream::Message> {
+    async fn next(
+        &mut self,
+        status: Status,
+        progress: &Progress,
+        consumers: &Consumers,
+    ) -> Option<jetstream::Message> {
         while !self.done && self.read < self.stored {
             let messages = self.messages.as_mut()?;
             let message = match tokio::time::timeout(STALL, messages.next()).await {
@@ -320,7 +376,15 @@ impl Source {
             };
             self.read += 1;
             progress.inc();
-            if message.info().map_or(true, |info| info.pending == 0) {
+            let info = message.info().ok();
+            if let Some(info) = &info {
+                // Made anew under another name: that one is to be deleted too.
+                if self.consumer.as_deref() != Some(info.consumer) {
+                    consumers.made(&self.name, info.consumer);
+                    self.consumer = Some(info.consumer.to_owned());
+                }
+            }
+            if info.is_none_or(|info| info.pending == 0) {
                 self.done = true;
             }
             if self
@@ -334,4 +398,136 @@ impl Source {
         self.done = true;
         None
     }
+}
+
+/// Every consumer the replay made, each of its streams' (the ordered consumer's remakes
+/// included, as their messages name them), until they are deleted.
+struct Consumers {
+    js: jetstream::Context,
+    /// (stream, consumer), shared with the signal watch ([`Cleanup`]).
+    made: Arc<Mutex<Vec<(String, String)>>>,
+}
+
+impl Consumers {
+    fn new(js: jetstream::Context) -> Consumers {
+        Consumers {
+            js,
+            made: Arc::default(),
+        }
+    }
+
+    fn made(&self, stream: &str, consumer: &str) {
+        let mut made = self.list();
+        if !made.iter().any(|(s, c)| s == stream && c == consumer) {
+            made.push((stream.to_owned(), consumer.to_owned()));
+        }
+    }
+
+    /// The consumers not deleted yet, now no longer listed.
+    fn take(&self) -> Vec<(String, String)> {
+        std::mem::take(&mut *self.list())
+    }
+
+    fn list(&self) -> std::sync::MutexGuard<'_, Vec<(String, String)>> {
+        self.made.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Deletes the consumers made so far (nothing to wait for when there are none). They stay
+    /// listed until then: dropped midway, [`Cleanup`] deletes them again.
+    async fn delete(&self) {
+        let made = self.list().clone();
+        if made.is_empty() {
+            return;
+        }
+        delete(self.js.clone(), made.clone()).await;
+        self.list().retain(|one| !made.contains(one));
+    }
+}
+
+/// Deletes `made`, all at once, waiting at most [`CLEANUP`]. A consumer already gone (the server
+/// dropped it, or it was deleted twice: see [`Cleanup`]) is no error worth telling; one left is
+/// dropped by the server after 30 s idle.
+async fn delete(js: jetstream::Context, made: Vec<(String, String)>) {
+    let deletes = made
+        .iter()
+        .map(|(stream, consumer)| js.delete_consumer_from_stream(consumer, stream));
+    let _ = tokio::time::timeout(CLEANUP, futures_util::future::join_all(deletes)).await;
+}
+
+/// Deletes the replay's consumers on the ways out that do not come back to [`replay`]:
+///
+/// - **Dropped midway** (Ctrl-C, `--timeout`: the driver stops awaiting the replay): `Drop`
+///   deletes what is left and waits for it (at most [`CLEANUP`]), so it is done before latwatch
+///   exits; a spawned task alone could be cut off by the runtime shutting down.
+/// - **A signal while the main thread is stuck** writing to a stdout nobody reads (a paused
+///   pager): the replay is neither finished nor dropped, and the signal watcher ends the process
+///   itself ([`crate::shutdown`]). A task on the runtime's worker, which is free meanwhile,
+///   deletes the consumers as soon as the signal comes. When the main thread is not stuck, the
+///   replay is dropped as well and `Drop` deletes them again: the second delete finds nothing.
+struct Cleanup {
+    consumers: Consumers,
+    watch: Option<AbortHandle>,
+}
+
+impl Cleanup {
+    fn new(consumers: Consumers) -> Cleanup {
+        let watch = watch_signals(consumers.js.clone(), consumers.made.clone());
+        Cleanup { consumers, watch }
+    }
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        if let Some(watch) = self.watch.take() {
+            watch.abort();
+        }
+        let made = self.consumers.take();
+        if made.is_empty() {
+            return;
+        }
+        // Outside a runtime the requests cannot go: the server drops the consumers after 30 s.
+        let Ok(runtime) = Handle::try_current() else {
+            return;
+        };
+        let deleting = delete(self.consumers.js.clone(), made);
+        match runtime.runtime_flavor() {
+            // latwatch's runtimes: the replay runs in `block_on`, where blocking is allowed
+            // (`block_in_place`), while the worker drives the connection.
+            RuntimeFlavor::MultiThread => {
+                tokio::task::block_in_place(|| runtime.block_on(deleting));
+            }
+            // Blocking here would stop the very thread that must send the requests.
+            _ => drop(runtime.spawn(deleting)),
+        }
+    }
+}
+
+/// On Ctrl-C or SIGTERM, deletes the consumers listed in `made` by then (see [`Cleanup`]).
+/// Listening changes nothing else: the signal watcher took both signals over already.
+#[cfg(unix)]
+fn watch_signals(
+    js: jetstream::Context,
+    made: Arc<Mutex<Vec<(String, String)>>>,
+) -> Option<AbortHandle> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut interrupt = signal(SignalKind::interrupt()).ok()?;
+    let mut terminate = signal(SignalKind::terminate()).ok()?;
+    let watch = tokio::spawn(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+        // A copy: `Drop` still waits for its own delete if the replay is dropped meanwhile.
+        let made = made.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        delete(js, made).await;
+    });
+    Some(watch.abort_handle())
+}
+
+#[cfg(not(unix))]
+fn watch_signals(
+    _js: jetstream::Context,
+    _made: Arc<Mutex<Vec<(String, String)>>>,
+) -> Option<AbortHandle> {
+    None
 }
