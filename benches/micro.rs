@@ -16,6 +16,7 @@ fn raw(payload: &[u8]) -> RawMessage<'_> {
         subject: Some("wasmbus.evt.default.component_scaled"),
         payload,
         received: Received::At(DateTime::<Utc>::UNIX_EPOCH),
+        reply: None,
     }
 }
 

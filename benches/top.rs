@@ -98,6 +98,7 @@ fn main() {
                         subject: Some(subject),
                         payload,
                         received: Received::Live(now),
+                        reply: None,
                     })
                     .expect("no sink to fail");
             }

@@ -47,7 +47,7 @@ _latwatch() {
 
     case "${cmd}" in
         latwatch)
-            opts="-s -x -t -i -o -v -n -q -h -V --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --subject-prefix --legacy --type --exclude-type --host --hostgroup --environment --component --provider --app --filter --input --output --json --color --no-color --utc --timestamps --verbose --full-ids --silence-hint --v2-interval --heartbeats --no-compress --count --quiet --summary --apps --no-apps --record --since --last --stream --no-fill --buffer --ping-interval --until-app --until-type --until-host --until-component --until-provider --until-filter --fail-on --timeout --idle-timeout --connect-timeout --help --version completions man top help"
+            opts="-s -x -t -i -o -v -n -q -h -V --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --workloads --subject-prefix --legacy --type --exclude-type --host --hostgroup --namespace --environment --component --provider --app --filter --input --output --json --color --no-color --utc --timestamps --verbose --full-ids --silence-hint --v2-interval --heartbeats --no-compress --count --quiet --summary --apps --no-apps --record --since --last --stream --no-fill --buffer --ping-interval --until-app --until-workload --until-type --until-host --until-component --until-provider --until-filter --fail-on --timeout --idle-timeout --connect-timeout --help --version completions man top help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -126,15 +126,15 @@ _latwatch() {
                     return 0
                     ;;
                 --type)
-                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat v2_request v2_workload_started v2_workload_failed v2_workload_stopped v2_workload_status v2_workload_unanswered" -- "${cur}"))
                     return 0
                     ;;
                 -t)
-                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat v2_request v2_workload_started v2_workload_failed v2_workload_stopped v2_workload_status v2_workload_unanswered" -- "${cur}"))
                     return 0
                     ;;
                 --exclude-type)
-                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat v2_request v2_workload_started v2_workload_failed v2_workload_stopped v2_workload_status v2_workload_unanswered" -- "${cur}"))
                     return 0
                     ;;
                 --host)
@@ -142,6 +142,10 @@ _latwatch() {
                     return 0
                     ;;
                 --hostgroup)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -233,8 +237,12 @@ _latwatch() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --until-workload)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --until-type)
-                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat v2_request v2_workload_started v2_workload_failed v2_workload_stopped v2_workload_status v2_workload_unanswered" -- "${cur}"))
                     return 0
                     ;;
                 --until-host)
@@ -254,7 +262,7 @@ _latwatch() {
                     return 0
                     ;;
                 --fail-on)
-                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat v2_request v2_workload_started v2_workload_failed v2_workload_stopped v2_workload_status v2_workload_unanswered" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)
@@ -277,7 +285,7 @@ _latwatch() {
             return 0
             ;;
         latwatch__subcmd__completions)
-            opts="-s -x -t -v -q -h --out-dir --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --subject-prefix --type --exclude-type --host --hostgroup --environment --component --provider --app --filter --color --no-color --utc --timestamps --verbose --full-ids --no-compress --quiet --no-apps --ping-interval --connect-timeout --help bash elvish fish powershell zsh"
+            opts="-s -x -t -v -q -h --out-dir --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --workloads --subject-prefix --type --exclude-type --host --hostgroup --namespace --environment --component --provider --app --filter --color --no-color --utc --timestamps --verbose --full-ids --no-compress --quiet --no-apps --ping-interval --connect-timeout --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -360,15 +368,15 @@ _latwatch() {
                     return 0
                     ;;
                 --type)
-                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat v2_request v2_workload_started v2_workload_failed v2_workload_stopped v2_workload_status v2_workload_unanswered" -- "${cur}"))
                     return 0
                     ;;
                 -t)
-                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat v2_request v2_workload_started v2_workload_failed v2_workload_stopped v2_workload_status v2_workload_unanswered" -- "${cur}"))
                     return 0
                     ;;
                 --exclude-type)
-                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat v2_request v2_workload_started v2_workload_failed v2_workload_stopped v2_workload_status v2_workload_unanswered" -- "${cur}"))
                     return 0
                     ;;
                 --host)
@@ -376,6 +384,10 @@ _latwatch() {
                     return 0
                     ;;
                 --hostgroup)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -493,7 +505,7 @@ _latwatch() {
             return 0
             ;;
         latwatch__subcmd__man)
-            opts="-s -x -t -v -q -h --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --subject-prefix --type --exclude-type --host --hostgroup --environment --component --provider --app --filter --color --no-color --utc --timestamps --verbose --full-ids --no-compress --quiet --no-apps --ping-interval --connect-timeout --help"
+            opts="-s -x -t -v -q -h --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --workloads --subject-prefix --type --exclude-type --host --hostgroup --namespace --environment --component --provider --app --filter --color --no-color --utc --timestamps --verbose --full-ids --no-compress --quiet --no-apps --ping-interval --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -572,15 +584,15 @@ _latwatch() {
                     return 0
                     ;;
                 --type)
-                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat v2_request v2_workload_started v2_workload_failed v2_workload_stopped v2_workload_status v2_workload_unanswered" -- "${cur}"))
                     return 0
                     ;;
                 -t)
-                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat v2_request v2_workload_started v2_workload_failed v2_workload_stopped v2_workload_status v2_workload_unanswered" -- "${cur}"))
                     return 0
                     ;;
                 --exclude-type)
-                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat v2_request v2_workload_started v2_workload_failed v2_workload_stopped v2_workload_status v2_workload_unanswered" -- "${cur}"))
                     return 0
                     ;;
                 --host)
@@ -588,6 +600,10 @@ _latwatch() {
                     return 0
                     ;;
                 --hostgroup)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -635,7 +651,7 @@ _latwatch() {
             return 0
             ;;
         latwatch__subcmd__top)
-            opts="-s -x -t -v -q -h --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --subject-prefix --type --exclude-type --host --hostgroup --environment --component --provider --app --filter --color --no-color --utc --timestamps --verbose --full-ids --no-compress --quiet --no-apps --ping-interval --connect-timeout --help"
+            opts="-s -x -t -v -q -h --server --context --creds --nkey --jwt --seed --user --password --token --tls-ca --tls-cert --tls-key --tls-first --ctl-host --ctl-port --lattice --all-lattices --workloads --subject-prefix --type --exclude-type --host --hostgroup --namespace --environment --component --provider --app --filter --color --no-color --utc --timestamps --verbose --full-ids --no-compress --quiet --no-apps --ping-interval --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -714,15 +730,15 @@ _latwatch() {
                     return 0
                     ;;
                 --type)
-                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat v2_request v2_workload_started v2_workload_failed v2_workload_stopped v2_workload_status v2_workload_unanswered" -- "${cur}"))
                     return 0
                     ;;
                 -t)
-                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat v2_request v2_workload_started v2_workload_failed v2_workload_stopped v2_workload_status v2_workload_unanswered" -- "${cur}"))
                     return 0
                     ;;
                 --exclude-type)
-                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "host_started host_stopped host_heartbeat labels_changed component_scaled component_scale_failed component_start_failed provider_started provider_start_failed provider_stopped health_check_passed health_check_failed health_check_status linkdef_set linkdef_set_failed linkdef_deleted config_set config_deleted actor_scaled actor_scale_failed actors_started actors_start_failed actors_stopped actor_started actor_stopped actor_start_failed actor_updated actor_update_failed refmap_set manifest_published manifest_unpublished app_status v2_host_heartbeat v2_request v2_workload_started v2_workload_failed v2_workload_stopped v2_workload_status v2_workload_unanswered" -- "${cur}"))
                     return 0
                     ;;
                 --host)
@@ -730,6 +746,10 @@ _latwatch() {
                     return 0
                     ;;
                 --hostgroup)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

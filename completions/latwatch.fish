@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_latwatch_global_optspecs
-    string join \n s/server= context= creds= nkey= jwt= seed= user= password= token= tls-ca= tls-cert= tls-key= tls-first ctl-host= ctl-port= x/lattice= all-lattices subject-prefix= legacy t/type= exclude-type= host= hostgroup= environment= component= provider= app= filter= i/input= o/output= json color= no-color utc timestamps= v/verbose full-ids silence-hint= v2-interval= heartbeats no-compress n/count= q/quiet summary apps no-apps record= since= last= stream= no-fill buffer= ping-interval= until-app= until-type= until-host= until-component= until-provider= until-filter= fail-on= timeout= idle-timeout= connect-timeout= h/help V/version
+    string join \n s/server= context= creds= nkey= jwt= seed= user= password= token= tls-ca= tls-cert= tls-key= tls-first ctl-host= ctl-port= x/lattice= all-lattices workloads subject-prefix= legacy t/type= exclude-type= host= hostgroup= namespace= environment= component= provider= app= filter= i/input= o/output= json color= no-color utc timestamps= v/verbose full-ids silence-hint= v2-interval= heartbeats no-compress n/count= q/quiet summary apps no-apps record= since= last= stream= no-fill buffer= ping-interval= until-app= until-workload= until-type= until-host= until-component= until-provider= until-filter= fail-on= timeout= idle-timeout= connect-timeout= h/help V/version
 end
 
 function __fish_latwatch_needs_command
@@ -72,7 +72,13 @@ refmap_set\t''
 manifest_published\t''
 manifest_unpublished\t''
 app_status\t''
-v2_host_heartbeat\t''"
+v2_host_heartbeat\t''
+v2_request\t''
+v2_workload_started\t''
+v2_workload_failed\t''
+v2_workload_stopped\t''
+v2_workload_status\t''
+v2_workload_unanswered\t''"
 complete -c latwatch -n "__fish_latwatch_needs_command" -l exclude-type -d 'Hide these event kinds (repeatable, comma-separated; globs allowed); wins over --type' -r -f -a "host_started\t''
 host_stopped\t''
 host_heartbeat\t''
@@ -105,9 +111,16 @@ refmap_set\t''
 manifest_published\t''
 manifest_unpublished\t''
 app_status\t''
-v2_host_heartbeat\t''"
+v2_host_heartbeat\t''
+v2_request\t''
+v2_workload_started\t''
+v2_workload_failed\t''
+v2_workload_stopped\t''
+v2_workload_status\t''
+v2_workload_unanswered\t''"
 complete -c latwatch -n "__fish_latwatch_needs_command" -l host -d 'Show only events about these hosts: key, key prefix, friendly name or glob (repeatable)' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l hostgroup -d 'wasmCloud 2: show only hosts of these host groups (the `hostgroup` label; globs, repeatable)' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -l namespace -d 'wasmCloud 2: show only workloads of these namespaces (globs, repeatable; with --workloads)' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l environment -d 'wasmCloud 2: show only hosts of these tenant environments (globs, repeatable)' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l component -d 'Show only events about these components, including links to or from them (repeatable)' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l provider -d 'Show only events about these providers, including links to or from them (repeatable)' -r
@@ -132,6 +145,7 @@ complete -c latwatch -n "__fish_latwatch_needs_command" -l stream -d 'The JetStr
 complete -c latwatch -n "__fish_latwatch_needs_command" -l buffer -d 'Memory for events that stdout cannot take yet (a slow reader); past it events are dropped, reported, and filled from a stream when there is one (e.g. 64MiB, 1GiB)' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l ping-interval -d 'How often to ping the server; after three unanswered pings the server counts as hung and latwatch reconnects (a duration: 2s, 500ms)' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l until-app -d 'Exit 0 when every named wadm application has this status (NAME=STATUS, e.g. hello-app=deployed; repeatable); exit 4 if one fails. LATTICE/NAME is that lattice\'s application; a bare NAME is every application of that name in the lattices watched' -r
+complete -c latwatch -n "__fish_latwatch_needs_command" -l until-workload -d 'wasmCloud 2: exit 0 when a workload of each NAMESPACE/NAME (globs: the operator suffixes names, default/hello-*=running) is in STATE (running, error, not_found, stopped; repeatable: all must be reached); exit 4 if one fails, with the host\'s error. Implies --workloads' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l until-type -d 'Exit 0 when an event of one of these kinds arrives (with the other --until-* flags: all must match)' -r -f -a "host_started\t''
 host_stopped\t''
 host_heartbeat\t''
@@ -164,7 +178,13 @@ refmap_set\t''
 manifest_published\t''
 manifest_unpublished\t''
 app_status\t''
-v2_host_heartbeat\t''"
+v2_host_heartbeat\t''
+v2_request\t''
+v2_workload_started\t''
+v2_workload_failed\t''
+v2_workload_stopped\t''
+v2_workload_status\t''
+v2_workload_unanswered\t''"
 complete -c latwatch -n "__fish_latwatch_needs_command" -l until-host -d 'Exit 0 when an event about one of these hosts arrives (key, prefix, name or glob)' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l until-component -d 'Exit 0 when an event about one of these components arrives' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l until-provider -d 'Exit 0 when an event about one of these providers arrives' -r
@@ -201,12 +221,19 @@ refmap_set\t''
 manifest_published\t''
 manifest_unpublished\t''
 app_status\t''
-v2_host_heartbeat\t''"
+v2_host_heartbeat\t''
+v2_request\t''
+v2_workload_started\t''
+v2_workload_failed\t''
+v2_workload_stopped\t''
+v2_workload_status\t''
+v2_workload_unanswered\t''"
 complete -c latwatch -n "__fish_latwatch_needs_command" -l timeout -d 'Exit 3 if the run has not ended by then (a duration: 30s, 5m, 1h; plain numbers are seconds)' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l idle-timeout -d 'Exit 0 after DURATION in which no event arrived (filtered ones count as arrived)' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l connect-timeout -d 'Keep trying the first connection for this long (NATS starting beside latwatch in CI): a refused or unresolved server is tried again, said once on stderr; exit 1 when no connection came. With --until-* or --until-app, --timeout sets it' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l tls-first -d 'Start TLS before the NATS handshake, for servers configured with handshake_first'
 complete -c latwatch -n "__fish_latwatch_needs_command" -l all-lattices -d 'Watch every lattice on the server (wasmbus.evt.*.>)'
+complete -c latwatch -n "__fish_latwatch_needs_command" -l workloads -d 'wasmCloud 2: also watch the operator\'s requests to each heartbeating host and the hosts\' answers: workloads started, failed (with the host\'s whole error text), stopped. Side effect: while latwatch listens on runtime.host.<id>.>, a request to a host that just died waits for its timeout instead of failing fast with "no responders"'
 complete -c latwatch -n "__fish_latwatch_needs_command" -l legacy -d 'Also listen on the bare wasmbus.evt.<lattice> subject of wasmCloud <= 0.82 and OTP hosts; events published on both subjects are shown once'
 complete -c latwatch -n "__fish_latwatch_needs_command" -l json -d 'Print each event\'s original JSON on one line (same as -o json)'
 complete -c latwatch -n "__fish_latwatch_needs_command" -l no-color -d 'Same as --color never (as other tools spell it)'
@@ -275,7 +302,13 @@ refmap_set\t''
 manifest_published\t''
 manifest_unpublished\t''
 app_status\t''
-v2_host_heartbeat\t''"
+v2_host_heartbeat\t''
+v2_request\t''
+v2_workload_started\t''
+v2_workload_failed\t''
+v2_workload_stopped\t''
+v2_workload_status\t''
+v2_workload_unanswered\t''"
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l exclude-type -d 'Hide these event kinds (repeatable, comma-separated; globs allowed); wins over --type' -r -f -a "host_started\t''
 host_stopped\t''
 host_heartbeat\t''
@@ -308,9 +341,16 @@ refmap_set\t''
 manifest_published\t''
 manifest_unpublished\t''
 app_status\t''
-v2_host_heartbeat\t''"
+v2_host_heartbeat\t''
+v2_request\t''
+v2_workload_started\t''
+v2_workload_failed\t''
+v2_workload_stopped\t''
+v2_workload_status\t''
+v2_workload_unanswered\t''"
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l host -d 'Show only events about these hosts: key, key prefix, friendly name or glob (repeatable)' -r
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l hostgroup -d 'wasmCloud 2: show only hosts of these host groups (the `hostgroup` label; globs, repeatable)' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l namespace -d 'wasmCloud 2: show only workloads of these namespaces (globs, repeatable; with --workloads)' -r
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l environment -d 'wasmCloud 2: show only hosts of these tenant environments (globs, repeatable)' -r
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l component -d 'Show only events about these components, including links to or from them (repeatable)' -r
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l provider -d 'Show only events about these providers, including links to or from them (repeatable)' -r
@@ -325,6 +365,7 @@ complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l ping-i
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l connect-timeout -d 'Keep trying the first connection for this long (NATS starting beside latwatch in CI): a refused or unresolved server is tried again, said once on stderr; exit 1 when no connection came. With --until-* or --until-app, --timeout sets it' -r
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l tls-first -d 'Start TLS before the NATS handshake, for servers configured with handshake_first'
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l all-lattices -d 'Watch every lattice on the server (wasmbus.evt.*.>)'
+complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l workloads -d 'wasmCloud 2: also watch the operator\'s requests to each heartbeating host and the hosts\' answers: workloads started, failed (with the host\'s whole error text), stopped. Side effect: while latwatch listens on runtime.host.<id>.>, a request to a host that just died waits for its timeout instead of failing fast with "no responders"'
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l no-color -d 'Same as --color never (as other tools spell it)'
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -l utc -d 'Show times in UTC instead of local time'
 complete -c latwatch -n "__fish_latwatch_using_subcommand completions" -s v -l verbose -d 'Print messages whole: wadm\'s status messages and errors are otherwise shortened on a line, keeping their start and their root cause (`failed to fetch component: … dns error: …`)'
@@ -381,7 +422,13 @@ refmap_set\t''
 manifest_published\t''
 manifest_unpublished\t''
 app_status\t''
-v2_host_heartbeat\t''"
+v2_host_heartbeat\t''
+v2_request\t''
+v2_workload_started\t''
+v2_workload_failed\t''
+v2_workload_stopped\t''
+v2_workload_status\t''
+v2_workload_unanswered\t''"
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l exclude-type -d 'Hide these event kinds (repeatable, comma-separated; globs allowed); wins over --type' -r -f -a "host_started\t''
 host_stopped\t''
 host_heartbeat\t''
@@ -414,9 +461,16 @@ refmap_set\t''
 manifest_published\t''
 manifest_unpublished\t''
 app_status\t''
-v2_host_heartbeat\t''"
+v2_host_heartbeat\t''
+v2_request\t''
+v2_workload_started\t''
+v2_workload_failed\t''
+v2_workload_stopped\t''
+v2_workload_status\t''
+v2_workload_unanswered\t''"
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l host -d 'Show only events about these hosts: key, key prefix, friendly name or glob (repeatable)' -r
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l hostgroup -d 'wasmCloud 2: show only hosts of these host groups (the `hostgroup` label; globs, repeatable)' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l namespace -d 'wasmCloud 2: show only workloads of these namespaces (globs, repeatable; with --workloads)' -r
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l environment -d 'wasmCloud 2: show only hosts of these tenant environments (globs, repeatable)' -r
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l component -d 'Show only events about these components, including links to or from them (repeatable)' -r
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l provider -d 'Show only events about these providers, including links to or from them (repeatable)' -r
@@ -431,6 +485,7 @@ complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l ping-interval 
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l connect-timeout -d 'Keep trying the first connection for this long (NATS starting beside latwatch in CI): a refused or unresolved server is tried again, said once on stderr; exit 1 when no connection came. With --until-* or --until-app, --timeout sets it' -r
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l tls-first -d 'Start TLS before the NATS handshake, for servers configured with handshake_first'
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l all-lattices -d 'Watch every lattice on the server (wasmbus.evt.*.>)'
+complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l workloads -d 'wasmCloud 2: also watch the operator\'s requests to each heartbeating host and the hosts\' answers: workloads started, failed (with the host\'s whole error text), stopped. Side effect: while latwatch listens on runtime.host.<id>.>, a request to a host that just died waits for its timeout instead of failing fast with "no responders"'
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l no-color -d 'Same as --color never (as other tools spell it)'
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -l utc -d 'Show times in UTC instead of local time'
 complete -c latwatch -n "__fish_latwatch_using_subcommand man" -s v -l verbose -d 'Print messages whole: wadm\'s status messages and errors are otherwise shortened on a line, keeping their start and their root cause (`failed to fetch component: … dns error: …`)'
@@ -487,7 +542,13 @@ refmap_set\t''
 manifest_published\t''
 manifest_unpublished\t''
 app_status\t''
-v2_host_heartbeat\t''"
+v2_host_heartbeat\t''
+v2_request\t''
+v2_workload_started\t''
+v2_workload_failed\t''
+v2_workload_stopped\t''
+v2_workload_status\t''
+v2_workload_unanswered\t''"
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l exclude-type -d 'Hide these event kinds (repeatable, comma-separated; globs allowed); wins over --type' -r -f -a "host_started\t''
 host_stopped\t''
 host_heartbeat\t''
@@ -520,9 +581,16 @@ refmap_set\t''
 manifest_published\t''
 manifest_unpublished\t''
 app_status\t''
-v2_host_heartbeat\t''"
+v2_host_heartbeat\t''
+v2_request\t''
+v2_workload_started\t''
+v2_workload_failed\t''
+v2_workload_stopped\t''
+v2_workload_status\t''
+v2_workload_unanswered\t''"
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l host -d 'Show only events about these hosts: key, key prefix, friendly name or glob (repeatable)' -r
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l hostgroup -d 'wasmCloud 2: show only hosts of these host groups (the `hostgroup` label; globs, repeatable)' -r
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l namespace -d 'wasmCloud 2: show only workloads of these namespaces (globs, repeatable; with --workloads)' -r
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l environment -d 'wasmCloud 2: show only hosts of these tenant environments (globs, repeatable)' -r
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l component -d 'Show only events about these components, including links to or from them (repeatable)' -r
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l provider -d 'Show only events about these providers, including links to or from them (repeatable)' -r
@@ -537,6 +605,7 @@ complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l ping-interval 
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l connect-timeout -d 'Keep trying the first connection for this long (NATS starting beside latwatch in CI): a refused or unresolved server is tried again, said once on stderr; exit 1 when no connection came. With --until-* or --until-app, --timeout sets it' -r
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l tls-first -d 'Start TLS before the NATS handshake, for servers configured with handshake_first'
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l all-lattices -d 'Watch every lattice on the server (wasmbus.evt.*.>)'
+complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l workloads -d 'wasmCloud 2: also watch the operator\'s requests to each heartbeating host and the hosts\' answers: workloads started, failed (with the host\'s whole error text), stopped. Side effect: while latwatch listens on runtime.host.<id>.>, a request to a host that just died waits for its timeout instead of failing fast with "no responders"'
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l no-color -d 'Same as --color never (as other tools spell it)'
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -l utc -d 'Show times in UTC instead of local time'
 complete -c latwatch -n "__fish_latwatch_using_subcommand top" -s v -l verbose -d 'Print messages whole: wadm\'s status messages and errors are otherwise shortened on a line, keeping their start and their root cause (`failed to fetch component: … dns error: …`)'

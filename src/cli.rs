@@ -96,6 +96,13 @@ pub struct Cli {
     #[arg(global = true, long, help_heading = "What to watch")]
     pub all_lattices: bool,
 
+    /// wasmCloud 2: also watch the operator's requests to each heartbeating host and the hosts'
+    /// answers: workloads started, failed (with the host's whole error text), stopped. Side
+    /// effect: while latwatch listens on runtime.host.<id>.>, a request to a host that just died
+    /// waits for its timeout instead of failing fast with "no responders"
+    #[arg(global = true, long, help_heading = "What to watch")]
+    pub workloads: bool,
+
     /// Prefix of the event subjects in multi-tenant NATS accounts, as wadm uses it
     /// (P.wasmbus.evt.<lattice>.>)
     #[arg(
@@ -158,6 +165,18 @@ pub struct Cli {
         hide_short_help = true
     )]
     pub hostgroups: Vec<String>,
+
+    /// wasmCloud 2: show only workloads of these namespaces (globs, repeatable; with
+    /// --workloads)
+    #[arg(
+        global = true,
+        long = "namespace",
+        value_name = "NS",
+        value_delimiter = ',',
+        help_heading = "Filters",
+        hide_short_help = true
+    )]
+    pub namespaces: Vec<String>,
 
     /// wasmCloud 2: show only hosts of these tenant environments (globs, repeatable)
     #[arg(
@@ -405,6 +424,19 @@ pub struct Cli {
         conflicts_with_all = ["no_apps", "until_type", "until_host", "until_component", "until_provider", "until_filter"]
     )]
     pub until_app: Vec<String>,
+
+    /// wasmCloud 2: exit 0 when a workload of each NAMESPACE/NAME (globs: the operator suffixes
+    /// names, default/hello-*=running) is in STATE (running, error, not_found, stopped;
+    /// repeatable: all must be reached); exit 4 if one fails, with the host's error. Implies
+    /// --workloads
+    #[arg(
+        long,
+        value_name = "NS/NAME=STATE",
+        value_delimiter = ',',
+        help_heading = "Scripting",
+        conflicts_with_all = ["until_app", "until_type", "until_host", "until_component", "until_provider", "until_filter"]
+    )]
+    pub until_workload: Vec<String>,
 
     /// Exit 0 when an event of one of these kinds arrives (with the other --until-* flags: all
     /// must match)

@@ -16,7 +16,7 @@ use crate::dedupe::{self, Dedupe, Expected};
 use crate::event::kind::KindId;
 use crate::event::Severity;
 use crate::event::{cut_short, decode, decode_with_data, Problem, Problems, RawMessage};
-use crate::event::{decode_app_status, decode_v2_heartbeat};
+use crate::event::{decode_app_status, decode_v2_heartbeat, decode_v2_message};
 use crate::event::{Event, Received};
 use crate::exit_codes::ExitCode;
 use crate::filter::notes::Notes;
@@ -120,6 +120,8 @@ pub struct Pipeline {
     summary: bool,
     /// `--last N`: the lines of the newest N shown events, held back while history is read.
     held: Option<Held>,
+    /// The hint on what `--workloads` adds was given (once, at the first v2 host).
+    said_workloads: bool,
 }
 
 /// The newest lines `--last N` shows, held while the stored events are read: every stored event
@@ -202,6 +204,14 @@ impl Pipeline {
                 },
                 apps: plan.apps.memory.then(|| Apps::new(stages.subjects.clone())),
                 tables: plan.tables.then(Tables::default),
+                // A start unanswered for four heartbeat intervals (60 s) is said.
+                workloads: stages.workloads.then(|| {
+                    crate::state::workloads::Workloads::new(
+                        stages
+                            .v2_interval
+                            .map(|i| i.min(std::time::Duration::from_secs(3600)) * 4),
+                    )
+                }),
             },
             show_apps: plan.apps.show,
             subjects: stages.subjects,
@@ -212,6 +222,7 @@ impl Pipeline {
             counts: Summary::default(),
             summary: stages.summary,
             held: None,
+            said_workloads: false,
         }
     }
 
@@ -286,12 +297,9 @@ impl Pipeline {
             if subject.starts_with(crate::v2::HEARTBEAT_PREFIX) {
                 return self.take(decode_v2_heartbeat(raw), record);
             }
-            // The operator's requests to v2 hosts and the replies (in a recording made by
-            // another tool): a workload start carries secrets, so it is never decoded, shown or
-            // recorded here.
+            // The operator's requests to v2 hosts and the hosts' answers.
             if crate::v2::carries_secrets(subject) {
-                self.counts.filtered += 1;
-                return Ok(Flow::Continue);
+                return self.handle_v2_traffic(raw, subject, record);
             }
         }
         if self.prefilter.as_ref().is_some_and(|p| !p.may_match(&raw)) {
@@ -302,6 +310,38 @@ impl Pipeline {
             decode_with_data(raw)
         } else {
             decode(raw)
+        };
+        self.take(event, record)
+    }
+
+    /// A request to a v2 host or a message on an inbox. Without workload memory (`--workloads`)
+    /// it goes no further. A request comes redacted (`v2::clean_request`, run by its source); one
+    /// that would still change is dropped here: a secret never reaches a renderer or a
+    /// recording. An inbox message goes on only when it answers a request seen, as the kind
+    /// that request makes it.
+    fn handle_v2_traffic(
+        &mut self,
+        raw: RawMessage,
+        subject: &str,
+        record: bool,
+    ) -> io::Result<Flow> {
+        let kind = match &self.state.workloads {
+            None => None,
+            Some(_) if subject.starts_with(crate::v2::HOST_PREFIX) => {
+                match crate::v2::clean_request(subject, raw.payload) {
+                    Some(std::borrow::Cow::Borrowed(_)) => Some(KindId::V2Request),
+                    _ => None,
+                }
+            }
+            Some(workloads) => workloads.reply_kind(subject, raw.payload),
+        };
+        let event = match kind {
+            None => {
+                self.counts.filtered += 1;
+                return Ok(Flow::Continue);
+            }
+            Some(KindId::V2HostHeartbeat) => decode_v2_heartbeat(raw),
+            Some(kind) => decode_v2_message(raw, kind),
         };
         self.take(event, record)
     }
@@ -341,7 +381,15 @@ impl Pipeline {
         if !event.problems.is_empty() {
             self.counts.invalid += 1;
         }
-        let at = (self.remember || self.state.apps.is_some()).then(|| moment(&event));
+        // A wasmCloud 2 request or answer (an answered heartbeat request included).
+        let v2_workload = self.state.workloads.is_some()
+            && (event.kind.known().is_some_and(KindId::is_v2_workload)
+                || event
+                    .raw
+                    .subject
+                    .is_some_and(|s| s.starts_with(crate::v2::INBOX_PREFIX)));
+        let at =
+            (self.remember || self.state.apps.is_some() || v2_workload).then(|| moment(&event));
         let wadm = event.kind.known().is_some_and(KindId::is_wadm);
         // A heartbeat's inventory is read once, for lattice memory, application memory and the
         // rows a view draws alike; with applications only when some part needs them.
@@ -371,6 +419,40 @@ impl Pipeline {
                 facts
             }
             _ => Facts::default(),
+        };
+        if let (true, Some(workloads), Some(at)) = (v2_workload, &mut self.state.workloads, at) {
+            if let Some(workload) = workloads.observe(&event, at) {
+                facts.quiet |= workload.change.routine();
+                if facts.host_name.is_none() {
+                    facts.host_name = self
+                        .state
+                        .lattice
+                        .host_name(&workload.host)
+                        .map(str::to_owned);
+                }
+                facts.workload = Some(workload);
+            }
+        }
+        if !self.said_workloads
+            && self.state.workloads.is_none()
+            && facts
+                .changes
+                .iter()
+                .any(|c| matches!(c, Change::V2Appeared { .. }))
+        {
+            self.said_workloads = true;
+            self.status.info(
+                "wasmCloud 2 hosts heartbeat here: --workloads also shows each workload started, \
+                 failed (with the host's whole error text) and stopped",
+            );
+        }
+        // `--until-workload`: judged on every answer, shown or not.
+        let workload_verdict = match (&mut self.until, &facts.workload) {
+            (Some(until), Some(workload)) => until.workloads.as_mut().and_then(|wait| {
+                let host = facts.host_name.as_deref().unwrap_or(&workload.host);
+                wait.judge(workload, host)
+            }),
+            _ => None,
         };
         let mut app_verdict = None;
         if let (Some(apps), Some(at)) = (&mut self.state.apps, at) {
@@ -408,6 +490,7 @@ impl Pipeline {
         let mut notes = Vec::new();
         let verdict = match &self.until {
             _ if app_verdict.is_some() => app_verdict,
+            _ if workload_verdict.is_some() => workload_verdict,
             Some(until) if !wadm => {
                 until.judge(&event, &self.state.lattice, facts.app.as_ref(), &mut notes)
             }
@@ -415,9 +498,13 @@ impl Pipeline {
         };
         let app = facts.app.as_ref().map(|a| a.name.as_ref());
         let keep = (!wadm || self.show_apps)
-            && self
-                .filter
-                .keeps(&event, &self.state.lattice, app, &mut notes);
+            && self.filter.keeps(
+                &event,
+                &self.state.lattice,
+                app,
+                facts.workload.as_ref(),
+                &mut notes,
+            );
         if !notes.is_empty() {
             self.notes.take(&mut notes, self.status);
         }
@@ -508,7 +595,7 @@ impl Pipeline {
     fn waiting(&self) -> bool {
         self.until
             .as_ref()
-            .is_some_and(|u| u.target.is_some() || u.apps.is_some())
+            .is_some_and(|u| u.target.is_some() || u.apps.is_some() || u.workloads.is_some())
     }
 
     /// The input ended (end of `--input`). A wait for `--until-*` that is still waiting failed:
@@ -535,12 +622,22 @@ impl Pipeline {
     /// A driver ends the run: `--timeout` (exit 3) or `--idle-timeout` (exit 0).
     pub fn stop(&mut self, why: Stop) {
         let wait = self.until.as_ref().and_then(|u| u.apps.as_ref());
+        let workloads = self.until.as_ref().and_then(|u| u.workloads.as_ref());
         match (why, wait, &self.state.apps) {
             (Stop::TimedOut(after), Some(wait), Some(apps)) => self.status.error(format_args!(
                 "--until-app: {}: --timeout {} expired (exit 3)",
                 wait.standing(apps),
                 humantime::format_duration(after)
             )),
+            (Stop::TimedOut(after), _, _) if workloads.is_some() => {
+                if let Some(wait) = workloads {
+                    self.status.error(format_args!(
+                        "--until-workload: {}: --timeout {} expired (exit 3)",
+                        wait.standing(),
+                        humantime::format_duration(after)
+                    ))
+                }
+            }
             _ => why.tell(self.status, self.waiting()),
         }
         self.exit = why.exit_code();
@@ -697,6 +794,7 @@ impl Pipeline {
                     Some(at) => Received::At(at),
                     None => Received::Now,
                 },
+                reply: None,
             })?;
             if flow == Flow::Done {
                 return Ok(Flow::Done);
@@ -730,7 +828,32 @@ impl Pipeline {
             return Ok(());
         }
         self.last_tick = Some(now);
+        // Starts no host answered in time: latwatch's own events, through every stage (not
+        // recorded: a replay of the recording finds them again).
+        let late = match &mut self.state.workloads {
+            Some(workloads) => workloads.tick(now),
+            None => Vec::new(),
+        };
+        for late in late {
+            let event = decode_v2_message(
+                RawMessage {
+                    subject: Some(&late.subject),
+                    payload: &late.payload,
+                    received: Received::At(late.at),
+                    reply: None,
+                },
+                KindId::V2WorkloadUnanswered,
+            );
+            self.counts.received += 1;
+            if self.take(event, false)? == Flow::Done {
+                break;
+            }
+        }
         for silence in self.state.lattice.tick(now) {
+            // A lost v2 host's workloads are rescheduled elsewhere: none is on it any more.
+            if let (Some(workloads), Some(_)) = (&mut self.state.workloads, silence.lost) {
+                workloads.forget_host(&silence.host_id);
+            }
             if let Some(tables) = &mut self.state.tables {
                 tables.silent(&silence.host_id);
                 let mut text = Vec::new();

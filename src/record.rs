@@ -424,6 +424,7 @@ mod tests {
             subject: Some("wasmbus.evt.default.x"),
             payload,
             received: Received::Now,
+            reply: None,
         })
     }
 

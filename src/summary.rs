@@ -327,6 +327,7 @@ mod tests {
             subject: None,
             payload: payload.as_bytes(),
             received: Received::Now,
+            reply: None,
         });
         let mut summary = Summary::default();
         summary.count(&event);

@@ -15,6 +15,7 @@ use crate::filter::notes::Note;
 use crate::filter::Filter;
 use crate::state::apps::{AppFacts, AppStatus, Apps, Standing};
 use crate::state::lattice::Lattice;
+use crate::state::workloads::{WorkloadChange, WorkloadFacts};
 use crate::text::{abbreviate_key, escape_untrusted};
 
 /// What an event means for the wait.
@@ -34,6 +35,8 @@ pub struct Until {
     pub failure: Option<Filter>,
     /// `--until-app`.
     pub apps: Option<AppWait>,
+    /// `--until-workload`.
+    pub workloads: Option<WorkloadWait>,
     /// The flag a failure is said under: `--fail-on` when given, else the wait's own
     /// (`--until-app`, `--until`): the default failures end a wait without `--fail-on` being
     /// typed.
@@ -229,7 +232,7 @@ impl Until {
                 (Some(_), _) => None,
             };
             if let Some(label) = awaited {
-                if failure.keeps(event, lattice, None, notes) {
+                if failure.keeps(event, lattice, None, None, notes) {
                     let what = describe(event);
                     return Some(Verdict::Failed(match label {
                         Some(label) => format!("{}: {label}: {what}", self.failure_by),
@@ -240,7 +243,7 @@ impl Until {
         }
         let target = self.target.as_ref()?;
         target
-            .keeps(event, lattice, None, notes)
+            .keeps(event, lattice, None, None, notes)
             .then(|| Verdict::Reached(describe(event)))
     }
 
@@ -275,4 +278,129 @@ fn describe(event: &Event) -> String {
         let _ = write!(text, ": {}", escape_untrusted(&error));
     }
     text
+}
+
+/// A state `--until-workload` waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WantState {
+    Running,
+    Error,
+    NotFound,
+    Stopped,
+}
+
+impl WantState {
+    pub const NAMES: &'static str = "running, error, not_found, stopped";
+
+    pub fn parse(text: &str) -> Option<WantState> {
+        match text.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+            "running" => Some(WantState::Running),
+            "error" | "failed" => Some(WantState::Error),
+            "not_found" | "notfound" => Some(WantState::NotFound),
+            "stopped" => Some(WantState::Stopped),
+            _ => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            WantState::Running => "running",
+            WantState::Error => "error",
+            WantState::NotFound => "not_found",
+            WantState::Stopped => "stopped",
+        }
+    }
+
+    /// Whether what happened puts the workload in this state.
+    fn reached_by(self, change: &WorkloadChange) -> bool {
+        use crate::v2::WorkloadState as S;
+        match self {
+            WantState::Stopped => matches!(change, WorkloadChange::Stopped { .. }),
+            WantState::Running => change.state() == Some(&S::Running),
+            WantState::Error => change.state() == Some(&S::Error),
+            WantState::NotFound => {
+                change.state() == Some(&S::NotFound)
+                    && !matches!(change, WorkloadChange::Stopped { .. })
+            }
+        }
+    }
+}
+
+/// `--until-workload NAMESPACE/NAME=STATE`, names as globs.
+#[derive(Debug)]
+pub struct WorkloadTarget {
+    pub namespace: crate::filter::AppPattern,
+    pub name: crate::filter::AppPattern,
+    pub state: WantState,
+    /// The value as given, escaped.
+    pub shown: String,
+}
+
+/// `--until-workload`: every target must be reached (by some workload matching it); a matching
+/// workload that fails to start, or is found in error, ends the wait with exit 4 unless `fail` is
+/// off (`--fail-on none`) or error is what it waits for.
+#[derive(Debug)]
+pub struct WorkloadWait {
+    pub targets: Vec<WorkloadTarget>,
+    pub fail: bool,
+    /// For each target, the workload that reached it and how.
+    reached: Vec<Option<String>>,
+}
+
+impl WorkloadWait {
+    pub fn new(targets: Vec<WorkloadTarget>, fail: bool) -> WorkloadWait {
+        let reached = targets.iter().map(|_| None).collect();
+        WorkloadWait {
+            targets,
+            fail,
+            reached,
+        }
+    }
+
+    /// Judges one request's answer (`facts`); `host` is the host's name to say.
+    pub fn judge(&mut self, facts: &WorkloadFacts, host: &str) -> Option<Verdict> {
+        if facts.name.is_empty() {
+            return None;
+        }
+        let key = crate::text::escape_name(&facts.key()).into_owned();
+        for (i, target) in self.targets.iter().enumerate() {
+            if !(target.namespace.matches(&facts.namespace) && target.name.matches(&facts.name)) {
+                continue;
+            }
+            let failed = matches!(facts.change, WorkloadChange::Failed { .. })
+                || matches!(&facts.change, WorkloadChange::State { to, .. } if *to == crate::v2::WorkloadState::Error);
+            if failed && self.fail && target.state != WantState::Error {
+                return Some(Verdict::Failed(format!(
+                    "--until-workload {}: {key} on {}: {}",
+                    target.shown,
+                    escape_untrusted(host),
+                    facts
+                        .change
+                        .message()
+                        .map(|m| escape_untrusted(m).into_owned())
+                        .unwrap_or_else(|| "failed, with no text from the host".to_owned())
+                )));
+            }
+            if target.state.reached_by(&facts.change) && self.reached[i].is_none() {
+                self.reached[i] = Some(format!("{key} {}", target.state.name()));
+            }
+        }
+        if self.reached.iter().all(Option::is_some) {
+            let reached: Vec<&str> = self.reached.iter().flatten().map(String::as_str).collect();
+            return Some(Verdict::Reached(reached.join("; ")));
+        }
+        None
+    }
+
+    /// Where each target stands, for the message when the wait times out.
+    pub fn standing(&self) -> String {
+        let waiting: Vec<String> = self
+            .targets
+            .iter()
+            .zip(&self.reached)
+            .filter(|(_, reached)| reached.is_none())
+            .map(|(target, _)| target.shown.clone())
+            .collect();
+        format!("still waiting for {}", waiting.join(", "))
+    }
 }

@@ -27,6 +27,7 @@ fn render(renderer: &Renderer, payload: &[u8]) -> Vec<u8> {
         subject: Some("wasmbus.evt.default.x"),
         payload,
         received: Received::At(DateTime::<Utc>::UNIX_EPOCH),
+        reply: None,
     });
     let mut out = Vec::new();
     renderer

@@ -77,6 +77,8 @@ pub struct Stages {
     pub subjects: SubjectReader,
     /// wasmCloud 2's heartbeat interval, when not the hosts' 15 s (`--v2-interval`, for tests).
     pub v2_interval: Option<std::time::Duration>,
+    /// Workload memory: `--workloads` (or an `--input`, which may hold requests and answers).
+    pub workloads: bool,
 }
 
 /// Where events come from.
@@ -126,6 +128,8 @@ pub struct NatsConfig {
     /// wasmCloud 2's broadcasts: `runtime.operator.heartbeat.>` (v2 has no lattice and no
     /// prefix in its subjects). Listening to a broadcast has no side effect.
     pub v2_subjects: Vec<String>,
+    /// `--workloads`: also the operator's requests to heartbeating v2 hosts and their answers.
+    pub workloads: bool,
 }
 
 impl NatsConfig {
@@ -213,6 +217,11 @@ impl Config {
             cli.legacy || cli.since.is_some() || cli.last.is_some(),
             |remember| AppsPlan::new(&cli, output, remember),
         );
+        // `--workloads` listens to the v2 hosts lattice memory knows alive.
+        if cli.workloads || !cli.until_workload.is_empty() {
+            plan.remember = true;
+            plan.read_data = true;
+        }
         let mut renderer = renderer;
         let mut top_color = None;
         if top {
@@ -230,6 +239,8 @@ impl Config {
         if let (Some(input), Some(record)) = (&cli.input, &cli.record) {
             not_the_same_file(input, record)?;
         }
+        // An --input may hold requests and answers (a recording made with --workloads).
+        let workloads = cli.workloads || cli.input.is_some() || !cli.until_workload.is_empty();
         let source = match cli.input {
             Some(path) if replay.is_some() => {
                 return Err(format!(
@@ -244,9 +255,9 @@ impl Config {
                 &lattices,
                 &plan,
                 replay,
-                until
-                    .as_ref()
-                    .is_some_and(|u| u.target.is_some() || u.apps.is_some()),
+                until.as_ref().is_some_and(|u| {
+                    u.target.is_some() || u.apps.is_some() || u.workloads.is_some()
+                }),
                 &mut warnings,
             )?)),
         };
@@ -261,6 +272,7 @@ impl Config {
                 until,
                 subjects: SubjectReader::new(cli.subject_prefix.as_deref()),
                 v2_interval: cli.v2_interval,
+                workloads,
             },
             quiet: cli.quiet,
             warnings,
@@ -311,6 +323,7 @@ fn nats_config(
         ask_tables: plan.tables,
         connect_wait,
         v2_subjects: vec![crate::v2::HEARTBEAT_WILDCARD.to_owned()],
+        workloads: cli.workloads || !cli.until_workload.is_empty(),
     })
 }
 
@@ -339,6 +352,7 @@ fn filter(cli: &Cli) -> Result<Filter, String> {
             .collect(),
         hostgroups: globs(&cli.hostgroups),
         environments: globs(&cli.environments),
+        namespaces: globs(&cli.namespaces),
         jq: match &cli.filter {
             Some(code) => Some(JqFilter::compile(code).map_err(|why| {
                 format!("--filter is not a jq expression latwatch can run: {why}")

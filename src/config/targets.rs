@@ -35,9 +35,12 @@ pub(super) fn until(
         .collect();
     let fail_off = fail_on.iter().any(|t| t.eq_ignore_ascii_case("none"));
     let fail_given = !fail_on.is_empty();
-    if !waiting && fail_on.is_empty() && app_targets.is_empty() {
+    let workload_targets = workload_targets(&cli.until_workload)?;
+    if !waiting && fail_on.is_empty() && app_targets.is_empty() && workload_targets.is_empty() {
         return Ok(None);
     }
+    let workloads = (!workload_targets.is_empty())
+        .then(|| crate::until::WorkloadWait::new(workload_targets, !fail_off));
     let apps = (!app_targets.is_empty()).then_some(AppWait {
         targets: app_targets,
         fail: !fail_off,
@@ -80,7 +83,7 @@ pub(super) fn until(
     };
     // While --until-app waits, a failure is the application's status (wadm retries what a
     // host failed); failure events end the wait only when --fail-on names them.
-    let failure = match fail_off || (apps.is_some() && !fail_given) {
+    let failure = match fail_off || ((apps.is_some() || workloads.is_some()) && !fail_given) {
         true => None,
         false => Some(Filter {
             include: types("--fail-on", &failure_types, warnings)?,
@@ -88,17 +91,50 @@ pub(super) fn until(
         }),
     };
     // A failure is said under the flag the user gave: `--fail-on` only when they gave it.
-    let failure_by = match (fail_given, apps.is_some()) {
-        (true, _) => "--fail-on",
-        (false, true) => "--until-app",
-        (false, false) => "--until",
+    let failure_by = match (fail_given, apps.is_some(), workloads.is_some()) {
+        (true, _, _) => "--fail-on",
+        (false, true, _) => "--until-app",
+        (false, false, true) => "--until-workload",
+        (false, false, false) => "--until",
     };
     Ok(Some(Until {
         target: target.transpose()?,
         failure,
         apps,
+        workloads,
         failure_by,
     }))
+}
+
+/// `--until-workload NAMESPACE/NAME=STATE` values, checked.
+fn workload_targets(values: &[String]) -> Result<Vec<crate::until::WorkloadTarget>, String> {
+    use crate::until::{WantState, WorkloadTarget};
+    values
+        .iter()
+        .filter(|v| !v.trim().is_empty())
+        .map(|value| {
+            let shown = crate::text::escape_untrusted(value.trim()).into_owned();
+            let usage = || {
+                format!(
+                    "--until-workload {shown}: give NAMESPACE/NAME=STATE, e.g. --until-workload '\
+                     default/hello-*=running' (states: {})",
+                    WantState::NAMES
+                )
+            };
+            let (workload, state) = value.trim().split_once('=').ok_or_else(usage)?;
+            let (namespace, name) = workload.split_once('/').ok_or_else(usage)?;
+            if namespace.trim().is_empty() || name.trim().is_empty() {
+                return Err(usage());
+            }
+            let state = WantState::parse(state).ok_or_else(usage)?;
+            Ok(WorkloadTarget {
+                namespace: crate::filter::AppPattern::new(namespace),
+                name: crate::filter::AppPattern::new(name),
+                state,
+                shown,
+            })
+        })
+        .collect()
 }
 
 /// `--until-app [LATTICE/]NAME=STATUS` values, checked; a LATTICE must be one of `watched`

@@ -61,6 +61,9 @@ pub enum Layout {
     /// A wasmCloud 2 host's heartbeat: worded from what lattice memory made of it (joined, seen,
     /// counts changed, restarted).
     V2Host,
+    /// A wasmCloud 2 workload request or reply (`--workloads`): worded from what workload memory
+    /// made of it (`state::workloads`).
+    V2Workload,
     /// What wadm publishes about an application (`manifest_published`, `manifest_unpublished`,
     /// `app_status`): worded from what application memory made of it (`apps::AppChange`).
     App,
@@ -171,6 +174,19 @@ pub enum KindId {
     /// A wasmCloud 2 host's heartbeat (`runtime.operator.heartbeat.<host-id>`): protojson, no
     /// CloudEvents envelope.
     V2HostHeartbeat,
+    /// The operator's request to a v2 host (`runtime.host.<id>.<command>`): shown with
+    /// `--verbose`; its answer is the line.
+    V2Request,
+    /// A host's answer to a `workload.start`: RUNNING.
+    V2WorkloadStarted,
+    /// A host's answer to a `workload.start`: anything but RUNNING, with the host's error text.
+    V2WorkloadFailed,
+    /// A host's answer to a `workload.stop`.
+    V2WorkloadStopped,
+    /// A host's answer to a `workload.status`: a line when the state changed.
+    V2WorkloadStatus,
+    /// A `workload.start` no host answered within 60 s (made by latwatch).
+    V2WorkloadUnanswered,
 }
 
 impl KindId {
@@ -210,12 +226,32 @@ impl KindId {
             KindId::ManifestUnpublished => "manifest_unpublished",
             KindId::AppStatus => "app_status",
             KindId::V2HostHeartbeat => "v2_host_heartbeat",
+            KindId::V2Request => "v2_request",
+            KindId::V2WorkloadStarted => "v2_workload_started",
+            KindId::V2WorkloadFailed => "v2_workload_failed",
+            KindId::V2WorkloadStopped => "v2_workload_stopped",
+            KindId::V2WorkloadStatus => "v2_workload_status",
+            KindId::V2WorkloadUnanswered => "v2_workload_unanswered",
         }
     }
 
     /// A wasmCloud 2 message: known by its subject, never by a CloudEvent `type`.
     pub const fn is_v2(self) -> bool {
-        matches!(self, KindId::V2HostHeartbeat)
+        matches!(
+            self,
+            KindId::V2HostHeartbeat
+                | KindId::V2Request
+                | KindId::V2WorkloadStarted
+                | KindId::V2WorkloadFailed
+                | KindId::V2WorkloadStopped
+                | KindId::V2WorkloadStatus
+                | KindId::V2WorkloadUnanswered
+        )
+    }
+
+    /// A wasmCloud 2 workload kind (`--workloads`).
+    pub const fn is_v2_workload(self) -> bool {
+        self.is_v2() && !matches!(self, KindId::V2HostHeartbeat)
     }
 
     /// A kind wadm publishes (`com.wadm.*` CloudEvents, and status messages on
@@ -274,7 +310,7 @@ const fn about_of(name: &str) -> About {
 }
 
 use KindId::*;
-use Layout::{App, Fields, Heartbeat, Link, Scale, V2Host};
+use Layout::{App, Fields, Heartbeat, Link, Scale, V2Host, V2Workload};
 use Severity::{Arrival, Change, Failure, Liveness, Neutral, Removal};
 
 /// Every kind latwatch knows, in the order `--help` lists them.
@@ -360,6 +396,13 @@ pub static KINDS: &[KindSpec] = &[
     row(AppStatus, Neutral, App),
     // wasmCloud 2 (no lattice events; its hosts' heartbeats on `runtime.operator.heartbeat.>`).
     row(V2HostHeartbeat, Liveness, V2Host),
+    // … and, with `--workloads`, the operator's requests and the hosts' answers.
+    row(V2Request, Neutral, V2Workload),
+    row(V2WorkloadStarted, Arrival, V2Workload),
+    row(V2WorkloadFailed, Failure, V2Workload),
+    row(V2WorkloadStopped, Removal, V2Workload),
+    row(V2WorkloadStatus, Change, V2Workload),
+    row(V2WorkloadUnanswered, Failure, V2Workload),
 ];
 
 /// What kind an event is: a row of [`KINDS`], or a name latwatch does not know.

@@ -31,6 +31,9 @@ pub struct RawMessage<'a> {
     pub subject: Option<&'a str>,
     pub payload: &'a [u8],
     pub received: Received<'a>,
+    /// The subject a reply goes to: only a wasmCloud 2 request to a host keeps it (it pairs the
+    /// host's answer with the question, `state::workloads`); `None` for everything else.
+    pub reply: Option<&'a str>,
 }
 
 /// When latwatch received a message.
@@ -498,6 +501,12 @@ pub fn decode_v2_heartbeat(raw: RawMessage<'_>) -> Event<'_> {
     event
 }
 
+/// A wasmCloud 2 request or reply (`--workloads`), of the kind workload memory says it is (a
+/// reply's kind depends on the request it answers).
+pub fn decode_v2_message(raw: RawMessage<'_>, id: kind::KindId) -> Event<'_> {
+    decode_plain(raw, id, "a wasmCloud 2 message")
+}
+
 /// A JSON object without a CloudEvents envelope, of the kind its subject says (`what` names it
 /// in a problem).
 fn decode_plain<'a>(raw: RawMessage<'a>, id: kind::KindId, what: &str) -> Event<'a> {
@@ -650,6 +659,7 @@ mod tests {
             subject: Some("wasmbus.evt.default.component_scaled"),
             payload,
             received: Received::At(DateTime::<Utc>::UNIX_EPOCH),
+            reply: None,
         }
     }
 

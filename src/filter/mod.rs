@@ -21,6 +21,7 @@ use std::borrow::Cow;
 use crate::event::kind::{About, KINDS, WADM_TYPE_PREFIX};
 use crate::event::{Event, RawMessage, TYPE_PREFIX};
 use crate::state::lattice::Lattice;
+use crate::state::workloads::WorkloadFacts;
 use crate::text::escape_untrusted;
 use jq::{JqFilter, Judged};
 use notes::Note;
@@ -316,6 +317,8 @@ pub struct Filter {
     /// says so; everything else (1.x events, wadm) has neither and is not shown.
     pub hostgroups: Vec<AppPattern>,
     pub environments: Vec<AppPattern>,
+    /// `--namespace`: wasmCloud 2 workloads of these namespaces (everything else is not shown).
+    pub namespaces: Vec<AppPattern>,
     pub jq: Option<JqFilter>,
 }
 
@@ -365,8 +368,21 @@ impl Filter {
         event: &'a Event<'_>,
         lattice: &'a Lattice,
         app: Option<&str>,
+        workload: Option<&'a WorkloadFacts>,
         notes: &mut Vec<Note<'a>>,
     ) -> bool {
+        // `--namespace`: wasmCloud 2 workloads only (a request or answer about one).
+        if !self.namespaces.is_empty()
+            && !workload.is_some_and(|w| self.namespaces.iter().any(|p| p.matches(&w.namespace)))
+        {
+            return false;
+        }
+        // A host's answer arrives on the asker's inbox: its host is the one the request named.
+        let host_id = || {
+            event
+                .host_id()
+                .or_else(|| workload.map(|w| Cow::Borrowed(w.host.as_str())))
+        };
         if !self.apps.is_empty() && !app.is_some_and(|app| self.apps.iter().any(|p| p.matches(app)))
         {
             return false;
@@ -379,7 +395,7 @@ impl Filter {
             return false;
         }
         if !self.hosts.is_empty() {
-            let Some(host) = event.host_id() else {
+            let Some(host) = host_id() else {
                 return false;
             };
             let host_name = lattice.host_name(&host).map(Cow::Borrowed);
@@ -397,7 +413,7 @@ impl Filter {
             }
         }
         if !self.hostgroups.is_empty() || !self.environments.is_empty() {
-            let Some(host) = event.host_id() else {
+            let Some(host) = host_id() else {
                 return false;
             };
             let (group, environment) = lattice.v2_group(&host);
@@ -480,6 +496,7 @@ mod tests {
             subject: None,
             payload: payload.as_bytes(),
             received: Received::At(DateTime::<Utc>::UNIX_EPOCH),
+            reply: None,
         })
     }
 
@@ -495,7 +512,7 @@ mod tests {
     fn keeps(filter: &Filter, payload: &str) -> bool {
         let event = event(payload);
         let lattice = Lattice::default();
-        filter.keeps(&event, &lattice, None, &mut Vec::new())
+        filter.keeps(&event, &lattice, None, None, &mut Vec::new())
     }
 
     #[test]
@@ -538,6 +555,7 @@ mod tests {
             subject,
             payload: payload.as_bytes(),
             received: Received::Now,
+            reply: None,
         };
         assert!(prefilter.may_match(&raw(
             r#"{"type":"com.wasmcloud.lattice.component_scaled"}"#,
@@ -694,8 +712,8 @@ mod tests {
             ..Filter::default()
         };
         let (ours, other) = (scaled("x", "NHOST"), scaled("x", "NOTHER"));
-        assert!(filter.keeps(&event(&ours), &lattice, None, &mut Vec::new()));
-        assert!(!filter.keeps(&event(&other), &lattice, None, &mut Vec::new()));
+        assert!(filter.keeps(&event(&ours), &lattice, None, None, &mut Vec::new()));
+        assert!(!filter.keeps(&event(&other), &lattice, None, None, &mut Vec::new()));
     }
 
     #[test]
@@ -709,7 +727,7 @@ mod tests {
         let event = event(&payload);
         let lattice = Lattice::default();
         let mut notes = Vec::new();
-        assert!(!filter.keeps(&event, &lattice, None, &mut notes));
+        assert!(!filter.keeps(&event, &lattice, None, None, &mut notes));
         assert_eq!(notes.len(), 2, "{notes:?}");
         assert!(matches!(&notes[0], Note::PrefixHit { id, .. } if id == "hello"));
         assert!(matches!(

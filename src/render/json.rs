@@ -13,9 +13,9 @@ use crate::state::apps::{AppChange, AppFacts};
 use crate::state::lattice::{Change, Facts};
 
 /// Writes the payload verbatim on one line. The caller has checked it is JSON.
-pub fn write_json(event: &Event, out: &mut impl Write) -> io::Result<()> {
+pub fn write_json(event: &Event, facts: &Facts, out: &mut impl Write) -> io::Result<()> {
     if event.kind.known().is_some_and(KindId::is_v2) {
-        return write_v2_json(event, out);
+        return write_v2_json(event, facts, out);
     }
     write_compact(event.raw.payload, out)?;
     out.write_all(b"\n")
@@ -23,12 +23,22 @@ pub fn write_json(event: &Event, out: &mut impl Write) -> io::Result<()> {
 
 /// A wasmCloud 2 message has no CloudEvents envelope; `--json` gives it one shaped like it, so
 /// one jq program reads both generations: `{"type":"v2_host_heartbeat","source":<host id>,
-/// "subject":…,"time":<received>,"data":<the message, compact>}`.
-fn write_v2_json(event: &Event, out: &mut impl Write) -> io::Result<()> {
+/// "subject":…,"time":<received>,"data":<the message, compact>}`; a workload request or answer
+/// (`--workloads`) adds `"workload":{…}`, what latwatch made of it (`workload_json`). A request's
+/// data is redacted.
+fn write_v2_json(event: &Event, facts: &Facts, out: &mut impl Write) -> io::Result<()> {
     out.write_all(b"{\"type\":")?;
     serde_json::to_writer(&mut *out, event.kind.name())?;
     out.write_all(b",\"source\":")?;
-    serde_json::to_writer(&mut *out, &event.host_id())?;
+    // An answer comes on the asker's inbox: its source is the host the request named.
+    let source = event
+        .host_id()
+        .or_else(|| facts.workload.as_ref().map(|w| w.host.as_str().into()));
+    serde_json::to_writer(&mut *out, &source)?;
+    if let Some(workload) = &facts.workload {
+        out.write_all(b",\"workload\":")?;
+        serde_json::to_writer(&mut *out, &workload_json(workload))?;
+    }
     out.write_all(b",\"subject\":")?;
     serde_json::to_writer(&mut *out, &event.raw.subject)?;
     out.write_all(b",\"time\":")?;
@@ -59,6 +69,11 @@ pub fn write_jsonl(event: &Event, facts: &Facts, out: &mut impl Write) -> io::Re
     if event.raw.received.filled() {
         out.write_all(b",\"filled\":true")?;
     }
+    // A v2 request's reply subject: it pairs the answer when the record is read again.
+    if let Some(reply) = event.raw.reply {
+        out.write_all(b",\"reply\":")?;
+        serde_json::to_writer(&mut *out, reply)?;
+    }
     if event.is_unreadable() {
         out.write_all(b",\"error\":")?;
         serde_json::to_writer(&mut *out, &Problems(&event.problems).to_string())?;
@@ -83,7 +98,11 @@ pub fn write_jsonl(event: &Event, facts: &Facts, out: &mut impl Write) -> io::Re
             serde_json::to_writer(&mut *out, &Problems(&event.problems).to_string())?;
         }
     }
-    if facts.host_name.is_some() || !facts.changes.is_empty() || facts.app.is_some() {
+    if facts.host_name.is_some()
+        || !facts.changes.is_empty()
+        || facts.app.is_some()
+        || facts.workload.is_some()
+    {
         // Written field by field: most events of a deployed lattice carry their application
         // here, and building a `serde_json::Value` for each doubled `-o jsonl`'s cost.
         out.write_all(b",\"latwatch\":{\"changes\":")?;
@@ -95,6 +114,10 @@ pub fn write_jsonl(event: &Event, facts: &Facts, out: &mut impl Write) -> io::Re
         }
         out.write_all(b",\"host_name\":")?;
         serde_json::to_writer(&mut *out, &facts.host_name)?;
+        if let Some(workload) = &facts.workload {
+            out.write_all(b",\"workload\":")?;
+            serde_json::to_writer(&mut *out, &workload_json(workload))?;
+        }
         if let Some(app) = &facts.app {
             out.write_all(b",\"app\":")?;
             serde_json::to_writer(&mut *out, app.name.as_ref())?;
@@ -257,6 +280,63 @@ pub fn write_compact(json: &[u8], out: &mut impl Write) -> io::Result<()> {
         }
     }
     out.write_all(&compact)
+}
+
+/// What latwatch made of a wasmCloud 2 request or answer: `{"id", "namespace", "name", "host",
+/// "change", "state", "message", "images", "took_ms", "failed_starts", "text"}` (absent values
+/// left out; `text` is the pretty line's words).
+pub fn workload_json(workload: &crate::state::workloads::WorkloadFacts) -> serde_json::Value {
+    use crate::state::workloads::WorkloadChange as C;
+    let mut object = serde_json::json!({
+        "id": workload.id,
+        "namespace": workload.namespace,
+        "name": workload.name,
+        "host": workload.host,
+    });
+    let (change, took, images) = match &workload.change {
+        C::Asked { asks, images } => {
+            object["asks"] = asks.as_str().into();
+            ("asked", None, Some(images))
+        }
+        C::Started { images, took } => ("started", Some(took), Some(images)),
+        C::Failed {
+            images,
+            took,
+            failing,
+            ..
+        } => {
+            if let Some((count, over)) = failing {
+                object["failed_starts"] = (*count).into();
+                object["failing_for_s"] = over.num_seconds().into();
+            }
+            ("failed", Some(took), Some(images))
+        }
+        C::Stopped { .. } => ("stopped", None, None),
+        C::State { from, .. } => {
+            if let Some(from) = from {
+                object["from"] = from.as_str().into();
+            }
+            ("state", None, None)
+        }
+        C::Same { .. } => ("same", None, None),
+        C::HostAnswered => ("host_answered", None, None),
+        C::Unanswered { waited } => ("unanswered", Some(waited), None),
+    };
+    object["change"] = change.into();
+    if let Some(state) = workload.change.state() {
+        object["state"] = state.as_str().into();
+    }
+    if let Some(message) = workload.change.message() {
+        object["message"] = message.into();
+    }
+    if let Some(images) = images.filter(|i| !i.is_empty()) {
+        object["images"] = images.clone().into();
+    }
+    if let Some(took) = took {
+        object["took_ms"] = took.num_milliseconds().into();
+    }
+    object["text"] = workload.to_string().into();
+    object
 }
 
 #[cfg(test)]

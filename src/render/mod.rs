@@ -58,8 +58,10 @@ impl Renderer {
             // `--heartbeats` shows the hosts' routine events (every heartbeat, every health
             // status); wadm's repeated status or a retry within a failure stays quiet (it has no
             // words of its own).
+            // `--verbose` shows wasmCloud 2's routine requests and answers.
             Renderer::Pretty(pretty)
                 if facts.quiet
+                    && !(pretty.verbose && facts.workload.is_some())
                     && (!pretty.heartbeats || event.kind.known().is_some_and(KindId::is_wadm)) =>
             {
                 return Ok(Outcome::Quiet)
@@ -70,7 +72,7 @@ impl Renderer {
                 return Ok(Outcome::Quiet)
             }
             Renderer::Json if event.is_unreadable() => return Ok(Outcome::NotJson),
-            Renderer::Json => json::write_json(event, out)?,
+            Renderer::Json => json::write_json(event, facts, out)?,
             Renderer::Jsonl => json::write_jsonl(event, facts, out)?,
         }
         Ok(Outcome::Printed)

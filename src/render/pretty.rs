@@ -18,6 +18,7 @@ use crate::event::{json_str, Data, Event, Kind, Problems, Severity};
 use crate::state::apps::wire::SubjectReader;
 use crate::state::apps::AppChange;
 use crate::state::lattice::{Change, Counts, Facts, Silence};
+use crate::state::workloads::WorkloadFacts;
 use crate::text::{abbreviate_key, escape_name, escape_untrusted, truncate};
 
 /// Width of the event-name column: the longest known name, `component_scale_failed`.
@@ -85,9 +86,13 @@ impl Pretty {
     pub fn render(&self, event: &Event, facts: &Facts, out: &mut impl Write) -> io::Result<()> {
         let data = event.data();
         let change = facts.app.as_ref().and_then(|app| app.change.as_ref());
-        let severity = match change {
-            Some(change) => change.severity(),
-            None => severity(event, data),
+        let severity = match (change, &facts.workload) {
+            (Some(change), _) => change.severity(),
+            // A status poll that finds a workload in error is a failure line.
+            (None, Some(w)) if w.change.state() == Some(&crate::v2::WorkloadState::Error) => {
+                Severity::Failure
+            }
+            _ => severity(event, data),
         };
 
         self.time(event, out)?;
@@ -124,7 +129,16 @@ impl Pretty {
         let host_name = facts.host_name.as_deref().or(own_name.as_deref());
         let wadm = event.kind.known().is_some_and(KindId::is_wadm);
         // wadm's status messages have no envelope: their publisher is wadm all the same.
-        let host_id = event.host_id().or(wadm.then_some(Cow::Borrowed("wadm")));
+        let host_id = event
+            .host_id()
+            .or(wadm.then_some(Cow::Borrowed("wadm")))
+            // A host's answer comes on the asker's inbox: the host the request named.
+            .or_else(|| {
+                facts
+                    .workload
+                    .as_ref()
+                    .map(|w| Cow::Borrowed(w.host.as_str()))
+            });
         self.host(host_id.as_deref(), host_name, facts.name_shared, out)?;
         // The same failure again: its full text was shown the first time.
         if let (Some(repeat), true, Some(data)) = (&facts.repeat, self.compress, data) {
@@ -182,6 +196,10 @@ impl Pretty {
                 Layout::V2Host if facts.changes.is_empty() => line.v2_counts(data)?,
                 Layout::V2Host => line.changes(&facts.changes)?,
                 Layout::App => line.keys(data)?,
+                Layout::V2Workload => match &facts.workload {
+                    Some(workload) => line.workload(workload)?,
+                    None => line.keys(data)?,
+                },
             },
             (Some(data), Kind::Unknown(_) | Kind::Escaped | Kind::Missing) => line.keys(data)?,
             (None, _) => {}
@@ -486,6 +504,14 @@ impl<W: Write> Line<'_, W> {
             .paint(self.out, style, escape_untrusted(&text.join(", ")))
     }
 
+    /// A v2 workload request or answer: what workload memory made of it.
+    fn workload(&mut self, workload: &WorkloadFacts) -> io::Result<()> {
+        let style = self.palette().map(|p| p.severity(self.severity));
+        self.out.write_all(b"  ")?;
+        // Worded from escaped parts (`render::words`).
+        self.pretty.paint(self.out, style, workload)
+    }
+
     /// An unchanged v2 heartbeat (`--heartbeats`): what it counts.
     fn v2_counts(&mut self, data: &Data) -> io::Result<()> {
         let count = |key: &str| {
@@ -637,6 +663,7 @@ mod tests {
             subject: Some("wasmbus.evt.default.x"),
             payload,
             received: Received::At(DateTime::<Utc>::UNIX_EPOCH),
+            reply: None,
         });
         // What lattice memory hands a heartbeat line: its inventory, counted.
         let facts = Facts {

@@ -6,7 +6,9 @@ use std::fmt;
 
 use crate::state::apps::{AppChange, AppStatus};
 use crate::state::lattice::Change;
+use crate::state::workloads::{WorkloadChange, WorkloadFacts};
 use crate::text::escape_name;
+use crate::v2::WorkloadState;
 
 fn health_word(healthy: bool) -> &'static str {
     if healthy {
@@ -232,6 +234,108 @@ impl fmt::Display for AppChange {
                 }
                 Ok(())
             }
+        }
+    }
+}
+
+/// How long a request took to be answered: `230ms`, `1.1s`, `2m 5s`.
+fn took(took: &chrono::Duration) -> String {
+    let ms = took.num_milliseconds().max(0);
+    match ms {
+        0..=999 => format!("{ms}ms"),
+        1000..=59_999 => format!("{:.1}s", ms as f64 / 1000.0),
+        _ => format!("{}m {}s", ms / 60_000, (ms / 1000) % 60),
+    }
+}
+
+/// `default/hello-7f9c2-abcde`, or the id when latwatch has not seen the workload's start.
+fn workload_key(facts: &WorkloadFacts) -> String {
+    escape_name(&facts.key()).into_owned()
+}
+
+/// Up to three images, then how many more.
+fn images(images: &[String]) -> String {
+    let mut shown: Vec<String> = images
+        .iter()
+        .take(3)
+        .map(|i| escape_name(i).into_owned())
+        .collect();
+    if images.len() > 3 {
+        shown.push(format!("+{} more", images.len() - 3));
+    }
+    shown.join(",")
+}
+
+/// A workload line's words (the host is the line's host column). The host's error text is
+/// always whole: it is what Kubernetes drops.
+impl fmt::Display for WorkloadFacts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let key = workload_key(self);
+        match &self.change {
+            WorkloadChange::Asked { asks, images: i } => {
+                f.write_str(asks.as_str())?;
+                if !key.is_empty() {
+                    write!(f, "  {key}")?;
+                }
+                if !i.is_empty() {
+                    write!(f, "  images={}", images(i))?;
+                }
+                Ok(())
+            }
+            WorkloadChange::Started { images: i, took: t } => {
+                write!(f, "{key}  running in {}", took(t))?;
+                if !i.is_empty() {
+                    write!(f, "  images={}", images(i))?;
+                }
+                Ok(())
+            }
+            WorkloadChange::Failed {
+                state,
+                message,
+                images: i,
+                took: t,
+                failing,
+            } => {
+                write!(f, "{key}  failed to start ({} after {})", state, took(t))?;
+                if let Some((count, over)) = failing {
+                    write!(
+                        f,
+                        ", failing: {count} failed starts of {} in {}",
+                        escape_name(crate::v2::replica_prefix(&self.name)),
+                        took(over)
+                    )?;
+                }
+                if !i.is_empty() {
+                    write!(f, "  images={}", images(i))?;
+                }
+                if let Some(message) = message {
+                    write!(f, "  error: {}", escape_name(message))?;
+                }
+                Ok(())
+            }
+            WorkloadChange::Stopped { state } => match state {
+                WorkloadState::NotFound => write!(f, "{key}  stopped (the host did not hold it)"),
+                _ => write!(f, "{key}  stopped"),
+            },
+            WorkloadChange::State { from, to, message } => {
+                match from {
+                    Some(from) => write!(f, "{key}  {} → {}", from, to)?,
+                    None => write!(f, "{key}  seen {to}")?,
+                }
+                // Only an error's text says more than the state ("Workload not found: <id>").
+                if let Some(message) = message.as_ref().filter(|_| *to == WorkloadState::Error) {
+                    write!(f, ": {}", escape_name(message))?;
+                }
+                Ok(())
+            }
+            WorkloadChange::Same { state } => write!(f, "{key}  {state} (unchanged)"),
+            WorkloadChange::HostAnswered => f.write_str("answered a heartbeat request"),
+            WorkloadChange::Unanswered { waited } => write!(
+                f,
+                "{key}  workload.start unanswered after {} (the host is down, busy, or could \
+                 not read the request)",
+                took(waited)
+            ),
         }
     }
 }

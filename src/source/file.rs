@@ -190,6 +190,7 @@ fn read_all(path: &Path, pipeline: &mut Pipeline, reading: &Reading) -> Result<(
                     subject: None,
                     payload: start,
                     received: Received::Now,
+                    reply: None,
                 },
                 Problem::TooLong {
                     bytes: read,
@@ -249,6 +250,9 @@ struct Record<'a> {
     subject: Option<&'a RawValue>,
     #[serde(borrow)]
     received: Option<&'a RawValue>,
+    /// A wasmCloud 2 request's reply subject (`--workloads` recordings; `nats sub`-like tools).
+    #[serde(borrow)]
+    reply: Option<&'a RawValue>,
     /// Present even when it is `null` (a payload can be the JSON `null`).
     #[serde(borrow, default, deserialize_with = "present")]
     event: Option<&'a RawValue>,
@@ -304,6 +308,20 @@ struct GapRecord {
     gap: Gap,
 }
 
+/// Bytes that mark a line as wasmCloud 2 request/reply traffic (or its secrets) when it is not
+/// a record latwatch reads: its subject, a workload id, a pull secret, a password.
+const V2_MARKS: [&[u8]; 9] = [
+    b"\"runtime.host.",
+    b"\"_INBOX.",
+    b"\"workloadId\"",
+    b"\"workload_id\"",
+    b"ullSecret\"",
+    b"ull_secret\"",
+    b"ocalResources\"",
+    b"ocal_resources\"",
+    b"assword\"",
+];
+
 fn handle_line(line: &[u8], pipeline: &mut Pipeline) -> io::Result<Flow> {
     let line = line.trim_ascii();
     if line.is_empty() {
@@ -340,11 +358,33 @@ fn handle_line(line: &[u8], pipeline: &mut Pipeline) -> io::Result<Flow> {
                 (None, None, Some(bytes)) => Some(bytes.as_slice()),
                 (None, None, None) => None,
             };
+            let reply = record.reply.and_then(json_str);
+            if let (Some(payload), Some(subject)) = (payload, subject.as_deref()) {
+                // A wasmCloud 2 request: redacted before anything sees it (one that cannot be
+                // read cannot be cleaned, and goes nowhere).
+                if subject.starts_with(crate::v2::HOST_PREFIX) {
+                    let Some(clean) = crate::v2::clean_request(subject, payload) else {
+                        return pipeline.handle(RawMessage {
+                            subject: Some(subject),
+                            payload: b"",
+                            received,
+                            reply: None,
+                        });
+                    };
+                    return pipeline.handle(RawMessage {
+                        subject: Some(subject),
+                        payload: &clean,
+                        received,
+                        reply: reply.as_deref(),
+                    });
+                }
+            }
             if let Some(payload) = payload {
                 return pipeline.handle(RawMessage {
                     subject: subject.as_deref(),
                     payload,
                     received,
+                    reply: None,
                 });
             }
             // A wasmCloud 2 request or reply in a form not read here: a workload start carries
@@ -354,23 +394,29 @@ fn handle_line(line: &[u8], pipeline: &mut Pipeline) -> io::Result<Flow> {
                     subject: subject.as_deref(),
                     payload: b"",
                     received,
+                    reply: None,
                 });
             }
         }
     }
-    // Not a record latwatch reads, but naming v2's requests or replies: never passed on whole.
-    if memchr::memmem::find(line, b"\"runtime.host.").is_some()
-        || memchr::memmem::find(line, b"\"_INBOX.").is_some()
+    // Not a record latwatch reads, but naming v2's requests or replies (a `nats sub` header
+    // line), or a bare body that reads like one (the line after such a header, `nats sub --raw`):
+    // never passed on whole.
+    if V2_MARKS
+        .iter()
+        .any(|mark| memchr::memmem::find(line, mark).is_some())
     {
         return pipeline.handle(RawMessage {
             subject: Some(crate::v2::HOST_PREFIX),
             payload: b"",
             received: Received::Now,
+            reply: None,
         });
     }
     pipeline.handle(RawMessage {
         subject: None,
         payload: line,
         received: Received::Now,
+        reply: None,
     })
 }

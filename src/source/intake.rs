@@ -60,6 +60,8 @@ pub enum Item {
         subject: async_nats::Subject,
         payload: Bytes,
         received: DateTime<Utc>,
+        /// Kept for a wasmCloud 2 request only (`--workloads`): it pairs the host's answer.
+        reply: Option<async_nats::Subject>,
     },
     /// Events may be missing here.
     Gap(Box<GapMark>),
@@ -360,6 +362,7 @@ impl Intake {
                         subject: Some(message.subject.as_str()),
                         payload: &message.payload,
                         received: Received::Live(now),
+                        reply: message.reply.as_deref(),
                     }));
                 }
                 let cost = cost(&message.subject, &message.payload);
@@ -420,10 +423,16 @@ impl Intake {
                     }
                     held += cost;
                     added += cost;
+                    // Only the wasmCloud 2 requests `--workloads` lets through carry a reply
+                    // subject here (events are published, never requested).
+                    let reply = message
+                        .reply
+                        .filter(|_| message.subject.starts_with(crate::v2::HOST_PREFIX));
                     batch.push(Item::Message {
                         subject: message.subject,
                         payload: message.payload,
                         received: now,
+                        reply,
                     });
                 }
                 if batch.len() >= BATCH {

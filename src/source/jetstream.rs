@@ -327,6 +327,7 @@ async fn supply(
                     subject: Some(message.subject.as_str()),
                     payload: &message.payload,
                     received: Received::Filled(published),
+                    reply: None,
                 },
                 record,
             )?;
@@ -416,6 +417,7 @@ pub(super) fn handle(
         subject: Some(message.subject.as_str()),
         payload: &message.payload,
         received,
+        reply: None,
     })
 }
 

@@ -9,6 +9,7 @@ pub mod jetstream;
 pub mod nats;
 pub mod replay;
 pub mod wadm;
+pub mod workloads;
 
 /// Time limits on a run (`--timeout`, `--idle-timeout`); each driver enforces them its own way.
 #[derive(Debug, Clone, Copy, Default)]

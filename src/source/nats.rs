@@ -138,6 +138,8 @@ struct Live {
     looked_at: Arc<AtomicU64>,
     /// When the server confirmed the subscriptions: a fill never looks before this.
     listening: chrono::DateTime<Utc>,
+    /// `--workloads`: which v2 hosts' requests are listened to.
+    tap: Option<super::workloads::Tap>,
 }
 
 /// Connects, subscribes and runs the pipeline until `shutdown` resolves, `--count` is reached,
@@ -264,6 +266,21 @@ async fn go_live(
     let mut wadm_subscribers = subscribe(&client, &config.app_subjects, &server).await?;
     // wasmCloud 2's heartbeats join wadm's few messages on the side.
     wadm_subscribers.extend(subscribe(&client, &config.v2_subjects, &server).await?);
+    // `--workloads`: the operator's requests and the hosts' answers, gated by their own task.
+    let (tap, tapped) = match config.workloads {
+        true => {
+            let (tap, tapped) = super::workloads::start(client.clone(), status)
+                .await
+                .with_context(|| {
+                    format!(
+                        "cannot subscribe to {} on {server}",
+                        crate::v2::INBOX_WILDCARD
+                    )
+                })?;
+            (Some(tap), Some(tapped))
+        }
+        false => (None, None),
+    };
     // One subscription (the usual case) is polled directly: merging streams costs a
     // FuturesUnordered round per message, and one channel keeps arrival order exactly.
     let events: intake::Messages = match subscribers.len() {
@@ -273,11 +290,16 @@ async fn go_live(
     };
     // wadm's few messages join through `select`, which polls the two sides in turn: the events'
     // side keeps its cost.
-    let messages: intake::Messages = match wadm_subscribers.is_empty() {
+    let mut side: Vec<intake::Messages> = wadm_subscribers
+        .into_iter()
+        .map(|s| -> intake::Messages { Box::pin(s) })
+        .collect();
+    side.extend(tapped);
+    let messages: intake::Messages = match side.is_empty() {
         true => events,
         false => Box::pin(futures_util::stream::select(
             events,
-            futures_util::stream::select_all(wadm_subscribers),
+            futures_util::stream::select_all(side),
         )),
     };
     // The server has the subscription once it answered a round trip: only now is "listening" true.
@@ -285,13 +307,16 @@ async fn go_live(
         .flush()
         .await
         .with_context(|| format!("the server at {server} did not confirm the subscription"))?;
-    let listened: Vec<&str> = config
+    let mut listened: Vec<&str> = config
         .subjects
         .iter()
         .chain(&config.app_subjects)
         .chain(&config.v2_subjects)
         .map(String::as_str)
         .collect();
+    if config.workloads {
+        listened.push("_INBOX.> and runtime.host.<id>.> of each heartbeating v2 host");
+    }
     status.info(format_args!(
         "listening on {} at {server}",
         escape_untrusted(&listened.join(", "))
@@ -322,6 +347,7 @@ async fn go_live(
         queue,
         looked_at,
         listening,
+        tap,
     })
 }
 
@@ -427,16 +453,29 @@ impl Watching<'_> {
                     }
                 }
                 Woke::Ready => {
-                    if self.batch(pipeline).await? == Flow::Done {
+                    let flow = self.batch(pipeline).await?;
+                    self.listen_to_v2_hosts(pipeline);
+                    if flow == Flow::Done {
                         return Ok(());
                     }
                     idle.as_mut().reset(tokio::time::Instant::now() + idle_for);
                 }
                 Woke::Arrived => {}
                 // Nothing arriving is when hosts go silent: look for them.
-                Woke::Tick => pipeline.tick(Utc::now())?,
+                Woke::Tick => {
+                    pipeline.tick(Utc::now())?;
+                    self.listen_to_v2_hosts(pipeline);
+                }
                 Woke::Hint => hint.fire(self.config, &self.live, pipeline, self.status),
             }
+        }
+    }
+
+    /// `--workloads`: listen to the requests of the v2 hosts heartbeating now, and of no other
+    /// (lattice memory decides; a host judged silent is dropped at once).
+    fn listen_to_v2_hosts(&self, pipeline: &Pipeline) {
+        if let Some(tap) = &self.live.tap {
+            tap.want(pipeline.state().lattice.v2_alive());
         }
     }
 
@@ -471,12 +510,14 @@ impl Watching<'_> {
                     subject,
                     payload,
                     received,
+                    reply,
                 } => {
                     released += intake::cost(&subject, &payload);
                     flow = pipeline.handle_recorded(RawMessage {
                         subject: Some(subject.as_str()),
                         payload: &payload,
                         received: Received::Live(received),
+                        reply: reply.as_deref(),
                     })?;
                 }
                 Item::Gap(mark) => {

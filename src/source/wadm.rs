@@ -300,6 +300,7 @@ fn manifest(payload: &[u8]) -> Option<ManifestSummary> {
         subject: None,
         payload,
         received: Received::Now,
+        reply: None,
     });
     let data = event.data()?;
     ManifestSummary::parse_parts(
@@ -321,6 +322,7 @@ fn deployed(
         subject: Some(&message.subject),
         payload: &message.payload,
         received: Received::Now,
+        reply: None,
     });
     if event.kind.known() != Some(KindId::ManifestPublished) {
         return None;

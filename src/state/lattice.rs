@@ -277,6 +277,8 @@ pub struct Facts {
     /// A failure the same host reported for the same id with the same error before: how many
     /// times in all, and over how long (pretty output shortens it).
     pub repeat: Option<Repeat>,
+    /// For a wasmCloud 2 request or answer: what it meant for the workload (`state::workloads`).
+    pub workload: Option<crate::state::workloads::WorkloadFacts>,
 }
 
 /// The same failure again.
@@ -988,6 +990,7 @@ mod tests {
                 subject: None,
                 payload: payload.as_bytes(),
                 received: Received::At(at(seconds)),
+                reply: None,
             }),
             at(seconds),
         )
@@ -1180,6 +1183,7 @@ mod tests {
                 subject: None,
                 payload: payload.as_bytes(),
                 received: Received::At(at),
+                reply: None,
             }),
             at,
         );

@@ -18,6 +18,7 @@
 pub mod apps;
 pub mod lattice;
 pub mod tables;
+pub mod workloads;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -30,6 +31,9 @@ pub struct State {
     pub apps: Option<apps::Apps>,
     /// The rows `top` draws, when a view draws them (`Plan::tables`).
     pub tables: Option<tables::Tables>,
+    /// wasmCloud 2 workload memory, when its requests are watched (`--workloads`, or an
+    /// `--input` that holds them).
+    pub workloads: Option<workloads::Workloads>,
 }
 
 /// One shared copy of each string: a thousand hosts running one component share its id's and
@@ -132,6 +136,7 @@ mod tests {
                 subject: Some(subject),
                 payload: payload.as_bytes(),
                 received: Received::At(at()),
+                reply: None,
             })
             .expect("no sink to fail");
     }

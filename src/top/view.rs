@@ -992,6 +992,7 @@ mod tests {
             subject: Some("wasmbus.evt.default.component_scaled"),
             payload: payload.as_bytes(),
             received: Received::Now,
+            reply: None,
         });
         model.observe(&event, Utc::now(), &mut Default::default(), None, false);
         model.push_event(EventLine {

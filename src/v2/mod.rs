@@ -33,6 +33,7 @@
 //! text from the payload: a payload may carry secrets, and reasons end up in logs and terminals.
 //! Decoded strings are untrusted text: escape them before printing (`crate::text`).
 
+pub mod gate;
 pub mod heartbeat;
 pub mod redact;
 pub mod subject;
@@ -43,6 +44,7 @@ mod de;
 #[cfg(test)]
 mod tests;
 
+pub use gate::{clean_request, Gate};
 pub use heartbeat::{parse_heartbeat, HostBeat};
 pub use redact::{redact_start, Redacted, REDACTED};
 pub use subject::{

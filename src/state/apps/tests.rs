@@ -31,6 +31,7 @@ fn observe_all(apps: &mut Apps, fixture: &str) -> Vec<(String, Observed)> {
                 subject: Some(&subject),
                 payload: payload.as_bytes(),
                 received: Received::Now,
+                reply: None,
             };
             let event = match apps.subjects().wadm(&subject) {
                 Some(WadmSubject::Status { .. }) => decode_app_status(raw),
@@ -123,6 +124,7 @@ fn observe_one(apps: &mut Apps, subject: &str, payload: &str) -> Option<String> 
         subject: Some(subject),
         payload: payload.as_bytes(),
         received: Received::Now,
+        reply: None,
     });
     apps.observe(&event, Utc::now())
         .app
@@ -210,6 +212,7 @@ fn a_failure_that_retries_is_one_failure() {
         subject: Some("wadm.status.default.broken-app"),
         payload: deployed.as_bytes(),
         received: Received::Now,
+        reply: None,
     });
     let start = DateTime::parse_from_rfc3339("2026-11-25T21:00:30Z")
         .unwrap()
@@ -231,6 +234,7 @@ fn a_repeated_status_is_quiet() {
             subject: Some("wadm.status.default.a"),
             payload: deployed.as_bytes(),
             received: Received::Now,
+            reply: None,
         });
         apps.observe(&event, Utc::now())
     };
@@ -297,6 +301,7 @@ fn a_seed_read_behind_live_messages_keeps_what_arrived_live() {
         subject: Some("wadm.status.default.a"),
         payload: hello[5].1.as_bytes(),
         received: Received::Now,
+        reply: None,
     });
     apps.observe(&live, Utc::now());
     assert_eq!(apps.seed_behind(&seed("a"), false), None);
@@ -316,6 +321,7 @@ fn a_seed_read_behind_live_messages_keeps_what_arrived_live() {
         subject: Some(&hello[4].0),
         payload: hello[4].1.as_bytes(),
         received: Received::Now,
+        reply: None,
     });
     apps.observe(&published, Utc::now());
     let stale = apps.seed_behind(&seed("hello-app"), false).unwrap();
@@ -367,6 +373,7 @@ fn hostile_wadm_messages_are_problems_not_panics() {
             subject: Some("wadm.status.default.x"),
             payload: payload.as_bytes(),
             received: Received::Now,
+            reply: None,
         });
         let observed = apps.observe(&event, Utc::now());
         assert!(
@@ -379,6 +386,7 @@ fn hostile_wadm_messages_are_problems_not_panics() {
         subject: Some("wadm.evt.default.manifest_published"),
         payload: published.as_bytes(),
         received: Received::Now,
+        reply: None,
     });
     assert!(apps.observe(&event, Utc::now()).problem.is_some());
 }
@@ -393,6 +401,7 @@ fn a_malformed_status_keeps_its_application() {
             subject: Some("wadm.status.default.shop"),
             payload: payload.as_bytes(),
             received: Received::Now,
+            reply: None,
         });
         let observed = apps.observe(&event, Utc::now());
         (observed, event.problems.len())
@@ -515,6 +524,7 @@ fn publish(apps: &mut Apps, lattice: &str, app: &str) -> Observed {
         subject: Some(&subject),
         payload: payload.as_bytes(),
         received: Received::Now,
+        reply: None,
     });
     apps.observe(&event, Utc::now())
 }
@@ -527,6 +537,7 @@ fn unpublish(apps: &mut Apps, app: &str) {
         subject: Some("wadm.evt.default.manifest_unpublished"),
         payload: payload.as_bytes(),
         received: Received::Now,
+        reply: None,
     });
     apps.observe(&event, Utc::now());
 }
@@ -619,6 +630,7 @@ fn subjects_are_read_after_the_prefix() {
             subject: Some(&subject),
             payload: br#"{"status":{"type":"deployed"}}"#,
             received: Received::Now,
+            reply: None,
         });
         let observed = apps.observe(&event, Utc::now());
         assert!(observed.problem.is_none(), "{prefix}");

@@ -282,6 +282,7 @@ mod tests {
             subject: Some(&subject),
             payload: payload.as_bytes(),
             received: Received::At(at(seconds)),
+            reply: None,
         });
         lattice.observe(&event, at(seconds))
     }

@@ -1,0 +1,177 @@
+//! `--workloads`: the operator's requests to wasmCloud 2 hosts and the hosts' answers, taken off
+//! NATS beside the events.
+//!
+//! A subscription on `runtime.host.<id>.>` is interest in that host's requests: while one exists, a
+//! request to a host that died no longer fails fast with "no responders" but waits for its
+//! timeout. So latwatch listens there only for hosts heartbeating now (lattice memory's
+//! `Lattice::v2_alive`, sent here by the watch loop as it changes) and unsubscribes as soon as a
+//! host is judged silent. The answers come on the askers' inboxes (`_INBOX.>`, one subscription
+//! for the run: a broadcast has no responders to steal).
+//!
+//! Every message passes [`crate::v2::Gate`] here, before the intake queues or records it: a
+//! `workload.start` is redacted (or dropped when it cannot be read), and an inbox message goes on
+//! only when it answers a request that went on (others are discarded undecoded).
+
+use std::collections::{BTreeSet, HashMap};
+
+use async_nats::{Client, Message, Subscriber};
+use chrono::Utc;
+use futures_util::StreamExt;
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::output::Status;
+use crate::text::escape_untrusted;
+use crate::v2::{clean_request, Gate, HOST_PREFIX, INBOX_WILDCARD};
+
+/// What the watch loop keeps: the hosts whose requests are wanted now.
+pub struct Tap {
+    wanted: watch::Sender<BTreeSet<String>>,
+}
+
+impl Tap {
+    /// The hosts heartbeating now: subscribes to the new ones, drops the others.
+    pub fn want<'a>(&self, hosts: impl Iterator<Item = &'a str>) {
+        let hosts: BTreeSet<String> = hosts.filter(|h| is_token(h)).map(str::to_owned).collect();
+        self.wanted.send_if_modified(|wanted| {
+            let changed = *wanted != hosts;
+            if changed {
+                *wanted = hosts;
+            }
+            changed
+        });
+    }
+}
+
+/// A host id that can stand in a subject as one token.
+fn is_token(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 256
+        && !id
+            .chars()
+            .any(|c| c == '.' || c == '*' || c == '>' || c.is_whitespace() || c.is_control())
+}
+
+/// Subscribes to the inboxes and starts the task; its messages (gated) come out of the returned
+/// stream, for the intake.
+pub async fn start(
+    client: Client,
+    status: Status,
+) -> anyhow::Result<(Tap, crate::source::intake::Messages)> {
+    let inbox = client.subscribe(INBOX_WILDCARD.to_owned()).await?;
+    let (wanted_tx, wanted) = watch::channel(BTreeSet::new());
+    let (out, out_rx) = mpsc::channel(1024);
+    tokio::spawn(run(client, inbox, wanted, out, status));
+    let messages = futures_util::stream::unfold(out_rx, |mut rx| async move {
+        rx.recv().await.map(|message| (message, rx))
+    });
+    Ok((Tap { wanted: wanted_tx }, Box::pin(messages)))
+}
+
+async fn run(
+    client: Client,
+    mut inbox: Subscriber,
+    mut wanted: watch::Receiver<BTreeSet<String>>,
+    out: mpsc::Sender<Message>,
+    status: Status,
+) {
+    let (requests_tx, mut requests) = mpsc::channel::<Message>(1024);
+    let mut hosts: HashMap<String, oneshot::Sender<()>> = HashMap::new();
+    let mut gate: Gate<Message> = Gate::default();
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    let mut said_refused = false;
+    loop {
+        let passed: Vec<Message> = tokio::select! {
+            changed = wanted.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+                let now: BTreeSet<String> = wanted.borrow_and_update().clone();
+                hosts.retain(|id, _| now.contains(id));
+                for id in now {
+                    if hosts.contains_key(&id) {
+                        continue;
+                    }
+                    let subject = format!("{HOST_PREFIX}{id}.>");
+                    match client.subscribe(subject.clone()).await {
+                        Ok(subscriber) => {
+                            let (stop, stopped) = oneshot::channel();
+                            tokio::spawn(forward(subscriber, stopped, requests_tx.clone()));
+                            hosts.insert(id, stop);
+                        }
+                        Err(why) if !said_refused => {
+                            said_refused = true;
+                            status.warn(format_args!(
+                                "--workloads: cannot subscribe to {}: {}",
+                                escape_untrusted(&subject),
+                                escape_untrusted(&why.to_string())
+                            ));
+                        }
+                        Err(_) => {}
+                    }
+                }
+                Vec::new()
+            }
+            Some(mut request) = requests.recv() => {
+                let cleaned = match clean_request(&request.subject, &request.payload) {
+                    None => None,
+                    Some(std::borrow::Cow::Borrowed(_)) => Some(()),
+                    Some(std::borrow::Cow::Owned(bytes)) => {
+                        request.length = bytes.len();
+                        request.payload = bytes.into();
+                        Some(())
+                    }
+                };
+                match cleaned {
+                    // A start that cannot be read cannot be cleaned: it goes nowhere.
+                    None => Vec::new(),
+                    Some(()) => {
+                        let early = request
+                            .reply
+                            .as_ref()
+                            .and_then(|reply| gate.asked(reply, Utc::now()));
+                        let mut passed = vec![request];
+                        passed.extend(early);
+                        passed
+                    }
+                }
+            }
+            Some(reply) = inbox.next() => {
+                let subject = reply.subject.to_string();
+                let bytes = reply.payload.len() + subject.len();
+                gate.answer(&subject, reply, bytes, Utc::now()).into_iter().collect()
+            }
+            _ = tick.tick() => {
+                gate.expire(Utc::now());
+                Vec::new()
+            }
+        };
+        for message in passed {
+            if out.send(message).await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// One host's requests into the tap, until told to stop: then unsubscribes (the server forgets
+/// the interest at once).
+async fn forward(
+    mut subscriber: Subscriber,
+    mut stop: oneshot::Receiver<()>,
+    requests: mpsc::Sender<Message>,
+) {
+    loop {
+        tokio::select! {
+            _ = &mut stop => break,
+            message = subscriber.next() => match message {
+                Some(message) => {
+                    if requests.send(message).await.is_err() {
+                        break;
+                    }
+                }
+                None => return,
+            },
+        }
+    }
+    let _ = subscriber.unsubscribe().await;
+}

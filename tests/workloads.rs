@@ -1,0 +1,501 @@
+//! wasmCloud 2 workloads (issue 22, items 2, 3 and 5): the recorded operator requests published
+//! to a real nats-server with their reply subjects, a stand-in host answering each with the reply
+//! the real host gave, and the real `latwatch --workloads` pairing them.
+
+mod support;
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use support::*;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+const V2_SESSION: &str = include_str!("fixtures/v2-hosts-workloads.jsonl");
+const HOST_A: &str = "01a23608-a255-7980-98a3-97c727c3d665";
+
+/// A line of the recording.
+struct Recorded {
+    subject: String,
+    reply: Option<String>,
+    payload: String,
+}
+
+fn session() -> Vec<Recorded> {
+    V2_SESSION
+        .lines()
+        .map(|line| {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            Recorded {
+                subject: v["subject"].as_str().unwrap().to_owned(),
+                reply: v["reply"].as_str().map(str::to_owned),
+                payload: v["payload"].as_str().unwrap().to_owned(),
+            }
+        })
+        .collect()
+}
+
+/// Each recorded request's reply subject → the host's recorded answer (the operator below asks
+/// with the recorded reply subjects).
+fn recorded_answers() -> HashMap<String, String> {
+    let lines = session();
+    let mut answers = HashMap::new();
+    for request in lines.iter().filter(|l| l.reply.is_some()) {
+        let reply = request.reply.as_deref().unwrap();
+        if let Some(answer) = lines.iter().find(|l| l.subject == reply) {
+            answers.insert(reply.to_owned(), answer.payload.clone());
+        }
+    }
+    answers
+}
+
+/// The recorded requests to host A, in order (subject, reply, body).
+fn recorded_requests() -> Vec<(String, String, String)> {
+    session()
+        .into_iter()
+        .filter(|l| l.subject.starts_with("runtime.host.") && l.reply.is_some())
+        .map(|l| (l.subject, l.reply.unwrap(), l.payload))
+        .collect()
+}
+
+/// Host A's recorded heartbeat, started now.
+fn heartbeat_a() -> String {
+    let beat = session()
+        .into_iter()
+        .find(|l| l.subject == format!("runtime.operator.heartbeat.{HOST_A}"))
+        .unwrap();
+    let mut value: serde_json::Value = serde_json::from_str(&beat.payload).unwrap();
+    value["startedAt"] = chrono::Utc::now().to_rfc3339().into();
+    value.to_string()
+}
+
+/// A stand-in for host A: heartbeats every `every` until stopped, and answers each request with
+/// the real host's recorded answer (a start it was not recorded answering: RUNNING, unless its
+/// name says `slow`, which it never answers).
+struct Host {
+    runtime: Option<tokio::runtime::Runtime>,
+    beating: Arc<AtomicBool>,
+}
+
+impl Host {
+    fn start(url: &str, every: Duration) -> Host {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let client = runtime.block_on(async_nats::connect(url)).unwrap();
+        let mut requests = runtime
+            .block_on(client.subscribe(format!("runtime.host.{HOST_A}.>")))
+            .unwrap();
+        runtime.block_on(client.flush()).unwrap();
+        let answers = recorded_answers();
+        let answering = client.clone();
+        runtime.spawn(async move {
+            use futures_util::StreamExt;
+            while let Some(request) = requests.next().await {
+                let Some(inbox) = request.reply else { continue };
+                let body = String::from_utf8_lossy(&request.payload).into_owned();
+                let answer = match answers.get(inbox.as_str()) {
+                    Some(answer) => answer.clone(),
+                    None if body.contains("slow-") => continue,
+                    None => {
+                        let id = serde_json::from_str::<serde_json::Value>(&body)
+                            .ok()
+                            .and_then(|v| v["workloadId"].as_str().map(str::to_owned))
+                            .unwrap_or_default();
+                        serde_json::to_string_pretty(&serde_json::json!({"workloadStatus": {
+                            "workloadId": id,
+                            "workloadState": "WORKLOAD_STATE_RUNNING",
+                            "message": "Workload started successfully"}}))
+                        .unwrap()
+                    }
+                };
+                let _ = answering.publish(inbox, answer.into()).await;
+                let _ = answering.flush().await;
+            }
+        });
+        let beating = Arc::new(AtomicBool::new(true));
+        let still = beating.clone();
+        runtime.spawn(async move {
+            let subject = format!("runtime.operator.heartbeat.{HOST_A}");
+            while still.load(Ordering::Relaxed) {
+                let _ = client.publish(subject.clone(), heartbeat_a().into()).await;
+                let _ = client.flush().await;
+                tokio::time::sleep(every).await;
+            }
+        });
+        Host {
+            runtime: Some(runtime),
+            beating,
+        }
+    }
+
+    /// The host dies: no more heartbeats (it still answers, as a hung host's socket would).
+    fn stop_heartbeating(&self) {
+        self.beating.store(false, Ordering::Relaxed);
+    }
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// The operator: publishes requests with their reply subjects.
+struct Operator {
+    runtime: tokio::runtime::Runtime,
+    client: async_nats::Client,
+}
+
+impl Operator {
+    fn connect(url: &str) -> Operator {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let client = runtime.block_on(async_nats::connect(url)).unwrap();
+        Operator { runtime, client }
+    }
+
+    fn ask(&self, subject: &str, reply: &str, body: &str) {
+        self.runtime.block_on(async {
+            self.client
+                .publish_with_reply(subject.to_owned(), reply.to_owned(), body.to_owned().into())
+                .await
+                .unwrap();
+            self.client.flush().await.unwrap();
+        });
+    }
+
+    /// A request as the operator makes it (`RoundTrip`): `Err` with the client's words.
+    fn request(&self, subject: &str, body: &str) -> Result<(), String> {
+        self.runtime.block_on(async {
+            match tokio::time::timeout(
+                Duration::from_secs(3),
+                self.client
+                    .request(subject.to_owned(), body.to_owned().into()),
+            )
+            .await
+            {
+                Ok(Ok(_)) => Ok(()),
+                Ok(Err(why)) => Err(format!("{:?}", why.kind())),
+                Err(_) => Err("waited".to_owned()),
+            }
+        })
+    }
+}
+
+/// The subjects each latwatch connection is subscribed to, from the server's monitoring
+/// endpoint (`/connz?subs=1`).
+fn latwatch_connections(monitor: u16) -> Vec<Vec<String>> {
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", monitor)) else {
+        return Vec::new();
+    };
+    let _ = write!(
+        stream,
+        "GET /connz?subs=1&limit=1024 HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n"
+    );
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    let Some((_, body)) = response.split_once("\r\n\r\n") else {
+        return Vec::new();
+    };
+    let Ok(connz) = serde_json::from_str::<serde_json::Value>(body) else {
+        return Vec::new();
+    };
+    connz["connections"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["name"] == "latwatch")
+        .map(|c| {
+            c["subscriptions_list"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
+        .collect()
+}
+
+fn latwatch_subscriptions(monitor: u16) -> Vec<String> {
+    latwatch_connections(monitor).concat()
+}
+
+/// Waits until `n` latwatch connections listen to host A's requests.
+fn wait_for_listeners(monitor: u16, n: usize) {
+    let wanted = format!("runtime.host.{HOST_A}.>");
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let connections = latwatch_connections(monitor);
+        if connections
+            .iter()
+            .filter(|subs| subs.contains(&wanted))
+            .count()
+            == n
+        {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{connections:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Waits until latwatch's subscription to host A's requests is `there` (or not).
+fn wait_for_subscription(monitor: u16, there: bool) -> Vec<String> {
+    let wanted = format!("runtime.host.{HOST_A}.>");
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let subs = latwatch_subscriptions(monitor);
+        if subs.contains(&wanted) == there {
+            return subs;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "latwatch's subscription to {wanted} should be {}: {subs:?}",
+            if there { "there" } else { "gone" }
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The next line that is not a host going silent.
+fn next_line(latwatch: &Latwatch) -> String {
+    loop {
+        let line = latwatch.lines(1, WAIT).remove(0);
+        if !line.contains("host_silent") {
+            return line;
+        }
+    }
+}
+
+/// A start with an image-pull password and secret config and environment values.
+fn secret_start() -> String {
+    serde_json::json!({
+        "workloadId": "5e5e5e5e-0000-4000-8000-000000000001",
+        "workload": {
+            "namespace": "payments",
+            "name": "billing-6c7d8-zzzzz",
+            "service": {
+                "image": "registry.example/billing:2.0",
+                "imagePullSecret": {"username": "robot$puller", "password": "PULL-hunter2-SECRET"},
+                "localResources": {"environment": {"DB_PASSWORD": "ENV-s3cr3t-VALUE"}}
+            },
+            "witWorld": {"components": [{
+                "image": "registry.example/billing-api:2.0",
+                "localResources": {"config": {"api_key": "CONFIG-k3y-VALUE"}}
+            }]}
+        }
+    })
+    .to_string()
+}
+
+const SECRETS: [&str; 4] = [
+    "PULL-hunter2-SECRET",
+    "ENV-s3cr3t-VALUE",
+    "CONFIG-k3y-VALUE",
+    "robot$puller",
+];
+
+/// Every line kind of a workload's life from one session: started (with its images and how long
+/// the start took), failed with the host's whole error text, a status poll that confirms the
+/// known state printing nothing, a state change, stopped, and a start no host answers; requests
+/// to a host are listened to only while it heartbeats (the server's own list of latwatch's
+/// subscriptions says so), and a request to a host judged silent fails fast again.
+#[test]
+fn workloads_started_failed_stopped_unanswered_and_subscriptions_follow_liveness() {
+    let monitor = free_port();
+    let monitor_arg = monitor.to_string();
+    let server = NatsServer::start_with(&["-m", &monitor_arg]);
+    let latwatch = Latwatch::listening(
+        &server,
+        &[
+            "--workloads",
+            "--color",
+            "never",
+            "--utc",
+            "--v2-interval",
+            "1s",
+        ],
+    );
+    assert!(
+        latwatch.stderr().contains("_INBOX.>"),
+        "{}",
+        latwatch.stderr()
+    );
+    let host = Host::start(&server.url(), Duration::from_millis(300));
+    let joined = next_line(&latwatch);
+    assert!(joined.contains("cheerful-crown-5011  joined"), "{joined}");
+    wait_for_subscription(monitor, true);
+
+    let operator = Operator::connect(&server.url());
+    let requests = recorded_requests();
+    // The recorded operator's heartbeat request, then the hello start and its status poll.
+    for (subject, reply, body) in &requests[..3] {
+        operator.ask(subject, reply, body);
+    }
+    let started = next_line(&latwatch);
+    assert!(
+        started.contains("v2_workload_started")
+            && started.contains("cheerful-crown-5011")
+            && started.contains("default/hello-7f9c2-abcde  running in ")
+            && started.contains("images=127.0.0.1:14402/lab/hello-plugin:0.1.0"),
+        "{started}"
+    );
+    // The status poll confirmed RUNNING: nothing. The ghost's start fails with the whole text.
+    operator.ask(&requests[3].0, &requests[3].1, &requests[3].2);
+    let failed = next_line(&latwatch);
+    assert!(
+        failed.contains("v2_workload_failed")
+            && failed.contains("default/ghost-5d8f7-qwert  failed to start (ERROR after ")
+            && failed.trim_end().ends_with(
+                "error: failed to pull image for component 'ghost': failed to pull component \
+                 from 127.0.0.1:14402/lab/does-not-exist:0.0.1: Registry error: url \
+                 http://127.0.0.1:14402/v2/lab/does-not-exist/manifests/0.0.1, envelope: OCI \
+                 API errors: [OCI API error: manifest unknown]"
+            ),
+        "{failed}"
+    );
+    // Its status: the host keeps nothing after a failed pull.
+    operator.ask(&requests[4].0, &requests[4].1, &requests[4].2);
+    let state = next_line(&latwatch);
+    assert!(
+        state.contains("v2_workload_status")
+            && state.contains("default/ghost-5d8f7-qwert  ERROR → NOT_FOUND"),
+        "{state}"
+    );
+    // An answer on an inbox nobody asked on is discarded; the stop is the next line.
+    operator.ask(
+        "_INBOX.someone.else",
+        "_INBOX.nobody",
+        r#"{"workloadStatus":{}}"#,
+    );
+    operator.ask(&requests[5].0, &requests[5].1, &requests[5].2);
+    let stopped = next_line(&latwatch);
+    assert!(
+        stopped.contains("v2_workload_stopped")
+            && stopped.contains("default/hello-7f9c2-abcde  stopped"),
+        "{stopped}"
+    );
+    // A start the host never answers: said after four intervals (here 4 s).
+    let slow = serde_json::json!({"workloadId": "510w-1",
+        "workload": {"namespace": "default", "name": "slow-1a2b3-qqqqq"}})
+    .to_string();
+    operator.ask(
+        &format!("runtime.host.{HOST_A}.workload.start"),
+        "_INBOX.op.slow",
+        &slow,
+    );
+    let unanswered = next_line(&latwatch);
+    assert!(
+        unanswered.contains("v2_workload_unanswered")
+            && unanswered.contains("default/slow-1a2b3-qqqqq  workload.start unanswered after"),
+        "{unanswered}"
+    );
+
+    // The host dies: latwatch calls it silent and drops its subscription at once, so the
+    // operator's next request fails fast ("no responders") instead of waiting.
+    host.stop_heartbeating();
+    drop(host);
+    let silent = latwatch.lines(1, WAIT).remove(0);
+    assert!(silent.contains("host_silent"), "{silent}");
+    let subs = wait_for_subscription(monitor, false);
+    assert!(subs.contains(&"_INBOX.>".to_owned()), "{subs:?}");
+    assert_eq!(
+        operator.request(&format!("runtime.host.{HOST_A}.heartbeat"), "{}"),
+        Err("NoResponders".to_owned())
+    );
+}
+
+/// A start's pull password and secret config and environment values leave no trace in any
+/// output mode, on stderr, or in a recording, and the recording replays the same lines.
+#[test]
+fn a_starts_secrets_never_leave_in_any_mode() {
+    let monitor = free_port();
+    let monitor_arg = monitor.to_string();
+    let server = NatsServer::start_with(&["-m", &monitor_arg]);
+    let dir = temp_dir("v2-secrets");
+    let recording = dir.join("v2.jsonl");
+    let recording_arg = recording.to_str().unwrap().to_owned();
+    let pretty = Latwatch::listening(
+        &server,
+        &[
+            "--workloads",
+            "--color",
+            "never",
+            "-v",
+            "--record",
+            &recording_arg,
+        ],
+    );
+    let json = Latwatch::listening(&server, &["--workloads", "--json"]);
+    let jsonl = Latwatch::listening(&server, &["--workloads", "-o", "jsonl"]);
+    let host = Host::start(&server.url(), Duration::from_millis(500));
+    let operator = Operator::connect(&server.url());
+    // All three listen to the host before the start is sent.
+    wait_for_listeners(monitor, 3);
+    operator.ask(
+        &format!("runtime.host.{HOST_A}.workload.start"),
+        "_INBOX.op.secret",
+        &secret_start(),
+    );
+    // Each format's line for the answer: pretty and --json name the kind, -o jsonl the change.
+    let started = |latwatch: &Latwatch| {
+        let deadline = Instant::now() + WAIT;
+        let mut seen = Vec::new();
+        loop {
+            let line = latwatch.lines(1, WAIT).remove(0);
+            let done =
+                line.contains("v2_workload_started") || line.contains(r#""change":"started""#);
+            seen.push(line);
+            if done {
+                return seen;
+            }
+            assert!(Instant::now() < deadline, "{seen:?}");
+        }
+    };
+    let pretty_lines: Vec<String> = Vec::new();
+    let mut all = pretty_lines.join("\n");
+    all += &started(&pretty).join("\n");
+    all += &started(&json).join("\n");
+    all += &started(&jsonl).join("\n");
+    assert!(all.contains("payments/billing-6c7d8-zzzzz"), "{all}");
+    assert!(
+        all.contains("<redacted>"),
+        "the keys stay, the values go: {all}"
+    );
+    drop(host);
+    let mut pretty = pretty;
+    pretty.signal("INT");
+    pretty.wait_exit(WAIT);
+    all += &pretty.stderr();
+    all += &json.stderr();
+    all += &jsonl.stderr();
+    let recorded = std::fs::read_to_string(&recording).unwrap();
+    assert!(recorded.contains("billing-6c7d8-zzzzz"), "{recorded}");
+    all += &recorded;
+    for secret in SECRETS {
+        assert!(!all.contains(secret), "{secret} leaked: {all}");
+    }
+    // The recording replays: the same start, paired by the recorded reply subject.
+    let (status, stdout, stderr) =
+        run_with_stdin(&["--input", "-", "--color", "never"], recorded.as_bytes());
+    let stdout = String::from_utf8_lossy(&stdout);
+    assert!(status.success(), "{stderr}");
+    assert!(
+        stdout.contains("v2_workload_started")
+            && stdout.contains("payments/billing-6c7d8-zzzzz  running in"),
+        "{stdout}"
+    );
+    for secret in SECRETS {
+        assert!(!stdout.contains(secret) && !stderr.contains(secret));
+    }
+}
