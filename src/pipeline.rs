@@ -203,7 +203,11 @@ impl Pipeline {
                     lattice
                 },
                 apps: plan.apps.memory.then(|| Apps::new(stages.subjects.clone())),
-                tables: plan.tables.then(Tables::default),
+                tables: plan.tables.then(|| {
+                    let mut tables = Tables::default();
+                    tables.workloads = stages.workloads.then(Default::default);
+                    tables
+                }),
                 // A start unanswered for four heartbeat intervals (60 s) is said.
                 workloads: stages.workloads.then(|| {
                     crate::state::workloads::Workloads::new(
@@ -429,6 +433,22 @@ impl Pipeline {
                         .lattice
                         .host_name(&workload.host)
                         .map(str::to_owned);
+                }
+                if let Some(rows) = self
+                    .state
+                    .tables
+                    .as_mut()
+                    .and_then(|t| t.workloads.as_mut())
+                {
+                    let host = facts.host_name.as_deref().unwrap_or(&workload.host);
+                    match workloads.get(&workload.id) {
+                        Some(known) => {
+                            rows.insert(workload.id.clone(), workload_row(&workload, known, host));
+                        }
+                        None => {
+                            rows.remove(&workload.id);
+                        }
+                    }
                 }
                 facts.workload = Some(workload);
             }
@@ -951,8 +971,11 @@ impl Pipeline {
         if self.summary {
             self.counts.jq_errors = self.notes.jq_errors;
             let apps = self.state.apps.as_ref().map(Apps::rows).unwrap_or_default();
-            self.status
-                .report(self.counts.report(&self.state.lattice, &apps));
+            self.status.report(self.counts.report(
+                &self.state.lattice,
+                &apps,
+                self.state.workloads.as_ref(),
+            ));
         }
         let failed = recorded.is_some_and(|recorded| recorded.tell(self.status));
         match flushed {
@@ -1015,4 +1038,35 @@ fn moment(event: &Event) -> DateTime<Utc> {
         | Received::RecordedFilled(_) => {}
     }
     event.happened_at().unwrap_or_else(Utc::now)
+}
+
+/// A workload's row for `top`, from what workload memory knows of it.
+fn workload_row(
+    facts: &crate::state::workloads::WorkloadFacts,
+    known: &crate::state::workloads::Workload,
+    host: &str,
+) -> crate::state::tables::WorkloadRow {
+    crate::state::tables::WorkloadRow {
+        key: facts.key(),
+        host: host.to_owned(),
+        state: known.state.as_str().to_owned(),
+        images: known.images.join(","),
+        message: known.message.clone().unwrap_or_default(),
+        since: known.since,
+        source: serde_json::json!({
+            "workload": facts.key(),
+            "id": facts.id,
+            "namespace": known.namespace,
+            "name": known.name,
+            "host": host,
+            "host id": known.host,
+            "state": known.state.as_str(),
+            "since": known.since.to_rfc3339(),
+            "images": known.images,
+            "message": known.message,
+            "from": "the operator's requests to the host and the host's answers (--workloads); \
+                     a start's secrets are never kept",
+        })
+        .to_string(),
+    }
 }

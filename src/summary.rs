@@ -146,7 +146,12 @@ impl Summary {
 impl Summary {
     /// The table `--summary` prints, hosts named from what `lattice` learned, then a table of
     /// the applications application memory knows.
-    pub fn report(&self, lattice: &Lattice, apps: &[AppRow]) -> String {
+    pub fn report(
+        &self,
+        lattice: &Lattice,
+        apps: &[AppRow],
+        workloads: Option<&crate::state::workloads::Workloads>,
+    ) -> String {
         let mut out = self.to_string();
         let (known, alive) = lattice.hosts();
         let _ = write!(
@@ -160,6 +165,27 @@ impl Summary {
             let _ = write!(
                 out,
                 "\nwasmCloud 2 hosts (of those known): {v2_known} known, {v2_alive} heartbeating"
+            );
+        }
+        // Workloads started, failed and stopped, in all and by namespace.
+        if let Some(counts) = workloads.map(|w| &w.counts).filter(|c| !c.is_empty()) {
+            let words =
+                |c: &[u64; 3]| format!("{} started, {} failed, {} stopped", c[0], c[1], c[2]);
+            let mut all = [0u64; 3];
+            for c in counts.values() {
+                for (total, n) in all.iter_mut().zip(c) {
+                    *total += n;
+                }
+            }
+            let by: Vec<String> = counts
+                .iter()
+                .map(|(ns, c)| format!("{}: {}", crate::text::escape_name(ns), words(c)))
+                .collect();
+            let _ = write!(
+                out,
+                "\nwasmCloud 2 workloads: {} ({})",
+                words(&all),
+                by.join("; ")
             );
         }
         let forgotten = lattice.forgotten();
@@ -332,7 +358,7 @@ mod tests {
         let mut summary = Summary::default();
         summary.count(&event);
         summary.name(&long, &long);
-        let report = summary.report(&Lattice::default(), &[]);
+        let report = summary.report(&Lattice::default(), &[], None);
         assert!(
             report.lines().all(|line| line.chars().count() < 200),
             "{report}"

@@ -849,3 +849,73 @@ fn top_shows_wasmcloud_2_hosts() {
         "{screen}"
     );
 }
+
+/// With `--workloads`, a workloads pane beside the applications: each workload the operator
+/// started, on which host, in what state, and a failure's text (from the recorded session: a
+/// stand-in host answers the recorded requests with the recorded answers).
+#[test]
+fn top_shows_wasmcloud_2_workloads() {
+    let server = NatsServer::start();
+    let top = top_watching(&server, &["--workloads"]);
+    let publisher = Publisher::connect(&server.url());
+    let session: Vec<serde_json::Value> = include_str!("fixtures/v2-hosts-workloads.jsonl")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let text = |v: &serde_json::Value, key: &str| v[key].as_str().unwrap_or_default().to_owned();
+    // Each recorded start and the host's recorded answer (the test publishes both, as the
+    // operator and the host did).
+    let answers: Vec<(String, String)> = session
+        .iter()
+        .filter(|m| text(m, "subject").ends_with(".workload.start"))
+        .map(|request| {
+            let reply = text(request, "reply");
+            let answer = session
+                .iter()
+                .find(|m| text(m, "subject") == reply)
+                .unwrap();
+            (text(request, "payload"), text(answer, "payload"))
+        })
+        .collect();
+    let start_subject = session
+        .iter()
+        .map(|m| text(m, "subject"))
+        .find(|s| s.ends_with(".workload.start"))
+        .unwrap();
+    let beat = session
+        .iter()
+        .find(|m| text(m, "subject").starts_with("runtime.operator.heartbeat."))
+        .unwrap();
+    publisher.publish(&text(beat, "subject"), text(beat, "payload").into_bytes());
+    top.wait_for("the v2 host", |s| s.contains("cheerful-crown-5011"));
+    // latwatch listens to a host's requests once it heard its heartbeat: ask until the pane shows
+    // the answers (each time on a new inbox, answered by the stand-in).
+    let deadline = Instant::now() + WAIT;
+    let mut asked = 0;
+    let screen = loop {
+        for (request, answer) in &answers {
+            asked += 1;
+            let inbox = format!("_INBOX.top.{asked}");
+            publisher.publish_with_reply(&start_subject, &inbox, request.clone().into_bytes());
+            publisher.publish(&inbox, answer.clone().into_bytes());
+        }
+        let screen = top.screen();
+        // Cells are cut to their columns: the keys' starts are enough.
+        if row(&screen, &["default/hello-7f9", "RUNNING"]).is_some()
+            && row(&screen, &["default/ghost-5d8", "ERROR"]).is_some()
+        {
+            break screen;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no workloads pane rows:\n{screen}"
+        );
+        publisher.publish(&text(beat, "subject"), text(beat, "payload").into_bytes());
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    assert!(screen.contains("workloads (2)"), "{screen}");
+    let hello = row(&screen, &["default/hello-7f9", "RUNNING"]).unwrap();
+    assert!(hello.contains("cheerful-cr"), "{screen}");
+    let ghost = row(&screen, &["default/ghost-5d8", "ERROR"]).unwrap();
+    assert!(ghost.contains("failed to"), "{screen}");
+}

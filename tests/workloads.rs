@@ -101,6 +101,7 @@ impl Host {
                 let body = String::from_utf8_lossy(&request.payload).into_owned();
                 let answer = match answers.get(inbox.as_str()) {
                     Some(answer) => answer.clone(),
+                    None if request.subject.ends_with(".heartbeat") => heartbeat_a(),
                     None if body.contains("slow-") => continue,
                     None => {
                         let id = serde_json::from_str::<serde_json::Value>(&body)
@@ -498,4 +499,46 @@ fn a_starts_secrets_never_leave_in_any_mode() {
     for secret in SECRETS {
         assert!(!stdout.contains(secret) && !stderr.contains(secret));
     }
+}
+
+/// After a reconnect, latwatch asks each heartbeating host for its heartbeat and each workload it
+/// knows there for its status (read-only requests, paired like the operator's): what changed
+/// while it was away.
+#[test]
+fn after_a_reconnect_it_asks_hosts_and_workloads_where_they_stand() {
+    let monitor = free_port();
+    let monitor_arg = monitor.to_string();
+    let mut server = NatsServer::start_with(&["-m", &monitor_arg]);
+    let latwatch = Latwatch::listening(
+        &server,
+        &[
+            "--workloads",
+            "-v",
+            "--color",
+            "never",
+            "--v2-interval",
+            "5s",
+        ],
+    );
+    let _host = Host::start(&server.url(), Duration::from_millis(300));
+    let operator = Operator::connect(&server.url());
+    wait_for_listeners(monitor, 1);
+    let start = &recorded_requests()[1];
+    operator.ask(&start.0, &start.1, &start.2);
+    let until = |what: &str| loop {
+        let line = latwatch.lines(1, WAIT).remove(0);
+        if line.contains(what) {
+            return line;
+        }
+    };
+    until("v2_workload_started");
+    server.restart();
+    let heartbeat = until("v2_request");
+    let status = until("workload.status");
+    let asked = format!("{heartbeat}\n{status}");
+    assert!(
+        asked.contains("  heartbeat") && status.contains("default/hello-7f9c2-abcde"),
+        "{asked}"
+    );
+    assert!(!asked.contains("workload.start") && !asked.contains("workload.stop"));
 }

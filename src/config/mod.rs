@@ -404,6 +404,7 @@ fn refuse_for_top(cli: &Cli) -> Result<(), String> {
         ("--since", cli.since.is_some()),
         ("--last", cli.last.is_some()),
         ("--until-app", !cli.until_app.is_empty()),
+        ("--until-workload", !cli.until_workload.is_empty()),
         ("--until-type", !cli.until_type.is_empty()),
         ("--until-host", !cli.until_host.is_empty()),
         ("--until-component", !cli.until_component.is_empty()),

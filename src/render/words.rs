@@ -244,6 +244,7 @@ fn took(took: &chrono::Duration) -> String {
     match ms {
         0..=999 => format!("{ms}ms"),
         1000..=59_999 => format!("{:.1}s", ms as f64 / 1000.0),
+        _ if (ms / 1000) % 60 == 0 => format!("{}m", ms / 60_000),
         _ => format!("{}m {}s", ms / 60_000, (ms / 1000) % 60),
     }
 }

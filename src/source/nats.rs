@@ -522,10 +522,15 @@ impl Watching<'_> {
                 }
                 Item::Gap(mark) => {
                     pipeline.flush()?;
+                    let reconnected = mark.gap.reason == crate::gap::GapReason::Disconnected;
                     flow = self
                         .filler
                         .fill(*mark, &mut self.pending, pipeline, self.status)
                         .await?;
+                    // `--workloads`: what changed on the v2 hosts while latwatch was away.
+                    if let (true, Some(tap)) = (reconnected, &self.live.tap) {
+                        tap.ask_after_reconnect(pipeline.state());
+                    }
                 }
             }
             handled += 1;

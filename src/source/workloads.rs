@@ -26,9 +26,40 @@ use crate::v2::{clean_request, Gate, HOST_PREFIX, INBOX_WILDCARD};
 /// What the watch loop keeps: the hosts whose requests are wanted now.
 pub struct Tap {
     wanted: watch::Sender<BTreeSet<String>>,
+    asks: mpsc::UnboundedSender<Vec<(String, Vec<u8>)>>,
 }
 
+/// At most this many read-only requests after one reconnect.
+const MAX_ASKS: usize = 1000;
+
 impl Tap {
+    /// After a reconnect: asks each host heartbeating (`runtime.host.<id>.heartbeat`) and each
+    /// workload known on one (`workload.status`) where things stand: read-only requests only,
+    /// never a start or a stop. The requests reach latwatch's own subscription to the host and
+    /// the answers its inbox subscription, so they are paired like the operator's.
+    pub fn ask_after_reconnect(&self, state: &crate::state::State) {
+        let alive: BTreeSet<&str> = state.lattice.v2_alive().filter(|h| is_token(h)).collect();
+        let mut asks: Vec<(String, Vec<u8>)> = alive
+            .iter()
+            .map(|host| (format!("{HOST_PREFIX}{host}.heartbeat"), b"{}".to_vec()))
+            .collect();
+        if let Some(workloads) = &state.workloads {
+            for (id, workload) in workloads.known() {
+                if alive.contains(workload.host.as_str()) {
+                    let body = serde_json::json!({ "workloadId": id }).to_string();
+                    asks.push((
+                        format!("{HOST_PREFIX}{}.workload.status", workload.host),
+                        body.into_bytes(),
+                    ));
+                }
+            }
+        }
+        asks.truncate(MAX_ASKS);
+        if !asks.is_empty() {
+            let _ = self.asks.send(asks);
+        }
+    }
+
     /// The hosts heartbeating now: subscribes to the new ones, drops the others.
     pub fn want<'a>(&self, hosts: impl Iterator<Item = &'a str>) {
         let hosts: BTreeSet<String> = hosts.filter(|h| is_token(h)).map(str::to_owned).collect();
@@ -59,18 +90,26 @@ pub async fn start(
 ) -> anyhow::Result<(Tap, crate::source::intake::Messages)> {
     let inbox = client.subscribe(INBOX_WILDCARD.to_owned()).await?;
     let (wanted_tx, wanted) = watch::channel(BTreeSet::new());
+    let (asks_tx, asks) = mpsc::unbounded_channel();
     let (out, out_rx) = mpsc::channel(1024);
-    tokio::spawn(run(client, inbox, wanted, out, status));
+    tokio::spawn(run(client, inbox, wanted, asks, out, status));
     let messages = futures_util::stream::unfold(out_rx, |mut rx| async move {
         rx.recv().await.map(|message| (message, rx))
     });
-    Ok((Tap { wanted: wanted_tx }, Box::pin(messages)))
+    Ok((
+        Tap {
+            wanted: wanted_tx,
+            asks: asks_tx,
+        },
+        Box::pin(messages),
+    ))
 }
 
 async fn run(
     client: Client,
     mut inbox: Subscriber,
     mut wanted: watch::Receiver<BTreeSet<String>>,
+    mut asks: mpsc::UnboundedReceiver<Vec<(String, Vec<u8>)>>,
     out: mpsc::Sender<Message>,
     status: Status,
 ) {
@@ -139,6 +178,18 @@ async fn run(
                 let subject = reply.subject.to_string();
                 let bytes = reply.payload.len() + subject.len();
                 gate.answer(&subject, reply, bytes, Utc::now()).into_iter().collect()
+            }
+            Some(asks) = asks.recv() => {
+                // Read-only: `heartbeat` and `workload.status` only (`Tap::ask_after_reconnect`).
+                for (subject, body) in asks {
+                    let read_only =
+                        subject.ends_with(".heartbeat") || subject.ends_with(".workload.status");
+                    if read_only {
+                        let inbox = client.new_inbox();
+                        let _ = client.publish_with_reply(subject, inbox, body.into()).await;
+                    }
+                }
+                Vec::new()
             }
             _ = tick.tick() => {
                 gate.expire(Utc::now());

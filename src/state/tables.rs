@@ -119,6 +119,22 @@ pub struct Tables {
     component_sources: HashMap<(Arc<str>, Arc<str>), String>,
     pub apps: Vec<AppRow>,
     pub events: VecDeque<EventLine>,
+    /// wasmCloud 2 workloads by id (`--workloads`; `None` without it: no pane).
+    pub workloads: Option<BTreeMap<String, WorkloadRow>>,
+}
+
+/// A wasmCloud 2 workload's row: what workload memory knows of it (`state::workloads`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkloadRow {
+    /// `namespace/name`, or the id when only a status poll named it.
+    pub key: String,
+    pub host: String,
+    pub state: String,
+    pub images: String,
+    pub message: String,
+    pub since: DateTime<Utc>,
+    /// What the details view shows.
+    pub source: String,
 }
 
 /// What the control interface said, as it answered (`crate::source::ctl::ask`): the typed entry

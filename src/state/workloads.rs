@@ -506,6 +506,11 @@ impl Workloads {
         late
     }
 
+    /// A workload known, by id.
+    pub fn get(&self, id: &str) -> Option<&Workload> {
+        self.known.get(id)
+    }
+
     /// The workloads known, by id.
     pub fn known(&self) -> impl Iterator<Item = (&String, &Workload)> {
         self.known.iter()

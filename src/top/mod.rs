@@ -65,6 +65,7 @@ pub fn run(config: Config) -> Result<ExitCode> {
         frame: None,
         ui: Ui {
             color: config.top_color.unwrap_or(false),
+            workloads: config.stages.workloads,
             ..Ui::default()
         },
         flags,
@@ -357,8 +358,19 @@ fn handle_key(
             ui.details = Some(("keys".to_owned(), view::KEYS.to_owned()));
             ui.details_scroll = 0;
         }
-        KeyCode::Tab => ui.focus = (ui.focus + 1) % PANES.len(),
-        KeyCode::BackTab => ui.focus = (ui.focus + PANES.len() - 1) % PANES.len(),
+        // The workloads pane is there with --workloads only.
+        KeyCode::Tab => {
+            ui.focus = (ui.focus + 1) % PANES.len();
+            if PANES[ui.focus] == view::Pane::Workloads && !ui.workloads {
+                ui.focus = (ui.focus + 1) % PANES.len();
+            }
+        }
+        KeyCode::BackTab => {
+            ui.focus = (ui.focus + PANES.len() - 1) % PANES.len();
+            if PANES[ui.focus] == view::Pane::Workloads && !ui.workloads {
+                ui.focus = (ui.focus + PANES.len() - 1) % PANES.len();
+            }
+        }
         KeyCode::Down => *selected = (*selected + 1).min(count.saturating_sub(1)),
         KeyCode::Up => *selected = selected.saturating_sub(1),
         KeyCode::PageDown => *selected = (*selected + 10).min(count.saturating_sub(1)),

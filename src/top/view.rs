@@ -30,15 +30,18 @@ pub enum Pane {
     Providers,
     Links,
     Apps,
+    /// wasmCloud 2 workloads (`--workloads`; skipped by Tab without it).
+    Workloads,
     Events,
 }
 
-pub const PANES: [Pane; 6] = [
+pub const PANES: [Pane; 7] = [
     Pane::Hosts,
     Pane::Components,
     Pane::Providers,
     Pane::Links,
     Pane::Apps,
+    Pane::Workloads,
     Pane::Events,
 ];
 
@@ -54,6 +57,7 @@ impl Pane {
             Pane::Providers => "providers",
             Pane::Links => "links",
             Pane::Apps => "applications",
+            Pane::Workloads => "workloads",
             Pane::Events => "events",
         }
     }
@@ -118,8 +122,8 @@ impl RowFilter {
 #[derive(Debug, Default)]
 pub struct Ui {
     pub focus: usize,
-    pub selected: [usize; 6],
-    pub filters: [String; 6],
+    pub selected: [usize; 7],
+    pub filters: [String; 7],
     /// Typing into the focused pane's filter.
     pub editing: bool,
     /// The details view: a title and the JSON shown.
@@ -132,6 +136,8 @@ pub struct Ui {
     /// newest (End follows again).
     pub scrolled_back: bool,
     pub color: bool,
+    /// `--workloads`: the workloads pane is shown (and Tab stops there).
+    pub workloads: bool,
 }
 
 impl Ui {
@@ -412,6 +418,32 @@ pub fn rows(
                 unnarrowed(model.apps.len(), !flags.apps.is_empty()),
             ),
         ),
+        Pane::Workloads => window(
+            vec!["workload", "host", "state", "since", "images", "message"],
+            || model.workloads.iter().flat_map(|rows| rows.values()),
+            |row| {
+                let severity = match row.state.as_str() {
+                    "ERROR" => Some(Severity::Failure),
+                    "RUNNING" => None,
+                    _ => Some(Severity::Removal),
+                };
+                PaneRow {
+                    cells: vec![
+                        cell(&row.key),
+                        cell(&row.host),
+                        cell(&row.state),
+                        age(Some(row.since), now),
+                        cell(&row.images),
+                        // The host's whole text, cut to the column keeping both ends.
+                        escape_untrusted(&crate::text::shorten(&row.message, MESSAGE_KEPT))
+                            .into_owned(),
+                    ],
+                    severity,
+                    source: row.source.clone(),
+                }
+            },
+            (filter, start, len, None),
+        ),
         Pane::Events => {
             let events: Vec<&crate::state::tables::EventLine> = match &ui.paused {
                 Some(paused) => paused.iter().collect(),
@@ -507,6 +539,14 @@ fn widths(pane: Pane) -> Vec<Constraint> {
             Constraint::Length(11),
             Constraint::Length(9),
             Constraint::Fill(4),
+        ],
+        Pane::Workloads => vec![
+            Constraint::Fill(3),
+            Constraint::Fill(2),
+            Constraint::Length(9),
+            Constraint::Length(10),
+            Constraint::Fill(2),
+            Constraint::Fill(3),
         ],
         Pane::Events => vec![Constraint::Fill(1)],
     }
@@ -655,13 +695,13 @@ pub fn draw(
                 weight(Pane::Hosts),
                 weight(Pane::Components) + 1,
                 weight(Pane::Providers).max(weight(Pane::Links)) + 1,
-                weight(Pane::Apps),
+                weight(Pane::Apps).max(weight(Pane::Workloads)),
             ],
             &[
                 need(Pane::Hosts),
                 need(Pane::Components),
                 need(Pane::Providers).max(need(Pane::Links)),
-                need(Pane::Apps),
+                need(Pane::Apps).max(need(Pane::Workloads)),
             ],
         );
         let [hosts, components, pair, apps] =
@@ -679,29 +719,52 @@ pub fn draw(
                 weight(Pane::Components) + 1,
                 weight(Pane::Providers),
                 weight(Pane::Links),
-                weight(Pane::Apps),
+                weight(Pane::Apps).max(weight(Pane::Workloads)),
             ],
             &[
                 need(Pane::Hosts),
                 need(Pane::Components),
                 need(Pane::Providers),
                 need(Pane::Links),
-                need(Pane::Apps),
+                // Stacked with the workloads when they are shown.
+                need(Pane::Apps)
+                    + match model.workloads.is_some() {
+                        true => need(Pane::Workloads),
+                        false => 0,
+                    },
             ],
         );
         let [hosts, components, providers, links, apps] =
             Layout::vertical(rows.map(Constraint::Length)).areas(middle);
         (hosts, components, providers, links, apps)
     };
+    // `--workloads`: wasmCloud 2's workloads beside the applications (stacked when narrow).
+    let (apps, workloads) = match model.workloads.is_some() {
+        false => (apps, None),
+        true => {
+            let direction = match side_by_side {
+                true => Direction::Horizontal,
+                false => Direction::Vertical,
+            };
+            let [apps, workloads] = Layout::default()
+                .direction(direction)
+                .constraints([Constraint::Fill(1), Constraint::Fill(1)])
+                .areas(apps);
+            (apps, Some(workloads))
+        }
+    };
     for (pane, area) in [
-        (Pane::Hosts, hosts),
-        (Pane::Components, components),
-        (Pane::Providers, providers),
-        (Pane::Links, links),
-        (Pane::Apps, apps),
-        (Pane::Events, bottom),
+        (Pane::Hosts, Some(hosts)),
+        (Pane::Components, Some(components)),
+        (Pane::Providers, Some(providers)),
+        (Pane::Links, Some(links)),
+        (Pane::Apps, Some(apps)),
+        (Pane::Workloads, workloads),
+        (Pane::Events, Some(bottom)),
     ] {
-        draw_pane(frame, pane, area, model, ui, flags, now);
+        if let Some(area) = area {
+            draw_pane(frame, pane, area, model, ui, flags, now);
+        }
     }
     if let Some((title, text)) = &ui.details {
         let popup = Rect {

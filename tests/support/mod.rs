@@ -223,6 +223,18 @@ impl Publisher {
         });
     }
 
+    /// Publishes a request with its reply subject (as a wasmCloud 2 operator does), and flushes.
+    pub fn publish_with_reply(&self, subject: &str, reply: &str, payload: impl Into<Vec<u8>>) {
+        let payload = payload.into();
+        self.runtime.block_on(async {
+            self.client
+                .publish_with_reply(subject.to_owned(), reply.to_owned(), payload.into())
+                .await
+                .expect("publish");
+            self.client.flush().await.expect("flush");
+        });
+    }
+
     /// Publishes every payload without waiting in between, then flushes once.
     pub fn publish_burst(&self, subject: &str, payloads: impl Iterator<Item = Vec<u8>>) {
         self.runtime.block_on(async {
