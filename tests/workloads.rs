@@ -542,3 +542,90 @@ fn after_a_reconnect_it_asks_hosts_and_workloads_where_they_stand() {
     );
     assert!(!asked.contains("workload.start") && !asked.contains("workload.stop"));
 }
+
+/// `--until-workload` on the recorded session: reached (0), a matching workload failed (4, the
+/// host's whole error on stderr), never reached by the end of the input (3), a bad value (2); live,
+/// `--timeout` (3) says what it still waits for.
+#[test]
+fn until_workload_reached_failed_and_timed_out() {
+    let run = |value: &str| {
+        run_with_stdin(
+            &["--input", "-", "--color", "never", "--until-workload", value],
+            V2_SESSION.as_bytes(),
+        )
+    };
+    let (status, stdout, stderr) = run("default/hello-*=running");
+    let stdout = String::from_utf8_lossy(&stdout);
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(stdout.trim_end().ends_with(
+        "default/hello-7f9c2-abcde  running in 1.1s  images=127.0.0.1:14402/lab/hello-plugin:0.1.0"
+    ), "{stdout}");
+    assert!(stderr.contains("--until: default/hello-7f9c2-abcde running"), "{stderr}");
+
+    let (status, _, stderr) = run("default/ghost-*=running");
+    assert_eq!(status.code(), Some(4), "{stderr}");
+    assert!(
+        stderr.contains("--until-workload default/ghost-*=running: default/ghost-5d8f7-qwert on cheerful-crown-5011: failed to pull image")
+            && stderr.contains("[OCI API error: manifest unknown] (exit 4)"),
+        "{stderr}"
+    );
+    // Both reached (the failure is what one of them waits for): 0.
+    let (status, _, stderr) = run("default/hello-*=stopped,default/ghost*=error");
+    assert_eq!(status.code(), Some(0), "{stderr}");
+
+    let (status, _, stderr) = run("staging/*=running");
+    assert_eq!(status.code(), Some(3), "{stderr}");
+
+    let (status, _, stderr) = run("hello=running");
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("give NAMESPACE/NAME=STATE"), "{stderr}");
+
+    let server = NatsServer::start();
+    let mut waiting = Latwatch::spawn(&[
+        "-s",
+        &server.url(),
+        "--until-workload",
+        "default/hello-*=running",
+        "--timeout",
+        "1s",
+    ]);
+    let status = waiting.wait_exit(WAIT);
+    assert_eq!(status.code(), Some(3), "{}", waiting.stderr());
+    assert!(
+        waiting
+            .stderr()
+            .contains("--until-workload: still waiting for default/hello-*=running"),
+        "{}",
+        waiting.stderr()
+    );
+}
+
+/// `--namespace` keeps the workloads of those namespaces only; `--host` finds an answer by the
+/// host its request named.
+#[test]
+fn namespace_and_host_narrow_workload_lines() {
+    let (_, stdout, _) = run_with_stdin(
+        &["--input", "-", "--color", "never", "--namespace", "def*", "-t", "v2_workload_*"],
+        V2_SESSION.as_bytes(),
+    );
+    let stdout = String::from_utf8_lossy(&stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{stdout}");
+    assert!(lines.iter().all(|l| l.contains("default/")), "{stdout}");
+    let (_, stdout, _) = run_with_stdin(
+        &["--input", "-", "--color", "never", "--namespace", "kube-*"],
+        V2_SESSION.as_bytes(),
+    );
+    assert!(stdout.is_empty(), "{}", String::from_utf8_lossy(&stdout));
+    let (_, stdout, _) = run_with_stdin(
+        &["--input", "-", "--color", "never", "--host", "wiry-*", "-t", "v2_workload_*"],
+        V2_SESSION.as_bytes(),
+    );
+    assert!(stdout.is_empty(), "host B ran none of them");
+    let (_, stdout, _) = run_with_stdin(
+        &["--input", "-", "--color", "never", "--host", "lab-a", "-t", "v2_workload_failed"],
+        V2_SESSION.as_bytes(),
+    );
+    let stdout = String::from_utf8_lossy(&stdout);
+    assert!(stdout.contains("default/ghost-5d8f7-qwert"), "{stdout}");
+}

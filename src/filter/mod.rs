@@ -339,6 +339,10 @@ impl Filter {
     /// Whether a line about host `host_id` alone (its silence) is shown: `--host`, `--hostgroup`
     /// and `--environment` narrow those too.
     pub fn keeps_host(&self, host_id: &str, lattice: &Lattice) -> bool {
+        // `--namespace` shows workloads only: a host's silence belongs to none.
+        if !self.namespaces.is_empty() {
+            return false;
+        }
         if !self.hosts.is_empty() {
             let names = [
                 Some(host_id),
