@@ -337,7 +337,11 @@ impl Pipeline {
                     _ => None,
                 }
             }
-            Some(workloads) => workloads.reply_kind(subject, raw.payload),
+            // An answer too must come clean (its source redacts it).
+            Some(workloads) => match crate::v2::clean_answer(raw.payload) {
+                Some(std::borrow::Cow::Borrowed(_)) => workloads.reply_kind(subject, raw.payload),
+                _ => None,
+            },
         };
         let event = match kind {
             None => {

@@ -177,10 +177,20 @@ impl Summary {
                     *total += n;
                 }
             }
-            let by: Vec<String> = counts
+            // The four busiest namespaces, each name cut short: one line stays narrow.
+            let mut busiest: Vec<(&String, &[u64; 3])> = counts.iter().collect();
+            busiest.sort_by_key(|(ns, c)| (std::cmp::Reverse(c.iter().sum::<u64>()), *ns));
+            let mut by: Vec<String> = busiest
                 .iter()
-                .map(|(ns, c)| format!("{}: {}", crate::text::escape_name(ns), words(c)))
+                .take(4)
+                .map(|(ns, c)| {
+                    let ns = crate::text::escape_name(ns);
+                    format!("{}: {}", crate::text::truncate(&ns, 24), words(c))
+                })
                 .collect();
+            if busiest.len() > 4 {
+                by.push(format!("{} more namespaces", busiest.len() - 4));
+            }
             let _ = write!(
                 out,
                 "\nwasmCloud 2 workloads: {} ({})",

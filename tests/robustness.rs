@@ -155,22 +155,86 @@ fn hostile_capture() -> Vec<u8> {
         let last = host.pop().unwrap();
         (last, host)
     };
-    for (subject, payload) in host.into_iter().chain(wadm).chain([last]) {
+    // And as wasmCloud 2 requests and the hosts' answers, paired by their reply subjects.
+    let v2 = v2_hostile_traffic(&payloads);
+    for (subject, payload) in host.into_iter().chain(wadm) {
         // latwatch's own key order: "subject" first marks a record.
-        let body = match std::str::from_utf8(&payload) {
-            Ok(text) => format!(r#""payload":{}"#, serde_json::to_string(text).unwrap()),
-            Err(_) => format!(
-                r#""payload_base64":"{}""#,
-                base64::engine::general_purpose::STANDARD.encode(payload)
-            ),
-        };
-        writeln!(
-            capture,
-            r#"{{"subject":"{subject}","received":"2026-01-01T00:00:00Z",{body}}}"#
-        )
-        .unwrap();
+        writeln!(capture, "{}", v2_record(&subject, None, &payload)).unwrap();
     }
+    for line in v2 {
+        writeln!(capture, "{line}").unwrap();
+    }
+    writeln!(capture, "{}", v2_record(&last.0, None, &last.1)).unwrap();
     capture
+}
+
+/// Every hostile payload as wasmCloud 2 traffic to [`V2_HOST`] (which heartbeats first), as
+/// recording lines with reply subjects: as a `workload.start` body and as its answer, as the
+/// answer to a status poll, as a `workload.stop` body, as a message on an inbox nobody asked
+/// on; then starts carrying secrets (none may show), and answers whose every string a line
+/// shows is hostile (control characters, bidi overrides, line breaks, a state no host sends).
+fn v2_hostile_traffic(payloads: &[Vec<u8>]) -> Vec<String> {
+    let start = v2_request("workload.start");
+    let mut lines = vec![v2_heartbeat_record()];
+    for (i, payload) in payloads.iter().enumerate() {
+        let (s, q, p) = (
+            format!("_INBOX.mx.s{i}"),
+            format!("_INBOX.mx.q{i}"),
+            format!("_INBOX.mx.p{i}"),
+        );
+        lines.push(v2_record(&start, Some(&s), payload));
+        lines.push(v2_record(&s, None, payload));
+        lines.push(v2_record(
+            &v2_request("workload.status"),
+            Some(&q),
+            format!(r#"{{"workloadId":"w{i}"}}"#).as_bytes(),
+        ));
+        lines.push(v2_record(&q, None, payload));
+        lines.push(v2_record(&v2_request("workload.stop"), Some(&p), payload));
+        lines.push(v2_record(
+            &p,
+            None,
+            v2_answer(&format!("w{i}"), "WORKLOAD_STATE_STOPPING", "stopped").as_bytes(),
+        ));
+        lines.push(v2_record(&format!("_INBOX.mx.n{i}"), None, payload));
+    }
+    let secret = v2_secret_start("ws", "payments", "billing-6c7d8-zzzzz").to_string();
+    let snake = secret
+        .replace("imagePullSecret", "image_pull_secret")
+        .replace("localResources", "local_resources")
+        .replace("hostInterfaces", "host_interfaces");
+    for (i, body) in [secret, snake].iter().enumerate() {
+        let reply = format!("_INBOX.mx.secret{i}");
+        lines.push(v2_record(&start, Some(&reply), body.as_bytes()));
+        lines.push(v2_record(
+            &reply,
+            None,
+            v2_answer("ws", "WORKLOAD_STATE_RUNNING", "ok").as_bytes(),
+        ));
+    }
+    let evil = "\u{1b}[2J\u{202e}\u{7}\u{9b}31m\u{200b}evil\r\n\u{2028}";
+    let hostile_start = serde_json::json!({"workloadId": format!("w{evil}"),
+        "workload": {"namespace": format!("ns{evil}"), "name": format!("name{evil}"),
+            "annotations": {evil: evil}, "service": {"image": evil},
+            "witWorld": {"components": [{"image": evil}, null, 7]}}})
+    .to_string();
+    for (i, (state, message)) in [
+        ("WORKLOAD_STATE_ERROR".to_owned(), evil.to_owned()),
+        (format!("WORKLOAD_STATE_{evil}"), evil.to_owned()),
+        (evil.to_owned(), evil.repeat(10_000)),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let reply = format!("_INBOX.mx.evil{i}");
+        lines.push(v2_record(&start, Some(&reply), hostile_start.as_bytes()));
+        lines.push(v2_record(
+            &reply,
+            None,
+            v2_answer(&format!("w{evil}"), state, message).as_bytes(),
+        ));
+    }
+    lines
 }
 
 /// True when `text` is one JSON value, however deeply nested (serde_json's `Value` stops at 128
@@ -205,6 +269,9 @@ fn every_output_mode_and_filter_survives_every_hostile_payload() {
         &["--summary", "--filter", ".type", "-t", "*"],
         &["--apps", "--app", "*", "--summary"],
         &["--until-app", "evil-app=deployed"],
+        &["-v", "--namespace", "*"],
+        &["--hostgroup", "default", "--summary"],
+        &["--until-workload", "never/never-*=running"],
     ];
     for output in ["pretty", "json", "jsonl"] {
         for filter in filters {
@@ -232,6 +299,12 @@ fn every_output_mode_and_filter_survives_every_hostile_payload() {
             }
             if filter.is_empty() {
                 assert!(text.contains("last"), "{args:?}: the last event is shown");
+            }
+            for secret in V2_SECRETS {
+                assert!(
+                    !text.contains(secret) && !stderr.contains(secret),
+                    "{args:?}: {secret} left latwatch"
+                );
             }
             if filter.contains(&"--summary") {
                 assert!(stderr.contains("summary:"), "{args:?}: {stderr:.2000}");
@@ -532,5 +605,786 @@ fn a_recording_of_the_hostile_corpus_replays_exactly() {
         stderr.matches("skipped a payload").count(),
         live_skipped,
         "{stderr}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// wasmCloud 2 (`--workloads`): the operator's requests to hosts and the hosts' answers, hostile.
+// ---------------------------------------------------------------------------------------------
+
+/// The v2 host every capture below talks to.
+const V2_HOST: &str = "01a23608-a255-7980-98a3-97c727c3d665";
+
+/// What the secret-bearing bodies below carry: none may ever leave latwatch.
+const V2_SECRETS: [&str; 7] = [
+    "PULL-hunter2-SECRET",
+    "ENV-s3cr3t-VALUE",
+    "CONFIG-k3y-VALUE",
+    "robot$puller",
+    "HOSTIF-SECRET",
+    "31415926535",
+    "2.718281828",
+];
+
+/// A recording line as latwatch reads it (`"subject"` first), with its reply subject.
+fn v2_record(subject: &str, reply: Option<&str>, payload: &[u8]) -> String {
+    let reply = reply
+        .map(|r| format!(r#","reply":{}"#, serde_json::to_string(r).unwrap()))
+        .unwrap_or_default();
+    let body = match std::str::from_utf8(payload) {
+        Ok(text) => format!(r#""payload":{}"#, serde_json::to_string(text).unwrap()),
+        Err(_) => format!(
+            r#""payload_base64":"{}""#,
+            base64::engine::general_purpose::STANDARD.encode(payload)
+        ),
+    };
+    format!(
+        r#"{{"subject":{},"received":"2026-12-02T09:14:30.000000+00:00"{reply},{body}}}"#,
+        serde_json::to_string(subject).unwrap()
+    )
+}
+
+fn v2_heartbeat_body() -> String {
+    serde_json::json!({"id": V2_HOST, "hostname": "lab-a", "friendlyName": "cheerful-crown-5011",
+        "version": "2.10.3", "labels": {"hostgroup": "default"},
+        "startedAt": "2026-12-02T09:14:25.237768903+00:00"})
+    .to_string()
+}
+
+fn v2_heartbeat_record() -> String {
+    v2_record(
+        &format!("runtime.operator.heartbeat.{V2_HOST}"),
+        None,
+        v2_heartbeat_body().as_bytes(),
+    )
+}
+
+fn v2_request(command: &str) -> String {
+    format!("runtime.host.{V2_HOST}.{command}")
+}
+
+/// A `workload.start` body with every secret a start carries: an image-pull username and
+/// password, environment and config values (a number and a float among them), a host
+/// interface's config.
+fn v2_secret_start(id: &str, namespace: &str, name: &str) -> serde_json::Value {
+    serde_json::json!({
+        "workloadId": id,
+        "workload": {
+            "namespace": namespace,
+            "name": name,
+            "service": {
+                "image": "registry.example/billing:2.0",
+                "imagePullSecret": {"username": "robot$puller", "password": "PULL-hunter2-SECRET"},
+                "localResources": {"environment": {"DB_PASSWORD": "ENV-s3cr3t-VALUE", "PIN": 31415926535u64}}
+            },
+            "witWorld": {
+                "components": [{
+                    "image": "registry.example/billing-api:2.0",
+                    "localResources": {"config": {"api_key": "CONFIG-k3y-VALUE", "e": 2.5}}
+                }],
+                "hostInterfaces": [{"namespace": "wasi", "package": "keyvalue",
+                    "config": {"url": "HOSTIF-SECRET"}}]
+            }
+        }
+    })
+}
+
+/// A host's answer, pretty-printed as hosts send it.
+fn v2_answer(id: &str, state: &str, message: &str) -> String {
+    serde_json::to_string_pretty(&serde_json::json!({"workloadStatus": {
+        "workloadId": id, "workloadState": state, "message": message}}))
+    .unwrap()
+}
+
+/// A plain event after everything else: shown means latwatch kept running.
+fn v2_marker_record() -> String {
+    v2_record(
+        "wasmbus.evt.default.component_scaled",
+        None,
+        event(
+            "v2-marker",
+            "component_scaled",
+            "NMARK",
+            r#"{"component_id":"v2-marker","max_instances":1}"#,
+        )
+        .as_bytes(),
+    )
+}
+
+/// Feeds `capture` to `--input` in every way a secret could leave (pretty, `-v`, `--json`,
+/// `-o jsonl`, `--summary`, and a `--record` replayed with `--json` and `-v`) and asserts that no
+/// run panics or fails and every run shows the marker after; returns each mode that shows one of
+/// [`V2_SECRETS`].
+fn v2_secret_leaks(what: &str, capture: &str) -> Vec<String> {
+    let dir = temp_dir("v2-leak");
+    let input = dir.join("capture.txt");
+    std::fs::write(&input, capture).unwrap();
+    let input = input.to_str().unwrap().to_owned();
+    let record = dir.join("record.jsonl");
+    let record = record.to_str().unwrap().to_owned();
+    let modes: &[&[&str]] = &[
+        &["--color", "never"],
+        &["--color", "never", "-v"],
+        &["--json"],
+        &["-o", "jsonl"],
+        &["--color", "never", "--summary", "-v"],
+        &["--color", "never", "--record", &record],
+    ];
+    let mut leaks = Vec::new();
+    for mode in modes {
+        let _ = std::fs::remove_file(&record);
+        let mut args = vec!["--input", input.as_str()];
+        args.extend_from_slice(mode);
+        let (code, stdout, stderr) = run(&args);
+        assert_eq!(code, 0, "{what} {args:?}: {stderr:.2000}");
+        assert!(!stderr.contains("panicked"), "{what} {args:?}: {stderr}");
+        let stdout = String::from_utf8(stdout).expect("stdout is UTF-8");
+        assert!(
+            stdout.contains("v2-marker"),
+            "{what} {args:?}: the marker after is shown: {stdout:.3000}"
+        );
+        let mut seen = format!("{stdout}\n{stderr}");
+        if mode.contains(&"--record") {
+            let recorded = std::fs::read_to_string(&record).unwrap_or_default();
+            seen += &recorded;
+            for replay in [&["--json"][..], &["-v", "--color", "never"]] {
+                let mut args = vec!["--input", record.as_str()];
+                args.extend_from_slice(replay);
+                let (_, stdout, stderr) = run(&args);
+                seen += &String::from_utf8_lossy(&stdout);
+                seen += &stderr;
+            }
+        }
+        for secret in V2_SECRETS {
+            if seen.contains(secret) {
+                leaks.push(format!("{what}: {mode:?} shows {secret}"));
+            }
+        }
+    }
+    leaks
+}
+
+fn assert_no_v2_secret_leaves(what: &str, capture: &str) {
+    let leaks = v2_secret_leaks(what, capture);
+    assert!(
+        leaks.is_empty(),
+        "a secret left latwatch:\n{}\ncapture:\n{capture:.3000}",
+        leaks.join("\n")
+    );
+}
+
+/// Start secrets in every spelling a host reads (protojson's lowerCamelCase and the proto's
+/// snake_case), duplicated keys, secrets in arrays, numbers and booleans, a start with no reply
+/// subject, starts that are truncated, not UTF-8, not JSON or 8 MiB: nothing secret leaves in
+/// any mode, and a recording of the run replays without one.
+#[test]
+fn v2_start_secrets_in_every_spelling_never_leave() {
+    let start = v2_secret_start("w1", "payments", "billing-6c7d8-zzzzz").to_string();
+    let snake = start
+        .replace("imagePullSecret", "image_pull_secret")
+        .replace("localResources", "local_resources")
+        .replace("hostInterfaces", "host_interfaces")
+        .replace("witWorld", "wit_world")
+        .replace("workloadId", "workload_id");
+    let pascal = start
+        .replace("imagePullSecret", "ImagePullSecret")
+        .replace("\"config\"", "\"Config\"")
+        .replace("\"environment\"", "\"ENVIRONMENT\"");
+    let duplicated = r#"{"workloadId":"w4","workload":{"namespace":"payments","name":"dup-1","service":{"imagePullSecret":{"password":"PULL-hunter2-SECRET"},"imagePullSecret":{"password":"x"}}},"workload":{"namespace":"payments","name":"dup-1"}}"#.to_string();
+    let arrays = serde_json::json!({"workloadId": "w5", "workload": {"namespace": "payments",
+        "name": "arr-1", "witWorld": {"components": [
+            {"image": "i", "localResources": {"config": [["CONFIG-k3y-VALUE"], {"x": ["HOSTIF-SECRET", true, 31415926535u64]}]}}
+        ]}}})
+    .to_string();
+    let big = {
+        let mut v = v2_secret_start("w6", "payments", "big-1");
+        v["workload"]["witWorld"]["components"][0]["localResources"]["config"]["pad"] =
+            "P".repeat(8 * 1024 * 1024).into();
+        v.to_string()
+    };
+    let start_subject = v2_request("workload.start");
+    let mut lines = vec![v2_heartbeat_record()];
+    for (i, body) in [&start, &snake, &pascal, &duplicated, &arrays, &big]
+        .iter()
+        .enumerate()
+    {
+        let reply = format!("_INBOX.sp.{i}");
+        lines.push(v2_record(&start_subject, Some(&reply), body.as_bytes()));
+        lines.push(v2_record(
+            &reply,
+            None,
+            v2_answer(&format!("w{i}"), "WORKLOAD_STATE_RUNNING", "ok").as_bytes(),
+        ));
+    }
+    // No reply subject; unreadable bodies (cannot be cleaned: never shown).
+    lines.push(v2_record(&start_subject, None, start.as_bytes()));
+    lines.push(v2_record(
+        &start_subject,
+        Some("_INBOX.sp.t"),
+        &start.as_bytes()[..start.len() / 2],
+    ));
+    lines.push(v2_record(
+        &start_subject,
+        Some("_INBOX.sp.u"),
+        &[b"\xff\xfe".as_slice(), start.as_bytes()].concat(),
+    ));
+    lines.push(v2_record(
+        &start_subject,
+        Some("_INBOX.sp.g"),
+        format!("{start} trailing").as_bytes(),
+    ));
+    lines.push(v2_marker_record());
+    assert_no_v2_secret_leaves("starts in every spelling", &(lines.join("\n") + "\n"));
+}
+
+/// Defect: a start-shaped body carries the same secrets on any subject a host is asked on, but
+/// only `runtime.host.<id>.workload.start` is redacted. The same body sent as
+/// `workload.start.v2`, `workload.update` (a command a later host may add), `workload.status` or
+/// `heartbeat` is shown whole by `--json`, `-o jsonl` and written whole to `--record`.
+#[test]
+fn v2_secrets_in_any_request_to_a_host_never_leave() {
+    let body = v2_secret_start("w1", "payments", "billing-6c7d8-zzzzz").to_string();
+    let mut leaks = Vec::new();
+    for command in [
+        "workload.start.v2",
+        "workload.update",
+        "workload.status",
+        "heartbeat",
+    ] {
+        let capture = [
+            v2_heartbeat_record(),
+            v2_record(&v2_request(command), Some("_INBOX.o.1"), body.as_bytes()),
+            v2_record(
+                "_INBOX.o.1",
+                None,
+                v2_answer("w1", "WORKLOAD_STATE_RUNNING", "ok").as_bytes(),
+            ),
+            v2_marker_record(),
+        ]
+        .join("\n");
+        leaks.extend(v2_secret_leaks(
+            &format!("a secret body on {command}"),
+            &capture,
+        ));
+    }
+    assert!(
+        leaks.is_empty(),
+        "a secret left latwatch:\n{}",
+        leaks.join("\n")
+    );
+}
+
+/// Defect: an answer on the asker's inbox is shown whole in `--json`, `-o jsonl` and `--record`
+/// even when it carries the secret-bearing keys of a start (a status answer that echoes the
+/// workload's spec, an answer that came before its request). The redaction rule (`config`,
+/// `environment`, `imagePullSecret` anywhere) should hold for answers too (mind that a
+/// heartbeat answer's top-level `environment` is the host's tenant label, not a secret).
+#[test]
+fn v2_secrets_in_a_hosts_answer_never_leave() {
+    let spec = v2_secret_start("w1", "payments", "billing-6c7d8-zzzzz");
+    let echoing = serde_json::to_string_pretty(&serde_json::json!({"workloadStatus": {
+        "workloadId": "w1", "workloadState": "WORKLOAD_STATE_RUNNING", "message": "ok"},
+        "workload": spec["workload"]}))
+    .unwrap();
+    let capture = [
+        v2_heartbeat_record(),
+        v2_record(
+            &v2_request("workload.status"),
+            Some("_INBOX.a.1"),
+            br#"{"workloadId":"w1"}"#,
+        ),
+        v2_record("_INBOX.a.1", None, echoing.as_bytes()),
+        // An answer recorded before its request (two subscriptions: it can overtake).
+        v2_record("_INBOX.a.2", None, spec.to_string().as_bytes()),
+        v2_record(&v2_request("heartbeat"), Some("_INBOX.a.2"), b"{}"),
+        v2_marker_record(),
+    ]
+    .join("\n");
+    assert_no_v2_secret_leaves("an answer echoing a start", &capture);
+}
+
+/// Defect: a start body in a capture line latwatch cannot tie to a subject is shown whole by
+/// `--json`, `-o jsonl` and `--record`: a `nats sub`-like record with no subject (the
+/// `{"received":…}` form latwatch reads, its `payload` or `event` a start), and a bare body
+/// (`nats sub --raw`) whose only secret is a host interface's config (none of the byte marks
+/// that hold back bare v2 bodies is in it).
+#[test]
+fn v2_a_start_body_without_a_subject_never_leaves_whole() {
+    let start = v2_secret_start("w1", "payments", "billing-6c7d8-zzzzz");
+    let cases = [
+        (
+            "a record with no subject, its payload a start",
+            format!(
+                r#"{{"received":"2026-12-02T09:14:30Z","payload":{}}}"#,
+                serde_json::to_string(&start.to_string()).unwrap()
+            ),
+        ),
+        (
+            "a record with no subject, its event a start",
+            format!(r#"{{"received":"2026-12-02T09:14:30Z","event":{start}}}"#),
+        ),
+        (
+            "a bare start body with only a host interface's secret",
+            serde_json::json!({"workload": {"namespace": "payments", "name": "billing-1",
+                "witWorld": {"hostInterfaces": [{"namespace": "wasi", "package": "keyvalue",
+                    "config": {"url": "HOSTIF-SECRET"}}]}}})
+            .to_string(),
+        ),
+    ];
+    let mut leaks = Vec::new();
+    for (what, line) in cases {
+        let capture = [v2_heartbeat_record(), line, v2_marker_record()].join("\n");
+        leaks.extend(v2_secret_leaks(what, &capture));
+    }
+    assert!(
+        leaks.is_empty(),
+        "a secret left latwatch:\n{}",
+        leaks.join("\n")
+    );
+}
+
+/// Defect: `nats sub` prints a body as it was sent; a start sent pretty-printed (`nats req …
+/// "$(cat start.json)"`) spans many lines, and each line not marked as v2 (`"DB_PASSWORD":
+/// "…"`, `"api_key": "…"`, `"url": "…"`, `"username": "…"`) is shown as an invalid event with
+/// its text — in the default pretty output too.
+#[test]
+fn v2_a_pretty_start_in_a_nats_sub_capture_never_shows_its_secrets() {
+    let start =
+        serde_json::to_string_pretty(&v2_secret_start("w1", "payments", "billing-6c7d8-zzzzz"))
+            .unwrap();
+    let capture = format!(
+        "[#1] Received on \"{}\" with reply \"_INBOX.n.1\"\n{start}\n\n[#2] Received on \"_INBOX.n.1\"\n{}\n\n{}\n",
+        v2_request("workload.start"),
+        v2_answer("w1", "WORKLOAD_STATE_RUNNING", "ok"),
+        event(
+            "v2-marker",
+            "component_scaled",
+            "NMARK",
+            r#"{"component_id":"v2-marker"}"#
+        )
+    );
+    assert_no_v2_secret_leaves("a pretty start captured by nats sub", &capture);
+}
+
+/// Defect: a workload state no host version sends (`WorkloadState::Other`, the text as sent) is
+/// printed raw in pretty lines (`failed to start (<state> after …)`, `<state> → <state>`):
+/// ESC, 8-bit CSI, BEL, bidi overrides and line breaks reach the terminal, and a line break
+/// forges a line of its own.
+#[test]
+fn v2_a_workload_state_no_host_sends_is_escaped_in_pretty_lines() {
+    let evil = "\u{1b}[2J\u{202e}\u{7}\u{9b}31mEVIL\r\nforged-line";
+    let start = serde_json::json!({"workloadId": "w1",
+        "workload": {"namespace": "ns", "name": "app-1a2b3-xxxxx"}})
+    .to_string();
+    let capture = [
+        v2_heartbeat_record(),
+        v2_record(
+            &v2_request("workload.start"),
+            Some("_INBOX.e.1"),
+            start.as_bytes(),
+        ),
+        v2_record(
+            "_INBOX.e.1",
+            None,
+            v2_answer("w1", &format!("WORKLOAD_STATE_{evil}"), "m").as_bytes(),
+        ),
+        v2_record(
+            &v2_request("workload.status"),
+            Some("_INBOX.e.2"),
+            br#"{"workloadId":"w1"}"#,
+        ),
+        v2_record("_INBOX.e.2", None, v2_answer("w1", evil, "m").as_bytes()),
+        v2_marker_record(),
+    ]
+    .join("\n");
+    let (status, _, _) = run_with_stdin(&["--input", "-", "--json"], capture.as_bytes());
+    assert_eq!(status.code(), Some(0));
+    for extra in [
+        &[][..],
+        &["-v"],
+        &["--summary"],
+        &["--until-workload", "ns/app-*=running"],
+    ] {
+        let mut args = vec!["--input", "-", "--color", "never"];
+        args.extend_from_slice(extra);
+        let (status, stdout, stderr) = run_with_stdin(&args, capture.as_bytes());
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(
+            [0, 3, 4].contains(&status.code().unwrap_or(-1)),
+            "{args:?}: {stderr}"
+        );
+        let stdout = String::from_utf8(stdout).expect("stdout is UTF-8");
+        if !extra.contains(&"--until-workload") {
+            assert!(stdout.contains("v2-marker"), "{args:?}: {stdout}");
+        }
+        for line in stdout.lines().chain(stderr.lines()) {
+            assert!(
+                !line.chars().any(forbidden),
+                "{args:?}: raw control character in {line:?}"
+            );
+            assert!(
+                !line.starts_with("forged-line"),
+                "{args:?}: a forged line: {line:?}"
+            );
+        }
+    }
+}
+
+/// Defect: `--summary`'s wasmCloud 2 workloads line lists every namespace whole on one line: a
+/// 70,000-character namespace, or 300 namespaces, make a line tens of thousands of characters
+/// wide (every other summary line is cut at a bound, with `…`).
+#[test]
+fn v2_summary_lines_stay_narrow_with_huge_and_many_namespaces() {
+    let huge = "N".repeat(70_000);
+    let mut lines = vec![v2_heartbeat_record()];
+    let namespaces = std::iter::once(huge).chain((0..300).map(|i| format!("ns{i}")));
+    for (i, namespace) in namespaces.enumerate() {
+        let start = serde_json::json!({"workloadId": format!("w{i}"),
+            "workload": {"namespace": namespace, "name": "app-1a2b3-xxxxx"}})
+        .to_string();
+        let reply = format!("_INBOX.s.{i}");
+        lines.push(v2_record(
+            &v2_request("workload.start"),
+            Some(&reply),
+            start.as_bytes(),
+        ));
+        lines.push(v2_record(
+            &reply,
+            None,
+            v2_answer(&format!("w{i}"), "WORKLOAD_STATE_RUNNING", "ok").as_bytes(),
+        ));
+    }
+    let (status, _, stderr) = run_with_stdin(
+        &["--input", "-", "--summary", "--color", "never"],
+        (lines.join("\n") + "\n").as_bytes(),
+    );
+    assert_eq!(status.code(), Some(0), "{stderr:.2000}");
+    assert!(stderr.contains("summary:"), "{stderr:.2000}");
+    for line in stderr.lines() {
+        assert!(
+            line.chars().count() < 300,
+            "summary lines stay narrow: {} characters: {line:.300}",
+            line.chars().count()
+        );
+    }
+}
+
+/// Defect: workload memory is bounded in count (16,384 requests awaiting an answer, 10,000
+/// workloads) but not in bytes: each keeps its namespace, name, images and the host's whole
+/// error text, so a flood of starts with huge names, or of failures with huge errors, holds
+/// gigabytes (1,500 unanswered 1 MiB starts held 1.5 GB live). Here 1,000 unanswered starts
+/// with 512 KiB names and 1,000 failures with 512 KiB errors: 1 GiB of text.
+#[test]
+fn v2_floods_of_huge_names_and_errors_keep_memory_bounded() {
+    let mut latwatch = Latwatch::spawn(&[
+        "--input",
+        "-",
+        "--color",
+        "never",
+        "-q",
+        "-t",
+        "component_scaled",
+    ]);
+    latwatch.write_stdin((v2_heartbeat_record() + "\n").as_bytes());
+    let big = "n".repeat(512 * 1024);
+    let start_subject = v2_request("workload.start");
+    for i in 0..1000 {
+        let start = format!(
+            r#"{{"workloadId":"u{i}","workload":{{"namespace":"flood","name":"u{i}-{big}"}}}}"#
+        );
+        let line = v2_record(
+            &start_subject,
+            Some(&format!("_INBOX.u.{i}")),
+            start.as_bytes(),
+        );
+        latwatch.write_stdin((line + "\n").as_bytes());
+    }
+    for i in 0..1000 {
+        let start = format!(
+            r#"{{"workloadId":"f{i}","workload":{{"namespace":"flood","name":"f{i}-abcde-fghij"}}}}"#
+        );
+        let reply = format!("_INBOX.f.{i}");
+        let answer = v2_answer(
+            &format!("f{i}"),
+            "WORKLOAD_STATE_ERROR",
+            &format!("{i}{big}"),
+        );
+        let lines = v2_record(&start_subject, Some(&reply), start.as_bytes())
+            + "\n"
+            + &v2_record(&reply, None, answer.as_bytes())
+            + "\n";
+        latwatch.write_stdin(lines.as_bytes());
+    }
+    latwatch.write_stdin((v2_marker_record() + "\n").as_bytes());
+    let line = latwatch.lines(1, Duration::from_secs(120)).remove(0);
+    assert!(line.contains("v2-marker"), "{line}");
+    let status = std::fs::read_to_string(format!("/proc/{}/status", latwatch.pid())).unwrap();
+    let peak_kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM");
+    latwatch.close_stdin();
+    assert_eq!(latwatch.wait_exit(WAIT).code(), Some(0));
+    assert!(
+        peak_kib < 256 * 1024,
+        "latwatch held {} MiB for 1 GiB of workload names and errors",
+        peak_kib / 1024
+    );
+}
+
+/// Defect: an empty `--until-workload` (a script's unset variable) is accepted and ignored: the
+/// run then waits for nothing (live: forever; `--input`: exit 0 at its end, as if the workload
+/// were reached). Empty `--namespace`, `--hostgroup` and `--environment` are ignored too, and
+/// show everything, while `-t ''` is a usage error.
+#[test]
+fn v2_empty_workload_values_are_usage_errors() {
+    for args in [
+        &["--until-workload", ""][..],
+        &["--until-workload", ","],
+        &["--until-workload", " "],
+        &["--namespace", ""],
+        &["--hostgroup", ""],
+        &["--environment", ""],
+    ] {
+        let mut all = vec!["--input", "-"];
+        all.extend_from_slice(args);
+        let (code, stdout, stderr) = run(&all);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stdout.is_empty());
+        assert!(stderr.contains(args[0]), "{args:?}: {stderr}");
+    }
+}
+
+/// Publishes with reply subjects (the operator's and the hosts' side), from synchronous tests.
+struct Asker {
+    runtime: tokio::runtime::Runtime,
+    client: async_nats::Client,
+}
+
+impl Asker {
+    fn connect(url: &str) -> Asker {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let client = runtime.block_on(async_nats::connect(url)).unwrap();
+        Asker { runtime, client }
+    }
+
+    fn send(&self, subject: &str, reply: Option<&str>, body: impl Into<Vec<u8>>) {
+        let body: Vec<u8> = body.into();
+        self.runtime.block_on(async {
+            match reply {
+                Some(reply) => self
+                    .client
+                    .publish_with_reply(subject.to_owned(), reply.to_owned(), body.into())
+                    .await
+                    .unwrap(),
+                None => self
+                    .client
+                    .publish(subject.to_owned(), body.into())
+                    .await
+                    .unwrap(),
+            }
+            self.client.flush().await.unwrap();
+        });
+    }
+}
+
+/// Waits until `n` latwatch connections listen to [`V2_HOST`]'s requests (the server's own list
+/// of subscriptions, `/connz?subs=1`).
+fn wait_for_v2_listeners(monitor: u16, n: usize) {
+    use std::io::Read as _;
+    let wanted = format!("runtime.host.{V2_HOST}.>");
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let mut listening = 0;
+        if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", monitor)) {
+            let _ = write!(
+                stream,
+                "GET /connz?subs=1&limit=1024 HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n"
+            );
+            let mut response = String::new();
+            let _ = stream.read_to_string(&mut response);
+            if let Some((_, body)) = response.split_once("\r\n\r\n") {
+                if let Ok(connz) = serde_json::from_str::<serde_json::Value>(body) {
+                    listening = connz["connections"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter(|c| c["name"] == "latwatch")
+                        .filter(|c| {
+                            c["subscriptions_list"]
+                                .as_array()
+                                .is_some_and(|subs| subs.iter().any(|s| s == wanted.as_str()))
+                        })
+                        .count();
+                }
+            }
+        }
+        if listening == n {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{listening} of {n} latwatch connections listen to {wanted}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Lines until one contains `needle` (panics with what came otherwise).
+fn lines_until(latwatch: &Latwatch, needle: &str) -> Vec<String> {
+    let mut seen = Vec::new();
+    loop {
+        let line = latwatch.lines(1, WAIT).remove(0);
+        let done = line.contains(needle);
+        seen.push(line);
+        if done {
+            return seen;
+        }
+    }
+}
+
+/// Defect, live: the same holes as over `--input`. A start-shaped body asked of a host on
+/// `workload.update` or `workload.start.v2`, a status answer that echoes the spec, and a
+/// secret body on an inbox that an asker's request then claims (an answer may come first) are
+/// shown whole by `--json` and `-o jsonl` and written whole to `--record`.
+#[test]
+fn v2_live_secrets_on_any_host_subject_or_answer_never_leave() {
+    let monitor = free_port();
+    let monitor_arg = monitor.to_string();
+    let server = NatsServer::start_with(&["-m", &monitor_arg]);
+    let dir = temp_dir("v2-live-leak");
+    let record = dir.join("live.jsonl");
+    let record_arg = record.to_str().unwrap().to_owned();
+    let mut watchers = vec![
+        Latwatch::listening(
+            &server,
+            &[
+                "--workloads",
+                "--color",
+                "never",
+                "-v",
+                "--record",
+                &record_arg,
+            ],
+        ),
+        Latwatch::listening(&server, &["--workloads", "--json"]),
+        Latwatch::listening(&server, &["--workloads", "-o", "jsonl"]),
+    ];
+    let asker = Asker::connect(&server.url());
+    asker.send(
+        &format!("runtime.operator.heartbeat.{V2_HOST}"),
+        None,
+        v2_heartbeat_body(),
+    );
+    wait_for_v2_listeners(monitor, 3);
+    let secret = v2_secret_start("w1", "payments", "billing-6c7d8-zzzzz").to_string();
+    asker.send(
+        &v2_request("workload.update"),
+        Some("_INBOX.l.1"),
+        secret.clone(),
+    );
+    asker.send(
+        "_INBOX.l.1",
+        None,
+        v2_answer("w1", "WORKLOAD_STATE_RUNNING", "ok"),
+    );
+    asker.send(
+        &v2_request("workload.start.v2"),
+        Some("_INBOX.l.2"),
+        secret.clone(),
+    );
+    asker.send(
+        &v2_request("workload.status"),
+        Some("_INBOX.l.3"),
+        r#"{"workloadId":"w1"}"#,
+    );
+    let echo = serde_json::json!({"workloadStatus": {"workloadId": "w1",
+        "workloadState": "WORKLOAD_STATE_RUNNING"},
+        "workload": v2_secret_start("w1", "payments", "billing-6c7d8-zzzzz")["workload"]})
+    .to_string();
+    asker.send("_INBOX.l.3", None, echo);
+    asker.send("_INBOX.l.4", None, secret.clone());
+    asker.send(&v2_request("heartbeat"), Some("_INBOX.l.4"), "{}");
+    // The marker: a start and its answer, after everything else.
+    asker.send(
+        &v2_request("workload.start"),
+        Some("_INBOX.l.5"),
+        r#"{"workloadId":"m1","workload":{"namespace":"mark","name":"marker-1a2b3-qqqqq"}}"#,
+    );
+    asker.send(
+        "_INBOX.l.5",
+        None,
+        v2_answer("m1", "WORKLOAD_STATE_RUNNING", "ok"),
+    );
+    let mut all = String::new();
+    for watcher in &mut watchers {
+        all += &lines_until(watcher, "marker-1a2b3-qqqqq").join("");
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    for watcher in &mut watchers {
+        watcher.signal("INT");
+        assert_eq!(watcher.wait_exit(WAIT).code(), Some(0));
+        all += &watcher.rest().join("");
+        all += &watcher.stderr();
+    }
+    let recorded = std::fs::read_to_string(&record).unwrap();
+    all += &recorded;
+    let (_, replayed, stderr) = run(&["--input", &record_arg, "--json"]);
+    all += &String::from_utf8_lossy(&replayed);
+    all += &stderr;
+    let leaked: Vec<&str> = V2_SECRETS
+        .iter()
+        .copied()
+        .filter(|s| all.contains(s))
+        .collect();
+    assert!(leaked.is_empty(), "{leaked:?} left latwatch:\n{all:.6000}");
+}
+
+/// Defect, live: a `workload.start` that cannot be read (truncated, not UTF-8) is rightly dropped
+/// unread, but latwatch then says "N events were dropped by the NATS client's own queue before
+/// latwatch could take them (the machine was too busy)" and reports a gap it could not fill:
+/// both false, and the dropped start itself is never mentioned.
+#[test]
+fn v2_an_unreadable_start_is_not_reported_as_a_busy_machine() {
+    let monitor = free_port();
+    let monitor_arg = monitor.to_string();
+    let server = NatsServer::start_with(&["-m", &monitor_arg]);
+    let latwatch = Latwatch::listening(&server, &["--workloads", "--color", "never", "-v"]);
+    let asker = Asker::connect(&server.url());
+    asker.send(
+        &format!("runtime.operator.heartbeat.{V2_HOST}"),
+        None,
+        v2_heartbeat_body(),
+    );
+    wait_for_v2_listeners(monitor, 1);
+    let start = v2_secret_start("w1", "payments", "billing-6c7d8-zzzzz").to_string();
+    asker.send(
+        &v2_request("workload.start"),
+        Some("_INBOX.x.1"),
+        &start.as_bytes()[..start.len() / 2],
+    );
+    asker.send(
+        &v2_request("workload.start"),
+        Some("_INBOX.x.2"),
+        [b"\xff".as_slice(), start.as_bytes()].concat(),
+    );
+    asker.send(
+        &v2_request("workload.start"),
+        Some("_INBOX.x.3"),
+        r#"{"workloadId":"m1","workload":{"namespace":"mark","name":"marker-1a2b3-qqqqq"}}"#,
+    );
+    let seen = lines_until(&latwatch, "marker-1a2b3-qqqqq").join("");
+    std::thread::sleep(Duration::from_secs(1));
+    let stderr = latwatch.stderr();
+    for secret in V2_SECRETS {
+        assert!(!seen.contains(secret) && !stderr.contains(secret));
+    }
+    assert!(
+        !stderr.contains("dropped by the NATS client") && !stderr.contains("events dropped"),
+        "an unreadable start is not a busy machine nor a gap:\n{stderr}"
     );
 }

@@ -328,11 +328,15 @@ fn nats_config(
 }
 
 /// Glob values (`--hostgroup`, `--environment`), empty ones left out.
-fn globs(values: &[String]) -> Vec<AppPattern> {
+fn globs(flag: &str, values: &[String]) -> Result<Vec<AppPattern>, String> {
     values
         .iter()
-        .filter(|v| !v.trim().is_empty())
-        .map(|v| AppPattern::new(v))
+        .map(|v| match v.trim().is_empty() {
+            true => Err(format!(
+                "{flag} needs a value (a name or a glob, e.g. {flag} 'prod-*')"
+            )),
+            false => Ok(AppPattern::new(v)),
+        })
         .collect()
 }
 
@@ -350,9 +354,9 @@ fn filter(cli: &Cli) -> Result<Filter, String> {
             .filter(|a| !a.trim().is_empty())
             .map(|a| AppPattern::new(a))
             .collect(),
-        hostgroups: globs(&cli.hostgroups),
-        environments: globs(&cli.environments),
-        namespaces: globs(&cli.namespaces),
+        hostgroups: globs("--hostgroup", &cli.hostgroups)?,
+        environments: globs("--environment", &cli.environments)?,
+        namespaces: globs("--namespace", &cli.namespaces)?,
         jq: match &cli.filter {
             Some(code) => Some(JqFilter::compile(code).map_err(|why| {
                 format!("--filter is not a jq expression latwatch can run: {why}")

@@ -111,7 +111,6 @@ fn workload_targets(values: &[String]) -> Result<Vec<crate::until::WorkloadTarge
     use crate::until::{WantState, WorkloadTarget};
     values
         .iter()
-        .filter(|v| !v.trim().is_empty())
         .map(|value| {
             let shown = crate::text::escape_untrusted(value.trim()).into_owned();
             let usage = || {

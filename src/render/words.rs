@@ -267,6 +267,11 @@ fn images(images: &[String]) -> String {
     shown.join(",")
 }
 
+/// A state as a host sent it: a name latwatch does not know is the host's text, escaped.
+fn state_words(state: &WorkloadState) -> std::borrow::Cow<'_, str> {
+    escape_name(state.as_str())
+}
+
 /// A workload line's words (the host is the line's host column). The host's error text is
 /// always whole: it is what Kubernetes drops.
 impl fmt::Display for WorkloadFacts {
@@ -297,7 +302,12 @@ impl fmt::Display for WorkloadFacts {
                 took: t,
                 failing,
             } => {
-                write!(f, "{key}  failed to start ({} after {})", state, took(t))?;
+                write!(
+                    f,
+                    "{key}  failed to start ({} after {})",
+                    state_words(state),
+                    took(t)
+                )?;
                 if let Some((count, over)) = failing {
                     write!(
                         f,
@@ -320,8 +330,8 @@ impl fmt::Display for WorkloadFacts {
             },
             WorkloadChange::State { from, to, message } => {
                 match from {
-                    Some(from) => write!(f, "{key}  {} → {}", from, to)?,
-                    None => write!(f, "{key}  seen {to}")?,
+                    Some(from) => write!(f, "{key}  {} → {}", state_words(from), state_words(to))?,
+                    None => write!(f, "{key}  seen {}", state_words(to))?,
                 }
                 // Only an error's text says more than the state ("Workload not found: <id>").
                 if let Some(message) = message.as_ref().filter(|_| *to == WorkloadState::Error) {
@@ -329,7 +339,9 @@ impl fmt::Display for WorkloadFacts {
                 }
                 Ok(())
             }
-            WorkloadChange::Same { state } => write!(f, "{key}  {state} (unchanged)"),
+            WorkloadChange::Same { state } => {
+                write!(f, "{key}  {} (unchanged)", state_words(state))
+            }
             WorkloadChange::HostAnswered => f.write_str("answered a heartbeat request"),
             WorkloadChange::Unanswered { waited } => write!(
                 f,

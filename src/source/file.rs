@@ -164,6 +164,8 @@ fn read_all(path: &Path, pipeline: &mut Pipeline, reading: &Reading) -> Result<(
     let mut reader = BufReader::with_capacity(256 * 1024, input);
     let mut line = Vec::new();
     let (mut lines, mut bytes) = (0u64, 0u64);
+    // Inside the body of a `nats sub` capture's v2 request or reply (never shown).
+    let mut v2_body = false;
     loop {
         if reader.buffer().is_empty() {
             pipeline.flush()?;
@@ -198,7 +200,7 @@ fn read_all(path: &Path, pipeline: &mut Pipeline, reading: &Reading) -> Result<(
                 },
             )?
         } else {
-            handle_line(&line, pipeline)?
+            handle_line(&line, pipeline, &mut v2_body)?
         };
         if flow == Flow::Done {
             break;
@@ -310,7 +312,13 @@ struct GapRecord {
 
 /// Bytes that mark a line as wasmCloud 2 request/reply traffic (or its secrets) when it is not
 /// a record latwatch reads: its subject, a workload id, a pull secret, a password.
-const V2_MARKS: [&[u8]; 9] = [
+fn reads_like_v2(bytes: &[u8]) -> bool {
+    V2_MARKS
+        .iter()
+        .any(|mark| memchr::memmem::find(bytes, mark).is_some())
+}
+
+const V2_MARKS: [&[u8]; 13] = [
     b"\"runtime.host.",
     b"\"_INBOX.",
     b"\"workloadId\"",
@@ -319,13 +327,37 @@ const V2_MARKS: [&[u8]; 9] = [
     b"ull_secret\"",
     b"ocalResources\"",
     b"ocal_resources\"",
+    b"ostInterfaces\"",
+    b"ost_interfaces\"",
+    b"itWorld\"",
+    b"it_world\"",
     b"assword\"",
 ];
 
-fn handle_line(line: &[u8], pipeline: &mut Pipeline) -> io::Result<Flow> {
+/// A line that carries no event of its own, dropped as v2 traffic is (counted as filtered).
+fn drop_v2(pipeline: &mut Pipeline) -> io::Result<Flow> {
+    pipeline.handle(RawMessage {
+        subject: Some(crate::v2::HOST_PREFIX),
+        payload: b"",
+        received: Received::Now,
+        reply: None,
+    })
+}
+
+fn handle_line(line: &[u8], pipeline: &mut Pipeline, v2_body: &mut bool) -> io::Result<Flow> {
     let line = line.trim_ascii();
     if line.is_empty() {
+        // A `nats sub` capture ends each message's body with a blank line.
+        *v2_body = false;
         return Ok(Flow::Continue);
+    }
+    // The body of a v2 request or reply in a `nats sub` capture, a line at a time (a pretty
+    // printed start spreads its secrets over many): until the next message's header.
+    if *v2_body {
+        if !line.starts_with(b"[#") {
+            return drop_v2(pipeline);
+        }
+        *v2_body = false;
     }
     if line.starts_with(br#"{"gap":"#) {
         if let Ok(GapRecord { gap }) = serde_json::from_slice::<GapRecord>(line) {
@@ -359,7 +391,25 @@ fn handle_line(line: &[u8], pipeline: &mut Pipeline) -> io::Result<Flow> {
                 (None, None, None) => None,
             };
             let reply = record.reply.and_then(json_str);
+            // No subject, but a body that reads like a v2 request or reply: never shown.
+            if let (Some(payload), None) = (payload, subject.as_deref()) {
+                if reads_like_v2(payload) {
+                    return drop_v2(pipeline);
+                }
+            }
             if let (Some(payload), Some(subject)) = (payload, subject.as_deref()) {
+                // A host's answer: cleaned like a request (it may echo a start's spec).
+                if subject.starts_with(crate::v2::INBOX_PREFIX) {
+                    let Some(clean) = crate::v2::clean_answer(payload) else {
+                        return drop_v2(pipeline);
+                    };
+                    return pipeline.handle(RawMessage {
+                        subject: Some(subject),
+                        payload: &clean,
+                        received,
+                        reply: None,
+                    });
+                }
                 // A wasmCloud 2 request: redacted before anything sees it (one that cannot be
                 // read cannot be cleaned, and goes nowhere).
                 if subject.starts_with(crate::v2::HOST_PREFIX) {
@@ -402,16 +452,12 @@ fn handle_line(line: &[u8], pipeline: &mut Pipeline) -> io::Result<Flow> {
     // Not a record latwatch reads, but naming v2's requests or replies (a `nats sub` header
     // line), or a bare body that reads like one (the line after such a header, `nats sub --raw`):
     // never passed on whole.
-    if V2_MARKS
-        .iter()
-        .any(|mark| memchr::memmem::find(line, mark).is_some())
-    {
-        return pipeline.handle(RawMessage {
-            subject: Some(crate::v2::HOST_PREFIX),
-            payload: b"",
-            received: Received::Now,
-            reply: None,
-        });
+    if reads_like_v2(line) {
+        // A `nats sub` header naming a v2 subject: its body follows on the next lines.
+        if line.starts_with(b"[#") {
+            *v2_body = true;
+        }
+        return drop_v2(pipeline);
     }
     pipeline.handle(RawMessage {
         subject: None,

@@ -264,12 +264,14 @@ async fn go_live(
     let listening = Utc::now();
     let mut subscribers = subscribe(&client, &config.subjects, &server).await?;
     let mut wadm_subscribers = subscribe(&client, &config.app_subjects, &server).await?;
+    // Messages taken off this connection that the subscriptions' intake never sees.
+    let looked_at = Arc::new(AtomicU64::new(0));
     // wasmCloud 2's heartbeats join wadm's few messages on the side.
     wadm_subscribers.extend(subscribe(&client, &config.v2_subjects, &server).await?);
     // `--workloads`: the operator's requests and the hosts' answers, gated by their own task.
     let (tap, tapped) = match config.workloads {
         true => {
-            let (tap, tapped) = super::workloads::start(client.clone(), status)
+            let (tap, tapped) = super::workloads::start(client.clone(), status, looked_at.clone())
                 .await
                 .with_context(|| {
                     format!(
@@ -321,7 +323,6 @@ async fn go_live(
         "listening on {} at {server}",
         escape_untrusted(&listened.join(", "))
     ));
-    let looked_at = Arc::new(AtomicU64::new(0));
     let queue = Arc::new(Queue::new(config.buffer));
     tokio::spawn(
         Intake {

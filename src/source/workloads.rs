@@ -13,6 +13,8 @@
 //! only when it answers a request that went on (others are discarded undecoded).
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use async_nats::{Client, Message, Subscriber};
 use chrono::Utc;
@@ -87,12 +89,13 @@ fn is_token(id: &str) -> bool {
 pub async fn start(
     client: Client,
     status: Status,
+    dropped: Arc<AtomicU64>,
 ) -> anyhow::Result<(Tap, crate::source::intake::Messages)> {
     let inbox = client.subscribe(INBOX_WILDCARD.to_owned()).await?;
     let (wanted_tx, wanted) = watch::channel(BTreeSet::new());
     let (asks_tx, asks) = mpsc::unbounded_channel();
     let (out, out_rx) = mpsc::channel(1024);
-    tokio::spawn(run(client, inbox, wanted, asks, out, status));
+    tokio::spawn(run(client, inbox, wanted, asks, out, status, dropped));
     let messages = futures_util::stream::unfold(out_rx, |mut rx| async move {
         rx.recv().await.map(|message| (message, rx))
     });
@@ -112,12 +115,19 @@ async fn run(
     mut asks: mpsc::UnboundedReceiver<Vec<(String, Vec<u8>)>>,
     out: mpsc::Sender<Message>,
     status: Status,
+    dropped: Arc<AtomicU64>,
 ) {
     let (requests_tx, mut requests) = mpsc::channel::<Message>(1024);
     let mut hosts: HashMap<String, oneshot::Sender<()>> = HashMap::new();
     let mut gate: Gate<Message> = Gate::default();
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
     let mut said_refused = false;
+    let mut said_unreadable = false;
+    // Messages taken off the connection that the intake never sees: counted where the intake's
+    // loss accounting looks (they are not losses).
+    let drop_one = || {
+        dropped.fetch_add(1, Ordering::Relaxed);
+    };
     loop {
         let passed: Vec<Message> = tokio::select! {
             changed = wanted.changed() => {
@@ -161,8 +171,20 @@ async fn run(
                     }
                 };
                 match cleaned {
-                    // A start that cannot be read cannot be cleaned: it goes nowhere.
-                    None => Vec::new(),
+                    // A body that cannot be read cannot be cleaned: it goes nowhere.
+                    None => {
+                        drop_one();
+                        if !said_unreadable {
+                            said_unreadable = true;
+                            status.warn(format_args!(
+                                "--workloads: a request on {} is not JSON latwatch can read: \
+                                 dropped unshown (a body that cannot be read cannot be cleaned \
+                                 of secrets); said once",
+                                escape_untrusted(&request.subject)
+                            ));
+                        }
+                        Vec::new()
+                    }
                     Some(()) => {
                         let early = request
                             .reply
@@ -177,7 +199,11 @@ async fn run(
             Some(reply) = inbox.next() => {
                 let subject = reply.subject.to_string();
                 let bytes = reply.payload.len() + subject.len();
-                gate.answer(&subject, reply, bytes, Utc::now()).into_iter().collect()
+                let before = gate.discarded;
+                let passed: Vec<Message> =
+                    gate.answer(&subject, reply, bytes, Utc::now()).into_iter().collect();
+                (before..gate.discarded).for_each(|_| drop_one());
+                passed
             }
             Some(asks) = asks.recv() => {
                 // Read-only: `heartbeat` and `workload.status` only (`Tap::ask_after_reconnect`).
@@ -192,11 +218,28 @@ async fn run(
                 Vec::new()
             }
             _ = tick.tick() => {
+                let before = gate.discarded;
                 gate.expire(Utc::now());
+                (before..gate.discarded).for_each(|_| drop_one());
                 Vec::new()
             }
         };
-        for message in passed {
+        for mut message in passed {
+            // An answer is cleaned like a request: one that echoes a start's spec hides its
+            // secrets too (a heartbeat's tenant label stays).
+            if message.subject.starts_with(crate::v2::INBOX_PREFIX) {
+                match crate::v2::clean_answer(&message.payload) {
+                    Some(std::borrow::Cow::Borrowed(_)) => {}
+                    Some(std::borrow::Cow::Owned(bytes)) => {
+                        message.length = bytes.len();
+                        message.payload = bytes.into();
+                    }
+                    None => {
+                        drop_one();
+                        continue;
+                    }
+                }
+            }
             if out.send(message).await.is_err() {
                 return;
             }

@@ -33,6 +33,38 @@ const LOOP_WITHIN: Duration = Duration::minutes(10);
 /// At most this many ReplicaSets' failures remembered.
 const MAX_LOOPS: usize = 4096;
 
+/// Kubernetes names are at most 253 characters: longer ones are cut, so that memory is bounded
+/// in bytes, not only in entries.
+const NAME_KEPT: usize = 253;
+/// At most this many images of a workload are kept, each cut at this many bytes.
+const IMAGES_KEPT: usize = 8;
+const IMAGE_KEPT: usize = 256;
+/// A host's message kept with a workload (the line shows each answer's text whole).
+const MESSAGE_KEPT: usize = 4096;
+
+/// `text` cut to at most `max` bytes, at a character boundary (`…` marks a cut).
+fn clip(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
+        // A cut string keeps its capacity otherwise.
+        text.shrink_to_fit();
+    }
+    text
+}
+
+fn clip_images(images: Vec<String>) -> Vec<String> {
+    images
+        .into_iter()
+        .take(IMAGES_KEPT)
+        .map(|i| clip(i, IMAGE_KEPT))
+        .collect()
+}
+
 /// What a request asked (a reply's meaning depends on it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Asks {
@@ -269,7 +301,7 @@ impl Workloads {
         };
         let asks = Asks::of(command);
         let payload = event.raw.payload;
-        let (id, mut namespace, mut name, mut images) = match asks {
+        let (id, namespace, name, images) = match asks {
             Asks::Start => match v2::parse_start(payload) {
                 Ok(start) => (start.workload_id, start.namespace, start.name, start.images),
                 Err(_) => Default::default(),
@@ -282,6 +314,12 @@ impl Workloads {
             ),
             Asks::Heartbeat | Asks::Other => Default::default(),
         };
+        let (mut namespace, mut name, mut images) = (
+            clip(namespace, NAME_KEPT),
+            clip(name, NAME_KEPT),
+            clip_images(images),
+        );
+        let id = clip(id, NAME_KEPT);
         if let (true, Some(known)) = (name.is_empty(), self.known.get(&id)) {
             namespace = known.namespace.clone();
             name = known.name.clone();
@@ -330,11 +368,15 @@ impl Workloads {
         at: DateTime<Utc>,
     ) -> Option<WorkloadFacts> {
         let asked = self.take(subject)?;
-        let reply = v2::parse_reply(payload).ok()?;
+        let mut reply = v2::parse_reply(payload).ok()?;
+        if let WorkloadState::Other(state) = &mut reply.state {
+            *state = clip(std::mem::take(state), 64);
+        }
         let id = match reply.workload_id.is_empty() {
             true => asked.id.clone(),
-            false => reply.workload_id.clone(),
+            false => clip(reply.workload_id.clone(), NAME_KEPT),
         };
+        let kept_message = reply.message.clone().map(|m| clip(m, MESSAGE_KEPT));
         let known = self.known.get(&id).cloned();
         let (namespace, name, images) = match (&known, asked.name.is_empty()) {
             (Some(k), true) => (k.namespace.clone(), k.name.clone(), k.images.clone()),
@@ -377,7 +419,7 @@ impl Workloads {
                 // error's text is part of its state.
                 Some(k)
                     if k.state == reply.state
-                        && (reply.state != WorkloadState::Error || k.message == reply.message) =>
+                        && (reply.state != WorkloadState::Error || k.message == kept_message) =>
                 {
                     WorkloadChange::Same {
                         state: reply.state.clone(),
@@ -413,7 +455,7 @@ impl Workloads {
                     name: name.clone(),
                     host: asked.host.clone(),
                     state: reply.state.clone(),
-                    message: reply.message.clone(),
+                    message: kept_message,
                     images,
                     since,
                     heard: at,

@@ -15,7 +15,7 @@ use std::collections::{HashMap, VecDeque};
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{classify, redact_start, Command, Redacted, V2Subject};
+use super::{classify, redact_answer, redact_start, Command, Redacted, V2Subject};
 
 /// How long a request's reply subject is remembered: the operator waits 60 s for a start.
 const ASKED_FOR: Duration = Duration::seconds(70);
@@ -27,19 +27,32 @@ const EARLY_FOR: Duration = Duration::seconds(5);
 const MAX_EARLY: usize = 1024;
 const MAX_EARLY_BYTES: usize = 4 << 20;
 
-/// A request's body as it may go further: `None` drops it (a start that cannot be read cannot be
-/// cleaned). Anything not a request to a host passes as it is.
+/// A request's body as it may go further: `None` drops it (a body that cannot be read cannot be
+/// cleaned). Every request to a host is redacted, whatever its command (a start's secrets could
+/// be sent on any subject); anything not a request to a host passes as it is.
 pub fn clean_request<'a>(subject: &str, payload: &'a [u8]) -> Option<Cow<'a, [u8]>> {
     match classify(subject) {
-        Some(V2Subject::Request {
-            command: Command::WorkloadStart,
-            ..
-        }) => match redact_start(payload) {
-            Redacted::Unchanged => Some(Cow::Borrowed(payload)),
-            Redacted::Changed(bytes) => Some(Cow::Owned(bytes)),
-            Redacted::Unreadable => None,
-        },
+        Some(V2Subject::Request { command, .. }) => {
+            let redacted = match command {
+                Command::WorkloadStart => redact_start(payload),
+                _ => redact_answer(payload),
+            };
+            cleaned(payload, redacted)
+        }
         _ => Some(Cow::Borrowed(payload)),
+    }
+}
+
+/// A host's answer as it may go further (`redact_answer`): `None` drops it.
+pub fn clean_answer(payload: &[u8]) -> Option<Cow<'_, [u8]>> {
+    cleaned(payload, redact_answer(payload))
+}
+
+fn cleaned(payload: &[u8], redacted: Redacted) -> Option<Cow<'_, [u8]>> {
+    match redacted {
+        Redacted::Unchanged => Some(Cow::Borrowed(payload)),
+        Redacted::Changed(bytes) => Some(Cow::Owned(bytes)),
+        Redacted::Unreadable => None,
     }
 }
 

@@ -44,9 +44,9 @@ mod de;
 #[cfg(test)]
 mod tests;
 
-pub use gate::{clean_request, Gate};
+pub use gate::{clean_answer, clean_request, Gate};
 pub use heartbeat::{parse_heartbeat, HostBeat};
-pub use redact::{redact_start, Redacted, REDACTED};
+pub use redact::{redact_answer, redact_start, Redacted, REDACTED};
 pub use subject::{
     carries_secrets, classify, Command, V2Subject, HEARTBEAT_PREFIX, HEARTBEAT_WILDCARD,
     HOST_PREFIX, HOST_WILDCARD, INBOX_PREFIX, INBOX_WILDCARD,

@@ -73,6 +73,35 @@ pub fn redact_start(payload: &[u8]) -> Redacted {
     }
 }
 
+/// Redacts a host's answer (or any request to a host) by the same rule as [`redact_start`],
+/// except that a top-level `environment` **string** is kept: in a heartbeat (and the answer to a
+/// `heartbeat` request) it is the host's tenant label, not a secret. Anything else under a
+/// secret-bearing key is redacted, so an answer that echoes a start's spec hides its secrets too.
+pub fn redact_answer(payload: &[u8]) -> Redacted {
+    let Ok(mut value) = serde_json::from_slice::<Value>(payload) else {
+        return Redacted::Unreadable;
+    };
+    let label = match &mut value {
+        Value::Object(map) => match map.get("environment") {
+            Some(Value::String(_)) => map.remove("environment"),
+            _ => None,
+        },
+        _ => None,
+    };
+    let walk = redact_value(&mut value);
+    let kept = usize::from(label.is_some());
+    if let (Some(label), Value::Object(map)) = (label, &mut value) {
+        map.insert("environment".to_owned(), label);
+    }
+    if !walk.changed && count_entries(payload) == Some(walk.entries + kept) {
+        return Redacted::Unchanged;
+    }
+    match serde_json::to_vec(&value) {
+        Ok(bytes) => Redacted::Changed(bytes),
+        Err(_) => Redacted::Unreadable,
+    }
+}
+
 /// What a walk did: whether it replaced anything, and how many object entries it saw.
 struct Walk {
     changed: bool,
@@ -287,5 +316,31 @@ mod tests {
         ] {
             assert_eq!(redact_start(bad), Redacted::Unreadable, "{bad:?}");
         }
+    }
+}
+
+#[cfg(test)]
+mod answer_tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_keeps_its_tenant_label_and_loses_secrets() {
+        let beat = br#"{"id":"h","environment":"tenant-b","labels":{"hostgroup":"edge"}}"#;
+        assert_eq!(redact_answer(beat), Redacted::Unchanged);
+        let echoed = br#"{"workloadStatus":{"workloadId":"w"},"workload":{"service":{"imagePullSecret":{"password":"P"}}},"environment":"t"}"#;
+        let Redacted::Changed(bytes) = redact_answer(echoed) else {
+            panic!("not redacted");
+        };
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(
+            !text.contains("\"P\"") && text.contains("\"environment\":\"t\""),
+            "{text}"
+        );
+        let nested_env = br#"{"environment":{"DB_PASSWORD":"S"}}"#;
+        let Redacted::Changed(bytes) = redact_answer(nested_env) else {
+            panic!("an environment map is not a label");
+        };
+        assert!(!String::from_utf8(bytes).unwrap().contains("\"S\""));
+        assert_eq!(redact_answer(b"{\"a\""), Redacted::Unreadable);
     }
 }
