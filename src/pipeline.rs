@@ -331,7 +331,16 @@ impl Pipeline {
     ) -> io::Result<Flow> {
         let kind = match &self.state.workloads {
             None => None,
+            // What a source held back (an empty stand-in) goes no further.
+            Some(_) if raw.payload.is_empty() => None,
             Some(_) if subject.starts_with(crate::v2::HOST_PREFIX) => {
+                if !matches!(
+                    crate::v2::classify(subject),
+                    Some(crate::v2::V2Subject::Request { .. })
+                ) {
+                    self.counts.filtered += 1;
+                    return Ok(Flow::Continue);
+                }
                 match crate::v2::clean_request(subject, raw.payload) {
                     Some(std::borrow::Cow::Borrowed(_)) => Some(KindId::V2Request),
                     _ => None,

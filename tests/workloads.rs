@@ -670,3 +670,58 @@ fn namespace_and_host_narrow_workload_lines() {
     let stdout = String::from_utf8_lossy(&stdout);
     assert!(stdout.contains("default/ghost-5d8f7-qwert"), "{stdout}");
 }
+
+/// The operator's ReplicaSet recreates a workload whose start failed: each failed start of the
+/// same namespace and `<deployment>-<replicaset>-` prefix is one ongoing failure, counted.
+#[test]
+fn failed_starts_of_one_replicaset_read_as_one_ongoing_failure() {
+    let lines = session();
+    let failure = lines
+        .iter()
+        .find(|l| l.payload.contains("WORKLOAD_STATE_ERROR"))
+        .unwrap();
+    let host = format!("runtime.host.{HOST_A}.workload.start");
+    let mut input = String::new();
+    for (i, suffix) in ["qwert", "asdfg", "zxcvb"].iter().enumerate() {
+        let start = serde_json::json!({"workloadId": format!("g{i}"),
+            "workload": {"namespace": "default", "name": format!("ghost-5d8f7-{suffix}")}});
+        let inbox = format!("_INBOX.loop.{i}");
+        let at = format!("2026-12-02T09:1{i}:00Z");
+        // latwatch's record order: subject first.
+        let text = |v: &str| serde_json::Value::from(v).to_string();
+        input += &format!(
+            r#"{{"subject":{},"received":{},"reply":{},"payload":{}}}"#,
+            text(&host),
+            text(&at),
+            text(&inbox),
+            text(&start.to_string())
+        );
+        input += "\n";
+        input += &format!(
+            r#"{{"subject":{},"received":{},"payload":{}}}"#,
+            text(&inbox),
+            text(&at),
+            text(&failure.payload)
+        );
+        input += "\n";
+    }
+    let (status, stdout, stderr) =
+        run_with_stdin(&["--input", "-", "--color", "never"], input.as_bytes());
+    assert!(status.success(), "{stderr}");
+    let stdout = String::from_utf8_lossy(&stdout);
+    let failed: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("v2_workload_failed"))
+        .collect();
+    assert_eq!(failed.len(), 3, "{stdout}");
+    assert!(!failed[0].contains("failing:"), "{stdout}");
+    assert!(
+        failed[1].contains("default/ghost-5d8f7-asdfg  failed to start (ERROR after ")
+            && failed[1].contains("failing: 2 failed starts of ghost-5d8f7 in 1m"),
+        "{stdout}"
+    );
+    assert!(
+        failed[2].contains("failing: 3 failed starts of ghost-5d8f7 in 2m"),
+        "{stdout}"
+    );
+}
