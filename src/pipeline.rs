@@ -424,8 +424,8 @@ impl Pipeline {
             Some(at) if self.remember => {
                 // wadm's status messages carry no time of their own: in a replay their receive
                 // time is not the hosts' clock, so they do not move lattice memory's.
-                if !wadm {
-                    self.tick(at)?;
+                if !wadm && self.tick(at)? == Flow::Done {
+                    return Ok(Flow::Done);
                 }
                 let facts = self.state.lattice.observe_read(&event, at, listed.as_ref());
                 if let (true, Some(name), Some(host)) =
@@ -454,16 +454,29 @@ impl Pipeline {
                     .and_then(|t| t.workloads.as_mut())
                 {
                     let host = facts.host_name.as_deref().unwrap_or(&workload.host);
-                    match workloads.get(&workload.id) {
-                        Some(known) => {
-                            rows.insert(workload.id.clone(), workload_row(&workload, known, host));
-                        }
-                        None => {
-                            rows.remove(&workload.id);
-                        }
+                    if let Some(known) = workloads.get(&workload.id) {
+                        rows.insert(workload.id.clone(), workload_row(&workload, known, host));
                     }
+                    // Rows follow memory: what it forgot (stopped, over its bound) goes.
+                    rows.retain(|id, _| workloads.get(id).is_some());
                 }
                 facts.workload = Some(workload);
+            }
+        }
+        // A host restarted under a new id holds none of the old id's workloads.
+        if let Some(workloads) = &mut self.state.workloads {
+            for change in &facts.changes {
+                if let Change::Restarted { was } = change {
+                    workloads.forget_host(was);
+                    if let Some(rows) = self
+                        .state
+                        .tables
+                        .as_mut()
+                        .and_then(|t| t.workloads.as_mut())
+                    {
+                        rows.retain(|id, _| workloads.get(id).is_some());
+                    }
+                }
             }
         }
         if !self.said_workloads
@@ -852,13 +865,13 @@ impl Pipeline {
 
     /// Looks for hosts gone silent, at most once a second of (event or wall clock) time: a line in
     /// pretty output, a warning on stderr otherwise.
-    pub fn tick(&mut self, now: DateTime<Utc>) -> io::Result<()> {
+    pub fn tick(&mut self, now: DateTime<Utc>) -> io::Result<Flow> {
         if !self.remember
             || self
                 .last_tick
                 .is_some_and(|last| now - last < chrono::Duration::seconds(1))
         {
-            return Ok(());
+            return Ok(Flow::Continue);
         }
         self.last_tick = Some(now);
         // Starts no host answered in time: latwatch's own events, through every stage (not
@@ -878,14 +891,23 @@ impl Pipeline {
                 KindId::V2WorkloadUnanswered,
             );
             self.counts.received += 1;
+            // `--until-type v2_workload_unanswered`, `--fail-on`, `--count`: the run ends here.
             if self.take(event, false)? == Flow::Done {
-                break;
+                return Ok(Flow::Done);
             }
         }
         for silence in self.state.lattice.tick(now) {
             // A lost v2 host's workloads are rescheduled elsewhere: none is on it any more.
             if let (Some(workloads), Some(_)) = (&mut self.state.workloads, silence.lost) {
                 workloads.forget_host(&silence.host_id);
+                if let Some(rows) = self
+                    .state
+                    .tables
+                    .as_mut()
+                    .and_then(|t| t.workloads.as_mut())
+                {
+                    rows.retain(|id, _| workloads.get(id).is_some());
+                }
             }
             if let Some(tables) = &mut self.state.tables {
                 tables.silent(&silence.host_id);
@@ -924,7 +946,7 @@ impl Pipeline {
                 ));
             }
         }
-        Ok(())
+        Ok(Flow::Continue)
     }
 
     /// Events may be missing in `gap`; `-o jsonl` records it so that a consumer knows (the other

@@ -165,7 +165,7 @@ fn read_all(path: &Path, pipeline: &mut Pipeline, reading: &Reading) -> Result<(
     let mut line = Vec::new();
     let (mut lines, mut bytes) = (0u64, 0u64);
     // Inside the body of a `nats sub` capture's v2 request or reply (never shown).
-    let mut v2_body = false;
+    let mut v2_body = None;
     loop {
         if reader.buffer().is_empty() {
             pipeline.flush()?;
@@ -349,20 +349,65 @@ fn drop_v2(pipeline: &mut Pipeline) -> io::Result<Flow> {
     })
 }
 
-fn handle_line(line: &[u8], pipeline: &mut Pipeline, v2_body: &mut bool) -> io::Result<Flow> {
+/// Where a `nats sub` capture's v2 body stands: its JSON nesting depth so far, and whether it has
+/// opened (a body ends when its outermost object closes, or at the next header or record).
+#[derive(Debug, Clone, Copy)]
+struct V2Body {
+    depth: i64,
+    opened: bool,
+}
+
+impl V2Body {
+    /// Follows the body's braces through one line (those inside strings do not count).
+    fn take(&mut self, line: &[u8]) {
+        let (mut in_string, mut escaped) = (false, false);
+        for &b in line {
+            match (in_string, escaped, b) {
+                (true, true, _) => escaped = false,
+                (true, false, b'\\') => escaped = true,
+                (true, false, b'"') => in_string = false,
+                (false, _, b'"') => in_string = true,
+                (false, _, b'{' | b'[') => {
+                    self.depth += 1;
+                    self.opened = true;
+                }
+                (false, _, b'}' | b']') => self.depth -= 1,
+                _ => {}
+            }
+        }
+    }
+
+    fn ended(&self) -> bool {
+        self.opened && self.depth <= 0
+    }
+}
+
+fn handle_line(
+    line: &[u8],
+    pipeline: &mut Pipeline,
+    v2_body: &mut Option<V2Body>,
+) -> io::Result<Flow> {
     let line = line.trim_ascii();
     if line.is_empty() {
-        // A `nats sub` capture ends each message's body with a blank line.
-        *v2_body = false;
+        // (A blank line does not end a v2 body: a pretty body or a header block may hold one.)
         return Ok(Flow::Continue);
     }
     // The body of a v2 request or reply in a `nats sub` capture, a line at a time (a pretty
     // printed start spreads its secrets over many): until the next message's header.
-    if *v2_body {
-        if !line.starts_with(b"[#") {
+    if let Some(body) = v2_body {
+        // The next message's header, or a record of latwatch's, ends it before this line; its
+        // outermost object closing ends it after.
+        let ends = line.starts_with(b"[#")
+            || line.starts_with(br#"{"subject":"#)
+            || line.starts_with(br#"{"received":"#);
+        if !ends {
+            body.take(line);
+            if body.ended() {
+                *v2_body = None;
+            }
             return drop_v2(pipeline);
         }
-        *v2_body = false;
+        *v2_body = None;
     }
     if line.starts_with(br#"{"gap":"#) {
         if let Ok(GapRecord { gap }) = serde_json::from_slice::<GapRecord>(line) {
@@ -460,7 +505,10 @@ fn handle_line(line: &[u8], pipeline: &mut Pipeline, v2_body: &mut bool) -> io::
     if reads_like_v2(line) {
         // A `nats sub` header naming a v2 subject: its body follows on the next lines.
         if line.starts_with(b"[#") {
-            *v2_body = true;
+            *v2_body = Some(V2Body {
+                depth: 0,
+                opened: false,
+            });
         }
         return drop_v2(pipeline);
     }

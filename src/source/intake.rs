@@ -355,14 +355,22 @@ impl Intake {
             let mut next = Some(first);
             let mut ended = false;
             while let Some(message) = next.take() {
-                taken += 1;
+                // The `--workloads` tap counts what it takes off the connection itself (in
+                // `looked_at`, as it receives it): a message it passes on is not counted twice.
+                if !crate::v2::carries_secrets(&message.subject) {
+                    taken += 1;
+                }
                 if let Some(recorder) = &mut self.recorder {
                     // Queued for the recorder's own thread: a stuck file never holds this task up.
                     recorder.record(&decode(RawMessage {
                         subject: Some(message.subject.as_str()),
                         payload: &message.payload,
                         received: Received::Live(now),
-                        reply: message.reply.as_deref(),
+                        // A v2 request's only: an event is published, never requested.
+                        reply: message
+                            .reply
+                            .as_deref()
+                            .filter(|_| message.subject.starts_with(crate::v2::HOST_PREFIX)),
                     }));
                 }
                 let cost = cost(&message.subject, &message.payload);

@@ -464,8 +464,11 @@ impl Watching<'_> {
                 Woke::Arrived => {}
                 // Nothing arriving is when hosts go silent: look for them.
                 Woke::Tick => {
-                    pipeline.tick(Utc::now())?;
+                    let flow = pipeline.tick(Utc::now())?;
                     self.listen_to_v2_hosts(pipeline);
+                    if flow == Flow::Done {
+                        return Ok(());
+                    }
                 }
                 Woke::Hint => hint.fire(self.config, &self.live, pipeline, self.status),
             }

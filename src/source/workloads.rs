@@ -123,11 +123,9 @@ async fn run(
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
     let mut said_refused = false;
     let mut said_unreadable = false;
-    // Messages taken off the connection that the intake never sees: counted where the intake's
-    // loss accounting looks (they are not losses).
-    let drop_one = || {
-        dropped.fetch_add(1, Ordering::Relaxed);
-    };
+    // Every message the tap takes off the connection is counted as it arrives (`dropped`, the
+    // intake's `looked_at`): the intake counts none of them, so one held, passed or discarded
+    // here is never taken for a loss.
     loop {
         let passed: Vec<Message> = tokio::select! {
             changed = wanted.changed() => {
@@ -144,7 +142,12 @@ async fn run(
                     match client.subscribe(subject.clone()).await {
                         Ok(subscriber) => {
                             let (stop, stopped) = oneshot::channel();
-                            tokio::spawn(forward(subscriber, stopped, requests_tx.clone()));
+                            tokio::spawn(forward(
+                                subscriber,
+                                stopped,
+                                requests_tx.clone(),
+                                dropped.clone(),
+                            ));
                             hosts.insert(id, stop);
                         }
                         Err(why) if !said_refused => {
@@ -173,7 +176,6 @@ async fn run(
                 match cleaned {
                     // A body that cannot be read cannot be cleaned: it goes nowhere.
                     None => {
-                        drop_one();
                         if !said_unreadable {
                             said_unreadable = true;
                             status.warn(format_args!(
@@ -196,14 +198,13 @@ async fn run(
                     }
                 }
             }
-            Some(reply) = inbox.next() => {
+            reply = inbox.next() => {
+                // The inbox subscription ended (the client closed): so does the tap.
+                let Some(reply) = reply else { break };
+                dropped.fetch_add(1, Ordering::Relaxed);
                 let subject = reply.subject.to_string();
                 let bytes = reply.payload.len() + subject.len();
-                let before = gate.discarded;
-                let passed: Vec<Message> =
-                    gate.answer(&subject, reply, bytes, Utc::now()).into_iter().collect();
-                (before..gate.discarded).for_each(|_| drop_one());
-                passed
+                gate.answer(&subject, reply, bytes, Utc::now()).into_iter().collect()
             }
             Some(asks) = asks.recv() => {
                 // Read-only: `heartbeat` and `workload.status` only (`Tap::ask_after_reconnect`).
@@ -218,9 +219,7 @@ async fn run(
                 Vec::new()
             }
             _ = tick.tick() => {
-                let before = gate.discarded;
                 gate.expire(Utc::now());
-                (before..gate.discarded).for_each(|_| drop_one());
                 Vec::new()
             }
         };
@@ -234,10 +233,7 @@ async fn run(
                         message.length = bytes.len();
                         message.payload = bytes.into();
                     }
-                    None => {
-                        drop_one();
-                        continue;
-                    }
+                    None => continue,
                 }
             }
             if out.send(message).await.is_err() {
@@ -253,12 +249,14 @@ async fn forward(
     mut subscriber: Subscriber,
     mut stop: oneshot::Receiver<()>,
     requests: mpsc::Sender<Message>,
+    taken: Arc<AtomicU64>,
 ) {
     loop {
         tokio::select! {
             _ = &mut stop => break,
             message = subscriber.next() => match message {
                 Some(message) => {
+                    taken.fetch_add(1, Ordering::Relaxed);
                     if requests.send(message).await.is_err() {
                         break;
                     }
@@ -268,4 +266,9 @@ async fn forward(
         }
     }
     let _ = subscriber.unsubscribe().await;
+    // What the connection delivered before the unsubscription took effect is counted as taken
+    // (the intake's loss accounting compares with the connection's count), then dropped.
+    while subscriber.next().await.is_some() {
+        taken.fetch_add(1, Ordering::Relaxed);
+    }
 }

@@ -347,6 +347,12 @@ impl Workloads {
                 },
             );
             self.order.push_back(reply.to_owned());
+            // Answered requests leave their subject here until a tick passes it: when ticks do
+            // not run (`--input` with `--json`), it is compacted instead.
+            if self.order.len() >= 2 * MAX_ASKED {
+                let asked = &self.asked;
+                self.order.retain(|reply| asked.contains_key(reply));
+            }
         }
         Some(WorkloadFacts {
             id,

@@ -15,7 +15,7 @@ use std::collections::{HashMap, VecDeque};
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{classify, redact_answer, redact_start, Command, Redacted, V2Subject};
+use super::{classify, redact_answer, redact_start, Redacted, V2Subject};
 
 /// How long a request's reply subject is remembered: the operator waits 60 s for a start.
 const ASKED_FOR: Duration = Duration::seconds(70);
@@ -32,20 +32,26 @@ const MAX_EARLY_BYTES: usize = 4 << 20;
 /// be sent on any subject); anything not a request to a host passes as it is.
 pub fn clean_request<'a>(subject: &str, payload: &'a [u8]) -> Option<Cow<'a, [u8]>> {
     match classify(subject) {
-        Some(V2Subject::Request { command, .. }) => {
-            let redacted = match command {
-                Command::WorkloadStart => redact_start(payload),
-                _ => redact_answer(payload),
-            };
-            cleaned(payload, redacted)
-        }
+        // Every request by the start's rule; a body that is not an object (a JSON string could
+        // hold a whole start) is dropped.
+        Some(V2Subject::Request { .. }) if !is_object(payload) => None,
+        Some(V2Subject::Request { .. }) => cleaned(payload, redact_start(payload)),
         _ => Some(Cow::Borrowed(payload)),
     }
 }
 
-/// A host's answer as it may go further (`redact_answer`): `None` drops it.
+/// A host's answer as it may go further (`redact_answer`): `None` drops it, and one that is not
+/// a JSON object.
 pub fn clean_answer(payload: &[u8]) -> Option<Cow<'_, [u8]>> {
-    cleaned(payload, redact_answer(payload))
+    match is_object(payload) {
+        true => cleaned(payload, redact_answer(payload)),
+        false => None,
+    }
+}
+
+/// The body's first non-blank byte opens an object (every v2 request and answer is one).
+fn is_object(payload: &[u8]) -> bool {
+    payload.trim_ascii_start().first() == Some(&b'{')
 }
 
 fn cleaned(payload: &[u8], redacted: Redacted) -> Option<Cow<'_, [u8]>> {
@@ -94,10 +100,18 @@ impl<T> Gate<T> {
             self.early_bytes -= bytes;
             return Some(message);
         }
-        if self.asked.len() >= MAX_ASKED {
-            if let Some((_, oldest)) = self.order.pop_front() {
-                self.asked.remove(&oldest);
+        // The oldest still awaited goes (an entry of `order` may have been answered already).
+        while self.asked.len() >= MAX_ASKED {
+            match self.order.pop_front() {
+                Some((_, oldest)) => {
+                    self.asked.remove(&oldest);
+                }
+                None => break,
             }
+        }
+        if self.order.len() >= 2 * MAX_ASKED {
+            let asked = &self.asked;
+            self.order.retain(|(_, reply)| asked.contains_key(reply));
         }
         let until = now + ASKED_FOR;
         self.asked.insert(reply.to_owned(), until);
