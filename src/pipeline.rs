@@ -457,26 +457,15 @@ impl Pipeline {
                     if let Some(known) = workloads.get(&workload.id) {
                         rows.insert(workload.id.clone(), workload_row(&workload, known, host));
                     }
-                    // Rows follow memory: what it forgot (stopped, over its bound) goes.
-                    rows.retain(|id, _| workloads.get(id).is_some());
                 }
                 facts.workload = Some(workload);
             }
+            self.state.sync_workload_rows();
         }
         // A host restarted under a new id holds none of the old id's workloads.
-        if let Some(workloads) = &mut self.state.workloads {
-            for change in &facts.changes {
-                if let Change::Restarted { was } = change {
-                    workloads.forget_host(was);
-                    if let Some(rows) = self
-                        .state
-                        .tables
-                        .as_mut()
-                        .and_then(|t| t.workloads.as_mut())
-                    {
-                        rows.retain(|id, _| workloads.get(id).is_some());
-                    }
-                }
+        for change in &facts.changes {
+            if let Change::Restarted { was } = change {
+                self.state.forget_v2_host(was);
             }
         }
         if !self.said_workloads
@@ -898,16 +887,8 @@ impl Pipeline {
         }
         for silence in self.state.lattice.tick(now) {
             // A lost v2 host's workloads are rescheduled elsewhere: none is on it any more.
-            if let (Some(workloads), Some(_)) = (&mut self.state.workloads, silence.lost) {
-                workloads.forget_host(&silence.host_id);
-                if let Some(rows) = self
-                    .state
-                    .tables
-                    .as_mut()
-                    .and_then(|t| t.workloads.as_mut())
-                {
-                    rows.retain(|id, _| workloads.get(id).is_some());
-                }
+            if silence.lost.is_some() {
+                self.state.forget_v2_host(&silence.host_id);
             }
             if let Some(tables) = &mut self.state.tables {
                 tables.silent(&silence.host_id);

@@ -36,6 +36,26 @@ pub struct State {
     pub workloads: Option<workloads::Workloads>,
 }
 
+impl State {
+    /// A v2 host's workloads are gone (it was lost, or restarted under a new id): from workload
+    /// memory and from `top`'s rows.
+    pub fn forget_v2_host(&mut self, host: &str) {
+        if let Some(workloads) = &mut self.workloads {
+            workloads.forget_host(host);
+        }
+        self.sync_workload_rows();
+    }
+
+    /// `top`'s workload rows follow workload memory: what it forgot (stopped, over its bound, on
+    /// a host gone) goes.
+    pub fn sync_workload_rows(&mut self) {
+        let rows = self.tables.as_mut().and_then(|t| t.workloads.as_mut());
+        if let (Some(workloads), Some(rows)) = (&self.workloads, rows) {
+            rows.retain(|id, _| workloads.get(id).is_some());
+        }
+    }
+}
+
 /// One shared copy of each string: a thousand hosts running one component share its id's and
 /// image's text. Bounded by what the state holds: strings no row holds any more are swept when
 /// the set has doubled since the last sweep (heartbeats that name new ids every time cannot grow
