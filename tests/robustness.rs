@@ -1156,84 +1156,6 @@ fn v2_empty_workload_values_are_usage_errors() {
     }
 }
 
-/// Publishes with reply subjects (the operator's and the hosts' side), from synchronous tests.
-struct Asker {
-    runtime: tokio::runtime::Runtime,
-    client: async_nats::Client,
-}
-
-impl Asker {
-    fn connect(url: &str) -> Asker {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let client = runtime.block_on(async_nats::connect(url)).unwrap();
-        Asker { runtime, client }
-    }
-
-    fn send(&self, subject: &str, reply: Option<&str>, body: impl Into<Vec<u8>>) {
-        let body: Vec<u8> = body.into();
-        self.runtime.block_on(async {
-            match reply {
-                Some(reply) => self
-                    .client
-                    .publish_with_reply(subject.to_owned(), reply.to_owned(), body.into())
-                    .await
-                    .unwrap(),
-                None => self
-                    .client
-                    .publish(subject.to_owned(), body.into())
-                    .await
-                    .unwrap(),
-            }
-            self.client.flush().await.unwrap();
-        });
-    }
-}
-
-/// Waits until `n` latwatch connections listen to [`V2_HOST`]'s requests (the server's own list
-/// of subscriptions, `/connz?subs=1`).
-fn wait_for_v2_listeners(monitor: u16, n: usize) {
-    use std::io::Read as _;
-    let wanted = format!("runtime.host.{V2_HOST}.>");
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
-        let mut listening = 0;
-        if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", monitor)) {
-            let _ = write!(
-                stream,
-                "GET /connz?subs=1&limit=1024 HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n"
-            );
-            let mut response = String::new();
-            let _ = stream.read_to_string(&mut response);
-            if let Some((_, body)) = response.split_once("\r\n\r\n") {
-                if let Ok(connz) = serde_json::from_str::<serde_json::Value>(body) {
-                    listening = connz["connections"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter(|c| c["name"] == "latwatch")
-                        .filter(|c| {
-                            c["subscriptions_list"]
-                                .as_array()
-                                .is_some_and(|subs| subs.iter().any(|s| s == wanted.as_str()))
-                        })
-                        .count();
-                }
-            }
-        }
-        if listening == n {
-            return;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{listening} of {n} latwatch connections listen to {wanted}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 /// Lines until one contains `needle` (panics with what came otherwise).
 fn lines_until(latwatch: &Latwatch, needle: &str) -> Vec<String> {
     let mut seen = Vec::new();
@@ -1274,50 +1196,43 @@ fn v2_live_secrets_on_any_host_subject_or_answer_never_leave() {
         Latwatch::listening(&server, &["--workloads", "--json"]),
         Latwatch::listening(&server, &["--workloads", "-o", "jsonl"]),
     ];
-    let asker = Asker::connect(&server.url());
-    asker.send(
+    let asker = Publisher::connect(&server.url());
+    asker.publish(
         &format!("runtime.operator.heartbeat.{V2_HOST}"),
-        None,
         v2_heartbeat_body(),
     );
-    wait_for_v2_listeners(monitor, 3);
+    wait_for_listeners(monitor, &format!("runtime.host.{V2_HOST}.>"), 3);
     let secret = v2_secret_start("w1", "payments", "billing-6c7d8-zzzzz").to_string();
-    asker.send(
-        &v2_request("workload.update"),
-        Some("_INBOX.l.1"),
-        secret.clone(),
-    );
-    asker.send(
+    asker.publish_with_reply(&v2_request("workload.update"), "_INBOX.l.1", secret.clone());
+    asker.publish(
         "_INBOX.l.1",
-        None,
         v2_answer("w1", "WORKLOAD_STATE_RUNNING", "ok"),
     );
-    asker.send(
+    asker.publish_with_reply(
         &v2_request("workload.start.v2"),
-        Some("_INBOX.l.2"),
+        "_INBOX.l.2",
         secret.clone(),
     );
-    asker.send(
+    asker.publish_with_reply(
         &v2_request("workload.status"),
-        Some("_INBOX.l.3"),
+        "_INBOX.l.3",
         r#"{"workloadId":"w1"}"#,
     );
     let echo = serde_json::json!({"workloadStatus": {"workloadId": "w1",
         "workloadState": "WORKLOAD_STATE_RUNNING"},
         "workload": v2_secret_start("w1", "payments", "billing-6c7d8-zzzzz")["workload"]})
     .to_string();
-    asker.send("_INBOX.l.3", None, echo);
-    asker.send("_INBOX.l.4", None, secret.clone());
-    asker.send(&v2_request("heartbeat"), Some("_INBOX.l.4"), "{}");
+    asker.publish("_INBOX.l.3", echo);
+    asker.publish("_INBOX.l.4", secret.clone());
+    asker.publish_with_reply(&v2_request("heartbeat"), "_INBOX.l.4", "{}");
     // The marker: a start and its answer, after everything else.
-    asker.send(
+    asker.publish_with_reply(
         &v2_request("workload.start"),
-        Some("_INBOX.l.5"),
+        "_INBOX.l.5",
         r#"{"workloadId":"m1","workload":{"namespace":"mark","name":"marker-1a2b3-qqqqq"}}"#,
     );
-    asker.send(
+    asker.publish(
         "_INBOX.l.5",
-        None,
         v2_answer("m1", "WORKLOAD_STATE_RUNNING", "ok"),
     );
     let mut all = String::new();
@@ -1354,27 +1269,26 @@ fn v2_an_unreadable_start_is_not_reported_as_a_busy_machine() {
     let monitor_arg = monitor.to_string();
     let server = NatsServer::start_with(&["-m", &monitor_arg]);
     let latwatch = Latwatch::listening(&server, &["--workloads", "--color", "never", "-v"]);
-    let asker = Asker::connect(&server.url());
-    asker.send(
+    let asker = Publisher::connect(&server.url());
+    asker.publish(
         &format!("runtime.operator.heartbeat.{V2_HOST}"),
-        None,
         v2_heartbeat_body(),
     );
-    wait_for_v2_listeners(monitor, 1);
+    wait_for_listeners(monitor, &format!("runtime.host.{V2_HOST}.>"), 1);
     let start = v2_secret_start("w1", "payments", "billing-6c7d8-zzzzz").to_string();
-    asker.send(
+    asker.publish_with_reply(
         &v2_request("workload.start"),
-        Some("_INBOX.x.1"),
+        "_INBOX.x.1",
         &start.as_bytes()[..start.len() / 2],
     );
-    asker.send(
+    asker.publish_with_reply(
         &v2_request("workload.start"),
-        Some("_INBOX.x.2"),
+        "_INBOX.x.2",
         [b"\xff".as_slice(), start.as_bytes()].concat(),
     );
-    asker.send(
+    asker.publish_with_reply(
         &v2_request("workload.start"),
-        Some("_INBOX.x.3"),
+        "_INBOX.x.3",
         r#"{"workloadId":"m1","workload":{"namespace":"mark","name":"marker-1a2b3-qqqqq"}}"#,
     );
     let seen = lines_until(&latwatch, "marker-1a2b3-qqqqq").join("");

@@ -5,7 +5,6 @@
 mod support;
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -149,113 +148,12 @@ impl Drop for Host {
     }
 }
 
-/// The operator: publishes requests with their reply subjects.
-struct Operator {
-    runtime: tokio::runtime::Runtime,
-    client: async_nats::Client,
-}
-
-impl Operator {
-    fn connect(url: &str) -> Operator {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let client = runtime.block_on(async_nats::connect(url)).unwrap();
-        Operator { runtime, client }
-    }
-
-    fn ask(&self, subject: &str, reply: &str, body: &str) {
-        self.runtime.block_on(async {
-            self.client
-                .publish_with_reply(subject.to_owned(), reply.to_owned(), body.to_owned().into())
-                .await
-                .unwrap();
-            self.client.flush().await.unwrap();
-        });
-    }
-
-    /// A request as the operator makes it (`RoundTrip`): `Err` with the client's words.
-    fn request(&self, subject: &str, body: &str) -> Result<(), String> {
-        self.runtime.block_on(async {
-            match tokio::time::timeout(
-                Duration::from_secs(3),
-                self.client
-                    .request(subject.to_owned(), body.to_owned().into()),
-            )
-            .await
-            {
-                Ok(Ok(_)) => Ok(()),
-                Ok(Err(why)) => Err(format!("{:?}", why.kind())),
-                Err(_) => Err("waited".to_owned()),
-            }
-        })
-    }
-}
-
-/// The subjects each latwatch connection is subscribed to, from the server's monitoring
-/// endpoint (`/connz?subs=1`).
-fn latwatch_connections(monitor: u16) -> Vec<Vec<String>> {
-    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", monitor)) else {
-        return Vec::new();
-    };
-    let _ = write!(
-        stream,
-        "GET /connz?subs=1&limit=1024 HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n"
-    );
-    let mut response = String::new();
-    let _ = stream.read_to_string(&mut response);
-    let Some((_, body)) = response.split_once("\r\n\r\n") else {
-        return Vec::new();
-    };
-    let Ok(connz) = serde_json::from_str::<serde_json::Value>(body) else {
-        return Vec::new();
-    };
-    connz["connections"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|c| c["name"] == "latwatch")
-        .map(|c| {
-            c["subscriptions_list"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|s| s.as_str().map(str::to_owned))
-                .collect()
-        })
-        .collect()
-}
-
-fn latwatch_subscriptions(monitor: u16) -> Vec<String> {
-    latwatch_connections(monitor).concat()
-}
-
-/// Waits until `n` latwatch connections listen to host A's requests.
-fn wait_for_listeners(monitor: u16, n: usize) {
-    let wanted = format!("runtime.host.{HOST_A}.>");
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let connections = latwatch_connections(monitor);
-        if connections
-            .iter()
-            .filter(|subs| subs.contains(&wanted))
-            .count()
-            == n
-        {
-            return;
-        }
-        assert!(Instant::now() < deadline, "{connections:?}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 /// Waits until latwatch's subscription to host A's requests is `there` (or not).
 fn wait_for_subscription(monitor: u16, there: bool) -> Vec<String> {
     let wanted = format!("runtime.host.{HOST_A}.>");
     let deadline = Instant::now() + WAIT;
     loop {
-        let subs = latwatch_subscriptions(monitor);
+        let subs = latwatch_subscriptions(monitor).concat();
         if subs.contains(&wanted) == there {
             return subs;
         }
@@ -337,11 +235,11 @@ fn workloads_started_failed_stopped_unanswered_and_subscriptions_follow_liveness
     assert!(joined.contains("cheerful-crown-5011  joined"), "{joined}");
     wait_for_subscription(monitor, true);
 
-    let operator = Operator::connect(&server.url());
+    let operator = Publisher::connect(&server.url());
     let requests = recorded_requests();
     // The recorded operator's heartbeat request, then the hello start and its status poll.
     for (subject, reply, body) in &requests[..3] {
-        operator.ask(subject, reply, body);
+        operator.publish_with_reply(subject, reply, body);
     }
     let started = next_line(&latwatch);
     assert!(
@@ -352,7 +250,7 @@ fn workloads_started_failed_stopped_unanswered_and_subscriptions_follow_liveness
         "{started}"
     );
     // The status poll confirmed RUNNING: nothing. The ghost's start fails with the whole text.
-    operator.ask(&requests[3].0, &requests[3].1, &requests[3].2);
+    operator.publish_with_reply(&requests[3].0, &requests[3].1, &requests[3].2);
     let failed = next_line(&latwatch);
     assert!(
         failed.contains("v2_workload_failed")
@@ -366,7 +264,7 @@ fn workloads_started_failed_stopped_unanswered_and_subscriptions_follow_liveness
         "{failed}"
     );
     // Its status: the host keeps nothing after a failed pull.
-    operator.ask(&requests[4].0, &requests[4].1, &requests[4].2);
+    operator.publish_with_reply(&requests[4].0, &requests[4].1, &requests[4].2);
     let state = next_line(&latwatch);
     assert!(
         state.contains("v2_workload_status")
@@ -374,12 +272,12 @@ fn workloads_started_failed_stopped_unanswered_and_subscriptions_follow_liveness
         "{state}"
     );
     // An answer on an inbox nobody asked on is discarded; the stop is the next line.
-    operator.ask(
+    operator.publish_with_reply(
         "_INBOX.someone.else",
         "_INBOX.nobody",
         r#"{"workloadStatus":{}}"#,
     );
-    operator.ask(&requests[5].0, &requests[5].1, &requests[5].2);
+    operator.publish_with_reply(&requests[5].0, &requests[5].1, &requests[5].2);
     let stopped = next_line(&latwatch);
     assert!(
         stopped.contains("v2_workload_stopped")
@@ -390,7 +288,7 @@ fn workloads_started_failed_stopped_unanswered_and_subscriptions_follow_liveness
     let slow = serde_json::json!({"workloadId": "510w-1",
         "workload": {"namespace": "default", "name": "slow-1a2b3-qqqqq"}})
     .to_string();
-    operator.ask(
+    operator.publish_with_reply(
         &format!("runtime.host.{HOST_A}.workload.start"),
         "_INBOX.op.slow",
         &slow,
@@ -440,13 +338,13 @@ fn a_starts_secrets_never_leave_in_any_mode() {
     let json = Latwatch::listening(&server, &["--workloads", "--json"]);
     let jsonl = Latwatch::listening(&server, &["--workloads", "-o", "jsonl"]);
     let host = Host::start(&server.url(), Duration::from_millis(500));
-    let operator = Operator::connect(&server.url());
+    let operator = Publisher::connect(&server.url());
     // All three listen to the host before the start is sent.
-    wait_for_listeners(monitor, 3);
-    operator.ask(
+    wait_for_listeners(monitor, &format!("runtime.host.{HOST_A}.>"), 3);
+    operator.publish_with_reply(
         &format!("runtime.host.{HOST_A}.workload.start"),
         "_INBOX.op.secret",
-        &secret_start(),
+        secret_start(),
     );
     // Each format's line for the answer: pretty and --json name the kind, -o jsonl the change.
     let started = |latwatch: &Latwatch| {
@@ -521,10 +419,10 @@ fn after_a_reconnect_it_asks_hosts_and_workloads_where_they_stand() {
         ],
     );
     let _host = Host::start(&server.url(), Duration::from_millis(300));
-    let operator = Operator::connect(&server.url());
-    wait_for_listeners(monitor, 1);
+    let operator = Publisher::connect(&server.url());
+    wait_for_listeners(monitor, &format!("runtime.host.{HOST_A}.>"), 1);
     let start = &recorded_requests()[1];
-    operator.ask(&start.0, &start.1, &start.2);
+    operator.publish_with_reply(&start.0, &start.1, &start.2);
     let until = |what: &str| loop {
         let line = latwatch.lines(1, WAIT).remove(0);
         if line.contains(what) {

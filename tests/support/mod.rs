@@ -224,8 +224,8 @@ impl Publisher {
     }
 
     /// Publishes a request with its reply subject (as a wasmCloud 2 operator does), and flushes.
-    pub fn publish_with_reply(&self, subject: &str, reply: &str, payload: impl Into<Vec<u8>>) {
-        let payload = payload.into();
+    pub fn publish_with_reply(&self, subject: &str, reply: &str, payload: impl AsRef<[u8]>) {
+        let payload = payload.as_ref().to_vec();
         self.runtime.block_on(async {
             self.client
                 .publish_with_reply(subject.to_owned(), reply.to_owned(), payload.into())
@@ -233,6 +233,21 @@ impl Publisher {
                 .expect("publish");
             self.client.flush().await.expect("flush");
         });
+    }
+
+    /// A request as the wasmCloud 2 operator makes one: `Err` with the client's words
+    /// (`NoResponders`), or `waited` after 3 s.
+    pub fn request(&self, subject: &str, body: &str) -> Result<(), String> {
+        self.runtime.block_on(async {
+            let asked = self
+                .client
+                .request(subject.to_owned(), body.to_owned().into());
+            match tokio::time::timeout(Duration::from_secs(3), asked).await {
+                Ok(Ok(_)) => Ok(()),
+                Ok(Err(why)) => Err(format!("{:?}", why.kind())),
+                Err(_) => Err("waited".to_owned()),
+            }
+        })
     }
 
     /// Publishes every payload without waiting in between, then flushes once.
@@ -807,3 +822,59 @@ pub fn recorded_replies() -> Vec<(String, String)> {
 
 pub const WADM_HELLO_APP: &str = include_str!("../fixtures/wadm-hello-app.jsonl");
 pub const WADM_BROKEN_APP: &str = include_str!("../fixtures/wadm-broken-app.jsonl");
+
+/// The subjects each latwatch connection is subscribed to, from the server's monitoring endpoint
+/// (`/connz?subs=1`; start the server with `-m <port>`).
+pub fn latwatch_subscriptions(monitor: u16) -> Vec<Vec<String>> {
+    use std::io::{Read as _, Write as _};
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", monitor)) else {
+        return Vec::new();
+    };
+    let _ = write!(
+        stream,
+        "GET /connz?subs=1&limit=1024 HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n"
+    );
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    let Some((_, body)) = response.split_once("\r\n\r\n") else {
+        return Vec::new();
+    };
+    let Ok(connz) = serde_json::from_str::<serde_json::Value>(body) else {
+        return Vec::new();
+    };
+    connz["connections"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["name"] == "latwatch")
+        .map(|c| {
+            c["subscriptions_list"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
+        .collect()
+}
+
+/// Waits until exactly `n` latwatch connections are subscribed to `subject` (the server's own
+/// list); panics with what it saw after 20 s.
+pub fn wait_for_listeners(monitor: u16, subject: &str, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let connections = latwatch_subscriptions(monitor);
+        let listening = connections
+            .iter()
+            .filter(|subs| subs.iter().any(|s| s == subject))
+            .count();
+        if listening == n {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{listening} of {n} latwatch connections listen to {subject}: {connections:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
