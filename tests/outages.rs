@@ -114,11 +114,9 @@ fn a_cut_without_a_stream_is_reported_with_its_real_span() {
     std::thread::sleep(Duration::from_secs(3));
     let restored_at = Utc::now();
     proxy.restore();
-    let stderr = latwatch.wait_stderr("not filled", WAIT);
-    assert!(
-        stderr.contains(&format!("reconnected to {}", proxy.url())),
-        "{stderr}"
-    );
+    latwatch.wait_stderr("not filled", WAIT);
+    // Said once a round trip proves the subscription is back: before or after the fill's word.
+    let stderr = latwatch.wait_stderr(&format!("reconnected to {}", proxy.url()), WAIT);
     let gap: serde_json::Value = serde_json::from_str(&latwatch.lines(1, WAIT)[0]).unwrap();
     let gap = &gap["gap"];
     assert_eq!(gap["filled"], false, "{gap}");
@@ -134,6 +132,31 @@ fn a_cut_without_a_stream_is_reported_with_its_real_span() {
         "the whole outage: {gap}"
     );
     assert!(stderr.contains("gap of "), "{stderr}");
+}
+
+/// "listening" and "reconnected" are what a script waits for before it publishes: the server has
+/// latwatch's subscriptions by then. On a link that holds what latwatch sends for 300 ms (its
+/// socket writes finish long before the server reads them), an event published the moment either
+/// line appears is shown.
+#[test]
+fn listening_and_reconnected_hold_on_a_slow_link() {
+    let server = NatsServer::start();
+    let proxy = Proxy::start_slow(server.port, Duration::from_millis(300));
+    let latwatch = Latwatch::spawn(&["-s", &proxy.url(), "-o", "jsonl"]);
+    latwatch.wait_stderr("listening", WAIT);
+    let publisher = Publisher::connect(&server.url());
+    publish(&publisher, 0..1);
+    let (ids, _) = split(&latwatch.lines(1, WAIT));
+    assert_eq!(ids, ["e0"], "{}", latwatch.stderr());
+    proxy.cut();
+    latwatch.wait_stderr("disconnected from", WAIT);
+    proxy.restore();
+    latwatch.wait_stderr("reconnected to", WAIT);
+    publish(&publisher, 1..2);
+    // The outage's gap (no stream to fill it), then the event.
+    let (ids, gaps) = split(&latwatch.lines(2, WAIT));
+    assert_eq!(ids, ["e1"], "{}", latwatch.stderr());
+    assert_eq!(gaps.len(), 1);
 }
 
 /// A hung server (SIGSTOP: the TCP connection stays open, nothing answers) is noticed within a

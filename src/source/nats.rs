@@ -259,13 +259,20 @@ async fn go_live(
 ) -> Result<Live> {
     let liveness = Arc::new(Liveness::new(Utc::now()));
     let (gaps_tx, gaps_rx) = mpsc::unbounded_channel();
-    let (client, notices, server) =
-        connect(config, shown, status, liveness.clone(), gaps_tx).await?;
+    // Messages taken off this connection that the subscriptions' intake never sees.
+    let looked_at = Arc::new(AtomicU64::new(0));
+    let (client, notices, server) = connect(
+        config,
+        shown,
+        status,
+        liveness.clone(),
+        gaps_tx,
+        looked_at.clone(),
+    )
+    .await?;
     let listening = Utc::now();
     let mut subscribers = subscribe(&client, &config.subjects, &server).await?;
     let mut wadm_subscribers = subscribe(&client, &config.app_subjects, &server).await?;
-    // Messages taken off this connection that the subscriptions' intake never sees.
-    let looked_at = Arc::new(AtomicU64::new(0));
     // wasmCloud 2's heartbeats join wadm's few messages on the side.
     wadm_subscribers.extend(subscribe(&client, &config.v2_subjects, &server).await?);
     // `--workloads`: the operator's requests and the hosts' answers, gated by their own task.
@@ -304,11 +311,10 @@ async fn go_live(
             futures_util::stream::select_all(side),
         )),
     };
-    // The server has the subscription once it answered a round trip: only now is "listening" true.
     client
         .flush()
         .await
-        .with_context(|| format!("the server at {server} did not confirm the subscription"))?;
+        .with_context(|| format!("the server at {server} did not take the subscription"))?;
     let mut listened: Vec<&str> = config
         .subjects
         .iter()
@@ -319,11 +325,16 @@ async fn go_live(
     if config.workloads {
         listened.push("_INBOX.> and runtime.host.<id>.> of each heartbeating v2 host");
     }
-    status.info(format_args!(
-        "listening on {} at {server}",
-        escape_untrusted(&listened.join(", "))
-    ));
     let queue = Arc::new(Queue::new(config.buffer));
+    let said_listening = async {
+        // The server has the subscriptions once it answered a round trip: only now is
+        // "listening" true. Events are queued meanwhile.
+        round_trip(&client, looked_at.clone(), PROBE_WAIT).await;
+        status.info(format_args!(
+            "listening on {} at {server}",
+            escape_untrusted(&listened.join(", "))
+        ));
+    };
     tokio::spawn(
         Intake {
             queue: queue.clone(),
@@ -336,6 +347,7 @@ async fn go_live(
         }
         .run(messages),
     );
+    said_listening.await;
     tokio::spawn(keepalive(
         client.clone(),
         config.ping_interval,
@@ -832,11 +844,7 @@ impl<'a> Filler<'a> {
     async fn live_after(&self, pending: &mut VecDeque<Item>) -> HashSet<u64> {
         // Disconnected (a drop gap reached during an outage), nothing more is on its way.
         let connected = self.live.connection_state() == async_nats::connection::State::Connected;
-        if connected
-            && tokio::time::timeout(CATCH_UP, self.live.flush())
-                .await
-                .is_ok_and(|flushed| flushed.is_ok())
-        {
+        if connected && round_trip(&self.live, self.looked_at.clone(), CATCH_UP).await {
             let counted = self.live.statistics().in_messages.load(Ordering::Acquire);
             let deadline = tokio::time::Instant::now() + CATCH_UP;
             while self.queue.taken() + self.looked_at.load(Ordering::Relaxed) < counted
@@ -1006,6 +1014,8 @@ fn refused_live(
             ));
             None
         }
+        // latwatch's own proof that the server has its subscriptions: it only helps.
+        None if refusal.subject.ends_with(PROBE) => None,
         // A look of the silence hint's: it only helps.
         None => {
             status.warn(format_args!(
@@ -1189,6 +1199,7 @@ async fn connect(
     status: Status,
     liveness: Arc<Liveness>,
     gaps: mpsc::UnboundedSender<Gap>,
+    looked_at: Arc<AtomicU64>,
 ) -> Result<(Client, mpsc::UnboundedReceiver<Notice>, Arc<ServerName>)> {
     let (outages_tx, outages_rx) = mpsc::unbounded_channel();
     let (notices_tx, notices_rx) = mpsc::unbounded_channel();
@@ -1226,6 +1237,7 @@ async fn connect(
         server.clone(),
         status,
         outages_rx,
+        looked_at,
     ));
     Ok((client, notices_rx, server))
 }
@@ -1408,6 +1420,43 @@ fn with_tls(mut options: ConnectOptions, tls: &Tls) -> ConnectOptions {
     options
 }
 
+/// The last part of the subject [`round_trip`] publishes to, below a fresh inbox.
+const PROBE: &str = "latwatch-round-trip";
+
+/// How long "listening" or "reconnected" waits for [`round_trip`] before it is said anyway.
+const PROBE_WAIT: Duration = Duration::from_secs(2);
+
+/// How long a round trip's message is waited for at most, after `PROBE_WAIT` too, so it is
+/// counted whenever it comes.
+const PROBE_LIFE: Duration = Duration::from_secs(60);
+
+/// Proves the server has processed what this connection sent before (our subscriptions): an
+/// empty message to an inbox of latwatch's own, received back. async-nats' `flush` only empties
+/// the socket, and it sends no PING of ours. False when the message is not back within `wait`:
+/// a user who may not subscribe to or publish on `_INBOX.>` (the refusal is not reported, see
+/// `refused_live`), or a slow server. The message is counted in `looked_at` whenever it comes,
+/// so the intake never takes it for a loss; the server drops the subscription after it.
+async fn round_trip(client: &Client, looked_at: Arc<AtomicU64>, wait: Duration) -> bool {
+    let subject = format!("{}.{PROBE}", client.new_inbox());
+    let Ok(mut echo) = client.subscribe(subject.clone()).await else {
+        return false;
+    };
+    if echo.unsubscribe_after(1).await.is_err()
+        || client.publish(subject, bytes::Bytes::new()).await.is_err()
+    {
+        return false;
+    }
+    let (back_tx, back) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        if let Ok(Some(_)) = tokio::time::timeout(PROBE_LIFE, echo.next()).await {
+            looked_at.fetch_add(1, Ordering::Relaxed);
+            let _ = back_tx.send(());
+        }
+    });
+    let _ = client.flush().await;
+    matches!(tokio::time::timeout(wait, back).await, Ok(Ok(())))
+}
+
 /// async-nats reports `Connected` before it has re-sent our subscriptions; a round trip after it
 /// proves the server has them, so "reconnected" is only said once events flow again.
 async fn announce_reconnects(
@@ -1415,12 +1464,14 @@ async fn announce_reconnects(
     server: Arc<ServerName>,
     status: Status,
     mut outages: mpsc::UnboundedReceiver<Gap>,
+    looked_at: Arc<AtomicU64>,
 ) {
     while let Some(gap) = outages.recv().await {
-        if tokio::time::timeout(CONNECT_TIMEOUT, client.flush())
+        let flushed = tokio::time::timeout(CONNECT_TIMEOUT, client.flush())
             .await
-            .is_ok_and(|flushed| flushed.is_ok())
-        {
+            .is_ok_and(|flushed| flushed.is_ok());
+        if flushed {
+            round_trip(&client, looked_at.clone(), PROBE_WAIT).await;
             let name = server.learn(&client.server_info());
             status.warn(format_args!(
                 "reconnected to {name}; events did not flow for {:.1}s (since {})",

@@ -665,6 +665,14 @@ pub struct Proxy {
 
 impl Proxy {
     pub fn start(target: u16) -> Proxy {
+        Proxy::start_slow(target, Duration::ZERO)
+    }
+
+    /// A proxy that holds each chunk the client sends for `upstream` before passing it on (the
+    /// server's answers pass at once): the client's writes are done long before the server has
+    /// read them.
+    pub fn start_slow(target: u16, upstream: Duration) -> Proxy {
+        use std::io::Write;
         use std::sync::atomic::AtomicBool;
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the proxy");
         let port = listener.local_addr().unwrap().port();
@@ -686,12 +694,26 @@ impl Proxy {
                     continue;
                 };
                 let mut open = open.lock().unwrap();
-                for (mut from, mut to) in [
-                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
-                    (server.try_clone().unwrap(), client.try_clone().unwrap()),
+                for (mut from, mut to, delay) in [
+                    (
+                        client.try_clone().unwrap(),
+                        server.try_clone().unwrap(),
+                        upstream,
+                    ),
+                    (
+                        server.try_clone().unwrap(),
+                        client.try_clone().unwrap(),
+                        Duration::ZERO,
+                    ),
                 ] {
                     thread::spawn(move || {
-                        let _ = std::io::copy(&mut from, &mut to);
+                        let mut chunk = [0u8; 16 * 1024];
+                        while let Ok(n @ 1..) = from.read(&mut chunk) {
+                            thread::sleep(delay);
+                            if to.write_all(&chunk[..n]).is_err() {
+                                break;
+                            }
+                        }
                         let _ = to.shutdown(std::net::Shutdown::Both);
                     });
                 }
