@@ -122,6 +122,30 @@ pub struct Pipeline {
     held: Option<Held>,
     /// The hint on what `--workloads` adds was given (once, at the first v2 host).
     said_workloads: bool,
+    /// The host failures shown in full ([`Repeat`]'s keys): only these may come again as a short
+    /// line. One filtered out, or held back by `--last` and let go, was never shown.
+    shown_failures: HashSet<u64>,
+}
+
+/// Full failures remembered at most (past it a repeat is shown in full once more).
+const SHOWN_FAILURES: usize = 10_000;
+
+/// A line `--last` holds back; a host failure's with its key, and for a short repeat the full
+/// line too, in case the line that showed it in full is let go.
+struct HeldLine {
+    text: Vec<u8>,
+    failure: Option<(u64, Option<Vec<u8>>)>,
+}
+
+impl HeldLine {
+    fn len(&self) -> usize {
+        self.text.len()
+            + self
+                .failure
+                .as_ref()
+                .and_then(|(_, full)| full.as_ref())
+                .map_or(0, Vec::len)
+    }
 }
 
 /// The newest lines `--last N` shows, held while the stored events are read: every stored event
@@ -129,7 +153,7 @@ pub struct Pipeline {
 /// shown are. Bounded by count and by bytes.
 struct Held {
     keep: usize,
-    lines: std::collections::VecDeque<Vec<u8>>,
+    lines: std::collections::VecDeque<HeldLine>,
     bytes: usize,
     /// How many lines were held in all.
     seen: u64,
@@ -162,7 +186,7 @@ impl Default for Released {
 pub const HELD_BYTES: usize = 64 << 20;
 
 impl Held {
-    fn push(&mut self, line: Vec<u8>) {
+    fn push(&mut self, line: HeldLine) {
         self.seen += 1;
         self.bytes += line.len();
         self.lines.push_back(line);
@@ -227,6 +251,7 @@ impl Pipeline {
             summary: stages.summary,
             held: None,
             said_workloads: false,
+            shown_failures: HashSet::new(),
         }
     }
 
@@ -251,8 +276,17 @@ impl Pipeline {
             dropped: held.dropped(),
             ..Released::default()
         };
+        // Only what is written was shown: a repeat whose full line was let go is written whole.
+        self.shown_failures.clear();
         for line in held.lines {
-            self.sink.writer().write_all(&line)?;
+            let text = match line.failure {
+                Some((key, full)) => match (self.shown_failures.insert(key), full) {
+                    (true, Some(full)) => full,
+                    _ => line.text,
+                },
+                None => line.text,
+            };
+            self.sink.writer().write_all(&text)?;
             released.written += 1;
             self.counts.shown += 1;
             if self.limit.is_some_and(|limit| self.counts.shown >= limit) {
@@ -547,13 +581,30 @@ impl Pipeline {
             self.counts.filtered += 1;
             return Ok(self.conclude(verdict));
         }
+        // A repeated failure is short only once its full text was shown.
+        let failure = facts.repeat.map(|repeat| repeat.key);
+        let shown_in_full = failure.is_some_and(|key| self.shown_failures.contains(&key));
+        if !shown_in_full || facts.repeat.is_some_and(|repeat| repeat.times < 2) {
+            facts.repeat = None;
+        }
         let rendered = match (&mut self.state.tables, &mut self.held) {
             (None, None) => self.renderer.render(&event, &facts, self.sink.writer())?,
             (None, Some(held)) => {
-                let mut line = Vec::new();
-                let outcome = self.renderer.render(&event, &facts, &mut line)?;
+                let mut text = Vec::new();
+                let outcome = self.renderer.render(&event, &facts, &mut text)?;
                 if outcome == Outcome::Printed {
-                    held.push(line);
+                    let full = match facts.repeat.take() {
+                        Some(_) => {
+                            let mut full = Vec::new();
+                            self.renderer.render(&event, &facts, &mut full)?;
+                            Some(full)
+                        }
+                        None => None,
+                    };
+                    held.push(HeldLine {
+                        text,
+                        failure: failure.map(|key| (key, full)),
+                    });
                 }
                 outcome
             }
@@ -576,6 +627,12 @@ impl Pipeline {
                 outcome
             }
         };
+        if let (Outcome::Printed, Some(key)) = (rendered, failure) {
+            if self.shown_failures.len() >= SHOWN_FAILURES {
+                self.shown_failures.clear();
+            }
+            self.shown_failures.insert(key);
+        }
         match rendered {
             // Held lines count as shown when they are written.
             Outcome::Printed if self.held.is_some() => {}
@@ -910,9 +967,12 @@ impl Pipeline {
             }
             // `--last`: a silence found in history is one of the lines held back.
             if let Some(held) = &mut self.held {
-                let mut line = Vec::new();
-                if self.renderer.silence(&silence, &mut line)? {
-                    held.push(line);
+                let mut text = Vec::new();
+                if self.renderer.silence(&silence, &mut text)? {
+                    held.push(HeldLine {
+                        text,
+                        failure: None,
+                    });
                 }
                 continue;
             }

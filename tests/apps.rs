@@ -1399,4 +1399,44 @@ fn a_repeated_failure_is_a_short_line_after_the_first() {
     assert_eq!(failures(&full, "error=\""), 5, "{full}");
     let jsonl = run(&["-o", "jsonl"]);
     assert_eq!(failures(&jsonl, r#""error":""#), 5, "{jsonl}");
+    // The first failures filtered out: the first one shown is whole, the later ones short.
+    let later = run(&["--filter", r#".time > "2026-11-25T21:02:10Z""#]);
+    assert_eq!(failures(&later, "error=\""), 1, "{later}");
+    assert_eq!(failures(&later, "same error again"), 3, "{later}");
+    let first_shown = later
+        .lines()
+        .find(|l| l.contains("component_scale_failed"))
+        .unwrap();
+    assert!(first_shown.contains("error=\""), "{later}");
+}
+
+/// Failures of different links from one source (another target, another interface) are each
+/// shown whole; only the same link failing again is short.
+#[test]
+fn failures_of_different_links_are_not_repeats() {
+    let link = |target: &str, interface: &str, second: u32| {
+        format!(
+            r#"{{"specversion":"1.0","id":"l{second}","type":"com.wasmcloud.lattice.linkdef_set_failed","source":"NHOST","time":"2026-01-01T00:00:{second:02}Z","data":{{"source_id":"a","target":"{target}","name":"default","wit_namespace":"wasi","wit_package":"http","interfaces":["{interface}"],"error":"link failed: target not running"}}}}"#
+        )
+    };
+    let input = [
+        link("b", "incoming-handler", 1),
+        link("c", "incoming-handler", 2),
+        link("b", "outgoing-handler", 3),
+        link("b", "incoming-handler", 4),
+    ]
+    .join("\n");
+    let (status, stdout, stderr) =
+        run_with_stdin(&["--input", "-", "--color", "never"], input.as_bytes());
+    assert!(status.success(), "{stderr}");
+    let stdout = String::from_utf8(stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{stdout}");
+    for line in &lines[..3] {
+        assert!(line.contains("error=\"link failed"), "{stdout}");
+    }
+    assert!(
+        lines[3].contains("a → b  same error again (×2, over 3s)"),
+        "{stdout}"
+    );
 }

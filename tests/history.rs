@@ -307,6 +307,23 @@ fn last_n_counts_the_events_that_pass_the_filters() {
     assert!(lines[5].contains("marker-component"), "{lines:?}");
     let stderr = all.wait_stderr("now live", Duration::from_secs(10));
     assert!(!stderr.contains("not searched"), "{stderr}");
+
+    // Compressed: the oldest failure shown is whole though the ones before it (let go) were
+    // the same error; the next is short, the marker (another component) whole.
+    let compressed = Latwatch::listening(
+        &server,
+        &["--last", "3", "-t", "*_failed", "--color", "never"],
+    );
+    let lines = compressed.lines(3, Duration::from_secs(10));
+    assert!(lines[0].contains("error=\""), "{lines:?}");
+    assert!(
+        lines[1].contains("broken_app-broken  same error again (×5, over 44s)"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[2].contains("marker-component") && lines[2].contains("error=\""),
+        "{lines:?}"
+    );
 }
 
 /// Issue 21: `--since` tells the application's story too: wadm's deploys (`wadm_events`) and

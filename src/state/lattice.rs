@@ -274,18 +274,22 @@ pub struct Facts {
     /// The application the event belongs to, and for wadm's messages what changed
     /// (application memory, `apps.rs`).
     pub app: Option<crate::state::apps::AppFacts>,
-    /// A failure the same host reported for the same id with the same error before: how many
-    /// times in all, and over how long (pretty output shortens it).
+    /// A failure a host may report again while it retries: how many times in a row the same
+    /// host reported the same error for the same id, and over how long (pretty output shortens
+    /// a repeat).
     pub repeat: Option<Repeat>,
     /// For a wasmCloud 2 request or answer: what it meant for the workload (`state::workloads`).
     pub workload: Option<crate::state::workloads::WorkloadFacts>,
 }
 
-/// The same failure again.
+/// A host failure that may come again (a retry): how many times in a row, over how long, and a
+/// key for it (host, kind, what failed, the error). Pretty output shortens it after the first,
+/// once that one was shown in full (`Pipeline` keeps which were).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Repeat {
     pub times: u32,
     pub over: Duration,
+    pub key: u64,
 }
 
 /// A host's last failure for one id: the error's hash, how many times, since when.
@@ -342,6 +346,10 @@ fn repeats(kind: KindId) -> bool {
 
 /// What a failure event is about: its component, provider or link source.
 pub fn failed_id<'d>(data: &'d Data) -> Option<std::borrow::Cow<'d, str>> {
+    // A link is its source and target (and its name and interfaces, see `link_rest`).
+    if let (Some(source), Some(target)) = (data.str("source_id"), data.str("target")) {
+        return Some(std::borrow::Cow::Owned(format!("{source} → {target}")));
+    }
     [
         "component_id",
         "actor_id",
@@ -351,6 +359,25 @@ pub fn failed_id<'d>(data: &'d Data) -> Option<std::borrow::Cow<'d, str>> {
     ]
     .iter()
     .find_map(|key| data.str(key))
+}
+
+/// The rest of what names a link (or an 0.x link definition) beside [`failed_id`]: two links
+/// from one source to one target differ by name or interface, and so do their failures.
+fn link_rest(data: &Data) -> String {
+    [
+        "name",
+        "wit_namespace",
+        "wit_package",
+        "interfaces",
+        "provider_id",
+        "link_name",
+        "contract_id",
+    ]
+    .iter()
+    .filter_map(|key| data.get(key))
+    .map(|raw| raw.get())
+    .collect::<Vec<_>>()
+    .join("\u{0}")
 }
 
 /// Moves one count from a host's old name to its new one.
@@ -554,8 +581,14 @@ impl Lattice {
     ) -> Option<Repeat> {
         let data = event.data()?;
         let id = failed_id(data)?;
+        let id = match kind {
+            KindId::LinkdefSetFailed => format!("{id}\u{0}{}", link_rest(data)),
+            _ => id.into_owned(),
+        };
         let error = data.get("error").map_or("", |raw| raw.get());
         let hash = crate::dedupe::key(error.as_bytes());
+        let key =
+            crate::dedupe::key(format!("{host_id}\u{0}{kind:?}\u{0}{id}\u{0}{hash}").as_bytes());
         // The host's own time for each report, when it says (a capture's repeats are spread
         // over its time, not the replay's).
         let at = event.happened_at().unwrap_or(at);
@@ -564,15 +597,16 @@ impl Lattice {
         }
         let entry = self
             .failures
-            .entry((host_id.to_owned(), kind, id.into_owned()))
+            .entry((host_id.to_owned(), kind, id))
             .or_insert((hash, 0, at));
         if entry.0 != hash {
             *entry = (hash, 0, at);
         }
         entry.1 += 1;
-        (entry.1 > 1).then(|| Repeat {
+        Some(Repeat {
             times: entry.1,
             over: at - entry.2,
+            key,
         })
     }
 
