@@ -777,6 +777,21 @@ impl Pipeline {
         self.until.as_ref().is_some_and(|u| u.apps.is_some())
     }
 
+    /// History is about to be replayed: applications' statuses are told from their first
+    /// stored one ([`Apps::replay_statuses`]).
+    pub fn replay_statuses(&mut self) {
+        if let Some(apps) = &mut self.state.apps {
+            apps.replay_statuses();
+        }
+    }
+
+    /// The replay has ended ([`Apps::replayed`]).
+    pub fn replayed(&mut self) {
+        if let Some(apps) = &mut self.state.apps {
+            apps.replayed();
+        }
+    }
+
     /// What was true when latwatch started: every application's last status (from wadm's stream
     /// or API), read while live messages may already have been handled: what arrived live, or
     /// waits in the queue (`ahead`), is newer and stays. Pretty output lists the statuses taken

@@ -326,6 +326,82 @@ fn last_n_counts_the_events_that_pass_the_filters() {
     );
 }
 
+/// A replay tells each application's statuses from its first stored one, as `--input` tells a
+/// capture, not as changes from the status read at startup (the newest): no recovery that never
+/// happened, and a failure stored alone is shown.
+#[test]
+fn replayed_statuses_are_told_from_the_first_stored() {
+    let (server, _store) = jetstream_server();
+    create_wadm_stream(&server.url());
+    let publisher = Publisher::connect(&server.url());
+    publisher.create_wadm_streams();
+    let status = |kind: &str, message: &str| {
+        format!(
+            r#"{{"status":{{"type":"{kind}","message":"{message}"}},"scalers":[],"version":"","components":[]}}"#
+        )
+    };
+    for (kind, message) in [
+        ("deployed", ""),
+        ("reconciling", "Scaling"),
+        ("failed", "failed to fetch component: dns error"),
+    ] {
+        publisher.publish_acked("wadm.status.default.shop", status(kind, message).as_bytes());
+    }
+    // The lines before a live marker's (`needle`): the replayed ones.
+    let replayed = |args: &[&str], marker: (&str, String), needle: &str| {
+        let latwatch = Latwatch::listening(&server, args);
+        latwatch.wait_stderr("now live", Duration::from_secs(10));
+        publisher.publish(marker.0, marker.1);
+        let mut lines = Vec::new();
+        loop {
+            let line = latwatch
+                .next_line(Duration::from_secs(10))
+                .unwrap_or_else(|| panic!("no marker; lines:\n{}", lines.join("")));
+            let line = String::from_utf8(line).unwrap();
+            if line.contains(needle) {
+                break lines;
+            }
+            lines.push(line);
+        }
+    };
+    let lines = replayed(
+        &["--since", "1m", "--color", "never"],
+        (
+            "wasmbus.evt.default.config_set",
+            fixture("config_set").to_owned(),
+        ),
+        "config_set",
+    );
+    assert_eq!(lines.len(), 3, "{}", lines.join(""));
+    assert!(
+        lines[0].contains("shop  deployed") && !lines[0].contains('→'),
+        "{}",
+        lines.join("")
+    );
+    assert!(
+        lines[1].contains("shop  deployed → reconciling"),
+        "{}",
+        lines.join("")
+    );
+    assert!(
+        lines[2].contains("shop  reconciling → failed"),
+        "{}",
+        lines.join("")
+    );
+    // The last status stored: the failure alone (the first run's marker is not a status).
+    let lines = replayed(
+        &["--last", "1", "-t", "app_status", "--color", "never"],
+        ("wadm.status.default.marker", status("deployed", "")),
+        "marker",
+    );
+    assert_eq!(lines.len(), 1, "{}", lines.join(""));
+    assert!(
+        lines[0].contains("shop  reconciling → failed"),
+        "{}",
+        lines.join("")
+    );
+}
+
 /// Issue 21: `--since` tells the application's story too: wadm's deploys (`wadm_events`) and
 /// statuses (`wadm_status`) are replayed beside the hosts' events, in the order the server
 /// stored them, through the same pipeline (applications tagged, repeated statuses compressed).
@@ -373,6 +449,8 @@ fn since_replays_wadm_events_and_statuses_in_order() {
     };
     let first_deploy = position("manifest_published", "v0.0.1");
     let reconciling = position("app_status", "reconciling");
+    // The application's first stored status, not a change from the newest (read at startup).
+    assert!(!lines[reconciling].contains('→'), "{}", lines.join(""));
     let config = position("config_set", "app=hello-app");
     let deployed = position("app_status", "reconciling → deployed");
     let second_deploy = position("manifest_published", "v0.0.2");

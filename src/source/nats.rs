@@ -201,6 +201,9 @@ pub async fn run<V: View>(
     }
     // History first; live messages wait in the queue meanwhile.
     if let Some(replay) = &config.replay {
+        if !config.app_subjects.is_empty() {
+            pipeline.replay_statuses();
+        }
         let replaying = async {
             let replay_client = filler.client().await?;
             replay::replay(
@@ -214,7 +217,9 @@ pub async fn run<V: View>(
             )
             .await
         };
-        match stops.or(replaying).await {
+        let replayed = stops.or(replaying).await;
+        pipeline.replayed();
+        match replayed {
             Ok(flow) => {
                 if flow? == Flow::Done {
                     return ended(None, pipeline);

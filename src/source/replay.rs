@@ -32,7 +32,7 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use anyhow::{Context as _, Result};
+use anyhow::{anyhow, Context as _, Result};
 use async_nats::jetstream::consumer::{pull, DeliverPolicy};
 use async_nats::jetstream::{self, stream::Stream as JsStream};
 use async_nats::Client;
@@ -104,7 +104,12 @@ async fn replay_streams(
     status: Status,
 ) -> Result<Flow> {
     let js = &consumers.js;
-    let mut sources = vec![Source::events(js, subjects, replay, shown).await?];
+    // No host subject is watched (`-t app_status`): only wadm's streams are read.
+    let mut sources = match subjects.is_empty() {
+        true => Vec::new(),
+        false => vec![Source::events(js, subjects, replay, shown).await?],
+    };
+    let required = sources.len();
     for subject in app_subjects {
         let Ok(name) = js.stream_by_subject(subject.clone()).await else {
             continue; // No wadm stream: no application history to tell.
@@ -123,7 +128,7 @@ async fn replay_streams(
     for (i, mut source) in sources.into_iter().enumerate() {
         match source.open(replay, shown, status, consumers).await {
             Ok(()) => opened.push(source),
-            Err(err) if i == 0 => return Err(err),
+            Err(err) if i < required => return Err(err),
             Err(err) => status.warn(format_args!(
                 "{}; application history is left out",
                 escape_untrusted(&format!("{err:#}"))
@@ -131,6 +136,13 @@ async fn replay_streams(
         }
     }
     let mut sources = opened;
+    if sources.is_empty() {
+        return Err(anyhow!(
+            "--since/--last: no JetStream stream at {shown} stores {} (wadm's stream wadm_status \
+             does, where wadm runs)",
+            escape_untrusted(&app_subjects.join(", "))
+        ));
+    }
 
     let stored = sources.iter().map(|s| s.stored).sum();
     let progress = Progress::replay(stored, status.quiet);

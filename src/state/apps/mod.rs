@@ -269,6 +269,20 @@ pub struct Apps {
     seen_next: usize,
     /// How subjects are read (`--subject-prefix`).
     subjects: SubjectReader,
+    /// The statuses read at startup, put aside while `--since`/`--last` replays (see
+    /// [`Apps::replay_statuses`]).
+    aside: Vec<(String, String, Aside)>,
+}
+
+/// An application's status as read at startup, put aside while history is replayed.
+#[derive(Debug)]
+struct Aside {
+    status: Option<AppStatus>,
+    message: Option<String>,
+    failing: Vec<(String, String)>,
+    fresh: bool,
+    failure: Option<Failure>,
+    failures: u64,
 }
 
 /// One `annotations` object as an event wrote it, in a lattice, about an id: its application is
@@ -320,6 +334,50 @@ impl Apps {
         Apps {
             subjects,
             ..Apps::default()
+        }
+    }
+
+    /// `--since`/`--last` is about to replay wadm's statuses: each application's is then told
+    /// from its first stored status on, as `--input` tells a capture, not as a change from the
+    /// status read at startup (the newest). The statuses read are put aside; [`Apps::replayed`]
+    /// puts back those of applications the replay told nothing of.
+    pub fn replay_statuses(&mut self) {
+        for (lattice, apps) in &mut self.lattices {
+            for (name, app) in &mut apps.apps {
+                if app.status.is_none() {
+                    continue;
+                }
+                let aside = Aside {
+                    status: app.status.take(),
+                    message: app.message.take(),
+                    failing: std::mem::take(&mut app.failing),
+                    fresh: app.fresh,
+                    failure: app.failure.take(),
+                    failures: std::mem::take(&mut app.failures),
+                };
+                self.aside.push((lattice.clone(), name.clone(), aside));
+            }
+        }
+    }
+
+    /// The replay has ended: an application it told no status of keeps the one read at startup.
+    pub fn replayed(&mut self) {
+        for (lattice, name, aside) in std::mem::take(&mut self.aside) {
+            let Some(app) = self
+                .lattices
+                .get_mut(&lattice)
+                .and_then(|apps| apps.apps.get_mut(&name))
+            else {
+                continue;
+            };
+            if app.status.is_none() {
+                app.status = aside.status;
+                app.message = aside.message;
+                app.failing = aside.failing;
+                app.fresh = aside.fresh;
+                app.failure = aside.failure;
+                app.failures = aside.failures;
+            }
         }
     }
 
