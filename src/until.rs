@@ -223,6 +223,20 @@ impl Until {
         app: Option<&AppFacts>,
         notes: &mut Vec<Note<'a>>,
     ) -> Option<Verdict> {
+        // The event the user waits for wins over the default failures (`*_failed`, not typed):
+        // `--until-type component_scale_failed` ends with exit 0 when one comes.
+        let reached = |notes: &mut Vec<Note<'a>>| {
+            self.target.as_ref().and_then(|target| {
+                target
+                    .keeps(event, lattice, None, None, notes)
+                    .then(|| Verdict::Reached(describe(event)))
+            })
+        };
+        if self.failure_by != "--fail-on" {
+            if let Some(verdict) = reached(notes) {
+                return Some(verdict);
+            }
+        }
         if let Some(failure) = &self.failure {
             let awaited = match (&self.apps, app) {
                 (None, _) => Some(None),
@@ -241,10 +255,10 @@ impl Until {
                 }
             }
         }
-        let target = self.target.as_ref()?;
-        target
-            .keeps(event, lattice, None, None, notes)
-            .then(|| Verdict::Reached(describe(event)))
+        match self.failure_by {
+            "--fail-on" => reached(notes),
+            _ => None,
+        }
     }
 
     pub fn needs_host_names(&self) -> bool {

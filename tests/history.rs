@@ -130,6 +130,38 @@ fn last_n_replays_the_newest_of_this_lattice() {
     assert_eq!(ids(&live), ["event-0010"]);
 }
 
+/// Where wadm runs, its stream already takes the events' subjects (the server refuses a second
+/// stream on them: "subjects overlap"): the README's stream for more history copies wadm's
+/// (`nats stream add lattice_events --source wasmbus_events …`), and `--stream` replays it.
+#[test]
+fn a_stream_that_copies_wadms_is_replayed_with_stream() {
+    let (server, _store) = jetstream_server();
+    create_wadm_stream(&server.url());
+    let publisher = Publisher::connect(&server.url());
+    publisher.create_copy_stream("lattice_events", "wasmbus_events");
+    for n in 0..5 {
+        publisher.publish_acked("wasmbus.evt.default.config_set", numbered(n).as_bytes());
+    }
+    // The copy is made by the server, after the acks.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while publisher.stream_messages("lattice_events") < 5 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the copy never had them"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let latwatch = Latwatch::listening(
+        &server,
+        &["--last", "5", "--json", "--stream", "lattice_events"],
+    );
+    let replayed = latwatch.lines(5, Duration::from_secs(10));
+    let expected: Vec<String> = (0..5).map(|n| format!("event-{n:04}")).collect();
+    assert_eq!(ids(&replayed), expected);
+    let stderr = latwatch.wait_stderr("now live", Duration::from_secs(10));
+    assert!(stderr.contains("from stream lattice_events"), "{stderr}");
+}
+
 /// Several subjects (exact types, here two) are replayed from one stream, matched locally.
 #[test]
 fn several_subjects_replay_only_theirs() {
@@ -188,6 +220,25 @@ fn no_stream_says_how_to_create_one() {
             && stderr.contains("stores wasmbus.evt.default.>")
             && stderr.contains("nats stream add")
             && stderr.contains("--stream"),
+        "{stderr}"
+    );
+    // Both ways to keep more: a stream on the subjects latwatch reads (with their prefix), and
+    // where wadm's stream takes them already, a copy of it.
+    let output = latwatch_command(&[
+        "-s",
+        &server.url(),
+        "--since",
+        "5m",
+        "--subject-prefix",
+        "zz",
+    ])
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--subjects 'zz.wasmbus.evt.*.>'")
+            && stderr.contains("--source wasmbus_events")
+            && stderr.contains("add --stream lattice_events"),
         "{stderr}"
     );
 }

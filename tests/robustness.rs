@@ -492,6 +492,31 @@ fn bad_values_are_usage_errors_that_say_what_to_do() {
     }
 }
 
+/// A file a connection needs that cannot be read is named with its flag and the system's reason
+/// (async-nats says "other error" for a missing creds file, "TLS failed" for a missing CA).
+#[test]
+fn a_missing_connection_file_is_named() {
+    let url = format!("nats://127.0.0.1:{}", free_port());
+    for (flag, says) in [
+        (
+            "--creds",
+            "cannot read the credentials file (--creds) /nonexistent/u.creds",
+        ),
+        (
+            "--tls-ca",
+            "cannot read the TLS CA file (--tls-ca) /nonexistent/u.creds",
+        ),
+    ] {
+        let output = latwatch_command(&["-s", &url, flag, "/nonexistent/u.creds"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{flag}: {stderr}");
+        assert!(stderr.contains(says), "{flag}: {stderr}");
+        assert!(stderr.contains("No such file"), "{flag}: {stderr}");
+    }
+}
+
 #[test]
 fn help_never_shows_a_secret_from_the_environment() {
     for (name, value, clean) in [

@@ -87,6 +87,44 @@ fn a_failure_about_the_same_component_exits_4() {
     );
 }
 
+/// Waiting for a failure kind by name ends with exit 0 when one comes: the default `--fail-on`
+/// (`*_failed`, not typed) does not beat the event asked for; a typed `--fail-on` does.
+#[test]
+fn a_failure_kind_waited_for_is_reached() {
+    let capture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/wadm-broken-app.jsonl"
+    );
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "--input",
+            capture,
+            "--until-type",
+            "component_scale_failed",
+            "--color",
+            "never",
+        ];
+        args.extend_from_slice(extra);
+        let output = latwatch_command(&args).output().unwrap();
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (code, stderr) = run(&[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("--until: component_scale_failed"),
+        "{stderr}"
+    );
+    let (code, stderr) = run(&["--fail-on", "*_failed"]);
+    assert_eq!(code, Some(4), "{stderr}");
+    assert!(
+        stderr.contains("--fail-on: component_scale_failed"),
+        "{stderr}"
+    );
+}
+
 /// `--fail-on none` waits through failures; an explicit `--fail-on` list is used instead of the
 /// default.
 #[test]
@@ -399,6 +437,7 @@ fn a_wait_started_before_its_server_connects_when_it_comes() {
 #[test]
 fn a_wait_that_never_connects_exits_1() {
     let url = format!("nats://127.0.0.1:{}", free_port());
+    let started = Instant::now();
     let mut latwatch = Latwatch::spawn(&[
         "-s",
         &url,
@@ -413,6 +452,12 @@ fn a_wait_that_never_connects_exits_1() {
         latwatch.stderr().contains("no connection"),
         "{}",
         latwatch.stderr()
+    );
+    // It tried until the deadline, not a pause before it (it gave up at 1.78 s of 2 s).
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
     );
     let output = latwatch_command(&["-s", &url]).output().unwrap();
     assert_eq!(output.status.code(), Some(1));

@@ -428,9 +428,10 @@ pub(super) async fn find_stream(
     named: Option<&str>,
     shown: &str,
 ) -> Result<JsStream> {
-    let how_to_create = "wadm creates one (wasmbus_events, 70 s of history) when it runs; or keep \
-        more: `nats stream add lattice_events --subjects 'wasmbus.evt.*.>' --storage file \
-        --max-age 24h --defaults`";
+    let how_to_create = format!(
+        "wadm creates one (wasmbus_events, 70 s of history) when it runs; or {}",
+        keep_more(subjects)
+    );
     locate(js, subjects, named).await.map_err(|why| match why {
         NoStream::Named(name, err) => anyhow!(
             "cannot replay from stream {name} at {shown} ({err}): list the streams with \
@@ -449,6 +450,26 @@ pub(super) async fn find_stream(
             subjects.join(", ")
         ),
     })
+}
+
+/// How to keep more history than wadm's stream (70 s): a stream on the events' subjects where
+/// none takes them; where wadm's `wasmbus_events` does, the server refuses a second one on the
+/// same subjects ("subjects overlap"), so a stream that copies it, named with `--stream`.
+pub fn keep_more(subjects: &[String]) -> String {
+    let all = subjects
+        .first()
+        .and_then(|s| s.find("wasmbus.evt.").map(|at| &s[..at]))
+        .map_or_else(
+            || "wasmbus.evt.*.>".to_owned(),
+            |prefix| format!("{prefix}wasmbus.evt.*.>"),
+        );
+    format!(
+        "keep more: `nats stream add lattice_events --subjects '{}' --storage file --max-age 24h \
+         --defaults`; where wadm's wasmbus_events takes them already, copy it instead: `nats \
+         stream add lattice_events --source wasmbus_events --storage file --max-age 24h \
+         --defaults` and add --stream lattice_events",
+        crate::text::escape_untrusted(&all)
+    )
 }
 
 /// Why no stream could be read.

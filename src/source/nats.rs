@@ -829,8 +829,8 @@ impl<'a> Filler<'a> {
         } else {
             status.warn(format_args!(
                 "{what} not filled: {why}; wadm's stream wasmbus_events keeps 70 s of \
-                 them, or create one: `nats stream add lattice_events --subjects \
-                 'wasmbus.evt.*.>' --max-age 1h --defaults`"
+                 them; {}",
+                jetstream::keep_more(&self.config.subjects)
             ));
             self.said.push(why.clone());
         }
@@ -1317,6 +1317,7 @@ enum Opening {
 }
 
 async fn try_open(options: ConnectOptions, config: &NatsConfig) -> Result<Client, Opening> {
+    readable_files(config).map_err(Opening::Setup)?;
     let options = with_tls(
         with_auth(options, &config.connection.auth)
             .await
@@ -1325,6 +1326,32 @@ async fn try_open(options: ConnectOptions, config: &NatsConfig) -> Result<Client
     );
     let addresses = addresses(config).map_err(Opening::Setup)?;
     options.connect(addresses).await.map_err(Opening::Connect)
+}
+
+/// The files a connection reads, opened before it is tried: one that cannot be read is named
+/// with its flag and the system's reason (async-nats says only "other error" or "TLS failed").
+fn readable_files(config: &NatsConfig) -> Result<()> {
+    let connection = &config.connection;
+    let mut files = Vec::new();
+    if let Auth::Creds(path) = &connection.auth {
+        files.push(("credentials file (--creds)", path));
+    }
+    if let Some(ca) = &connection.tls.ca {
+        files.push(("TLS CA file (--tls-ca)", ca));
+    }
+    if let Some((cert, key)) = &connection.tls.client {
+        files.push(("TLS client certificate (--tls-cert)", cert));
+        files.push(("TLS client key (--tls-key)", key));
+    }
+    for (what, path) in files {
+        std::fs::File::open(path).map_err(|err| {
+            anyhow!(
+                "cannot read the {what} {}: {err}; check the path (a nats context's file counts too)",
+                crate::text::escape_path(path)
+            )
+        })?;
+    }
+    Ok(())
 }
 
 /// The first connection, tried again for `config.connect_wait` while the server refuses it, does
@@ -1353,7 +1380,8 @@ async fn open_patiently(
             err.kind(),
             ConnectErrorKind::Io | ConnectErrorKind::TimedOut | ConnectErrorKind::Dns
         );
-        if !passing || tokio::time::Instant::now() + pause >= until {
+        let now = tokio::time::Instant::now();
+        if !passing || now >= until {
             return Err(connect_error(&err, shown, config).context(format!(
                 "no connection within {}",
                 humantime::format_duration(wait)
@@ -1367,7 +1395,8 @@ async fn open_patiently(
                 humantime::format_duration(wait)
             ));
         }
-        tokio::time::sleep(pause).await;
+        // The last try comes at the deadline, not a pause before it.
+        tokio::time::sleep(pause.min(until - now)).await;
         pause = (pause * 2).min(Duration::from_secs(2));
     }
 }

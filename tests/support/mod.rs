@@ -279,6 +279,34 @@ impl Publisher {
         });
     }
 
+    /// Creates a stream that copies `source` (no subjects of its own) and keeps a day: how more
+    /// history is kept where wadm's stream already takes the subjects.
+    pub fn create_copy_stream(&self, name: &str, source: &str) {
+        self.runtime.block_on(async {
+            let js = async_nats::jetstream::new(self.client.clone());
+            js.create_stream(async_nats::jetstream::stream::Config {
+                name: name.to_owned(),
+                sources: Some(vec![async_nats::jetstream::stream::Source {
+                    name: source.to_owned(),
+                    ..Default::default()
+                }]),
+                max_age: Duration::from_secs(24 * 3600),
+                ..Default::default()
+            })
+            .await
+            .expect("create the copy");
+        });
+    }
+
+    /// How many messages a stream holds.
+    pub fn stream_messages(&self, name: &str) -> u64 {
+        self.runtime.block_on(async {
+            let js = async_nats::jetstream::new(self.client.clone());
+            let mut stream = js.get_stream(name).await.expect("the stream");
+            stream.info().await.expect("its info").state.messages
+        })
+    }
+
     /// Creates the two streams wadm creates that latwatch reads at startup: `wadm_status`
     /// (`wadm.status.*.*`, the last 10 messages per subject, no age limit) and `wadm_events`
     /// (`wadm.evt.*.>`, 70 s).
