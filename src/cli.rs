@@ -491,7 +491,8 @@ pub struct Cli {
     /// Exit 4 when an event of these kinds arrives about the --until-host/component/provider
     /// (all hosts when none is given), with --until-app of an awaited application (an event of
     /// no known application never fails it); `none` turns it off [default with --until-*:
-    /// *_failed]
+    /// *_failed, except the event --until-* waits for: `--until-type component_scale_failed`
+    /// exits 0 on one]
     #[arg(
         long,
         value_name = "TYPE",
@@ -795,6 +796,8 @@ pub enum Command {
     ///   bash: latwatch completions bash > ~/.local/share/bash-completion/completions/latwatch
     ///   zsh:  latwatch completions zsh > ~/.zfunc/_latwatch   (with fpath+=~/.zfunc)
     ///   fish: latwatch completions fish > ~/.config/fish/completions/latwatch.fish
+    ///   powershell: latwatch completions powershell >> $PROFILE
+    ///   elvish: latwatch completions elvish > ~/.config/elvish/lib/latwatch.elv   (then `use latwatch`)
     ///   all:  latwatch completions --out-dir DIR
     #[command(verbatim_doc_comment)]
     Completions {

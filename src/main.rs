@@ -150,7 +150,13 @@ fn generate(command: &cli::Command) -> anyhow::Result<()> {
     match command {
         cli::Command::Completions {
             shell: Some(shell), ..
-        } => clap_complete::generate(*shell, &mut definition, "latwatch", &mut stdout),
+        } => {
+            // clap_complete panics on a write error: the script is made in memory, then written
+            // (a closed pipe ends it quietly).
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut definition, "latwatch", &mut script);
+            stdout.write_all(&script)?;
+        }
         cli::Command::Completions {
             shell: None,
             out_dir: Some(dir),

@@ -214,11 +214,36 @@ fn version_names_the_commit() {
     }
 }
 
+/// Generated text written to a pipe already closed (`| true`, `| head -c 10`) ends quietly with
+/// exit 0, as the watcher does (clap_complete panics on a write error: exit 101).
+#[test]
+fn generated_text_into_a_closed_pipe_ends_quietly() {
+    for args in [
+        &["completions", "bash"][..],
+        &["completions", "zsh"],
+        &["completions", "fish"],
+        &["completions", "powershell"],
+        &["completions", "elvish"],
+        &["man"],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let output = latwatch_command(args)
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
+}
+
 /// Issue 21: `latwatch completions --help` lays its examples out one per line.
 #[test]
 fn completions_help_shows_one_example_a_line() {
     let help = stdout_of(&["completions", "--help"]);
-    for shell in ["bash", "zsh", "fish"] {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
         assert!(
             help.lines()
                 .any(|line| line.trim_start().starts_with(&format!("{shell}:"))

@@ -283,12 +283,15 @@ impl Pretty {
         let day = local.div_euclid(86_400);
         let today = (Utc::now().timestamp() + i64::from(offset)).div_euclid(86_400);
         let seconds = local.rem_euclid(86_400);
+        // A leap second is second 59 with 1,000 ms and more in chrono: written `:60.mmm`.
+        let (second, millis) = match at.timestamp_subsec_millis() {
+            millis @ 1000.. => (seconds % 60 + 1, millis - 1000),
+            millis => (seconds % 60, millis),
+        };
         let time = format_args!(
-            "{:02}:{:02}:{:02}.{:03}",
+            "{:02}:{:02}:{second:02}.{millis:03}",
             seconds / 3600,
             seconds / 60 % 60,
-            seconds % 60,
-            at.timestamp_subsec_millis()
         );
         if day == today || !self.dates {
             return self.paint(out, style, time);
@@ -790,6 +793,19 @@ mod tests {
         let out = render_with(&full, line(HOST_1X, 15).as_bytes());
         assert!(
             out.starts_with("2025-08-14T09:13:33.981Z  config_deleted  "),
+            "{out}"
+        );
+        // A leap second keeps the column: `:60.500`, as RFC 3339 writes it (not `:59.1500`).
+        let leap = r#"{"specversion":"1.0","id":"1","type":"com.wasmcloud.lattice.config_set","source":"N","time":"2016-12-31T23:59:60.5Z","data":{"config_name":"c"}}"#;
+        let out = render_with(
+            &Pretty {
+                dates: true,
+                ..plain()
+            },
+            leap.as_bytes(),
+        );
+        assert!(
+            out.starts_with("2016-12-31 23:59:60.500  config_set  "),
             "{out}"
         );
     }
