@@ -70,7 +70,7 @@ set edit:completion:arg-completer[latwatch] = {|@words|
             cand --until-component 'Exit 0 when an event about one of these components arrives'
             cand --until-provider 'Exit 0 when an event about one of these providers arrives'
             cand --until-filter 'Exit 0 when an event for which this jq expression is truthy arrives'
-            cand --fail-on 'Exit 4 when an event of these kinds arrives about the --until-host/component/provider (all hosts when none is given), with --until-app of an awaited application (an event of no known application never fails it); `none` turns it off [default with --until-*: *_failed, except the event --until-* waits for: `--until-type component_scale_failed` exits 0 on one]'
+            cand --fail-on 'Exit 4 when an event of these kinds arrives about the --until-host/component/provider (all hosts when none is given), with --until-app of an awaited application (an event of no known application never fails it); `none` turns it off [default with --until-*: *_failed, except failures --until-type names: `--until-type component_scale_failed` exits 0 on one]'
             cand --timeout 'Exit 3 if the run has not ended by then (a duration: 30s, 5m, 1h; plain numbers are seconds)'
             cand --idle-timeout 'Exit 0 after DURATION in which no event arrived (filtered ones count as arrived)'
             cand --connect-timeout 'Keep trying the first connection for this long (NATS starting beside latwatch in CI): a refused or unresolved server is tried again, said once on stderr; exit 1 when no connection came. With --until-* or --until-app, --timeout sets it'

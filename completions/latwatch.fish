@@ -189,7 +189,7 @@ complete -c latwatch -n "__fish_latwatch_needs_command" -l until-host -d 'Exit 0
 complete -c latwatch -n "__fish_latwatch_needs_command" -l until-component -d 'Exit 0 when an event about one of these components arrives' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l until-provider -d 'Exit 0 when an event about one of these providers arrives' -r
 complete -c latwatch -n "__fish_latwatch_needs_command" -l until-filter -d 'Exit 0 when an event for which this jq expression is truthy arrives' -r
-complete -c latwatch -n "__fish_latwatch_needs_command" -l fail-on -d 'Exit 4 when an event of these kinds arrives about the --until-host/component/provider (all hosts when none is given), with --until-app of an awaited application (an event of no known application never fails it); `none` turns it off [default with --until-*: *_failed, except the event --until-* waits for: `--until-type component_scale_failed` exits 0 on one]' -r -f -a "host_started\t''
+complete -c latwatch -n "__fish_latwatch_needs_command" -l fail-on -d 'Exit 4 when an event of these kinds arrives about the --until-host/component/provider (all hosts when none is given), with --until-app of an awaited application (an event of no known application never fails it); `none` turns it off [default with --until-*: *_failed, except failures --until-type names: `--until-type component_scale_failed` exits 0 on one]' -r -f -a "host_started\t''
 host_stopped\t''
 host_heartbeat\t''
 labels_changed\t''

@@ -491,7 +491,7 @@ pub struct Cli {
     /// Exit 4 when an event of these kinds arrives about the --until-host/component/provider
     /// (all hosts when none is given), with --until-app of an awaited application (an event of
     /// no known application never fails it); `none` turns it off [default with --until-*:
-    /// *_failed, except the event --until-* waits for: `--until-type component_scale_failed`
+    /// *_failed, except failures --until-type names: `--until-type component_scale_failed`
     /// exits 0 on one]
     #[arg(
         long,

@@ -37,6 +37,10 @@ pub struct Until {
     pub apps: Option<AppWait>,
     /// `--until-workload`.
     pub workloads: Option<WorkloadWait>,
+    /// `--until-type` patterns that name failures (`component_scale_failed`, `'*_failed'`): an
+    /// event they match ends the wait with exit 0, not the default `--fail-on` (one typed is
+    /// judged first).
+    pub awaited_failures: Vec<crate::filter::TypePattern>,
     /// The flag a failure is said under: `--fail-on` when given, else the wait's own
     /// (`--until-app`, `--until`): the default failures end a wait without `--fail-on` being
     /// typed.
@@ -212,7 +216,8 @@ fn describe_app(label: &str, status: &Standing) -> String {
 }
 
 impl Until {
-    /// Failures are checked first: an event that is both (a `--until-type '*'`) is a failure.
+    /// Failures are checked first: an event that is both (a `--until-type '*'`) is a failure,
+    /// unless `--until-type` names failures and `--fail-on` was not typed.
     /// `app` is the application the event belongs to: with `--until-app`, `--fail-on` judges
     /// the awaited applications' events only, and an event of no known application is none of
     /// theirs.
@@ -223,8 +228,8 @@ impl Until {
         app: Option<&AppFacts>,
         notes: &mut Vec<Note<'a>>,
     ) -> Option<Verdict> {
-        // The event the user waits for wins over the default failures (`*_failed`, not typed):
-        // `--until-type component_scale_failed` ends with exit 0 when one comes.
+        // A failure the user waits for by name wins over the default failures (`*_failed`, not
+        // typed): `--until-type component_scale_failed` ends with exit 0 when one comes.
         let reached = |notes: &mut Vec<Note<'a>>| {
             self.target.as_ref().and_then(|target| {
                 target
@@ -232,7 +237,11 @@ impl Until {
                     .then(|| Verdict::Reached(describe(event)))
             })
         };
-        if self.failure_by != "--fail-on" {
+        let named = self
+            .awaited_failures
+            .iter()
+            .any(|p| p.matches(event.kind.name()));
+        if named && self.failure_by != "--fail-on" {
             if let Some(verdict) = reached(notes) {
                 return Some(verdict);
             }
@@ -255,9 +264,9 @@ impl Until {
                 }
             }
         }
-        match self.failure_by {
-            "--fail-on" => reached(notes),
-            _ => None,
+        match named && self.failure_by != "--fail-on" {
+            true => None,
+            false => reached(notes),
         }
     }
 

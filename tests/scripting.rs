@@ -123,6 +123,26 @@ fn a_failure_kind_waited_for_is_reached() {
         stderr.contains("--fail-on: component_scale_failed"),
         "{stderr}"
     );
+    // A wait that names no failure (any kind about the component) still fails on one.
+    for wait in [
+        &["--until-component", "broken_app-broken"][..],
+        &[
+            "--until-type",
+            "*",
+            "--until-component",
+            "broken_app-broken",
+        ],
+    ] {
+        let mut args = vec!["--input", capture, "--color", "never"];
+        args.extend_from_slice(wait);
+        let output = latwatch_command(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(4), "{wait:?}: {stderr}");
+        assert!(
+            stderr.contains("--until: component_scale_failed broken_app-broken"),
+            "{wait:?}: {stderr}"
+        );
+    }
 }
 
 /// `--fail-on none` waits through failures; an explicit `--fail-on` list is used instead of the

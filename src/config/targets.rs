@@ -97,8 +97,16 @@ pub(super) fn until(
         (false, false, true) => "--until-workload",
         (false, false, false) => "--until",
     };
+    let target = target.transpose()?;
+    let awaited_failures = target
+        .iter()
+        .flat_map(|t| &t.include)
+        .filter(|p| p.names_failures())
+        .cloned()
+        .collect();
     Ok(Some(Until {
-        target: target.transpose()?,
+        target,
+        awaited_failures,
         failure,
         apps,
         workloads,

@@ -78,8 +78,14 @@ impl TypePattern {
         (!self.0.glob).then_some(self.0.text.as_str())
     }
 
-    fn matches(&self, name: &str) -> bool {
+    pub fn matches(&self, name: &str) -> bool {
         self.0.matches(name)
+    }
+
+    /// Whether it names failures: its text ends with `failed` (`component_scale_failed`,
+    /// `'*_failed'`).
+    pub fn names_failures(&self) -> bool {
+        self.0.text.ends_with("failed")
     }
 
     /// A warning for an exact name no known kind has, with a suggestion when one is close.
