@@ -593,11 +593,12 @@ impl Pipeline {
                 let mut text = Vec::new();
                 let outcome = self.renderer.render(&event, &facts, &mut text)?;
                 if outcome == Outcome::Printed {
+                    // Kept only where it differs (pretty output, compressed).
                     let full = match facts.repeat.take() {
                         Some(_) => {
                             let mut full = Vec::new();
                             self.renderer.render(&event, &facts, &mut full)?;
-                            Some(full)
+                            (full != text).then_some(full)
                         }
                         None => None,
                     };

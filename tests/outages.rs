@@ -135,13 +135,13 @@ fn a_cut_without_a_stream_is_reported_with_its_real_span() {
 }
 
 /// "listening" and "reconnected" are what a script waits for before it publishes: the server has
-/// latwatch's subscriptions by then. On a link that holds what latwatch sends for 300 ms (its
+/// latwatch's subscriptions by then. On a link that holds what latwatch sends for 150 ms (its
 /// socket writes finish long before the server reads them), an event published the moment either
 /// line appears is shown.
 #[test]
 fn listening_and_reconnected_hold_on_a_slow_link() {
     let server = NatsServer::start();
-    let proxy = Proxy::start_slow(server.port, Duration::from_millis(300));
+    let proxy = Proxy::start_slow(server.port, Duration::from_millis(150));
     let latwatch = Latwatch::spawn(&["-s", &proxy.url(), "-o", "jsonl"]);
     latwatch.wait_stderr("listening", WAIT);
     let publisher = Publisher::connect(&server.url());

@@ -468,7 +468,8 @@ pub fn keep_more(subjects: &[String]) -> String {
          --defaults`; where wadm's wasmbus_events takes them already, copy it instead: `nats \
          stream add lattice_events --source wasmbus_events --storage file --max-age 24h \
          --defaults` and add --stream lattice_events",
-        crate::text::escape_untrusted(&all)
+        // Inside the command's single quotes: a quote in the prefix closes and reopens them.
+        crate::text::escape_untrusted(&all.replace('\'', r"'\''"))
     )
 }
 

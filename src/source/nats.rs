@@ -136,6 +136,7 @@ struct Live {
     server: Arc<ServerName>,
     queue: Arc<Queue>,
     looked_at: Arc<AtomicU64>,
+    probe: Arc<Probe>,
     /// When the server confirmed the subscriptions: a fill never looks before this.
     listening: chrono::DateTime<Utc>,
     /// `--workloads`: which v2 hosts' requests are listened to.
@@ -266,13 +267,14 @@ async fn go_live(
     let (gaps_tx, gaps_rx) = mpsc::unbounded_channel();
     // Messages taken off this connection that the subscriptions' intake never sees.
     let looked_at = Arc::new(AtomicU64::new(0));
+    let probe = Arc::new(Probe::new(looked_at.clone()));
     let (client, notices, server) = connect(
         config,
         shown,
         status,
         liveness.clone(),
         gaps_tx,
-        looked_at.clone(),
+        probe.clone(),
     )
     .await?;
     let listening = Utc::now();
@@ -334,7 +336,7 @@ async fn go_live(
     let said_listening = async {
         // The server has the subscriptions once it answered a round trip: only now is
         // "listening" true. Events are queued meanwhile.
-        round_trip(&client, looked_at.clone(), PROBE_WAIT).await;
+        probe.round_trip(&client, PROBE_WAIT).await;
         status.info(format_args!(
             "listening on {} at {server}",
             escape_untrusted(&listened.join(", "))
@@ -364,6 +366,7 @@ async fn go_live(
         server,
         queue,
         looked_at,
+        probe,
         listening,
         tap,
     })
@@ -635,6 +638,7 @@ struct Filler<'a> {
     live: Client,
     queue: Arc<Queue>,
     looked_at: Arc<AtomicU64>,
+    probe: Arc<Probe>,
     /// When latwatch began listening.
     listening: chrono::DateTime<Utc>,
 }
@@ -664,6 +668,7 @@ impl<'a> Filler<'a> {
             live: live.client.clone(),
             queue: live.queue.clone(),
             looked_at: live.looked_at.clone(),
+            probe: live.probe.clone(),
             listening: live.listening,
         }
     }
@@ -849,7 +854,14 @@ impl<'a> Filler<'a> {
     async fn live_after(&self, pending: &mut VecDeque<Item>) -> HashSet<u64> {
         // Disconnected (a drop gap reached during an outage), nothing more is on its way.
         let connected = self.live.connection_state() == async_nats::connection::State::Connected;
-        if connected && round_trip(&self.live, self.looked_at.clone(), CATCH_UP).await {
+        // A round trip proves it; without one (a user who may not use `_INBOX.>`), a flush and
+        // the count of what arrived are the best there is.
+        let caught_up = connected
+            && (self.probe.round_trip(&self.live, CATCH_UP).await
+                || tokio::time::timeout(CATCH_UP, self.live.flush())
+                    .await
+                    .is_ok_and(|flushed| flushed.is_ok()));
+        if caught_up {
             let counted = self.live.statistics().in_messages.load(Ordering::Acquire);
             let deadline = tokio::time::Instant::now() + CATCH_UP;
             while self.queue.taken() + self.looked_at.load(Ordering::Relaxed) < counted
@@ -1019,8 +1031,6 @@ fn refused_live(
             ));
             None
         }
-        // latwatch's own proof that the server has its subscriptions: it only helps.
-        None if refusal.subject.ends_with(PROBE) => None,
         // A look of the silence hint's: it only helps.
         None => {
             status.warn(format_args!(
@@ -1204,7 +1214,7 @@ async fn connect(
     status: Status,
     liveness: Arc<Liveness>,
     gaps: mpsc::UnboundedSender<Gap>,
-    looked_at: Arc<AtomicU64>,
+    probe: Arc<Probe>,
 ) -> Result<(Client, mpsc::UnboundedReceiver<Notice>, Arc<ServerName>)> {
     let (outages_tx, outages_rx) = mpsc::unbounded_channel();
     let (notices_tx, notices_rx) = mpsc::unbounded_channel();
@@ -1221,6 +1231,7 @@ async fn connect(
         gaps,
         notices: notices_tx.clone(),
         cut_as_slow: Arc::new(OnceLock::new()),
+        probe: probe.clone(),
     };
     let options = || {
         let notices = notices.clone();
@@ -1242,7 +1253,7 @@ async fn connect(
         server.clone(),
         status,
         outages_rx,
-        looked_at,
+        probe,
     ));
     Ok((client, notices_rx, server))
 }
@@ -1371,7 +1382,11 @@ async fn open_patiently(
     let mut pause = Duration::from_millis(250);
     let mut said = false;
     loop {
-        let err = match try_open(options(), config).await {
+        // The last try ends at the deadline too.
+        let left = until.saturating_duration_since(tokio::time::Instant::now());
+        let options =
+            options().connection_timeout(left.clamp(Duration::from_millis(250), CONNECT_TIMEOUT));
+        let err = match try_open(options, config).await {
             Ok(client) => return Ok(client),
             Err(Opening::Setup(err)) => return Err(err),
             Err(Opening::Connect(err)) => err,
@@ -1454,41 +1469,86 @@ fn with_tls(mut options: ConnectOptions, tls: &Tls) -> ConnectOptions {
     options
 }
 
-/// The last part of the subject [`round_trip`] publishes to, below a fresh inbox.
+/// The last part of the subject [`Probe::round_trip`] publishes to, below a fresh inbox.
 const PROBE: &str = "latwatch-round-trip";
 
-/// How long "listening" or "reconnected" waits for [`round_trip`] before it is said anyway.
-const PROBE_WAIT: Duration = Duration::from_secs(2);
+/// How long "listening" or "reconnected" waits for [`Probe::round_trip`] before it is said
+/// anyway (a refused probe ends the wait at once).
+const PROBE_WAIT: Duration = Duration::from_secs(5);
 
 /// How long a round trip's message is waited for at most, after `PROBE_WAIT` too, so it is
 /// counted whenever it comes.
 const PROBE_LIFE: Duration = Duration::from_secs(60);
 
-/// Proves the server has processed what this connection sent before (our subscriptions): an
-/// empty message to an inbox of latwatch's own, received back. async-nats' `flush` only empties
-/// the socket, and it sends no PING of ours. False when the message is not back within `wait`:
-/// a user who may not subscribe to or publish on `_INBOX.>` (the refusal is not reported, see
-/// `refused_live`), or a slow server. The message is counted in `looked_at` whenever it comes,
-/// so the intake never takes it for a loss; the server drops the subscription after it.
-async fn round_trip(client: &Client, looked_at: Arc<AtomicU64>, wait: Duration) -> bool {
-    let subject = format!("{}.{PROBE}", client.new_inbox());
-    let Ok(mut echo) = client.subscribe(subject.clone()).await else {
-        return false;
-    };
-    if echo.unsubscribe_after(1).await.is_err()
-        || client.publish(subject, bytes::Bytes::new()).await.is_err()
-    {
-        return false;
-    }
-    let (back_tx, back) = tokio::sync::oneshot::channel();
-    tokio::spawn(async move {
-        if let Ok(Some(_)) = tokio::time::timeout(PROBE_LIFE, echo.next()).await {
-            looked_at.fetch_add(1, Ordering::Relaxed);
-            let _ = back_tx.send(());
+/// latwatch's proof that the server has processed what the live connection sent before (our
+/// subscriptions): an empty message to an inbox of its own, received back. async-nats' `flush`
+/// only empties the socket, and it sends no PING of ours.
+pub(crate) struct Probe {
+    /// Messages taken off the connection that the intake never sees: each echo is one.
+    looked_at: Arc<AtomicU64>,
+    /// The server refused the probe (a user who may not use `_INBOX.>`): the connection's
+    /// notices say so at once, and no round trip is tried again.
+    refused: watch::Sender<bool>,
+}
+
+impl Probe {
+    fn new(looked_at: Arc<AtomicU64>) -> Probe {
+        Probe {
+            looked_at,
+            refused: watch::Sender::new(false),
         }
-    });
-    let _ = client.flush().await;
-    matches!(tokio::time::timeout(wait, back).await, Ok(Ok(())))
+    }
+
+    /// False when the echo is not back within `wait`, or the server refused the probe. The echo
+    /// is counted in `looked_at` before it can arrive (taken back if it never does), so the
+    /// intake's loss count never finds it in flight; the server drops the subscription after it.
+    async fn round_trip(&self, client: &Client, wait: Duration) -> bool {
+        if *self.refused.borrow() {
+            return false;
+        }
+        let mut refused = self.refused.subscribe();
+        let subject = format!("{}.{PROBE}", client.new_inbox());
+        let Ok(mut echo) = client.subscribe(subject.clone()).await else {
+            return false;
+        };
+        if echo.unsubscribe_after(1).await.is_err() {
+            return false;
+        }
+        self.looked_at.fetch_add(1, Ordering::Relaxed);
+        if client.publish(subject, bytes::Bytes::new()).await.is_err() {
+            self.looked_at.fetch_sub(1, Ordering::Relaxed);
+            return false;
+        }
+        let (back_tx, back) = tokio::sync::oneshot::channel();
+        let (looked_at, mut gone) = (self.looked_at.clone(), self.refused.subscribe());
+        tokio::spawn(async move {
+            let came = tokio::select! {
+                echoed = tokio::time::timeout(PROBE_LIFE, echo.next()) => {
+                    matches!(echoed, Ok(Some(_)))
+                }
+                _ = gone.wait_for(|refused| *refused) => false,
+            };
+            match came {
+                true => {
+                    let _ = back_tx.send(());
+                }
+                false => {
+                    looked_at.fetch_sub(1, Ordering::Relaxed);
+                }
+            }
+        });
+        let _ = client.flush().await;
+        tokio::select! {
+            back = back => back.is_ok(),
+            _ = refused.wait_for(|refused| *refused) => false,
+            () = tokio::time::sleep(wait) => false,
+        }
+    }
+
+    /// The server refused the probe's subscription or publish.
+    fn refuse(&self) {
+        self.refused.send_replace(true);
+    }
 }
 
 /// async-nats reports `Connected` before it has re-sent our subscriptions; a round trip after it
@@ -1498,23 +1558,31 @@ async fn announce_reconnects(
     server: Arc<ServerName>,
     status: Status,
     mut outages: mpsc::UnboundedReceiver<Gap>,
-    looked_at: Arc<AtomicU64>,
+    probe: Arc<Probe>,
 ) {
     while let Some(gap) = outages.recv().await {
         let flushed = tokio::time::timeout(CONNECT_TIMEOUT, client.flush())
             .await
             .is_ok_and(|flushed| flushed.is_ok());
-        if flushed {
-            round_trip(&client, looked_at.clone(), PROBE_WAIT).await;
-            let name = server.learn(&client.server_info());
-            status.warn(format_args!(
-                "reconnected to {name}; events did not flow for {:.1}s (since {})",
-                (Utc::now() - gap.from).num_milliseconds().max(0) as f64 / 1000.0,
-                gap.from
-                    .with_timezone(&chrono::Local)
-                    .format("%H:%M:%S%.3f")
-            ));
+        if !flushed {
+            continue;
         }
+        probe.round_trip(&client, PROBE_WAIT).await;
+        // Outages that ended meanwhile are told as one; one that began meanwhile is told when
+        // it ends.
+        let mut from = gap.from;
+        while let Ok(later) = outages.try_recv() {
+            from = from.min(later.from);
+        }
+        if client.connection_state() != async_nats::connection::State::Connected {
+            continue;
+        }
+        let name = server.learn(&client.server_info());
+        status.warn(format_args!(
+            "reconnected to {name}; events did not flow for {:.1}s (since {})",
+            (Utc::now() - from).num_milliseconds().max(0) as f64 / 1000.0,
+            from.with_timezone(&chrono::Local).format("%H:%M:%S%.3f")
+        ));
     }
 }
 
@@ -1620,6 +1688,8 @@ struct ConnectionNotices {
     notices: mpsc::UnboundedSender<Notice>,
     /// The server said it cut latwatch as a slow consumer.
     cut_as_slow: Arc<OnceLock<()>>,
+    /// latwatch's round trips: a refusal of theirs goes there, not to the watch loop.
+    probe: Arc<Probe>,
 }
 
 impl ConnectionNotices {
@@ -1677,8 +1747,13 @@ impl ConnectionNotices {
             NatsEvent::ServerError(async_nats::ServerError::Other(why))
                 if Refusal::parse(&why).is_some() =>
             {
-                if let Some(refusal) = Refusal::parse(&why) {
-                    let _ = self.notices.send(Notice::Refused(refusal));
+                match Refusal::parse(&why) {
+                    // latwatch's own proof that the server has its subscriptions: it only helps.
+                    Some(refusal) if refusal.subject.ends_with(PROBE) => self.probe.refuse(),
+                    Some(refusal) => {
+                        let _ = self.notices.send(Notice::Refused(refusal));
+                    }
+                    None => {}
                 }
             }
             NatsEvent::ServerError(async_nats::ServerError::SlowConsumer(_)) => {

@@ -110,9 +110,24 @@ async fn replay_streams(
         false => vec![Source::events(js, subjects, replay, shown).await?],
     };
     let required = sources.len();
+    if required == 0 {
+        if let Some(stream) = &replay.stream {
+            status.warn(format_args!(
+                "--stream {}: not read, since no host event kind is watched (-t); wadm's \
+                 streams are",
+                escape_untrusted(stream)
+            ));
+        }
+    }
+    let mut unfound = None;
     for subject in app_subjects {
-        let Ok(name) = js.stream_by_subject(subject.clone()).await else {
-            continue; // No wadm stream: no application history to tell.
+        let name = match js.stream_by_subject(subject.clone()).await {
+            Ok(name) => name,
+            // No wadm stream: no application history to tell.
+            Err(err) => {
+                unfound = Some(err.to_string());
+                continue;
+            }
         };
         match sources.iter_mut().find(|s| s.name == name) {
             Some(source) => source.subjects.push(subject.clone()),
@@ -138,9 +153,10 @@ async fn replay_streams(
     let mut sources = opened;
     if sources.is_empty() {
         return Err(anyhow!(
-            "--since/--last: no JetStream stream at {shown} stores {} (wadm's stream wadm_status \
-             does, where wadm runs)",
-            escape_untrusted(&app_subjects.join(", "))
+            "--since/--last: no JetStream stream at {shown} could be read for {} ({}); wadm's \
+             stream wadm_status stores them where wadm runs",
+            escape_untrusted(&app_subjects.join(", ")),
+            escape_untrusted(unfound.as_deref().unwrap_or("none stores them"))
         ));
     }
 
