@@ -14,8 +14,13 @@ use std::sync::OnceLock;
 /// byte as the live subscription delivers it. The keys are random per process, so no publisher
 /// can craft two payloads that collide.
 pub fn key(payload: &[u8]) -> u64 {
+    key_of(payload)
+}
+
+/// [`key`] for any hashable value (a tuple of parts, hashed without joining them first).
+pub fn key_of(value: impl std::hash::Hash) -> u64 {
     static STATE: OnceLock<RandomState> = OnceLock::new();
-    STATE.get_or_init(RandomState::new).hash_one(payload)
+    STATE.get_or_init(RandomState::new).hash_one(value)
 }
 
 /// At most this many messages a fill supplied are remembered.

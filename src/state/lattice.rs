@@ -319,7 +319,7 @@ pub struct Lattice {
     /// Hosts forgotten to stay within [`MAX_HOSTS`].
     forgotten: u64,
     /// (host, kind, id) → (the error's hash, times, first seen): the last failure of each.
-    failures: HashMap<(String, KindId, String), LastFailure>,
+    failures: HashMap<(String, KindId, u64), LastFailure>,
     /// wasmCloud 2's heartbeat interval (15 s; tests shorten it).
     v2_interval: Option<Duration>,
     /// The one string interner of the state: inventories here and the rows a view draws
@@ -361,23 +361,36 @@ pub fn failed_id<'d>(data: &'d Data) -> Option<std::borrow::Cow<'d, str>> {
     .find_map(|key| data.str(key))
 }
 
-/// The rest of what names a link (or an 0.x link definition) beside [`failed_id`]: two links
-/// from one source to one target differ by name or interface, and so do their failures.
-fn link_rest(data: &Data) -> String {
-    [
-        "name",
-        "wit_namespace",
-        "wit_package",
-        "interfaces",
+/// What a failure is about, as a hash of its fields as written (nothing allocated): the id
+/// [`failed_id`] reads, and for a link (or an 0.x link definition) its target, name and
+/// interfaces too, since two links from one source differ by those, and so do their failures.
+fn failure_identity(kind: KindId, data: &Data) -> Option<u64> {
+    let raw = |key: &str| data.get(key).map(|raw| raw.get());
+    let id = [
+        "component_id",
+        "actor_id",
         "provider_id",
-        "link_name",
-        "contract_id",
+        "public_key",
+        "source_id",
     ]
-    .iter()
-    .filter_map(|key| data.get(key))
-    .map(|raw| raw.get())
-    .collect::<Vec<_>>()
-    .join("\u{0}")
+    .map(raw);
+    if id.iter().all(Option::is_none) {
+        return None;
+    }
+    let link = match kind {
+        KindId::LinkdefSetFailed => [
+            "target",
+            "name",
+            "wit_namespace",
+            "wit_package",
+            "interfaces",
+            "link_name",
+            "contract_id",
+        ]
+        .map(raw),
+        _ => [None; 7],
+    };
+    Some(crate::dedupe::key_of((id, link)))
 }
 
 /// Moves one count from a host's old name to its new one.
@@ -580,15 +593,10 @@ impl Lattice {
         at: DateTime<Utc>,
     ) -> Option<Repeat> {
         let data = event.data()?;
-        let id = failed_id(data)?;
-        let id = match kind {
-            KindId::LinkdefSetFailed => format!("{id}\u{0}{}", link_rest(data)),
-            _ => id.into_owned(),
-        };
+        let id = failure_identity(kind, data)?;
         let error = data.get("error").map_or("", |raw| raw.get());
         let hash = crate::dedupe::key(error.as_bytes());
-        let key =
-            crate::dedupe::key(format!("{host_id}\u{0}{kind:?}\u{0}{id}\u{0}{hash}").as_bytes());
+        let key = crate::dedupe::key_of((host_id, kind, id, hash));
         // The host's own time for each report, when it says (a capture's repeats are spread
         // over its time, not the replay's).
         let at = event.happened_at().unwrap_or(at);
