@@ -451,6 +451,17 @@ fn replayed_statuses_are_told_from_the_first_stored() {
         "{}",
         lines.join("")
     );
+    // -o jsonl reads wadm's messages only with --apps: said, not an empty subject.
+    let url = server.url();
+    let output = latwatch_command(&["-s", &url, "-t", "app_status", "--last", "2", "-o", "jsonl"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("nothing to replay") && stderr.contains("--apps"),
+        "{stderr}"
+    );
 }
 
 /// Issue 21: `--since` tells the application's story too: wadm's deploys (`wadm_events`) and

@@ -75,7 +75,7 @@ pub async fn fill(
     tell: &mut dyn FnMut(&Gap, &mut Pipeline) -> std::io::Result<()>,
 ) -> std::io::Result<std::result::Result<Flow, String>> {
     let js = jetstream::new(client);
-    let stream = match locate(&js, subjects, stream).await {
+    let mut stream = match locate(&js, subjects, stream).await {
         Ok(stream) => stream,
         Err(NoStream::Named(name, err) | NoStream::Unreadable(name, err)) => {
             return Ok(Err(format!("cannot read stream {name} ({err})")))
@@ -87,6 +87,14 @@ pub async fn fill(
             return Ok(Err(format!("no stream holds {}", subjects.join(", "))))
         }
     };
+    // `--stream` naming a copy (a stream that sources or mirrors another, with no subjects of
+    // its own) lags the stream it copies: right after an outage it may not hold the outage's
+    // events yet. A fill reads the stream that stores the subjects, when there is one.
+    if stream.cached_info().config.subjects.is_empty() {
+        if let Ok(direct) = locate(&js, subjects, None).await {
+            stream = direct;
+        }
+    }
     let info = stream.cached_info();
     let name = info.config.name.clone();
     let state = info.state.clone();

@@ -1339,6 +1339,9 @@ async fn try_open(options: ConnectOptions, config: &NatsConfig) -> Result<Client
     options.connect(addresses).await.map_err(Opening::Connect)
 }
 
+/// How long before its deadline a patient first connection is tried the last time.
+const LAST_TRY_EARLY: Duration = Duration::from_millis(300);
+
 /// The files a connection reads, opened before it is tried: one that cannot be read is named
 /// with its flag and the system's reason (async-nats says only "other error" or "TLS failed").
 fn readable_files(config: &NatsConfig) -> Result<()> {
@@ -1379,6 +1382,9 @@ async fn open_patiently(
         return open(options(), config, shown).await;
     };
     let until = tokio::time::Instant::now() + wait;
+    // One try comes a little before the deadline: a `--timeout` that set it ends the run at the
+    // deadline itself.
+    let last_try = until - wait.min(LAST_TRY_EARLY);
     let mut pause = Duration::from_millis(250);
     let mut said = false;
     loop {
@@ -1410,9 +1416,10 @@ async fn open_patiently(
                 humantime::format_duration(wait)
             ));
         }
-        // The last try comes at the deadline, not a pause before it.
-        tokio::time::sleep(pause.min(until - now)).await;
-        pause = (pause * 2).min(Duration::from_secs(2));
+        // Tries go on until the deadline, one of them just before it.
+        let next = (now + pause).min(if now < last_try { last_try } else { until });
+        tokio::time::sleep_until(next).await;
+        pause = (pause * 2).min(Duration::from_secs(1));
     }
 }
 

@@ -151,6 +151,12 @@ async fn replay_streams(
         }
     }
     let mut sources = opened;
+    if sources.is_empty() && app_subjects.is_empty() {
+        return Err(anyhow!(
+            "--since/--last: nothing to replay: the kinds -t names are wadm's, and wadm's messages \
+             are not read here (--no-apps, or --json/-o jsonl without --apps)"
+        ));
+    }
     if sources.is_empty() {
         return Err(anyhow!(
             "--since/--last: no JetStream stream at {shown} could be read for {} ({}); wadm's \
