@@ -59,6 +59,34 @@ fn numbered(n: usize) -> String {
     )
 }
 
+/// A JetStream server with the events' stream and wadm's two, and a publisher.
+fn wadm_history_server() -> (NatsServer, TestDir, Publisher) {
+    let (server, store) = jetstream_server();
+    create_wadm_stream(&server.url());
+    let publisher = Publisher::connect(&server.url());
+    publisher.create_wadm_streams();
+    (server, store, publisher)
+}
+
+/// The stdout lines up to and with the first that `is_marker` (a live marker ends a replay).
+fn lines_through(latwatch: &Latwatch, is_marker: impl Fn(&str) -> bool) -> Vec<String> {
+    let mut lines = Vec::new();
+    loop {
+        let line = latwatch
+            .next_line(Duration::from_secs(10))
+            .unwrap_or_else(|| panic!("no marker; lines:\n{}", lines.join("")));
+        let line = String::from_utf8(line).unwrap();
+        if lines.len() > 100 {
+            panic!("too many lines:\n{}", lines.join(""));
+        }
+        let marker = is_marker(&line);
+        lines.push(line);
+        if marker {
+            return lines;
+        }
+    }
+}
+
 fn ids(lines: &[String]) -> Vec<String> {
     lines
         .iter()
@@ -382,10 +410,7 @@ fn last_n_counts_the_events_that_pass_the_filters() {
 /// happened, and a failure stored alone is shown.
 #[test]
 fn replayed_statuses_are_told_from_the_first_stored() {
-    let (server, _store) = jetstream_server();
-    create_wadm_stream(&server.url());
-    let publisher = Publisher::connect(&server.url());
-    publisher.create_wadm_streams();
+    let (server, _store, publisher) = wadm_history_server();
     let status = |kind: &str, message: &str| {
         format!(
             r#"{{"status":{{"type":"{kind}","message":"{message}"}},"scalers":[],"version":"","components":[]}}"#
@@ -403,17 +428,9 @@ fn replayed_statuses_are_told_from_the_first_stored() {
         let latwatch = Latwatch::listening(&server, args);
         latwatch.wait_stderr("now live", Duration::from_secs(10));
         publisher.publish(marker.0, marker.1);
-        let mut lines = Vec::new();
-        loop {
-            let line = latwatch
-                .next_line(Duration::from_secs(10))
-                .unwrap_or_else(|| panic!("no marker; lines:\n{}", lines.join("")));
-            let line = String::from_utf8(line).unwrap();
-            if line.contains(needle) {
-                break lines;
-            }
-            lines.push(line);
-        }
+        let mut lines = lines_through(&latwatch, |line| line.contains(needle));
+        lines.pop();
+        lines
     };
     let lines = replayed(
         &["--since", "1m", "--color", "never"],
@@ -469,10 +486,7 @@ fn replayed_statuses_are_told_from_the_first_stored() {
 /// stored them, through the same pipeline (applications tagged, repeated statuses compressed).
 #[test]
 fn since_replays_wadm_events_and_statuses_in_order() {
-    let (server, _store) = jetstream_server();
-    create_wadm_stream(&server.url());
-    let publisher = Publisher::connect(&server.url());
-    publisher.create_wadm_streams();
+    let (server, _store, publisher) = wadm_history_server();
     for (subject, payload) in recorded(WADM_HELLO_APP) {
         publisher.publish_acked(&subject, payload.as_bytes());
     }
@@ -484,21 +498,9 @@ fn since_replays_wadm_events_and_statuses_in_order() {
     );
     // Every replayed line is on stdout before "now live" is said; a live marker ends them.
     publisher.publish_event("default", fixture("config_set"));
-    let mut lines = Vec::new();
-    loop {
-        let line = latwatch
-            .next_line(Duration::from_secs(10))
-            .unwrap_or_else(|| panic!("no marker; lines:\n{}", lines.join("")));
-        let line = String::from_utf8(line).unwrap();
-        if lines.len() > 100 {
-            panic!("too many lines:\n{}", lines.join(""));
-        }
-        lines.push(line);
-        let last = lines.last().unwrap();
-        if last.contains("config_set") && !last.contains("app=") {
-            break;
-        }
-    }
+    let lines = lines_through(&latwatch, |line| {
+        line.contains("config_set") && !line.contains("app=")
+    });
     let kinds: Vec<&str> = lines
         .iter()
         .map(|l| undated(l).split_whitespace().nth(1).unwrap_or(""))
