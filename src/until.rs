@@ -38,8 +38,8 @@ pub struct Until {
     /// `--until-workload`.
     pub workloads: Option<WorkloadWait>,
     /// `--until-type` patterns that name failures (`component_scale_failed`, `'*_failed'`): an
-    /// event they match ends the wait with exit 0, not the default `--fail-on` (one typed is
-    /// judged first).
+    /// event they match ends the wait with exit 0, not the default `--fail-on`. Empty when
+    /// `--fail-on` was typed: that is judged first.
     pub awaited_failures: Vec<crate::filter::TypePattern>,
     /// The flag a failure is said under: `--fail-on` when given, else the wait's own
     /// (`--until-app`, `--until`): the default failures end a wait without `--fail-on` being
@@ -241,7 +241,7 @@ impl Until {
             .awaited_failures
             .iter()
             .any(|p| p.matches(event.kind.name()));
-        if named && self.failure_by != "--fail-on" {
+        if named {
             if let Some(verdict) = reached(notes) {
                 return Some(verdict);
             }
@@ -264,7 +264,7 @@ impl Until {
                 }
             }
         }
-        match named && self.failure_by != "--fail-on" {
+        match named {
             true => None,
             false => reached(notes),
         }

@@ -101,7 +101,7 @@ pub(super) fn until(
     let awaited_failures = target
         .iter()
         .flat_map(|t| &t.include)
-        .filter(|p| p.names_failures())
+        .filter(|p| !fail_given && p.names_failures())
         .cloned()
         .collect();
     Ok(Some(Until {
